@@ -1,0 +1,127 @@
+"""Frozen values that cross the data-source boundary: bars, quotes, series, source status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+import pandas as pd
+
+SourceKind = Literal["demo", "pack", "live"]
+SourceState = Literal["ok", "stale", "failing", "loading", "off"]
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Bars:
+    """Daily bars of one symbol.
+
+    ``frame`` has a tz-naive, normalised, ascending, unique ``DatetimeIndex`` of trading days
+    and float columns ``open high low close volume``; ``close`` is the adjusted close.
+    """
+
+    symbol: str
+    frame: pd.DataFrame
+
+    @property
+    def close(self) -> pd.Series:
+        return self.frame["close"]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The latest known price of one symbol. Unknown fields are ``None``, never 0."""
+
+    symbol: str
+    price: float
+    time: datetime
+    prev_close: float | None = None
+    change_pct: float | None = None
+    volume: float | None = None
+    day_high: float | None = None
+    day_low: float | None = None
+    year_high: float | None = None
+    year_low: float | None = None
+    trailing_pe: float | None = None
+    forward_pe: float | None = None
+    market_state: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MacroSeries:
+    """One economic series by observation date (tz-naive), missing observations dropped."""
+
+    id: str
+    values: pd.Series
+    frequency: Literal["daily", "weekly", "monthly"] = "daily"
+
+
+@dataclass(frozen=True, slots=True)
+class Constituent:
+    """A member of the small-cap universe (IWM holdings or the demo universe)."""
+
+    symbol: str
+    name: str
+    sector: str
+    weight: float  # percent of the fund
+    last: float | None = None
+    change_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """Health of one source as the status bar and `snapshot` report it."""
+
+    name: str
+    state: SourceState
+    last_success: datetime | None = None
+    error: str | None = None
+    next_retry: datetime | None = None
+    detail: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("ok", "stale")
+
+    @property
+    def stale(self) -> bool:
+        return self.state == "stale"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MarketData:
+    """Everything one source knows at one moment. Sources may fill only some fields.
+
+    ``prices`` maps a symbol to its adjusted close by trading day; when the market is open the
+    last row is the live price for today (SPEC 6: the live last is row t, the previous close t-1).
+    """
+
+    source: SourceKind
+    asof: datetime
+    prices: Mapping[str, pd.Series] = field(default_factory=dict)
+    macro: Mapping[str, MacroSeries] = field(default_factory=dict)
+    quotes: Mapping[str, Quote] = field(default_factory=dict)
+    constituents: tuple[Constituent, ...] = ()
+    statuses: tuple[SourceStatus, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def merged(self, newer: MarketData) -> MarketData:
+        """This data overlaid by ``newer``: newer fields win symbol by symbol."""
+        statuses = {s.name: s for s in self.statuses}
+        statuses.update({s.name: s for s in newer.statuses})
+        return replace(
+            self,
+            source=newer.source,
+            asof=max(self.asof, newer.asof),
+            prices={**self.prices, **newer.prices},
+            macro={**self.macro, **newer.macro},
+            quotes={**self.quotes, **newer.quotes},
+            constituents=newer.constituents or self.constituents,
+            statuses=tuple(statuses.values()),
+            problems=tuple(dict.fromkeys((*self.problems, *newer.problems))),
+        )
