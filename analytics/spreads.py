@@ -1,0 +1,126 @@
+"""Pair statistics: spreads per window, ratio z-score and trend, correlation and beta (SPEC 6)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import WINDOWS, Pair
+from analytics.returns import drawdown, finite, last_value, window_returns
+from analytics.types import LegReturns, PairRow, Trend
+
+Z_ROWS = 252
+CORR_ROWS = 63
+SPARK_ROWS = 120
+
+
+def leg_returns(
+    small: pd.Series | None, large: pd.Series | None, asof: date | None, windows=WINDOWS
+) -> dict[str, LegReturns]:
+    """Both legs' returns per window and the spread in percentage points."""
+    rs = window_returns(small, windows, asof)
+    rl = window_returns(large, windows, asof)
+    out: dict[str, LegReturns] = {}
+    for w in windows:
+        s, l_ = rs[w], rl[w]
+        out[w] = LegReturns(s, l_, None if s is None or l_ is None else s - l_)
+    return out
+
+
+def ratio_series(small: pd.Series, large: pd.Series, asof: date | None = None) -> pd.Series:
+    """``small / large`` on the dates both have, up to ``asof``."""
+    joined = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
+    ratio = joined["s"] / joined["l"]
+    if asof is not None:
+        ratio = ratio.loc[: pd.Timestamp(asof)]
+    return ratio
+
+
+def zscore(ratio: pd.Series, rows: int = Z_ROWS) -> float | None:
+    """``(ratio[t] - mean) / std`` over the last ``rows`` observations (ddof=1)."""
+    if len(ratio) < rows:
+        return None
+    window = ratio.to_numpy(dtype=float)[-rows:]
+    std = float(np.std(window, ddof=1))
+    # A ratio that is constant to rounding error has no meaningful z-score.
+    if not np.isfinite(std) or std <= 1e-9 * abs(float(window.mean())):
+        return None
+    return finite((window[-1] - window.mean()) / std)
+
+
+def trend(ratio: pd.Series) -> Trend | None:
+    """``up`` above both the 50- and 200-day averages, ``down`` below both, else ``flat``."""
+    if len(ratio) < 200:
+        return None
+    values = ratio.to_numpy(dtype=float)
+    last = values[-1]
+    sma50, sma200 = values[-50:].mean(), values[-200:].mean()
+    if last > sma50 and last > sma200:
+        return "up"
+    if last < sma50 and last < sma200:
+        return "down"
+    return "flat"
+
+
+def corr_beta(
+    small: pd.Series, large: pd.Series, asof: date | None = None, rows: int = CORR_ROWS
+) -> tuple[float | None, float | None]:
+    """Correlation and beta (cov/var of large) over the last ``rows`` common daily returns."""
+    joined = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
+    if asof is not None:
+        joined = joined.loc[: pd.Timestamp(asof)]
+    if len(joined) < rows + 1:
+        return None, None
+    prices = joined.to_numpy(dtype=float)[-(rows + 1) :]
+    rets = prices[1:] / prices[:-1] - 1.0
+    s, l_ = rets[:, 0], rets[:, 1]
+    var_l = float(np.var(l_, ddof=1))
+    if var_l == 0:
+        return None, None
+    cov = float(np.cov(s, l_, ddof=1)[0, 1])
+    var_s = float(np.var(s, ddof=1))
+    corr = finite(cov / np.sqrt(var_s * var_l)) if var_s > 0 else None
+    return corr, finite(cov / var_l)
+
+
+def pair_row(
+    pair: Pair, small: pd.Series | None, large: pd.Series | None, asof: date | None = None
+) -> PairRow:
+    """Everything the spreads pane shows about one pair; unknowns are None."""
+    returns = leg_returns(small, large, asof)
+    if small is None or large is None or small.empty or large.empty:
+        return PairRow(
+            id=pair.id,
+            small=pair.small,
+            large=pair.large,
+            label=pair.label,
+            small_last=last_value(small, asof),
+            large_last=last_value(large, asof),
+            ratio=None,
+            returns=returns,
+            zscore_1y=None,
+            trend=None,
+            corr_3m=None,
+            beta_3m=None,
+        )
+    ratio = ratio_series(small, large, asof)
+    corr, beta = corr_beta(small, large, asof)
+    return PairRow(
+        id=pair.id,
+        small=pair.small,
+        large=pair.large,
+        label=pair.label,
+        small_last=last_value(small, asof),
+        large_last=last_value(large, asof),
+        ratio=finite(ratio.iloc[-1]) if len(ratio) else None,
+        returns=returns,
+        zscore_1y=zscore(ratio),
+        trend=trend(ratio),
+        corr_3m=corr,
+        beta_3m=beta,
+        ratio_spark=tuple(float(x) for x in ratio.to_numpy(dtype=float)[-SPARK_ROWS:]),
+        small_drawdown=drawdown(small, asof),
+        large_drawdown=drawdown(large, asof),
+    )

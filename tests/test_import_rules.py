@@ -1,0 +1,37 @@
+"""The layering of STYLE.md as import-linter contracts, plus the lazy-import rule for yfinance."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint), "--config", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower().replace("0 broken", "")
+
+
+def test_demo_snapshot_never_imports_yfinance() -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from tui.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    rc = main(['snapshot', '--demo', '--format', 'json'])\n"
+        "bad = [m for m in ('yfinance', 'curl_cffi', 'textual') if m in sys.modules]\n"
+        "print(rc, bad)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr

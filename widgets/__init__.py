@@ -1,0 +1,1 @@
+"""Reusable rotmon widgets: data in, messages out."""
