@@ -1,0 +1,602 @@
+"""The durable store: one SQLite file holding the alert log, rule state and the data caches.
+
+Durability: WAL journal with ``synchronous=FULL``. A transaction that has committed is in the
+WAL file before ``commit`` returns, so it survives ``kill -9`` of the process (the OS keeps the
+written pages), and FULL adds an fsync per commit so it survives a power cut too. Commits are
+rare (one per poll or user action), so the fsync costs nothing a user could notice. The UI
+shows a transition only after ``append_transitions`` has returned.
+
+Recognition: the file carries ``PRAGMA application_id`` = ``APPLICATION_ID`` and its schema
+version in ``PRAGMA user_version``. ``open_store`` moves a corrupt or foreign file aside
+(never modifying it) and starts a fresh log beside it, returning a one-line warning.
+
+Threads: one connection guarded by a re-entrant lock; every public method takes the lock, so a
+worker thread and the UI thread may share one ``Store``. Processes: several may open the same
+file (WAL readers never block the writer; writers use ``BEGIN IMMEDIATE`` and a busy timeout).
+
+Size: only the alert log grows (a few hundred bytes per transition); the caches are upserts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import pandas as pd
+
+from analytics.lifecycle import EVENTS, ActiveEntry, Transition
+from analytics.types import Alert
+from data_sources.model import Bars, MacroSeries, Quote
+
+APPLICATION_ID = 0x726F746D  # "rotm": tells our files from any other SQLite database
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+T = TypeVar("T")
+
+_SCHEMA = f"""
+CREATE TABLE alert_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    grp TEXT,
+    severity TEXT CHECK (severity IN ('warning', 'critical')),
+    event TEXT NOT NULL CHECK (event IN ({", ".join(repr(e) for e in EVENTS)})),
+    value REAL,
+    threshold REAL,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_log_rule ON alert_log (rule, id);
+CREATE TABLE bars (
+    symbol TEXT NOT NULL,
+    date TEXT NOT NULL,
+    open REAL, high REAL, low REAL, close REAL, volume REAL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (symbol, date)
+) WITHOUT ROWID;
+CREATE TABLE series (
+    id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    value REAL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (id, date)
+) WITHOUT ROWID;
+CREATE TABLE series_info (
+    id TEXT PRIMARY KEY,
+    frequency TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE quotes (
+    symbol TEXT PRIMARY KEY,
+    json TEXT NOT NULL,
+    time TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE muted_rules (
+    rule TEXT PRIMARY KEY,
+    since TEXT NOT NULL
+);
+CREATE TABLE acknowledged (
+    rule TEXT PRIMARY KEY,
+    severity TEXT,
+    time TEXT NOT NULL
+);
+"""
+
+_BAR_COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message is one plain line naming the file."""
+
+
+class NotRotmonDatabase(StoreError):
+    """The file is corrupt or belongs to another application; ``reason`` says which."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: not a rotmon database ({reason})")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One row of the alert log. ``time`` is timezone-aware UTC."""
+
+    id: int
+    time: datetime
+    rule: str
+    group: str | None
+    severity: str | None
+    event: str
+    value: float | None
+    threshold: float | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cached(Generic[T]):
+    """A cached value with the time it was fetched (UTC)."""
+
+    value: T
+    fetched_at: datetime
+
+    def age(self, now: datetime) -> timedelta:
+        return _utc(now) - self.fetched_at
+
+
+def default_db_path() -> Path:
+    """``<user data dir>/rotmon.sqlite3`` (platformdirs)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("rotmon") / "rotmon.sqlite3"
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    # Fixed width so that text order is time order.
+    return _utc(moment).isoformat(timespec="microseconds")
+
+
+def _from_iso(text: str) -> datetime:
+    return _utc(datetime.fromisoformat(text))
+
+
+def _num(value: object) -> float | None:
+    """A float for SQLite, NaN / None as NULL."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+class Store:
+    """The SQLite store. Use ``open_store`` to get one without ever raising."""
+
+    def __init__(self, path: Path | str) -> None:
+        """Open (creating if needed) the rotmon database at ``path``; ``":memory:"`` for RAM.
+
+        Raises ``NotRotmonDatabase`` for a corrupt or foreign file (left untouched) and
+        ``StoreError`` when the file cannot be opened at all.
+        """
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._closed = False
+        memory = str(path) == ":memory:"
+        if not memory:
+            self._check_header()
+        try:
+            if not memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(path),
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,  # we issue BEGIN / COMMIT ourselves
+                check_same_thread=False,  # guarded by self._lock
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
+        try:
+            self._setup(memory)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A store that lives only as long as the process (the fallback of ``open_store``)."""
+        return cls(":memory:")
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def _check_header(self) -> None:
+        """Reject a non-SQLite file before SQLite touches it (it might try to use it)."""
+        try:
+            with self.path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc.strerror})") from exc
+        # An empty file is what SQLite itself creates for a new database.
+        if head and head != SQLITE_MAGIC:
+            raise NotRotmonDatabase(self.path, "not an SQLite file")
+
+    def _setup(self, memory: bool) -> None:
+        conn = self._conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._classify()
+            if not memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"{self.path}: cannot use WAL mode (journal_mode {mode})")
+            conn.execute("PRAGMA synchronous = FULL")
+            self._create_schema()
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise NotRotmonDatabase(self.path, f"damaged: {check}")
+        except sqlite3.OperationalError as exc:
+            # Locked, read-only, I/O: the file may be fine, so it is never moved aside.
+            raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotRotmonDatabase(self.path, str(exc)) from exc
+
+    def _classify(self) -> None:
+        """Raise ``NotRotmonDatabase`` unless the file is ours or an empty database."""
+        conn = self._conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == APPLICATION_ID:
+            if version > SCHEMA_VERSION:
+                raise NotRotmonDatabase(
+                    self.path,
+                    f"schema version {version} is newer than this rotmon's {SCHEMA_VERSION}",
+                )
+            return
+        if app_id != 0:
+            raise NotRotmonDatabase(self.path, f"application id {app_id:#010x}")
+        names = [
+            row[0]
+            for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        ]
+        if names:
+            shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
+            raise NotRotmonDatabase(self.path, f"no rotmon application id; tables {shown}")
+
+    def _create_schema(self) -> None:
+        with self._write() as conn:
+            # Another process may have created it between our check and our write lock.
+            if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+                return
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; IMMEDIATE so two processes never deadlock on an upgrade."""
+        with self._lock:
+            self._ensure_open()
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            self._ensure_open()
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"{self.path}: the store is closed")
+
+    def pragma(self, name: str) -> object:
+        """The value of one PRAGMA (for diagnostics and tests)."""
+        return self._read(f"PRAGMA {name}")[0][0]
+
+    def close(self) -> None:
+        """Close the connection (idempotent); SQLite checkpoints the WAL on the last close."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- alert log --------------------------------------------------------------------------
+
+    def append_transitions(self, transitions: Iterable[Transition]) -> list[int]:
+        """Log transitions in one committed transaction; returns their log ids.
+
+        Also keeps the rule state in step: ``muted``/``unmuted`` update the muted rules,
+        ``acknowledged`` records the ack, ``raised`` and ``cleared`` drop it.
+        """
+        ids: list[int] = []
+        items = list(transitions)
+        if not items:
+            return ids
+        with self._write() as conn:
+            for t in items:
+                cursor = conn.execute(
+                    "INSERT INTO alert_log (time, rule, grp, severity, event, value, threshold,"
+                    " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        _iso(t.time),
+                        t.rule,
+                        t.group,
+                        t.severity,
+                        t.event,
+                        _num(t.value),
+                        _num(t.threshold),
+                        t.message,
+                    ),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+                if t.event == "muted":
+                    conn.execute(
+                        "INSERT OR IGNORE INTO muted_rules (rule, since) VALUES (?, ?)",
+                        (t.rule, _iso(t.time)),
+                    )
+                elif t.event == "unmuted":
+                    conn.execute("DELETE FROM muted_rules WHERE rule = ?", (t.rule,))
+                elif t.event == "acknowledged":
+                    conn.execute(
+                        "INSERT OR REPLACE INTO acknowledged (rule, severity, time)"
+                        " VALUES (?, ?, ?)",
+                        (t.rule, t.severity, _iso(t.time)),
+                    )
+                elif t.event in ("raised", "cleared"):
+                    conn.execute("DELETE FROM acknowledged WHERE rule = ?", (t.rule,))
+        return ids
+
+    def alert_log(self, rule: str | None = None, limit: int = 500) -> list[LogEntry]:
+        """The newest ``limit`` log entries (of one rule, or all), newest first."""
+        sql = (
+            "SELECT id, time, rule, grp, severity, event, value, threshold, message FROM alert_log"
+        )
+        params: list[object] = []
+        if rule is not None:
+            sql += " WHERE rule = ?"
+            params.append(rule)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(int(limit))
+        return [LogEntry(row[0], _from_iso(row[1]), *row[2:]) for row in self._read(sql, params)]
+
+    def active_alerts(self) -> tuple[ActiveEntry, ...]:
+        """The alerts the log says are active (last level event not ``cleared``), to restore
+        an ``AlertBook`` after a restart so that nothing is raised or rung twice."""
+        rows = self._read(
+            """
+            SELECT l.rule, l.grp, l.severity, l.value, l.threshold, l.message,
+                   (SELECT r.time FROM alert_log r WHERE r.rule = l.rule AND r.event = 'raised'
+                    ORDER BY r.id DESC LIMIT 1),
+                   a.time
+            FROM alert_log l
+            JOIN (SELECT rule, MAX(id) AS id FROM alert_log
+                  WHERE event IN ('raised', 'deescalated', 'cleared') GROUP BY rule) m
+              ON l.id = m.id
+            LEFT JOIN acknowledged a ON a.rule = l.rule
+            WHERE l.event != 'cleared'
+            ORDER BY l.id
+            """
+        )
+        muted = self.muted_rules()
+        out: list[ActiveEntry] = []
+        for rule, group, severity, value, threshold, message, raised, acked in rows:
+            if severity is None or group is None:
+                continue
+            raised_at = _from_iso(raised) if raised else datetime.now(UTC)
+            alert = Alert(
+                rule=rule,
+                group=group,
+                severity=severity,
+                value=math.nan if value is None else value,
+                threshold=math.nan if threshold is None else threshold,
+                since=raised_at.date(),
+                message=message,
+            )
+            out.append(
+                ActiveEntry(
+                    alert,
+                    raised_at=raised_at,
+                    acked_at=_from_iso(acked) if acked else None,
+                    muted=rule in muted,
+                )
+            )
+        return tuple(out)
+
+    def muted_rules(self) -> frozenset[str]:
+        return frozenset(row[0] for row in self._read("SELECT rule FROM muted_rules"))
+
+    def set_muted(self, rule: str, muted: bool, now: datetime | None = None) -> None:
+        """Mute or unmute a rule without logging (the lifecycle's transitions log it)."""
+        with self._write() as conn:
+            if muted:
+                conn.execute(
+                    "INSERT OR IGNORE INTO muted_rules (rule, since) VALUES (?, ?)",
+                    (rule, _iso(now or datetime.now(UTC))),
+                )
+            else:
+                conn.execute("DELETE FROM muted_rules WHERE rule = ?", (rule,))
+
+    # -- caches -----------------------------------------------------------------------------
+
+    def save_bars(self, bars: Bars, fetched_at: datetime) -> None:
+        """Upsert the bars of one symbol; rows inside the new frame's date range that the
+        new frame lacks are dropped (a re-download is the truth for its range)."""
+        frame = bars.frame
+        if frame.empty:
+            return
+        dates = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame.index]
+        columns = [
+            frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in _BAR_COLUMNS
+        ]
+        stamp = _iso(fetched_at)
+        rows = [
+            (bars.symbol, day, *(_num(col[i]) for col in columns), stamp)
+            for i, day in enumerate(dates)
+        ]
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM bars WHERE symbol = ? AND date BETWEEN ? AND ?",
+                (bars.symbol, min(dates), max(dates)),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO bars (symbol, date, open, high, low, close, volume,"
+                " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def load_bars(self, symbol: str) -> Cached[Bars] | None:
+        """The cached bars of one symbol (NULL back to NaN), or None when none are cached."""
+        rows = self._read(
+            "SELECT date, open, high, low, close, volume, fetched_at FROM bars"
+            " WHERE symbol = ? ORDER BY date",
+            (symbol,),
+        )
+        if not rows:
+            return None
+        index = pd.DatetimeIndex(pd.to_datetime([r[0] for r in rows]))
+        data = {
+            name: pd.array(
+                [math.nan if r[i + 1] is None else r[i + 1] for r in rows], dtype="float64"
+            )
+            for i, name in enumerate(_BAR_COLUMNS)
+        }
+        frame = pd.DataFrame(data, index=index)
+        fetched = max(_from_iso(r[6]) for r in rows)
+        return Cached(Bars(symbol, frame), fetched)
+
+    def bar_symbols(self) -> list[str]:
+        return [row[0] for row in self._read("SELECT DISTINCT symbol FROM bars ORDER BY symbol")]
+
+    def save_series(self, series: MacroSeries, fetched_at: datetime) -> None:
+        """Upsert one macro series (same range rule as ``save_bars``)."""
+        values = series.values.dropna()
+        stamp = _iso(fetched_at)
+        dates = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in values.index]
+        rows = [
+            (series.id, day, _num(v), stamp) for day, v in zip(dates, values.tolist(), strict=True)
+        ]
+        with self._write() as conn:
+            if dates:
+                conn.execute(
+                    "DELETE FROM series WHERE id = ? AND date BETWEEN ? AND ?",
+                    (series.id, min(dates), max(dates)),
+                )
+            conn.executemany(
+                "INSERT OR REPLACE INTO series (id, date, value, fetched_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO series_info (id, frequency, fetched_at) VALUES (?, ?, ?)",
+                (series.id, series.frequency, stamp),
+            )
+
+    def load_series(self, series_id: str) -> Cached[MacroSeries] | None:
+        info = self._read(
+            "SELECT frequency, fetched_at FROM series_info WHERE id = ?", (series_id,)
+        )
+        if not info:
+            return None
+        rows = self._read("SELECT date, value FROM series WHERE id = ? ORDER BY date", (series_id,))
+        values = pd.Series(
+            [r[1] for r in rows],
+            index=pd.DatetimeIndex(pd.to_datetime([r[0] for r in rows])),
+            dtype="float64",
+            name=series_id,
+        )
+        frequency = info[0][0] if info[0][0] in ("daily", "weekly", "monthly") else "daily"
+        return Cached(MacroSeries(series_id, values, frequency), _from_iso(info[0][1]))
+
+    def series_ids(self) -> list[str]:
+        return [row[0] for row in self._read("SELECT id FROM series_info ORDER BY id")]
+
+    def save_quotes(self, quotes: Iterable[Quote], fetched_at: datetime) -> None:
+        """Upsert the last quote of each symbol."""
+        stamp = _iso(fetched_at)
+        rows = []
+        for quote in quotes:
+            payload = asdict(quote)
+            payload["time"] = _iso(quote.time)
+            rows.append((quote.symbol, json.dumps(payload), payload["time"], stamp))
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO quotes (symbol, json, time, fetched_at)"
+                " VALUES (?, ?, ?, ?)",
+                rows,
+            )
+
+    def load_quotes(self) -> dict[str, Cached[Quote]]:
+        """Every cached quote by symbol; a row that no longer fits ``Quote`` is skipped."""
+        known = {f.name for f in fields(Quote)}
+        out: dict[str, Cached[Quote]] = {}
+        for symbol, text, _time, fetched in self._read(
+            "SELECT symbol, json, time, fetched_at FROM quotes ORDER BY symbol"
+        ):
+            try:
+                payload = {k: v for k, v in json.loads(text).items() if k in known}
+                payload["time"] = _from_iso(payload["time"])
+                out[symbol] = Cached(Quote(**payload), _from_iso(fetched))
+            except (ValueError, TypeError, KeyError):
+                continue
+        return out
+
+
+def _stamp(now: datetime) -> str:
+    return _utc(now).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    """Rename the file (and its -wal / -shm) to ``<path>.corrupt-<stamp>``; returns the new path."""
+    base = path.with_name(f"{path.name}.corrupt-{_stamp(now)}")
+    aside = base
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = base.with_name(f"{base.name}-{n}")
+    path.rename(aside)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            # Named so that SQLite would find them next to the moved file.
+            side.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def open_store(path: Path | str | None = None) -> tuple[Store, str | None]:
+    """Open the store at ``path`` (default ``default_db_path()``); never raises.
+
+    Returns the store and a one-line warning, or None. A corrupt or foreign file is moved
+    aside and a fresh log started in its place; a file that cannot be opened at all (locked,
+    unreadable directory) gives an in-memory store for this session.
+    """
+    target = Path(path) if path is not None else default_db_path()
+    try:
+        return Store(target), None
+    except NotRotmonDatabase as exc:
+        reason = exc.reason
+    except StoreError as exc:
+        return Store.memory(), f"{exc}; the alert log is kept in memory for this session"
+    try:
+        aside = _move_aside(target, datetime.now(UTC))
+    except OSError as exc:
+        return Store.memory(), (
+            f"{target}: not a rotmon database ({reason}); cannot move it aside"
+            f" ({exc.strerror}); the alert log is kept in memory for this session"
+        )
+    warning = (
+        f"{target}: not a rotmon database ({reason}); moved aside to {aside}, starting a fresh log"
+    )
+    try:
+        return Store(target), warning
+    except StoreError as exc:
+        return Store.memory(), f"{warning}; but {exc}; the alert log is kept in memory"
