@@ -1,0 +1,831 @@
+"""The risk engine: the ten rules of SPEC 7 replayed day by day with release lags and hysteresis.
+
+How a day is evaluated
+----------------------
+- **Days.** The replay runs over the union of the trading days of the price series (or business
+  days when there are no prices), from the earliest data up to ``asof``; the result keeps the
+  days from ``start`` on. The days before ``start`` still run, so that hysteresis, episode starts
+  and the yield-curve memory are the same whatever ``start`` is.
+- **No look-ahead.** A macro observation is usable from its release date only
+  (:data:`RELEASE_LAGS`: monthly series on the 7th of the next month, weekly claims 5 days after
+  the week's date, daily FRED series the next day). Market prices are known on their own date.
+  Rule values are computed on each series in its own time (rolling windows count the series'
+  own rows) and then become visible on the release date of the observation they end on; every
+  input of that value was released no later, so nothing leaks backwards.
+- **Staleness.** A value older than :data:`STALE_AFTER_DAYS` (calendar days since its release)
+  counts as unknown, so a series that stopped updating never keeps an alert alive forever.
+- **Sources.** Each rule prefers one source and falls back to another day by day where the
+  preferred one is unknown (SAHMREALTIME, else the Sahm rule computed from UNRATE; T10Y3M, else
+  DGS10 - DGS3MO; ^VIX, else VIXCLS; IWM, else ^RUT; CL=F, else DCOILWTICO; ^OVX, else OVXCLS).
+- **Levels.** 0 (none), 0.5 (warning), 1 (critical). Each threshold is a small state machine:
+  it switches on when the value reaches it and off only after the value moves back past it by
+  the rule's ``hysteresis`` (above-rules: on at ``v >= T``, off at ``v < T - h``; below-rules:
+  on at ``v <= T``, off at ``v > T + h``). An unknown value resets the rule to level 0.
+  Rules with two conditions (HY OAS: level or 3-month rise; net oil increase: 1-year or
+  3-year high) take the most severe active condition.
+- **Yield curve.** Warning while inverted (``10Y-3M < 0``; the inversion ends when the spread
+  reaches ``0 + hysteresis``). Critical when the curve is back above 0 within
+  ``recovery_days`` (126 trading days, ~6 months) of the end of an inversion that lasted at
+  least ``min_inverted_days`` (63 trading days, ~3 months). "Months" are rows of the replay
+  (trading days), not calendar months. A new inversion turns the level back to warning; short
+  re-inversions do not reset the memory of the last long one.
+- **Scores.** ``100 * sum(weight * level) / sum(weight)`` over the group's rules; a rule without
+  data counts as level 0 (it stays in the denominator, so missing data never inflates a score).
+  A group without rules or with zero total weight scores 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import MONTHLY_SERIES, WEEKLY_SERIES
+from analytics.types import Alert, Group, Severity
+
+Direction = Literal["above", "below"]
+Frequency = Literal["market", "daily", "weekly", "monthly"]
+
+GROUPS: tuple[Group, ...] = ("hard_landing", "energy_shock")
+SEVERITY_LEVEL: Mapping[Severity, float] = MappingProxyType({"warning": 0.5, "critical": 1.0})
+
+RELEASE_LAGS: Mapping[str, int] = MappingProxyType({"monthly": 7, "weekly": 5, "daily": 1})
+"""When an observation becomes usable. ``monthly``: the day of the month after the observation's
+month (7 → the March value is usable from April 7); ``weekly`` and ``daily``: calendar days after
+the observation date. A FRED id may be given as a key too (its value is read by that series'
+frequency), e.g. ``{"ICSA": 6}``. Overrides are merged over these defaults."""
+
+STALE_AFTER_DAYS: Mapping[str, int] = MappingProxyType(
+    {"market": 14, "daily": 14, "weekly": 28, "monthly": 95}
+)
+"""A value this many calendar days past its release (market prices: past their date) is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One risk rule of SPEC 7 with every number a config file may override.
+
+    ``warning`` / ``critical`` are thresholds on the rule's value (see ``description`` for the
+    value's definition and ``unit`` for its unit); ``direction`` says whether the rule fires at or
+    above them or at or below them. ``hysteresis`` is in the value's unit. The window fields are
+    counted in rows of the rule's source series (trading days, weeks or months):
+
+    - ``window``: the rule's look-back (claims 52 weeks, drawdown 252, WTI 20, oil 1-year high
+      252, XLE-SPY 21);
+    - ``long_window``: the net oil increase's 3-year high (756);
+    - ``change_window`` / ``change_warning`` / ``change_critical``: HY OAS's second condition, a
+      rise over 63 rows of at least 1.00 / 2.00 percentage points;
+    - ``min_inverted_days`` / ``recovery_days``: the yield curve's critical condition (rows of
+      the replay).
+    """
+
+    id: str
+    group: Group
+    label: str
+    description: str
+    warning: float
+    critical: float
+    hysteresis: float
+    weight: float = 1.0
+    direction: Direction = "above"
+    unit: str = ""
+    window: int | None = None
+    long_window: int | None = None
+    change_window: int | None = None
+    change_warning: float | None = None
+    change_critical: float | None = None
+    min_inverted_days: int | None = None
+    recovery_days: int | None = None
+
+    def __post_init__(self) -> None:
+        def bad(key: str, expected: str, got: object) -> ValueError:
+            return ValueError(f"rule {self.id}: {key}: expected {expected}, got {got!r}")
+
+        if self.group not in GROUPS:
+            raise bad("group", "hard_landing or energy_shock", self.group)
+        if self.direction not in ("above", "below"):
+            raise bad("direction", "above or below", self.direction)
+        for key in ("warning", "critical", "hysteresis", "weight"):
+            x = getattr(self, key)
+            if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+                raise bad(key, "a finite number", x)
+        for key in ("hysteresis", "weight"):
+            if getattr(self, key) < 0:
+                raise bad(key, "a number >= 0", getattr(self, key))
+        sign = 1.0 if self.direction == "above" else -1.0
+        if sign * (self.critical - self.warning) < 0:
+            word = "at or above" if sign > 0 else "at or below"
+            raise bad("critical", f"a value {word} warning ({self.warning})", self.critical)
+        for key in ("window", "long_window", "change_window", "min_inverted_days", "recovery_days"):
+            x = getattr(self, key)
+            if x is not None and (isinstance(x, bool) or not isinstance(x, int) or x < 1):
+                raise bad(key, "a whole number >= 1", x)
+        for key in ("change_warning", "change_critical"):
+            x = getattr(self, key)
+            if x is not None and (not isinstance(x, int | float) or not math.isfinite(x)):
+                raise bad(key, "a finite number", x)
+        if (
+            self.change_warning is not None
+            and self.change_critical is not None
+            and self.change_critical < self.change_warning
+        ):
+            raise bad(
+                "change_critical", f"a value >= change_warning ({self.change_warning})",
+                self.change_critical,
+            )  # fmt: skip
+
+    def threshold(self, severity: Severity) -> float:
+        return self.warning if severity == "warning" else self.critical
+
+    def explain(self) -> str:
+        """The rule in words with its current thresholds (for the alert screen)."""
+        u = f" {self.unit}" if self.unit else ""
+        if self.id == "yield_curve":
+            return (
+                f"{self.description} Warning while 10Y-3M < {self.warning:g}{u}; critical when "
+                f"it is back above {self.critical:g}{u} within {self.recovery_days} trading days "
+                f"of an inversion of at least {self.min_inverted_days} trading days."
+            )
+        if self.id == "oil_net_increase":
+            return (
+                f"{self.description} Warning when WTI is above its high of the prior "
+                f"{self.window} trading days; critical above its high of the prior "
+                f"{self.long_window}."
+            )
+        op = ">=" if self.direction == "above" else "<="
+        text = (
+            f"{self.description} Warning {op} {self.warning:g}{u}, critical {op} "
+            f"{self.critical:g}{u}"
+        )
+        if self.change_window is not None:
+            text += (
+                f", or a rise of {self.change_warning:g} / {self.change_critical:g} points "
+                f"over {self.change_window} trading days"
+            )
+        return text + f"; a level drops after the value moves back {self.hysteresis:g}{u}."
+
+
+DEFAULT_RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        id="sahm",
+        group="hard_landing",
+        label="Sahm rule",
+        description=(
+            "The real-time Sahm rule (SAHMREALTIME; else from UNRATE: the 3-month average "
+            "unemployment rate minus its lowest 3-month average of the prior 12 months)."
+        ),
+        warning=0.30,
+        critical=0.50,
+        hysteresis=0.05,
+        unit="pp",
+    ),
+    RuleSpec(
+        id="yield_curve",
+        group="hard_landing",
+        label="Yield curve 10Y-3M",
+        description="The 10-year minus 3-month Treasury spread (T10Y3M; else DGS10 - DGS3MO).",
+        warning=0.0,
+        critical=0.0,
+        hysteresis=0.10,
+        direction="below",
+        unit="%",
+        min_inverted_days=63,
+        recovery_days=126,
+    ),
+    RuleSpec(
+        id="hy_oas",
+        group="hard_landing",
+        label="High-yield OAS",
+        description="The ICE BofA US high-yield option-adjusted spread (BAMLH0A0HYM2), in percent.",
+        warning=5.0,
+        critical=6.5,
+        hysteresis=0.25,
+        unit="%",
+        change_window=63,
+        change_warning=1.0,
+        change_critical=2.0,
+    ),
+    RuleSpec(
+        id="claims",
+        group="hard_landing",
+        label="Initial claims vs 52-week low",
+        description=(
+            "The 4-week average of initial jobless claims (ICSA) against the lowest 4-week "
+            "average of the last 52 weeks, in percent."
+        ),
+        warning=20.0,
+        critical=30.0,
+        hysteresis=2.0,
+        unit="%",
+        window=52,
+    ),
+    RuleSpec(
+        id="vix",
+        group="hard_landing",
+        label="VIX",
+        description="The CBOE volatility index (^VIX; else VIXCLS).",
+        warning=25.0,
+        critical=35.0,
+        hysteresis=2.0,
+    ),
+    RuleSpec(
+        id="r2k_drawdown",
+        group="hard_landing",
+        label="Russell 2000 drawdown",
+        description=(
+            "The Russell 2000 (IWM; else ^RUT) against its highest close of the last 252 "
+            "trading days, in percent."
+        ),
+        warning=-10.0,
+        critical=-20.0,
+        hysteresis=2.0,
+        direction="below",
+        unit="%",
+        window=252,
+    ),
+    RuleSpec(
+        id="wti_20d",
+        group="energy_shock",
+        label="WTI 20-day return",
+        description="The 20-trading-day return of WTI crude (CL=F; else DCOILWTICO), in percent.",
+        warning=15.0,
+        critical=30.0,
+        hysteresis=2.5,
+        unit="%",
+        window=20,
+    ),
+    RuleSpec(
+        id="oil_net_increase",
+        group="energy_shock",
+        label="Net oil price increase",
+        description=(
+            "WTI (CL=F; else DCOILWTICO) against its highest close of the prior year and of "
+            "the prior 3 years; the value is the percent above the prior 1-year high."
+        ),
+        warning=0.0,
+        critical=0.0,
+        hysteresis=5.0,
+        unit="%",
+        window=252,
+        long_window=756,
+    ),
+    RuleSpec(
+        id="ovx",
+        group="energy_shock",
+        label="OVX",
+        description="The CBOE crude-oil volatility index (^OVX; else OVXCLS).",
+        warning=45.0,
+        critical=60.0,
+        hysteresis=3.0,
+    ),
+    RuleSpec(
+        id="energy_outperformance",
+        group="energy_shock",
+        label="Energy vs S&P 500, 1M",
+        description="The 21-trading-day return of XLE minus that of SPY, in percentage points.",
+        warning=8.0,
+        critical=15.0,
+        hysteresis=1.5,
+        unit="pp",
+        window=21,
+    ),
+)
+
+RULE_IDS: tuple[str, ...] = tuple(r.id for r in DEFAULT_RULES)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RiskResult:
+    """The replay of the rules over ``days`` (ascending, the last one at or before ``asof``).
+
+    - ``values``: day x rule id, the rule's value (NaN where unknown);
+    - ``levels``: day x rule id, 0 / 0.5 / 1;
+    - ``trigger_values`` / ``thresholds``: day x rule id, the value and threshold of the
+      condition behind the level (NaN at level 0) -- differs from ``values`` only for HY OAS's
+      3-month rise and the net oil increase's 3-year high;
+    - ``alerts``: active rules at the last day, most severe first;
+    - ``scores`` / ``score_history``: the two group scores (0-100) at the last day / per day.
+    """
+
+    rules: tuple[RuleSpec, ...]
+    days: pd.DatetimeIndex
+    values: pd.DataFrame
+    levels: pd.DataFrame
+    trigger_values: pd.DataFrame
+    thresholds: pd.DataFrame
+    alerts: tuple[Alert, ...]
+    scores: dict[str, float]
+    score_history: pd.DataFrame
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+def _clean(name: str, s: object) -> pd.Series:
+    """A float series on a normalised, tz-naive, ascending, unique date index, NaN dropped."""
+    if not isinstance(s, pd.Series):
+        raise ValueError(
+            f"{name}: expected a pandas Series indexed by date, got {type(s).__name__}"
+        )
+    idx = s.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        try:
+            idx = pd.DatetimeIndex(pd.to_datetime(idx))
+        except (ValueError, TypeError):
+            raise ValueError(f"{name}: expected a date index, got {idx.dtype}") from None
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    vals = pd.to_numeric(pd.Series(s.to_numpy(), copy=False), errors="coerce").to_numpy(float)
+    out = pd.Series(vals, index=idx.normalize().as_unit("ns"), name=name)
+    out = out[np.isfinite(vals)]
+    if not out.index.is_monotonic_increasing:
+        out = out.sort_index(kind="stable")
+    if out.index.has_duplicates:
+        out = out[~out.index.duplicated(keep="last")]
+    return out
+
+
+def _frequency(series_id: str) -> Frequency:
+    if series_id in MONTHLY_SERIES:
+        return "monthly"
+    if series_id in WEEKLY_SERIES:
+        return "weekly"
+    return "daily"
+
+
+def _lags(release_lags: Mapping[str, object] | None) -> dict[str, int]:
+    merged: dict[str, object] = {**RELEASE_LAGS, **(release_lags or {})}
+    out: dict[str, int] = {}
+    for key, x in merged.items():
+        freq = key if key in ("monthly", "weekly", "daily") else _frequency(key)
+        if freq == "monthly":
+            ok = isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 28
+            expected = "a day of the next month, 1-28"
+        else:
+            ok = isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 366
+            expected = "a whole number of days, 0-366"
+        if not ok:
+            raise ValueError(f"release_lags[{key!r}]: expected {expected}, got {x!r}")
+        out[key] = int(x)  # type: ignore[call-overload]
+    return out
+
+
+def release_dates(
+    series_id: str, index: pd.DatetimeIndex, release_lags: Mapping[str, object] | None = None
+) -> pd.DatetimeIndex:
+    """The release date of each observation of a FRED series (see :data:`RELEASE_LAGS`)."""
+    lags = _lags(release_lags)
+    freq = _frequency(series_id)
+    lag = lags.get(series_id, lags[freq])
+    if freq == "monthly":
+        month_start = index.to_period("M").to_timestamp()
+        return (month_start + pd.offsets.MonthBegin(1) + pd.Timedelta(days=lag - 1)).as_unit("ns")
+    return (index + pd.Timedelta(days=lag)).as_unit("ns")
+
+
+def visible_series(
+    series_id: str,
+    values: pd.Series,
+    day: date,
+    release_lags: Mapping[str, object] | None = None,
+) -> pd.Series:
+    """The observations of a FRED series released by ``day``, by observation date."""
+    s = _clean(series_id, values)
+    rel = release_dates(series_id, s.index, release_lags)
+    return s[np.asarray(rel <= pd.Timestamp(day))]
+
+
+def _days(ts: pd.DatetimeIndex) -> np.ndarray:
+    """Dates as integer day numbers (fast, unit-proof comparisons)."""
+    return ts.as_unit("ns").to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+class _Inputs:
+    """The cleaned inputs and the replay grid; aligns a computed series onto the grid."""
+
+    def __init__(
+        self,
+        prices: Mapping[str, pd.Series],
+        macro: Mapping[str, pd.Series],
+        asof: pd.Timestamp,
+        lags: dict[str, int],
+        stale: Mapping[str, int],
+    ) -> None:
+        self.prices = {k: _clean(f"prices[{k!r}]", v) for k, v in prices.items()}
+        self.macro = {k: _clean(f"macro[{k!r}]", v) for k, v in macro.items()}
+        self.prices = {k: v for k, v in self.prices.items() if not v.empty}
+        self.macro = {k: v for k, v in self.macro.items() if not v.empty}
+        self.lags = lags
+        self.stale = stale
+        if self.prices:
+            stamps = np.unique(np.concatenate([_days(v.index) for v in self.prices.values()]))
+            grid = pd.DatetimeIndex(stamps.astype("datetime64[D]")).as_unit("ns")
+            grid = grid[grid <= asof]
+        elif self.macro:
+            first = min(self.release(k, v.index)[0] for k, v in self.macro.items())
+            grid = pd.bdate_range(first, asof).as_unit("ns") if first <= asof else None
+        else:
+            grid = None
+        self.grid: pd.DatetimeIndex = (
+            grid if grid is not None else pd.DatetimeIndex([], dtype="datetime64[ns]")
+        )
+        self.grid_days = _days(self.grid)
+
+    def release(self, series_id: str, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        return release_dates(series_id, index, self.lags)
+
+    def price(self, symbol: str) -> pd.Series | None:
+        return self.prices.get(symbol)
+
+    def series(self, series_id: str) -> pd.Series | None:
+        return self.macro.get(series_id)
+
+    def on_grid(self, s: pd.Series | None, frequency: Frequency, source: str = "") -> np.ndarray:
+        """``s`` (by observation date) as known on each grid day: released, not stale."""
+        n = len(self.grid_days)
+        out = np.full(n, np.nan)
+        if s is None:
+            return out
+        s = s.dropna()
+        if s.empty or n == 0:
+            return out
+        stamps = s.index if frequency == "market" else self.release(source, s.index)
+        rel = _days(stamps)
+        # Release dates are monotone in observation dates, but guard against odd lag overrides.
+        rel = np.maximum.accumulate(rel)
+        pos = np.searchsorted(rel, self.grid_days, side="right") - 1
+        ok = pos >= 0
+        vals = s.to_numpy(float)
+        out[ok] = vals[pos[ok]]
+        age = np.where(ok, self.grid_days - rel[np.maximum(pos, 0)], 0)
+        out[age > self.stale[frequency]] = np.nan
+        return out
+
+
+def _prefer(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(first), second, first)
+
+
+# -- rule values --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    """One threshold of a rule on one value series; ``active`` is the hysteresis state per day."""
+
+    level: float
+    values: np.ndarray
+    threshold: float
+    active: np.ndarray
+    kind: str = "level"
+
+
+def _hysteresis(
+    v: np.ndarray, threshold: float, h: float, direction: Direction, strict: bool = False
+) -> np.ndarray:
+    """On when ``v`` reaches the threshold, off once it is back past it by ``h`` (vectorised)."""
+    with np.errstate(invalid="ignore"):
+        if direction == "above":
+            on = v > threshold if strict else v >= threshold
+            off = v <= threshold - h if strict else v < threshold - h
+        else:
+            on = v < threshold if strict else v <= threshold
+            off = v >= threshold + h if strict else v > threshold + h
+    off = off | np.isnan(v)
+    n = len(v)
+    events = np.where(on | off, np.arange(n), -1)
+    last = np.maximum.accumulate(events) if n else events
+    # A day's state is the last event's kind; before any event the rule is off.
+    return (last >= 0) & on[np.maximum(last, 0)]
+
+
+def _pct_return(s: pd.Series, rows: int) -> pd.Series:
+    base = s.shift(rows)
+    out = (s / base - 1.0) * 100.0
+    return out.where(base > 0)  # a non-positive base (WTI 2020-04-20) has no return
+
+
+def _sahm_from_unrate(u: pd.Series) -> pd.Series:
+    u3 = u.rolling(3, min_periods=3).mean()
+    return u3 - u3.shift(1).rolling(12, min_periods=12).min()
+
+
+def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Condition]]:
+    """The rule's value on the grid and its conditions, most preferred first per level."""
+    h = spec.hysteresis
+
+    def cond(
+        level: float,
+        v: np.ndarray,
+        thr: float,
+        kind: str = "level",
+        strict: bool = False,
+        direction: Direction = spec.direction,
+    ) -> _Condition:
+        return _Condition(level, v, thr, _hysteresis(v, thr, h, direction, strict), kind)
+
+    def plain(v: np.ndarray) -> tuple[np.ndarray, list[_Condition]]:
+        return v, [cond(1.0, v, spec.critical), cond(0.5, v, spec.warning)]
+
+    rid = spec.id
+    if rid == "sahm":
+        real = inp.on_grid(inp.series("SAHMREALTIME"), "monthly", "SAHMREALTIME")
+        u = inp.series("UNRATE")
+        computed = inp.on_grid(None if u is None else _sahm_from_unrate(u), "monthly", "UNRATE")
+        return plain(_prefer(real, computed))
+    if rid == "vix":
+        return plain(
+            _prefer(
+                inp.on_grid(inp.price("^VIX"), "market"),
+                inp.on_grid(inp.series("VIXCLS"), "daily", "VIXCLS"),
+            )
+        )
+    if rid == "ovx":
+        return plain(
+            _prefer(
+                inp.on_grid(inp.price("^OVX"), "market"),
+                inp.on_grid(inp.series("OVXCLS"), "daily", "OVXCLS"),
+            )
+        )
+    if rid == "claims":
+        s = inp.series("ICSA")
+        v = None
+        if s is not None:
+            avg = s.rolling(4, min_periods=4).mean()
+            low = avg.rolling(spec.window or 52, min_periods=spec.window or 52).min()
+            v = (avg / low - 1.0) * 100.0
+        return plain(inp.on_grid(v, "weekly", "ICSA"))
+    if rid == "r2k_drawdown":
+        w = spec.window or 252
+
+        def dd(p: pd.Series | None) -> pd.Series | None:
+            return None if p is None else (p / p.rolling(w, min_periods=w).max() - 1.0) * 100.0
+
+        return plain(
+            _prefer(
+                inp.on_grid(dd(inp.price("IWM")), "market"),
+                inp.on_grid(dd(inp.price("^RUT")), "market"),
+            )
+        )
+    if rid == "wti_20d":
+        w = spec.window or 20
+
+        def ret(p: pd.Series | None) -> pd.Series | None:
+            return None if p is None else _pct_return(p, w)
+
+        return plain(
+            _prefer(
+                inp.on_grid(ret(inp.price("CL=F")), "market"),
+                inp.on_grid(ret(inp.series("DCOILWTICO")), "daily", "DCOILWTICO"),
+            )
+        )
+    if rid == "energy_outperformance":
+        w = spec.window or 21
+        xle, spy = inp.price("XLE"), inp.price("SPY")
+        v = None
+        if xle is not None and spy is not None:
+            both = pd.concat([xle, spy], axis=1, join="inner")
+            v = _pct_return(both.iloc[:, 0], w) - _pct_return(both.iloc[:, 1], w)
+        return plain(inp.on_grid(v, "market"))
+    if rid == "hy_oas":
+        s = inp.series("BAMLH0A0HYM2")
+        level = inp.on_grid(s, "daily", "BAMLH0A0HYM2")
+        conds = [cond(1.0, level, spec.critical)]
+        if spec.change_window is not None:
+            rise = inp.on_grid(
+                None if s is None else s - s.shift(spec.change_window), "daily", "BAMLH0A0HYM2"
+            )
+            if spec.change_critical is not None:
+                conds.append(cond(1.0, rise, spec.change_critical, "change", direction="above"))
+            conds.append(cond(0.5, level, spec.warning))
+            if spec.change_warning is not None:
+                conds.append(cond(0.5, rise, spec.change_warning, "change", direction="above"))
+        else:
+            conds.append(cond(0.5, level, spec.warning))
+        return level, conds
+    if rid == "oil_net_increase":
+        short, long_ = spec.window or 252, spec.long_window or 756
+
+        def above_high(p: pd.Series | None, rows: int) -> pd.Series | None:
+            if p is None:
+                return None
+            high = p.shift(1).rolling(rows, min_periods=rows).max()
+            return ((p / high - 1.0) * 100.0).where(high > 0)
+
+        def wti(rows: int) -> np.ndarray:
+            return _prefer(
+                inp.on_grid(above_high(inp.price("CL=F"), rows), "market"),
+                inp.on_grid(above_high(inp.series("DCOILWTICO"), rows), "daily", "DCOILWTICO"),
+            )
+
+        x1, x3 = wti(short), wti(long_)
+        return x1, [
+            cond(1.0, x3, spec.critical, "long", strict=True),
+            cond(0.5, x1, spec.warning, strict=True),
+        ]
+    if rid == "yield_curve":
+        direct = inp.on_grid(inp.series("T10Y3M"), "daily", "T10Y3M")
+        d10, d3 = inp.series("DGS10"), inp.series("DGS3MO")
+        diff = None
+        if d10 is not None and d3 is not None:
+            both = pd.concat([d10, d3], axis=1, join="inner")
+            diff = both.iloc[:, 0] - both.iloc[:, 1]
+        v = _prefer(direct, inp.on_grid(diff, "daily", "DGS10"))
+        inverted = _hysteresis(v, spec.warning, h, "below", strict=True)
+        crit = _after_long_inversion(
+            inverted, v, spec.min_inverted_days or 63, spec.recovery_days or 126
+        )
+        return v, [
+            _Condition(1.0, v, spec.critical, crit, "recovery"),
+            _Condition(0.5, v, spec.warning, inverted),
+        ]
+    raise ValueError(f"rule {rid}: unknown rule id (expected one of {', '.join(RULE_IDS)})")
+
+
+def _after_long_inversion(
+    inverted: np.ndarray, v: np.ndarray, min_rows: int, recovery: int
+) -> np.ndarray:
+    """Days not inverted, with a known value, within ``recovery`` rows of a long inversion's end."""
+    n = len(inverted)
+    if n == 0:
+        return inverted.copy()
+    x = inverted.astype(np.int8)
+    edges = np.diff(np.concatenate(([0], x, [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # first day after the run (may be n)
+    long_ends = ends[(ends - starts >= min_rows) & (ends < n)]
+    marks = np.full(n, -1)
+    marks[long_ends] = long_ends
+    last_end = np.maximum.accumulate(marks)
+    i = np.arange(n)
+    return (last_end >= 0) & (i - last_end < recovery) & ~inverted & ~np.isnan(v)
+
+
+# -- the replay ---------------------------------------------------------------------------------
+
+
+def _run_start(level: np.ndarray, at_least: float) -> np.ndarray:
+    """Per day, the index of the first day of the current run of ``level >= at_least`` (else -1)."""
+    on = level >= at_least
+    n = len(on)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.where(on & ~np.concatenate(([False], on[:-1])), np.arange(n), -1)
+    return np.where(on, np.maximum.accumulate(starts), -1)
+
+
+def _fmt(x: float, unit: str, signed: bool = False) -> str:
+    digits = 2 if abs(x) < 10 else 1
+    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    return f"{text} {unit}" if unit and unit != "pp" else (f"{text} pp" if unit else text)
+
+
+def _message(spec: RuleSpec, severity: Severity, value: float, threshold: float, kind: str) -> str:
+    u = spec.unit
+    if spec.id == "yield_curve":
+        if severity == "warning":
+            return f"10Y-3M at {_fmt(value, u)}: the yield curve is inverted."
+        return (
+            f"10Y-3M back above {threshold:g} at {_fmt(value, u)} after an inversion of "
+            f"{spec.min_inverted_days}+ trading days."
+        )
+    if spec.id == "oil_net_increase":
+        years = "3 years" if kind == "long" else "year"
+        return f"WTI {_fmt(value, '%')} above its high of the prior {years}."
+    if kind == "change":
+        return (
+            f"{spec.label} up {_fmt(value, 'pp')} in {spec.change_window} trading days, "
+            f"at or above the {severity} rise of {_fmt(threshold, 'pp')}."
+        )
+    word = "at or above" if spec.direction == "above" else "at or below"
+    return f"{spec.label} at {_fmt(value, u)}, {word} the {severity} level {_fmt(threshold, u)}."
+
+
+def _check_rules(rules: tuple[RuleSpec, ...]) -> None:
+    seen: set[str] = set()
+    for r in rules:
+        if not isinstance(r, RuleSpec):
+            raise ValueError(f"rules: expected RuleSpec values, got {type(r).__name__}")
+        if r.id not in RULE_IDS:
+            raise ValueError(
+                f"rule {r.id}: unknown rule id (expected one of {', '.join(RULE_IDS)})"
+            )
+        if r.id in seen:
+            raise ValueError(f"rule {r.id}: given twice")
+        seen.add(r.id)
+
+
+def evaluate_risk(
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    asof: date,
+    rules: tuple[RuleSpec, ...] = DEFAULT_RULES,
+    *,
+    start: date | None = None,
+    release_lags: Mapping[str, object] | None = None,
+    stale_after: Mapping[str, int] | None = None,
+) -> RiskResult:
+    """Replay ``rules`` over every day up to ``asof``; see the module docstring for the details.
+
+    ``prices``: Yahoo symbol -> adjusted close by trading date; ``macro``: FRED id -> values by
+    observation date. ``start`` trims the returned days (default: as far back as data allows).
+    ``release_lags`` / ``stale_after`` are merged over :data:`RELEASE_LAGS` /
+    :data:`STALE_AFTER_DAYS`. Bad input raises ``ValueError`` with a one-line message.
+    """
+    rules = tuple(rules)
+    _check_rules(rules)
+    asof_ts = pd.Timestamp(asof).normalize()
+    stale = {**STALE_AFTER_DAYS, **(stale_after or {})}
+    inp = _Inputs(prices, macro, asof_ts, _lags(release_lags), stale)
+    n = len(inp.grid)
+    ids = [r.id for r in rules]
+    values = np.full((n, len(rules)), np.nan)
+    levels = np.zeros((n, len(rules)))
+    trig_v = np.full((n, len(rules)), np.nan)
+    trig_t = np.full((n, len(rules)), np.nan)
+    kinds: list[np.ndarray] = []
+    for j, spec in enumerate(rules):
+        v, conds = _rule_conditions(spec, inp)
+        values[:, j] = v
+        lev = np.zeros(n)
+        for c in conds:
+            lev = np.maximum(lev, np.where(c.active, c.level, 0.0))
+        kind = np.full(n, "", dtype=object)
+        # Walk from least to most preferred so the preferred active condition wins.
+        for c in reversed(conds):
+            pick = c.active & (lev == c.level)
+            trig_v[pick, j] = c.values[pick]
+            trig_t[pick, j] = c.threshold
+            kind[pick] = c.kind
+        levels[:, j] = lev
+        kinds.append(kind)
+
+    # Alerts at the last day, with `since` from the full replay (before `start` trims it).
+    alerts: list[Alert] = []
+    if n:
+        for j, spec in enumerate(rules):
+            lev = levels[-1, j]
+            if lev <= 0:
+                continue
+            severity: Severity = "critical" if lev >= 1.0 else "warning"
+            first = _run_start(levels[:, j], lev)[-1]
+            day0 = inp.grid[first].date()
+            alerts.append(
+                Alert(
+                    rule=spec.id,
+                    group=spec.group,
+                    severity=severity,
+                    value=float(trig_v[-1, j]),
+                    threshold=float(trig_t[-1, j]),
+                    since=day0,
+                    message=_message(spec, severity, trig_v[-1, j], trig_t[-1, j], kinds[j][-1]),
+                    label=spec.label,
+                )
+            )
+    alerts.sort(key=lambda a: (-SEVERITY_LEVEL[a.severity], ids.index(a.rule)))
+
+    history = np.zeros((n, len(GROUPS)))
+    for g, group in enumerate(GROUPS):
+        cols = [j for j, r in enumerate(rules) if r.group == group]
+        weights = np.array([rules[j].weight for j in cols], dtype=float)
+        total = weights.sum()
+        if cols and total > 0:
+            history[:, g] = 100.0 * (levels[:, cols] @ weights) / total
+
+    keep = slice(None)
+    if start is not None:
+        first_kept = np.searchsorted(
+            inp.grid.as_unit("ns"), pd.Timestamp(start).normalize().as_unit("ns")
+        )
+        keep = slice(int(first_kept), None)
+    days = inp.grid[keep]
+    days.name = "date"
+
+    def frame(a: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(a[keep], index=days, columns=pd.Index(ids, dtype=object))
+
+    score_history = pd.DataFrame(history[keep], index=days, columns=pd.Index(GROUPS, dtype=object))
+    last = history[-1] if n and len(days) else np.zeros(len(GROUPS))
+    return RiskResult(
+        rules=rules,
+        days=days,
+        values=frame(values),
+        levels=frame(levels),
+        trigger_values=frame(trig_v),
+        thresholds=frame(trig_t),
+        alerts=tuple(alerts) if len(days) else (),
+        scores={g: float(last[i]) for i, g in enumerate(GROUPS)},
+        score_history=score_history,
+    )
