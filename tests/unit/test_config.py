@@ -1,0 +1,383 @@
+"""Typed config: defaults, file < env < CLI precedence, every error path, `config init`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from analytics.risk import DEFAULT_RULES, RELEASE_LAGS
+from tui.config import (
+    ConfigError,
+    PollSettings,
+    Settings,
+    SourceSettings,
+    check_config,
+    config_init,
+    config_path,
+    default_config_text,
+    env_name,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env or {}, {})
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, ""), {}, {})
+    assert s.rules == DEFAULT_RULES
+    assert dict(s.release_lags) == dict(RELEASE_LAGS) == {"monthly": 7, "weekly": 5, "daily": 1}
+    assert (s.refresh, s.bell, s.theme) == (4.0, True, "textual-dark")
+    assert s.poll == PollSettings(15.0, 300.0, 21600.0, 86400.0, 600.0)
+    assert s.sources.fred_api_key is None
+    assert s.sources.fred_graph_url == "https://fred.stlouisfed.org/graph/fredgraph.csv"
+    assert s.db.name == "rotmon.sqlite3" and s.db.parent.name == "rotmon"
+    assert s.export_dir == Path(".") and dict(s.keymap) == {}
+    assert s.config_file == tmp_path / "config.toml"
+    assert s == Settings()  # the dataclass defaults are the same defaults
+    assert s.rule("vix").warning == 25.0
+    with pytest.raises(KeyError):
+        s.rule("nope")
+    assert config_path().name == "config.toml" and config_path().parent.name == "rotmon"
+
+
+def test_no_file_is_fine_unless_asked_for(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as info:
+        load_settings(missing, {}, {})
+    assert str(info.value).startswith(f"{missing}: no such config file")
+    with pytest.raises(ConfigError):
+        load_settings(None, {"ROTMON_CONFIG": str(missing)}, {})
+
+
+FILE = """\
+refresh = 2
+bell = false
+db = "~/rotmon-test.sqlite3"
+
+[poll]
+fred = 3600
+
+[sources]
+fred_api_key = "sekrit-file-key"
+
+[release_lags]
+ICSA = 6
+monthly = 10
+
+[keys]
+quit = "ctrl+q"
+
+[rules.vix]
+warning = 22
+critical = 30.5
+
+[rules.r2k_drawdown]
+warning = -8
+"""
+
+
+def test_file_overrides(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, FILE), {}, {})
+    assert s.refresh == 2.0 and isinstance(s.refresh, float) and s.bell is False
+    assert s.db == Path("~/rotmon-test.sqlite3").expanduser()
+    assert s.poll.fred == 3600.0 and s.poll.quotes_open == 15.0
+    assert dict(s.release_lags) == {"monthly": 10, "weekly": 5, "daily": 1, "ICSA": 6}
+    assert dict(s.keymap) == {"quit": "ctrl+q"}
+    vix = s.rule("vix")
+    assert (vix.warning, vix.critical, vix.hysteresis) == (22.0, 30.5, 2.0)
+    assert vix == replace(DEFAULT_RULES[4], warning=22.0, critical=30.5)
+    assert s.rule("r2k_drawdown").warning == -8.0
+    assert s.rule("sahm") == DEFAULT_RULES[0]
+    assert s.sources.fred_api_key == "sekrit-file-key"
+    # The key never shows.
+    assert "sekrit" not in repr(s) and "sekrit" not in str(s) and "sekrit" not in repr(s.sources)
+
+
+def test_env_beats_file_and_cli_beats_env(tmp_path: Path) -> None:
+    path = write(tmp_path, FILE)
+    env = {
+        "ROTMON_REFRESH": "8",
+        "ROTMON_BELL": "on",
+        "ROTMON_POLL_FRED": "7200",
+        "ROTMON_RULES_VIX_WARNING": "23.5",
+        "ROTMON_DB": str(tmp_path / "env.sqlite3"),
+        "FRED_API_KEY": "env-key",
+        "ROTMON_SOMETHING_ELSE": "ignored",
+        "PATH": "/usr/bin",
+    }
+    s = load_settings(path, env, {})
+    assert (s.refresh, s.bell, s.poll.fred) == (8.0, True, 7200.0)
+    assert s.rule("vix").warning == 23.5 and s.rule("vix").critical == 30.5  # file still counts
+    assert s.db == tmp_path / "env.sqlite3"
+    assert s.sources.fred_api_key == "env-key"
+    # ROTMON_SOURCES_FRED_API_KEY is the more specific of the two.
+    both = load_settings(path, {**env, "ROTMON_SOURCES_FRED_API_KEY": "specific"}, {})
+    assert both.sources.fred_api_key == "specific"
+
+    cli = {"refresh": 1.5, "db": tmp_path / "cli.sqlite3", "bell": None, "poll.fred": "60"}
+    s = load_settings(path, env, cli)
+    assert s.refresh == 1.5 and s.db == tmp_path / "cli.sqlite3" and s.poll.fred == 60.0
+    assert s.bell is True  # None means "option not given"
+    assert env_name("rules.vix.warning") == "ROTMON_RULES_VIX_WARNING"
+
+
+def test_env_selects_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "refresh = 3\n")
+    assert load_settings(None, {"ROTMON_CONFIG": str(path)}, {}).refresh == 3.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'refresh = "fast"\n',
+            'config.toml:1: refresh: expected a number > 0 (updates per second), got "fast"',
+        ),
+        ("bell = 1\n", "config.toml:1: bell: expected true or false, got 1"),
+        (
+            "\n\n[poll]\nquotes_open = 15\nfred = 0\n",
+            "config.toml:5: poll.fred: expected a number > 0 (seconds), got 0",
+        ),
+        (
+            "[poll]\nholdings = true\n",
+            "config.toml:2: poll.holdings: expected a number > 0 (seconds), got true",
+        ),
+        (
+            '[sources]\nyahoo_url = "ftp://x"\n',
+            'config.toml:2: sources.yahoo_url: expected an http:// or https:// URL, got "ftp://x"',
+        ),
+        (
+            "[release_lags]\nmonthly = 31\n",
+            "config.toml:2: release_lags.monthly: expected a day of the next month, 1-28, got 31",
+        ),
+        (
+            "[release_lags]\nICSA = -1\n",
+            "config.toml:2: release_lags.ICSA: expected a whole number of days, 0-366, got -1",
+        ),
+        (
+            "[release_lags]\nweekly = 2.5\n",
+            "config.toml:2: release_lags.weekly: expected a whole number of days, 0-366, got 2.5",
+        ),
+        (
+            "[rules.vix]\nwarning = -5\n",
+            "config.toml:2: rules.vix.warning: expected a number >= 0, got -5",
+        ),
+        (
+            "[rules.r2k_drawdown]\ncritical = 20\n",
+            "config.toml:2: rules.r2k_drawdown.critical: expected a number <= 0, got 20",
+        ),
+        (
+            "[rules.sahm]\nhysteresis = -0.1\n",
+            "config.toml:2: rules.sahm.hysteresis: expected a number >= 0, got -0.1",
+        ),
+        (
+            "[rules.ovx]\nweight = nan\n",
+            "config.toml:2: rules.ovx.weight: expected a number >= 0, got nan",
+        ),
+        (
+            "[rules.claims]\nwindow = 0\n",
+            "config.toml:2: rules.claims.window: expected a whole number >= 1, got 0",
+        ),
+        (
+            "[rules.vix]\nwarning = 40\n",
+            "config.toml:2: rules.vix.warning: expected a value at or below critical (35), got 40",
+        ),
+        (
+            "[rules.vix]\nwarning = 20\ncritical = 15\n",
+            "config.toml:3: rules.vix.critical: expected a value at or above warning (20), got 15",
+        ),
+        (
+            "[rules.r2k_drawdown]\ncritical = -5\n",
+            "config.toml:2: rules.r2k_drawdown.critical: expected a value at or below warning"
+            " (-10), got -5",
+        ),
+        (
+            "[rules.hy_oas]\nchange_critical = 0.5\n",
+            "config.toml:2: rules.hy_oas.change_critical: expected a value at or above"
+            " change_warning (1), got 0.5",
+        ),
+        (
+            "[keys]\nquit = 5\n",
+            'config.toml:2: keys.quit: expected a key name such as "q" or "ctrl+q", got 5',
+        ),
+        ("poll = 5\n", "config.toml:1: poll: expected a table, got 5"),
+        (
+            "[refresh]\nx = 1\n",
+            "config.toml:1: refresh: expected a number > 0 (updates per second), got a table",
+        ),
+        # Unknown keys, with a did-you-mean.
+        ("refesh = 4\n", "config.toml:1: refesh: unknown setting (did you mean refresh?)"),
+        ("[pol]\nfred = 1\n", "config.toml:1: pol: unknown setting (did you mean poll?)"),
+        ("[poll]\nfredd = 1\n", "config.toml:2: poll.fredd: unknown setting (did you mean fred?)"),
+        ("colour = 1\n", "config.toml:1: colour: unknown setting"),
+        (
+            "[rules.vixx]\nwarning = 20\n",
+            "config.toml:1: rules.vixx: unknown rule (did you mean vix?); expected one of sahm, "
+            "yield_curve, hy_oas, claims, vix, r2k_drawdown, wti_20d, oil_net_increase, ovx, "
+            "energy_outperformance",
+        ),
+        (
+            "[rules.vix]\nwarnign = 20\n",
+            "config.toml:2: rules.vix.warnign: unknown setting of rule vix (did you mean warning?);"
+            " expected one of warning, critical, hysteresis, weight",
+        ),
+        (
+            "[rules.vix]\nwindow = 20\n",
+            "config.toml:2: rules.vix.window: unknown setting of rule vix; expected one of warning,"
+            " critical, hysteresis, weight",
+        ),
+        # Syntax errors keep tomllib's line.
+        (
+            "refresh = 4\n\n[poll\n",
+            "config.toml:3: invalid TOML: Expected ']' at the end of a table declaration"
+            " (column 6)",
+        ),
+        ('theme = "dark\n', "config.toml:1: invalid TOML: Illegal character '\\n' (column 14)"),
+        (
+            "refresh = 4\nrefresh = 5\n",
+            "config.toml:2: invalid TOML: Cannot overwrite a value (column 12)",
+        ),
+    ],
+)
+def test_file_errors(tmp_path: Path, text: str, expected: str) -> None:
+    assert error_of(tmp_path, text) == expected
+
+
+def test_line_numbers_follow_dotted_keys_and_inline_tables(tmp_path: Path) -> None:
+    text = (
+        "# comment = 1\n"
+        'theme = """\nmulti = line\n"""\n'
+        "[rules]\n"
+        "vix.warning = -1\n"
+        "ovx = { warning = -3 }\n"
+    )
+    problems = check_config(write(tmp_path, text))
+    assert problems == [
+        "config.toml:6: rules.vix.warning: expected a number >= 0, got -1",
+        "config.toml:7: rules.ovx.warning: expected a number >= 0, got -3",
+    ]
+
+
+def test_check_config_lists_every_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, 'refresh = 0\nbell = "yes"\n[rules.sahm]\nwarning = 0.6\n')
+    assert check_config(path) == [
+        "config.toml:1: refresh: expected a number > 0 (updates per second), got 0",
+        'config.toml:2: bell: expected true or false, got "yes"',
+        "config.toml:4: rules.sahm.warning: expected a value at or below critical (0.5), got 0.6",
+    ]
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, {}, {})
+    assert len(info.value.problems) == 3 and str(info.value) == info.value.problems[0]
+    assert check_config(write(tmp_path, "refresh = 2\n")) == []
+    assert check_config(tmp_path / "missing.toml")[0].endswith(
+        "no such config file (create one with `rotmon config init`)"
+    )
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"refresh = 4\ntheme = \xff\n")
+    with pytest.raises(ConfigError, match=r"^config\.toml:2: expected UTF-8 text$"):
+        load_settings(path, {}, {})
+
+
+def test_env_and_cli_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    with pytest.raises(
+        ConfigError,
+        match=r'^ROTMON_REFRESH: expected a number > 0 \(updates per second\), got "fast"$',
+    ):
+        load_settings(path, {"ROTMON_REFRESH": "fast"}, {})
+    with pytest.raises(ConfigError, match=r'^ROTMON_BELL: expected true or false, got "maybe"$'):
+        load_settings(path, {"ROTMON_BELL": "maybe"}, {})
+    with pytest.raises(ConfigError, match=r"^ROTMON_RULES_VIX_WARNING: expected a number >= 0"):
+        load_settings(path, {"ROTMON_RULES_VIX_WARNING": "-1"}, {})
+    with pytest.raises(ConfigError, match=r"^--refresh: expected a number > 0 .*got -2$"):
+        load_settings(path, {}, {"refresh": -2})
+    with pytest.raises(
+        ConfigError, match=r"^--refrsh: unknown setting \(did you mean refresh\?\)$"
+    ):
+        load_settings(path, {}, {"refrsh": 1})
+    # A cross-check names the layer that set the offending value.
+    file = write(tmp_path, "[rules.vix]\ncritical = 30\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(file, {"ROTMON_RULES_VIX_WARNING": "31"}, {})
+    assert str(info.value) == (
+        "ROTMON_RULES_VIX_WARNING: expected a value at or below critical (30), got 31"
+    )
+
+
+def test_default_text_parses_back_to_the_defaults(tmp_path: Path) -> None:
+    text = default_config_text()
+    assert load_settings(write(tmp_path, text), {}, {}) == Settings()
+    # Uncommenting every `# key = value` line gives the same settings: every listed value is
+    # valid and equal to its default.
+    setting = re.compile(r"^# ([A-Za-z_][A-Za-z0-9_]*) = (.*)$")
+    lines = [setting.sub(r"\1 = \2", line) for line in text.splitlines()]
+    uncommented = [
+        line for line, orig in zip(lines, text.splitlines(), strict=True) if line != orig
+    ]
+    base = 5 + 5 + 5 + 3 + 4  # top-level, poll, sources, release_lags, stale_after
+    rule_keys = sum(
+        sum(getattr(r, f) is not None for f in (
+            "warning", "critical", "hysteresis", "weight", "window", "long_window",
+            "change_window", "change_warning", "change_critical", "min_inverted_days",
+            "recovery_days",
+        ))
+        for r in DEFAULT_RULES
+    )  # fmt: skip
+    assert len(uncommented) == base + rule_keys
+    active = "\n".join(lines) + "\n"
+    parsed = tomllib.loads(active)
+    assert parsed["poll"]["fred"] == 21600.0 and parsed["rules"]["vix"]["warning"] == 25.0
+    assert load_settings(write(tmp_path, active), {}, {}) == Settings()
+    # Every rule has its table and its words.
+    for rule in DEFAULT_RULES:
+        assert f"[rules.{rule.id}]" in text
+    # With the app's bindings listed under [keys].
+    assert '# quit = "q"' in default_config_text({"quit": "q"})
+
+
+def test_config_init(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "config.toml"
+    assert config_init(target) == target
+    assert target.read_text(encoding="utf-8") == default_config_text()
+    target.write_text("refresh = 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"already exists; use --force to overwrite it$"):
+        config_init(target)
+    assert target.read_text(encoding="utf-8") == "refresh = 2\n"  # untouched
+    config_init(target, force=True)
+    assert load_settings(target, {}, {}) == Settings()
+
+
+def test_config_does_not_import_textual() -> None:
+    code = (
+        "import sys, tui.config as c; c.load_settings(None, {}, {}); "
+        "assert 'textual' not in sys.modules, 'textual imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_sources_repr_hides_the_key() -> None:
+    sources = SourceSettings(fred_api_key="abc123")
+    assert "abc123" not in repr(sources) and sources.fred_api_key == "abc123"
