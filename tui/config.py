@@ -80,10 +80,10 @@ class SourceSettings:
 
 
 def default_db_path() -> Path:
-    """``<user data dir>/rotmon.sqlite3`` (platformdirs)."""
-    import platformdirs
+    """``<user data dir>/rotmon.sqlite3`` (platformdirs); the store owns the definition."""
+    from data_sources.store import default_db_path as store_default
 
-    return platformdirs.user_data_path("rotmon") / "rotmon.sqlite3"
+    return store_default()
 
 
 def config_path() -> Path:
