@@ -250,6 +250,11 @@ def test_sahm_computed_from_unrate_and_realtime_preferred() -> None:
     assert r.levels.loc["2023-06-06", "sahm"] == 0.0
     assert r.levels.loc["2023-06-07", "sahm"] == 0.5
     assert r.levels.loc["2023-07-07", "sahm"] == 1.0
+    # The low is over the 12 months *before* the current one, so a falling rate gives a negative
+    # value (as SAHMREALTIME has, e.g. -0.30 for 1962-01), not 0.
+    falling = monthly([5.0] * 15 + [4.4], "2022-01-01")
+    r_fall = evaluate_risk({}, {"UNRATE": falling}, date(2023, 5, 10))
+    assert r_fall.values.loc["2023-05-08", "sahm"] == pytest.approx((5 + 5 + 4.4) / 3 - 5.0)
     # SAHMREALTIME wins wherever it is known; UNRATE fills the days before it starts.
     real = monthly([0.05, 0.05], "2023-04-01")  # released May 7 and June 7
     r2 = evaluate_risk({}, {"UNRATE": u, "SAHMREALTIME": real}, date(2023, 6, 30))
