@@ -1,0 +1,75 @@
+"""Macro & energy rows: each indicator's latest released value, change and sparkline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import pandas as pd
+
+from analytics.catalog import MACRO, MacroIndicator
+from analytics.returns import finite
+from analytics.risk import RiskResult, visible_series
+from analytics.types import MacroRow
+
+SPARK_POINTS = 60
+
+
+def _market_series(prices: pd.Series, day: date) -> pd.Series:
+    return prices.loc[: pd.Timestamp(day)].dropna()
+
+
+def indicator_series(
+    ind: MacroIndicator,
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    day: date,
+    risk: RiskResult | None = None,
+    release_lags: Mapping[str, object] | None = None,
+) -> pd.Series | None:
+    """The indicator's history as known on ``day``: a market price, else the released FRED series.
+
+    Claims are shown as their 4-week average in thousands; the Sahm rule falls back to the risk
+    engine's value (computed from UNRATE) when SAHMREALTIME is absent.
+    """
+    s: pd.Series | None = None
+    if ind.market and ind.market in prices and not prices[ind.market].empty:
+        s = _market_series(prices[ind.market], day)
+    elif ind.series and ind.series in macro:
+        s = visible_series(ind.series, macro[ind.series], day, release_lags)
+    if s is not None and ind.id == "ICSA":
+        s = (s.rolling(4).mean() / 1000.0).dropna()
+    if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:
+        s = risk.values["sahm"].dropna() if "sahm" in risk.values else None
+    return None if s is None or s.empty else s
+
+
+def macro_rows(
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    day: date,
+    indicators: tuple[MacroIndicator, ...] = MACRO,
+    risk: RiskResult | None = None,
+    release_lags: Mapping[str, object] | None = None,
+) -> tuple[MacroRow, ...]:
+    """One row per indicator; an indicator with no data has value and date None."""
+    rows = []
+    for ind in indicators:
+        s = indicator_series(ind, prices, macro, day, risk, release_lags)
+        if s is None:
+            rows.append(MacroRow(ind.id, ind.label, None, None, unit=ind.unit))
+            continue
+        value = finite(s.iloc[-1])
+        change = finite(s.iloc[-1] - s.iloc[-2]) if len(s) > 1 else None
+        rows.append(
+            MacroRow(
+                id=ind.id,
+                label=ind.label,
+                value=value,
+                date=s.index[-1].date(),
+                change=change,
+                unit=ind.unit,
+                spark=tuple(float(x) for x in s.to_numpy(dtype=float)[-SPARK_POINTS:]),
+            )
+        )
+    return tuple(rows)

@@ -1,0 +1,201 @@
+"""The snapshot: every pair, sector, alert, score and macro row at one moment (SPEC 9)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
+from analytics.macro import macro_rows
+from analytics.returns import last_value, window_return
+from analytics.risk import DEFAULT_RULES, RuleSpec, evaluate_risk
+from analytics.sectors import sector_rows
+from analytics.spreads import pair_row
+from analytics.types import LegReturns, Snapshot, SourceRow
+
+SCHEMA = "rotmon.snapshot/1"
+
+
+def build_snapshot(
+    *,
+    source: str,
+    asof: datetime,
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    rules: tuple[RuleSpec, ...] = DEFAULT_RULES,
+    sources: tuple[SourceRow, ...] = (),
+    problems: tuple[str, ...] = (),
+    pairs: tuple[Pair, ...] = PAIRS,
+    sectors: tuple[SectorPair, ...] = SECTORS,
+    release_lags: Mapping[str, Any] | None = None,
+    stale_after: Mapping[str, int] | None = None,
+) -> Snapshot:
+    """Compute everything the dashboard shows as of ``asof`` (a moment; its date selects row t)."""
+    day: date = asof.date()
+    spreads = tuple(pair_row(p, prices.get(p.small), prices.get(p.large), day) for p in pairs)
+    heatmap = sector_rows(prices, day, sectors)
+    risk = evaluate_risk(
+        prices, macro, day, rules, release_lags=release_lags, stale_after=stale_after
+    )
+    indices = {
+        sym: (last_value(prices.get(sym), day), _day_change(prices.get(sym), day))
+        for sym in INDICES
+    }
+    return Snapshot(
+        asof=asof,
+        source=source,  # type: ignore[arg-type]
+        spreads=spreads,
+        heatmap=heatmap,
+        alerts=risk.alerts,
+        scores=dict(risk.scores),
+        macro=macro_rows(prices, macro, day, MACRO, risk, release_lags),
+        sources=sources,
+        indices=indices,
+        problems=problems,
+    )
+
+
+def _day_change(prices: pd.Series | None, day: date) -> float | None:
+    return None if prices is None or prices.empty else window_return(prices, "1D", day)
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _iso(x: date | datetime | None) -> str | None:
+    return None if x is None else x.isoformat()
+
+
+def _legs(legs: Mapping[str, LegReturns], order: tuple[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for w in WINDOWS:
+        leg = legs[w]
+        vals = {"small": _num(leg.small), "large": _num(leg.large)}
+        out[w] = {
+            order[0]: vals[order[0]],
+            order[1]: vals[order[1]],
+            "spread_pp": _num(leg.spread_pp),
+        }
+    return out
+
+
+def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
+    """The JSON document of SPEC 9, keys in the spec's order; unknown numbers are null."""
+    return {
+        "schema": SCHEMA,
+        "asof": s.asof.isoformat(),
+        "source": s.source,
+        "spreads": [
+            {
+                "id": p.id,
+                "small": p.small,
+                "large": p.large,
+                "small_last": _num(p.small_last),
+                "large_last": _num(p.large_last),
+                "ratio": _num(p.ratio),
+                "returns": _legs(p.returns, ("small", "large")),
+                "zscore_1y": _num(p.zscore_1y),
+                "trend": p.trend,
+                "corr_3m": _num(p.corr_3m),
+                "beta_3m": _num(p.beta_3m),
+            }
+            for p in s.spreads
+        ],
+        "heatmap": [
+            {
+                "sector": h.sector,
+                "large": h.large,
+                "small": h.small,
+                "returns": _legs(h.returns, ("large", "small")),
+            }
+            for h in s.heatmap
+        ],
+        "alerts": [
+            {
+                "rule": a.rule,
+                "group": a.group,
+                "severity": a.severity,
+                "value": _num(a.value),
+                "threshold": _num(a.threshold),
+                "since": _iso(a.since),
+                "message": a.message,
+            }
+            for a in s.alerts
+        ],
+        "scores": {k: _num(v) for k, v in s.scores.items()},
+        "macro": [
+            {"id": m.id, "label": m.label, "value": _num(m.value), "date": _iso(m.date)}
+            for m in s.macro
+        ],
+        "sources": [
+            {
+                "name": r.name,
+                "ok": r.ok,
+                "last_success": _iso(r.last_success),
+                "stale": r.stale,
+                "error": r.error,
+            }
+            for r in s.sources
+        ],
+    }
+
+
+CSV_COLUMNS = (
+    "table",
+    "id",
+    "small",
+    "large",
+    "window",
+    "small_return",
+    "large_return",
+    "spread_pp",
+)
+
+
+def snapshot_to_csv(s: Snapshot) -> str:
+    """Spreads and heatmap as tidy rows: one row per (pair or sector, window)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+
+    def cell(x: float | None) -> str:
+        return "" if _num(x) is None else repr(float(x))  # type: ignore[arg-type]
+
+    for p in s.spreads:
+        for win in WINDOWS:
+            leg = p.returns[win]
+            w.writerow(
+                (
+                    "spreads",
+                    p.id,
+                    p.small,
+                    p.large,
+                    win,
+                    cell(leg.small),
+                    cell(leg.large),
+                    cell(leg.spread_pp),
+                )
+            )
+    for h in s.heatmap:
+        for win in WINDOWS:
+            leg = h.returns[win]
+            w.writerow(
+                (
+                    "heatmap",
+                    h.sector,
+                    h.small or "",
+                    h.large,
+                    win,
+                    cell(leg.small),
+                    cell(leg.large),
+                    cell(leg.spread_pp),
+                )
+            )
+    return buf.getvalue()
