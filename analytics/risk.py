@@ -686,30 +686,39 @@ def _run_start(level: np.ndarray, at_least: float) -> np.ndarray:
     return np.where(on, np.maximum.accumulate(starts), -1)
 
 
-def _fmt(x: float, unit: str, signed: bool = False) -> str:
-    digits = 2 if abs(x) < 10 else 1
-    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
-    return f"{text} {unit}" if unit and unit != "pp" else (f"{text} pp" if unit else text)
+def _fmt(x: float, unit: str) -> str:
+    text = f"{x:.{2 if abs(x) < 10 else 1}f}"
+    return f"{text} {unit}" if unit else text
 
 
 def _message(spec: RuleSpec, severity: Severity, value: float, threshold: float, kind: str) -> str:
-    u = spec.unit
+    """A short plain sentence; says so when the level is only held by the hysteresis."""
+    u, h = spec.unit, f"{spec.hysteresis:g}"
     if spec.id == "yield_curve":
-        if severity == "warning":
+        if severity == "critical":
+            return (
+                f"10Y-3M back above {threshold:g} at {_fmt(value, u)} after an inversion of "
+                f"{spec.min_inverted_days}+ trading days."
+            )
+        if value < threshold:
             return f"10Y-3M at {_fmt(value, u)}: the yield curve is inverted."
-        return (
-            f"10Y-3M back above {threshold:g} at {_fmt(value, u)} after an inversion of "
-            f"{spec.min_inverted_days}+ trading days."
-        )
+        return f"10Y-3M at {_fmt(value, u)}: not yet {h} above {threshold:g} after its inversion."
     if spec.id == "oil_net_increase":
         years = "3 years" if kind == "long" else "year"
-        return f"WTI {_fmt(value, '%')} above its high of the prior {years}."
+        if value > threshold:
+            return f"WTI {_fmt(value, '%')} above its high of the prior {years}."
+        return f"WTI {_fmt(-value, '%')} under the high of the prior {years} it just broke."
     if kind == "change":
+        met = value >= threshold
+        word = "at or above" if met else f"within {h} of"
         return (
             f"{spec.label} up {_fmt(value, 'pp')} in {spec.change_window} trading days, "
-            f"at or above the {severity} rise of {_fmt(threshold, 'pp')}."
+            f"{word} the {severity} rise of {_fmt(threshold, 'pp')}."
         )
-    word = "at or above" if spec.direction == "above" else "at or below"
+    if spec.direction == "above":
+        word = "at or above" if value >= threshold else f"within {h} of"
+    else:
+        word = "at or below" if value <= threshold else f"within {h} of"
     return f"{spec.label} at {_fmt(value, u)}, {word} the {severity} level {_fmt(threshold, u)}."
 
 
@@ -748,6 +757,12 @@ def evaluate_risk(
     _check_rules(rules)
     asof_ts = pd.Timestamp(asof).normalize()
     stale = {**STALE_AFTER_DAYS, **(stale_after or {})}
+    for key, x in stale.items():
+        if key not in STALE_AFTER_DAYS or isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            raise ValueError(
+                f"stale_after[{key!r}]: expected a whole number of days >= 0 for one of "
+                f"{', '.join(STALE_AFTER_DAYS)}, got {x!r}"
+            )
     inp = _Inputs(prices, macro, asof_ts, _lags(release_lags), stale)
     n = len(inp.grid)
     ids = [r.id for r in rules]

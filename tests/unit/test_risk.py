@@ -325,7 +325,7 @@ def test_hy_oas_level_or_rise_over_the_change_window() -> None:
     assert (alert.severity, alert.value, alert.threshold) == ("warning", pytest.approx(0.9), 1.0)
     assert alert.since == date(2024, 1, 5)
     assert alert.message == (
-        "High-yield OAS up 0.90 pp in 3 trading days, at or above the warning rise of 1.00 pp."
+        "High-yield OAS up 0.90 pp in 3 trading days, within 0.25 of the warning rise of 1.00 pp."
     )
 
 
@@ -387,6 +387,8 @@ def test_net_oil_price_increase_one_and_three_year_highs() -> None:
     (alert,) = at7.alerts
     assert alert.value == pytest.approx((12.5 / 12 - 1) * 100)
     assert alert.message == "WTI 4.17 % above its high of the prior 3 years."
+    at8 = evaluate_risk({"CL=F": cl.iloc[:9]}, {}, last_day(cl.iloc[:9]), (spec,))
+    assert at8.alerts[0].message == "WTI 4.00 % under the high of the prior 3 years it just broke."
 
 
 def test_ovx_and_vix_prefer_market_prices_over_fred() -> None:
@@ -446,6 +448,8 @@ def test_alerts_at_asof_most_severe_first_with_since() -> None:
     assert (vix_alert.value, vix_alert.threshold, vix_alert.label) == (36.0, 35.0, "VIX")
     assert vix_alert.message == "VIX at 36.0, at or above the critical level 35.0."
     assert ovx_alert.since == date(2024, 1, 1) and ovx_alert.threshold == 45.0
+    held = evaluate_risk({"^VIX": bseries([26, 24])}, {}, date(2024, 1, 2))
+    assert held.alerts[0].message == "VIX at 24.0, within 2 of the warning level 25.0."
     # The asof on a weekend reports the last trading day.
     weekend = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 7))
     assert weekend.days[-1] == pd.Timestamp("2024-01-05")
