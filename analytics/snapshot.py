@@ -47,6 +47,9 @@ def build_snapshot(
         sym: (last_value(prices.get(sym), day), _day_change(prices.get(sym), day))
         for sym in INDICES
     }
+    missing = missing_inputs(prices, macro, pairs, sectors)
+    if missing:
+        problems = (*problems, f"no data for {', '.join(missing)} (shown as n/a)")
     return Snapshot(
         asof=asof,
         source=source,  # type: ignore[arg-type]
@@ -59,6 +62,27 @@ def build_snapshot(
         indices=indices,
         problems=problems,
     )
+
+
+def missing_inputs(
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    pairs: tuple[Pair, ...] = PAIRS,
+    sectors: tuple[SectorPair, ...] = SECTORS,
+) -> list[str]:
+    """Symbols and series the dashboard shows but the data lacks (a macro indicator counts as
+    present when either its market symbol or its FRED series is there)."""
+
+    def has(sym: str | None) -> bool:
+        return sym is not None and sym in prices and not prices[sym].empty
+
+    wanted = [*INDICES, *(s for p in pairs for s in (p.small, p.large))]
+    wanted += [s for sec in sectors for s in (sec.large, sec.small) if s]
+    missing = [sym for sym in dict.fromkeys(wanted) if not has(sym)]
+    for ind in MACRO:
+        if not has(ind.market) and not (ind.series and ind.series in macro):
+            missing.append(ind.series or ind.market or ind.id)
+    return missing
 
 
 def _day_change(prices: pd.Series | None, day: date) -> float | None:

@@ -63,16 +63,15 @@ def snapshot_tables(s: Snapshot) -> Group:
             _signed(leg.spread_pp),
         )
     alerts = Table(title="Alerts")
-    for col in ("severity", "rule", "value", "threshold", "since", "message"):
-        alerts.add_column(col)
+    for col in ("severity", "rule", "value", "threshold", "since"):
+        alerts.add_column(col, justify="right" if col in ("value", "threshold") else "left")
     for a in s.alerts:
         alerts.add_row(
             Text(a.severity.upper(), style="bold red" if a.severity == "critical" else "yellow"),
-            Text(a.rule),
+            Text(a.label or a.rule),
             fmt(a.value),
             fmt(a.threshold),
             a.since.isoformat(),
-            Text(a.message),
         )
     scores = Text(
         "  ".join(f"{k.replace('_', '-')} score: {fmt(v, 0)}" for k, v in s.scores.items())
