@@ -9,6 +9,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.risk import (
     DEFAULT_RULES,
@@ -130,6 +132,25 @@ def test_hysteresis_step_by_step_above_rule() -> None:
     assert levels(r, "vix") == want
     assert list(r.values["vix"]) == vix
     assert list(r.days) == list(s.index)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(10.0, 50.0, allow_nan=False), min_size=1, max_size=40),
+    st.sampled_from([0.0, 0.5, 2.0, 7.5]),
+)
+def test_hysteresis_matches_a_step_by_step_state_machine(vix: list[float], h: float) -> None:
+    # Reference: each threshold is on from v >= T until v < T - h, walked one day at a time.
+    warn = crit = False
+    want = []
+    for v in vix:
+        warn = v >= 25 or (warn and v >= 25 - h)
+        crit = v >= 35 or (crit and v >= 35 - h)
+        want.append(1.0 if crit else 0.5 if warn else 0.0)
+    s = bseries(vix)
+    spec = replace(RULES["vix"], hysteresis=h)
+    r = evaluate_risk({"^VIX": s}, {}, last_day(s), (spec,))
+    assert levels(r, "vix") == want
 
 
 def test_hysteresis_below_and_strict_on_the_yield_curve() -> None:
