@@ -23,12 +23,13 @@ How a day is evaluated
   on at ``v <= T``, off at ``v > T + h``). An unknown value resets the rule to level 0.
   Rules with two conditions (HY OAS: level or 3-month rise; net oil increase: 1-year or
   3-year high) take the most severe active condition.
-- **Yield curve.** Warning while inverted (``10Y-3M < 0``; the inversion ends when the spread
-  reaches ``0 + hysteresis``). Critical when the curve is back above 0 within
-  ``recovery_days`` (126 trading days, ~6 months) of the end of an inversion that lasted at
-  least ``min_inverted_days`` (63 trading days, ~3 months). "Months" are rows of the replay
-  (trading days), not calendar months. A new inversion turns the level back to warning; short
-  re-inversions do not reset the memory of the last long one.
+- **Yield curve.** Warning while inverted (``10Y-3M < warning``, default 0; the inversion ends
+  when the spread reaches ``warning + hysteresis``). Critical on days not inverted with the
+  spread at or above ``critical`` (default 0) within ``recovery_days`` (126 trading days, ~6
+  months) of the end of an inversion that lasted at least ``min_inverted_days`` (63 trading
+  days, ~3 months). "Months" are rows of the replay (trading days), not calendar months. A new
+  inversion turns the level back to warning; short re-inversions do not reset the memory of the
+  last long one.
 - **Scores.** ``100 * sum(weight * level) / sum(weight)`` over the group's rules; a rule without
   data counts as level 0 (it stays in the denominator, so missing data never inflates a score).
   A group without rules or with zero total weight scores 0.
@@ -118,7 +119,9 @@ class RuleSpec:
         for key in ("hysteresis", "weight"):
             if getattr(self, key) < 0:
                 raise bad(key, "a number >= 0", getattr(self, key))
-        sign = 1.0 if self.direction == "above" else -1.0
+        # The yield curve's critical threshold is the level it must be back above, so it sits
+        # at or above the inversion threshold although the rule is a below-rule.
+        sign = 1.0 if self.direction == "above" or self.id == "yield_curve" else -1.0
         if sign * (self.critical - self.warning) < 0:
             word = "at or above" if sign > 0 else "at or below"
             raise bad("critical", f"a value {word} warning ({self.warning})", self.critical)
@@ -644,7 +647,9 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
             diff = both.iloc[:, 0] - both.iloc[:, 1]
         v = _prefer(direct, inp.on_grid(diff, "daily", "DGS10"))
         inverted = _hysteresis(v, spec.warning, h, "below", strict=True)
-        crit = _after_long_inversion(
+        with np.errstate(invalid="ignore"):
+            back_above = v >= spec.critical
+        crit = back_above & _after_long_inversion(
             inverted, v, spec.min_inverted_days or 63, spec.recovery_days or 126
         )
         return v, [

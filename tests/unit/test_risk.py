@@ -303,7 +303,15 @@ def test_yield_curve_critical_after_a_long_inversion() -> None:
         s = bseries(curve)
         r = evaluate_risk({}, {"T10Y3M": s}, last_day(s), (spec,), release_lags=NO_LAG)
         assert levels(r, "yield_curve") == want, curve
+    # A higher "back above" level: 0.05 no longer counts as a recovery (warning is off too).
+    higher = replace(spec, critical=0.25)
     s = bseries(cases[0][0])
+    r = evaluate_risk({}, {"T10Y3M": s}, last_day(s), (higher,), release_lags=NO_LAG)
+    assert levels(r, "yield_curve") == [0, 0.5, 0.5, 0.5, 0, 1, 0, 1, 0, 0]
+    with pytest.raises(
+        ValueError, match="rule yield_curve: critical: expected a value at or above"
+    ):
+        replace(spec, critical=-0.5)
     r = evaluate_risk({}, {"T10Y3M": s}, date(2024, 1, 9), (spec,), release_lags=NO_LAG)
     (alert,) = r.alerts
     assert (alert.severity, alert.since, alert.value, alert.threshold) == (
