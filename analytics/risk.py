@@ -158,8 +158,8 @@ class RuleSpec:
         if self.id == "oil_net_increase":
             return (
                 f"{self.description} Warning when WTI is above its high of the prior "
-                f"{self.window} trading days; critical above its high of the prior "
-                f"{self.long_window}."
+                f"{self.window} trading days, critical above that of the prior "
+                f"{self.long_window}; a level drops once WTI is {self.hysteresis:g} % under it."
             )
         op = ">=" if self.direction == "above" else "<="
         text = (
@@ -171,7 +171,7 @@ class RuleSpec:
                 f", or a rise of {self.change_warning:g} / {self.change_critical:g} points "
                 f"over {self.change_window} trading days"
             )
-        return text + f"; a level drops after the value moves back {self.hysteresis:g}{u}."
+        return text + f"; a level drops once the value is {self.hysteresis:g} back past it."
 
 
 DEFAULT_RULES: tuple[RuleSpec, ...] = (
