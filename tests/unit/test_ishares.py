@@ -1,4 +1,4 @@
-"""iShares holdings reader: the synthetic committed file, edge cases, and the real file from ../shared."""
+"""iShares holdings reader: the synthetic committed file, edge cases, the real file in ../shared."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from data_sources.ishares import parse_holdings
 from data_sources.model import Constituent
 
 HOLDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small" / "holdings" / "IWM.csv"
-REAL = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "ishares-IWM-holdings-2025-11-05.csv"
+REAL = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "realdata"
+    / "ishares-IWM-holdings-2025-11-05.csv"
+)
 
 HEADER = (
     "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
@@ -19,7 +24,9 @@ HEADER = (
 )
 
 
-def row(ticker: str, name: str, sector: str, asset: str, weight: str, price: str, exchange: str) -> str:
+def row(
+    ticker: str, name: str, sector: str, asset: str, weight: str, price: str, exchange: str
+) -> str:
     cells = [ticker, name, sector, asset, "1,000.00", weight, "1,000.00", "10.00", price,
              "United States", exchange, "USD", "1.00", "USD", "-"]  # fmt: skip
     return ",".join(f'"{c}"' for c in cells)
@@ -92,13 +99,18 @@ def test_bad_rows_are_reported_and_skipped() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "IWM.csv:1: empty file: expected an iShares holdings CSV (preamble, `Ticker,...` header)"),
         (
-            "<html>Service unavailable</html>",
-            "IWM.csv:1: expected a header line starting `Ticker,Name,Sector,Asset Class` (none found)",
+            "",
+            "IWM.csv:1: empty file: expected an iShares holdings CSV "
+            "(preamble, `Ticker,...` header)",
         ),
         (
-            "Ticker,Name,Weight (%)\n\"A\",\"B\",\"1\"",
+            "<html>Service unavailable</html>",
+            "IWM.csv:1: expected a header line starting `Ticker,Name,Sector,Asset Class` "
+            "(none found)",
+        ),
+        (
+            'Ticker,Name,Weight (%)\n"A","B","1"',
             "IWM.csv:1: expected columns Ticker, Name, Sector, Asset Class, Weight (%); "
             "missing Sector, Asset Class",
         ),
