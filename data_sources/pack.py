@@ -603,7 +603,8 @@ def _quote(symbol: str, frame: pd.DataFrame, moment: datetime) -> Quote:
         time=moment,
         prev_close=prev,
         change_pct=change,
-        volume=_known(frame["volume"].iat[-1]),
+        # Indices (^VIX, ^GSPC) report volume 0: unknown, not a traded volume of nothing.
+        volume=_known(frame["volume"].iat[-1]) or None,
         day_high=_known(frame["high"].iat[-1]),
         day_low=_known(frame["low"].iat[-1]),
         year_high=_known(np.nanmax(np.fmax(high, year_close))),
