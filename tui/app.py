@@ -1,0 +1,462 @@
+"""RotmonApp: the dashboard screen, the feed, app-wide keys, themes and the command palette."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.filter import Monochrome, NoColor
+from textual.screen import Screen
+
+from analytics.types import Snapshot
+from data_sources.base import DataSource
+from tui.commands import RotmonCommands, key_entries, status_hints
+from tui.feed import Compute, Feed, PollState, default_compute
+from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
+from widgets.alert_list import RiskPane
+from widgets.formatting import inert
+from widgets.heatmap import SectorHeatmap
+from widgets.macro_panel import MacroTable
+from widgets.spread_table import SpreadTable
+from widgets.status_bar import SourceLine
+
+log = logging.getLogger(__name__)
+
+NY = ZoneInfo("America/New_York")
+
+APP_GROUP = Binding.Group("App")
+TIME_GROUP = Binding.Group("Time travel")
+
+DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
+"""Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
+
+DrillFactory = Callable[["RotmonApp", str], Screen[Any]]
+
+
+def _market_state(now: datetime) -> str | None:
+    """pre/open/post/closed from the NYSE calendar; None if the calendar cannot answer."""
+    try:
+        from data_sources.market_calendar import market_state
+
+        return market_state(now)
+    except Exception as exc:  # the header shows no state rather than the app dying
+        log.debug("market state unavailable: %s", exc)
+        return None
+
+
+class RotmonApp(App[int]):
+    """The live dashboard over one or more DataSources.
+
+    ``clock`` gives "now" (default: the source's own clock, else the wall clock);
+    ``live_polling=False`` polls once and never re-arms and stops the ticking clock, which with
+    a fixed clock makes the screen deterministic (tests, screenshots).
+    """
+
+    TITLE = "rotmon"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {RotmonCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_now", "Refresh", group=APP_GROUP, id="feed.refresh"),
+        Binding("p", "toggle_pause", "Pause / resume", group=APP_GROUP, id="feed.pause"),
+        Binding("t", "cycle_theme", "Theme", show=False, group=APP_GROUP, id="app.theme"),
+        Binding("question_mark", "help", "Help", group=APP_GROUP, id="app.help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Command palette",
+            show=False,
+            group=APP_GROUP,
+            priority=True,
+            id="app.palette",
+        ),
+        Binding("escape,backspace", "back", "Back", show=False, group=APP_GROUP, id="app.back"),
+        Binding("q", "quit_app", "Quit", group=APP_GROUP, id="app.quit"),
+        Binding(
+            "less_than_sign",
+            "step_asof(-1)",
+            "As-of −1 trading day",
+            show=False,
+            group=TIME_GROUP,
+            id="asof.previous_day",
+        ),
+        Binding(
+            "greater_than_sign",
+            "step_asof(1)",
+            "As-of +1 trading day",
+            show=False,
+            group=TIME_GROUP,
+            id="asof.next_day",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "step_asof(-5)",
+            "As-of −1 week",
+            show=False,
+            group=TIME_GROUP,
+            id="asof.previous_week",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "step_asof(5)",
+            "As-of +1 week",
+            show=False,
+            group=TIME_GROUP,
+            id="asof.next_week",
+        ),
+    ]
+
+    def __init__(
+        self,
+        source: DataSource | Sequence[DataSource],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        refresh: float = 4.0,
+        poll_interval: float | None = None,
+        badge: str | None = None,
+        ansi: bool = False,
+        no_color: bool = False,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
+        live_polling: bool = True,
+        compute: Compute | None = None,
+        fetch_timeout: float = 20.0,
+        export_dir: Path | None = None,
+        drill_screens: Mapping[str, DrillFactory] | None = None,
+    ) -> None:
+        super().__init__(ansi_color=True if ansi else None)
+        self.sources: tuple[DataSource, ...] = (
+            tuple(source) if isinstance(source, Sequence) else (source,)
+        )
+        if not self.sources:
+            raise ValueError("RotmonApp needs at least one data source")
+        self.clock = clock or _source_clock(self.sources[0])
+        self.refresh_rate = max(0.1, float(refresh))
+        self.badge = badge
+        self.ansi = ansi
+        self.live_polling = live_polling
+        self.export_dir = export_dir
+        self.drill_screens: dict[str, DrillFactory] = dict(drill_screens or {})
+        """kind ("pair", "sector", "alert", "macro") -> screen factory; later screens register."""
+        self.snapshot: Snapshot | None = None
+        """The snapshot on screen (None until the first poll lands)."""
+        self.acked: set[str] = set()
+        self.muted: set[str] = set()
+        self.drill_requests: list[tuple[str, str]] = []
+        self.updates_applied = 0
+        self._pending: Snapshot | None = None
+        self._apply_timer_armed = False
+        self._last_apply = 0.0
+        self._failures: dict[str, str] = {}
+
+        for t in THEMES:
+            self.register_theme(t)
+        if theme and theme not in self.available_themes:
+            raise ValueError(
+                f"unknown theme {theme!r}: expected one of {sorted(self.available_themes)}"
+            )
+        self.theme = theme or ("rotmon-ansi-dark" if ansi else DARK.name)
+        if no_color and not self.no_color:
+            # Textual reads NO_COLOR itself; --no-color gets the same filter.
+            self.no_color = True
+            self._filters.append(NoColor() if self.native_ansi_color else Monochrome())
+        if os.environ.get("TEXTUAL_ANIMATIONS") is None:
+            self.animation_level = "none"  # SSH links: no animations unless asked for
+        if keymap:
+            self.set_keymap(dict(keymap))
+
+        interval = poll_interval or getattr(self.sources[0], "poll_interval", None)
+        if not isinstance(interval, int | float) or interval <= 0:
+            interval = DEFAULT_INTERVALS.get(getattr(self.sources[0], "kind", ""), 15.0)
+        self.feed = Feed(
+            self,
+            self.sources,
+            clock=self.clock,
+            interval=float(interval),
+            compute=compute or default_compute,
+            live=live_polling,
+            timeout=fetch_timeout,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        self.push_screen(DashboardScreen())
+        self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        self._tick()
+        self.feed.start()
+        if self.live_polling:
+            self.set_interval(1.0, self._tick, name="clock")
+
+    async def on_unmount(self) -> None:
+        await self.feed.stop()
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                return screen
+        raise LookupError("the dashboard screen is not mounted")
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def on_market_updated(self, message: MarketUpdated) -> None:
+        self._pending = message.snapshot
+        self._failures.pop(message.source, None)
+        self._schedule_apply()
+
+    def _schedule_apply(self) -> None:
+        if self._apply_timer_armed:
+            return
+        wait = self._last_apply + 1.0 / self.refresh_rate - time.monotonic()
+        if wait <= 0:
+            self._apply_pending()
+        else:
+            self._apply_timer_armed = True
+            self.set_timer(wait, self._apply_pending, name="apply-snapshot")
+
+    def _apply_pending(self) -> None:
+        self._apply_timer_armed = False
+        snapshot, self._pending = self._pending, None
+        if snapshot is None:
+            return
+        self._last_apply = time.monotonic()
+        self.snapshot = snapshot
+        self.updates_applied += 1
+        try:
+            dashboard = self.dashboard
+        except LookupError:
+            return
+        with self.batch_update():
+            dashboard.show_snapshot(snapshot, acked=self.acked, muted=self.muted)
+            self._show_status()
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        first = message.source not in self._failures
+        self._failures[message.source] = message.error
+        self._show_status()
+        if first:
+            self.notify(
+                f"{message.source}: {message.error}",
+                title="Source failing",
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+
+    def on_feed_changed(self, _message: FeedChanged) -> None:
+        self._show_status()
+
+    def _tick(self) -> None:
+        # Timer body: only reads state and sets text; nothing here does I/O.
+        try:
+            dashboard = self.dashboard
+        except LookupError:
+            return
+        now = self.clock()
+        dashboard.show_clock(now.astimezone(NY), _market_state(now), self._badge_text())
+        self._show_status()
+
+    def _badge_text(self) -> str | None:
+        if self.badge is None:
+            return None
+        asof = getattr(self.sources[0], "asof", None)
+        if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
+            day = asof.date() if isinstance(asof, datetime) else asof
+            return f"PACK asof {day}"
+        return self.badge
+
+    def source_lines(self) -> tuple[SourceLine, ...]:
+        """What the status bar shows: the feed's own view of each source, then sub-sources."""
+        now_mono = time.monotonic()
+        lines: list[SourceLine] = []
+        names: set[str] = set()
+        for state in self.feed.states():
+            names.add(state.name)
+            lines.append(_poll_line(state, now_mono))
+        if self.snapshot is not None:
+            now = self.clock()
+            for row in self.snapshot.sources:
+                if row.name in names:
+                    continue
+                age = None
+                if row.last_success is not None:
+                    age = (now - row.last_success).total_seconds()
+                next_in = None
+                if row.next_retry is not None:
+                    next_in = max(0.0, (row.next_retry - now).total_seconds())
+                lines.append(SourceLine(row.name, row.state, age, next_in, row.error))
+        return tuple(lines)
+
+    def _show_status(self) -> None:
+        try:
+            dashboard = self.dashboard
+        except LookupError:
+            return
+        dashboard.show_status(
+            self.source_lines(), paused=self.feed.paused, hints=status_hints(dashboard)
+        )
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_refresh_now(self) -> None:
+        started = self.feed.refresh_now()
+        self.notify("Refreshing…" if started else "A refresh is already running", timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        paused = self.feed.toggle_pause()
+        self._show_status()
+        self.notify("Paused: r still refreshes once" if paused else "Resumed", timeout=2)
+
+    def action_cycle_theme(self) -> None:
+        self.theme = next_theme(self.ansi, self.theme)
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        below = self.screen
+        pane_help = [SpreadTable.HELP, SectorHeatmap.HELP, RiskPane.HELP, MacroTable.HELP]
+        self.push_screen(HelpScreen(key_entries(below), pane_help))
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    def action_quit_app(self) -> None:
+        self.exit(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step_asof":
+            return True if self.can_step_asof else None
+        if action == "back":
+            return len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen)
+        return True
+
+    @property
+    def can_step_asof(self) -> bool:
+        return callable(getattr(self.sources[0], "step", None))
+
+    def action_step_asof(self, days: int) -> None:
+        """Move a pack's as-of date by ``days`` trading days (the source does the stepping)."""
+        step = getattr(self.sources[0], "step", None)
+        if not callable(step):
+            self.notify("Only a data pack can step its as-of date", timeout=3)
+            return
+        try:
+            step(days)
+        except Exception as exc:  # a bad step is the source's message, not a crash
+            self.notify(inert(str(exc), 200), severity="warning", timeout=4, markup=False)
+            return
+        self._tick()
+        self.feed.refresh_now()
+
+    def action_acknowledge(self, rule: str) -> None:
+        """Mark an alert acknowledged (in memory; the durable alert log arrives with issue 5)."""
+        self.acked.add(rule)
+        self._reshow()
+        self.notify(f"Acknowledged {inert(rule, 40)}", timeout=2, markup=False)
+
+    def action_mute(self, rule: str) -> None:
+        """Mute a rule's announcements (in memory; still evaluated)."""
+        if rule in self.muted:
+            self.muted.discard(rule)
+            self.notify(f"Unmuted {inert(rule, 40)}", timeout=2, markup=False)
+        else:
+            self.muted.add(rule)
+            self.notify(f"Muted {inert(rule, 40)}", timeout=2, markup=False)
+        self._reshow()
+
+    def _reshow(self) -> None:
+        if self.snapshot is not None:
+            self._pending = self.snapshot
+            self._apply_pending()
+
+    async def action_export_snapshot(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            self.notify("Nothing to export yet", timeout=2)
+            return
+        directory = self.export_dir or Path.cwd()
+        path = directory / f"rotmon-snapshot-{snapshot.asof:%Y%m%d-%H%M%S}.json"
+        try:
+            await asyncio.to_thread(_write_snapshot, snapshot, path)
+        except Exception as exc:
+            self.notify(f"Export failed: {exc}", severity="error", timeout=5, markup=False)
+            return
+        self.notify(f"Snapshot written to {path}", timeout=5, markup=False)
+
+    # -- drill-down ------------------------------------------------------------------------
+
+    def on_drill_down_requested(self, message: DrillDownRequested) -> None:
+        self.drill_requests.append((message.kind, message.key))
+        factory = self.drill_screens.get(message.kind)
+        if factory is None:
+            return  # the drill-down screens arrive later; enter must stay harmless until then
+        try:
+            screen = factory(self, message.key)
+        except Exception as exc:
+            log.exception("opening %s %s failed", message.kind, message.key)
+            self.notify(f"Cannot open {message.key}: {exc}", severity="error", markup=False)
+            return
+        self.push_screen(screen)
+
+    # -- tests and tools -------------------------------------------------------------------
+
+    async def wait_for_snapshot(self, timeout: float = 30.0) -> Snapshot:
+        """Wait until the feed is idle and its latest snapshot is on screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (
+                self.snapshot is not None
+                and not self.feed.busy
+                and self._pending is None
+                and not self._apply_timer_armed
+            ):
+                return self.snapshot
+            await asyncio.sleep(0.02)
+        raise TimeoutError(f"no snapshot on screen after {timeout:g}s")
+
+
+def _poll_line(state: PollState, now: float) -> SourceLine:
+    age = None if state.last_success is None else now - state.last_success
+    next_in = None if state.next_poll is None else max(0.0, state.next_poll - now)
+    phase = state.phase
+    if phase == "loading" and state.in_flight_since is not None:
+        age = None
+    return SourceLine(state.name, phase, age, next_in, state.error)
+
+
+def _source_clock(source: DataSource) -> Callable[[], datetime]:
+    clock = getattr(source, "clock", None)
+    now = getattr(clock, "now", None)
+    if callable(now):
+        return now  # type: ignore[no-any-return]
+    return lambda: datetime.now(UTC)
+
+
+def _write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    from analytics.snapshot import snapshot_to_dict
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(snapshot_to_dict(snapshot), indent=2, allow_nan=False) + "\n")

@@ -1,0 +1,377 @@
+"""Polling: one worker per source, re-armed after it finishes, with timeout, backoff and pause.
+
+Every source runs on its own private event loop in a daemon thread. The UI's worker only awaits
+a future from that loop, so a source that blocks (even with ``time.sleep``) or raises can never
+stall the screen; the snapshot is computed in a worker thread and posted as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from textual.app import App
+from textual.timer import Timer
+from textual.worker import Worker
+
+from analytics.types import Snapshot
+from data_sources.base import DataSource, SourceError
+from data_sources.model import MarketData
+from tui.messages import FeedChanged, MarketUpdated, SourceFailed
+from widgets.formatting import inert
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Compute = Callable[[MarketData], Snapshot]
+PollPhase = Literal["loading", "ok", "stale", "failing", "off"]
+
+STALE_FACTOR = 3.0
+"""A source is stale when its last success is older than this many poll intervals (SPEC 8)."""
+
+
+def default_compute(market: MarketData) -> Snapshot:
+    """The lead's analytics entry point, imported late so the app starts without pandas work."""
+    from tui.compute import snapshot_from_market
+
+    return snapshot_from_market(market)
+
+
+class SourceLoop:
+    """A private asyncio loop in a daemon thread: the home of one source's coroutines."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=f"rotmon-source-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.close()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on this loop from another loop; cancelling the caller cancels it."""
+        future = self.submit(coro)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        """Stop the loop; the thread closes it once any running callback returns."""
+        with contextlib.suppress(RuntimeError):  # already closed
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class PollState:
+    """What the feed knows about one source; times are monotonic seconds."""
+
+    name: str
+    phase: PollPhase
+    last_success: float | None = None
+    error: str | None = None
+    failures: int = 0
+    next_poll: float | None = None
+    in_flight_since: float | None = None
+    polls: int = 0
+
+
+@dataclass(eq=False)
+class _Slot:
+    source: DataSource
+    loop: SourceLoop
+    name: str
+    phase: PollPhase = "loading"
+    market: MarketData | None = None
+    last_success: float | None = None
+    error: str | None = None
+    failures: int = 0
+    next_poll: float | None = None
+    in_flight_since: float | None = None
+    polls: int = 0
+    worker: Worker[None] | None = None
+    timer: Timer | None = None
+    running: threading.Event | None = field(default=None, repr=False)
+    """Set when the source's last fetch has really ended on its own loop (not just cancelled)."""
+
+
+class Feed:
+    """Polls each source in a named, grouped, exclusive worker and posts one snapshot per poll.
+
+    The next poll of a source is armed only when its previous one has finished, so polls never
+    overlap; failures back off exponentially (with jitter) up to ``max_backoff``.
+    """
+
+    def __init__(
+        self,
+        app: App[Any],
+        sources: Sequence[DataSource],
+        *,
+        clock: Callable[[], datetime],
+        interval: float,
+        compute: Compute = default_compute,
+        live: bool = True,
+        timeout: float = 20.0,
+        max_backoff: float = 600.0,
+    ) -> None:
+        self._app = app
+        self._clock = clock
+        self.interval = interval
+        self._compute = compute
+        self.live = live
+        self.timeout = timeout
+        self.max_backoff = max_backoff
+        self._paused = False
+        self._stopped = False
+        self._slots = [
+            _Slot(source=s, loop=SourceLoop(_name(s, i)), name=_name(s, i))
+            for i, s in enumerate(sources)
+        ]
+        self.snapshots = 0
+        """How many snapshots this feed has posted (tests and the bench read it)."""
+
+    # -- control ---------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def busy(self) -> bool:
+        """True while any poll is in flight."""
+        return any(s.in_flight_since is not None for s in self._slots)
+
+    def start(self) -> None:
+        """Poll every source now (once, or for ever when live)."""
+        for slot in self._slots:
+            self._launch(slot)
+
+    def refresh_now(self) -> int:
+        """Poll every idle source at once, paused or not; returns how many polls started."""
+        started = 0
+        for slot in self._slots:
+            if slot.in_flight_since is None:
+                self._disarm(slot)
+                self._launch(slot)
+                started += 1
+        return started
+
+    def pause(self) -> None:
+        """Stop polling: pending timers are dropped and polls in flight are cancelled."""
+        if self._paused:
+            return
+        self._paused = True
+        for slot in self._slots:
+            self._disarm(slot)
+            if slot.worker is not None:
+                slot.worker.cancel()
+        self._app.post_message(FeedChanged())
+
+    def resume(self) -> None:
+        """Poll again now and from then on at the usual interval."""
+        if not self._paused:
+            return
+        self._paused = False
+        self._app.post_message(FeedChanged())
+        if self.live:
+            self.refresh_now()
+
+    def toggle_pause(self) -> bool:
+        if self._paused:
+            self.resume()
+        else:
+            self.pause()
+        return self._paused
+
+    def states(self) -> tuple[PollState, ...]:
+        now = time.monotonic()
+        return tuple(
+            PollState(
+                name=s.name,
+                phase=self._phase(s, now),
+                last_success=s.last_success,
+                error=s.error,
+                failures=s.failures,
+                next_poll=s.next_poll,
+                in_flight_since=s.in_flight_since,
+                polls=s.polls,
+            )
+            for s in self._slots
+        )
+
+    def _phase(self, slot: _Slot, now: float) -> PollPhase:
+        if (
+            slot.phase == "ok"
+            and slot.last_success is not None
+            and self.live
+            and not self._paused
+            and now - slot.last_success > STALE_FACTOR * self.interval
+        ):
+            return "stale"
+        return slot.phase
+
+    async def run_on(self, index: int, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine of source ``index`` (e.g. ``bars``) on that source's own loop."""
+        return await self._slots[index].loop.run(coro)
+
+    async def stop(self, close_timeout: float = 2.0) -> None:
+        """Cancel everything, close each source on its own loop, stop the loops."""
+        self._stopped = True
+        for slot in self._slots:
+            self._disarm(slot)
+            if slot.worker is not None:
+                slot.worker.cancel()
+        for slot in self._slots:
+            if slot.running is not None and not slot.running.is_set():
+                slot.loop.close()  # a fetch is stuck in the source: closing would wait on it
+                continue
+            try:
+                await asyncio.wait_for(slot.loop.run(slot.source.aclose()), close_timeout)
+            except Exception as exc:  # closing is best effort; a hung source must not hang exit
+                log.debug("closing %s failed: %s", slot.name, exc)
+            slot.loop.close()
+
+    # -- polling ---------------------------------------------------------------------------
+
+    def _disarm(self, slot: _Slot) -> None:
+        if slot.timer is not None:
+            slot.timer.stop()
+            slot.timer = None
+        slot.next_poll = None
+
+    def _launch(self, slot: _Slot) -> None:
+        # Timer callback: kept trivial, the work happens in the worker.
+        slot.timer = None
+        if self._stopped or slot.in_flight_since is not None:
+            return
+        slot.in_flight_since = time.monotonic()
+        slot.next_poll = None
+        slot.worker = self._app.run_worker(
+            self._poll(slot),
+            name=f"poll:{slot.name}",
+            group=f"feed:{slot.name}",
+            description=f"poll {slot.name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _arm(self, slot: _Slot, delay: float) -> None:
+        if self._stopped or self._paused or not self.live:
+            return
+        slot.next_poll = time.monotonic() + delay
+        slot.timer = self._app.set_timer(
+            delay, lambda: self._launch(slot), name=f"rearm:{slot.name}"
+        )
+
+    def _backoff(self, failures: int) -> float:
+        base = min(self.max_backoff, self.interval * 2 ** max(0, failures - 1))
+        return min(self.max_backoff, base * random.uniform(0.8, 1.2))
+
+    async def _poll(self, slot: _Slot) -> None:
+        cancelled = False
+        try:
+            await self._poll_once(slot)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        finally:
+            slot.in_flight_since = None
+            slot.worker = None
+            if not cancelled:
+                delay = self.interval if slot.phase == "ok" else self._backoff(slot.failures)
+                self._arm(slot, delay)
+                self._app.post_message(FeedChanged())
+
+    async def _poll_once(self, slot: _Slot) -> None:
+        slot.polls += 1
+        if slot.running is not None and not slot.running.is_set():
+            # The previous fetch is stuck inside the source: queueing another would pile up.
+            self._fail(slot, "still waiting for the previous fetch")
+            return
+        now = self._clock()
+        finished = threading.Event()
+        slot.running = finished
+        future = slot.loop.submit(_tracked(slot.source.fetch(now), finished))
+        try:
+            market = await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(future)), self.timeout
+            )
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except TimeoutError:
+            future.cancel()
+            self._fail(slot, f"no answer after {self.timeout:g}s")
+            return
+        except SourceError as exc:
+            self._fail(slot, str(exc) or type(exc).__name__)
+            return
+        except Exception as exc:  # any bug in a source is a failing source, not a dead app
+            log.exception("source %s raised", slot.name)
+            self._fail(slot, f"{type(exc).__name__}: {exc}")
+            return
+        if not isinstance(market, MarketData):
+            self._fail(slot, f"fetch returned {type(market).__name__}, expected MarketData")
+            return
+        slot.market = market
+        merged = self._merged()
+        try:
+            snapshot = await asyncio.to_thread(self._compute, merged)
+        except Exception as exc:
+            log.exception("analytics failed on %s data", slot.name)
+            self._fail(slot, f"analytics failed: {type(exc).__name__}: {exc}")
+            return
+        slot.phase = "ok"
+        slot.error = None
+        slot.failures = 0
+        slot.last_success = time.monotonic()
+        self.snapshots += 1
+        self._app.post_message(MarketUpdated(snapshot, source=slot.name, market=merged))
+
+    def _merged(self) -> MarketData:
+        markets = [s.market for s in self._slots if s.market is not None]
+        merged = markets[0]
+        for market in markets[1:]:
+            merged = merged.merged(market)
+        return merged
+
+    def _fail(self, slot: _Slot, error: str) -> None:
+        slot.phase = "failing"
+        slot.failures += 1
+        slot.error = inert(error.splitlines()[0] if error else "failed", 200)
+        self._app.post_message(SourceFailed(slot.name, slot.error))
+        log.info("source %s failing (%d): %s", slot.name, slot.failures, error)
+
+
+async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T:
+    try:
+        return await coro
+    finally:
+        finished.set()
+
+
+def _name(source: DataSource, index: int) -> str:
+    name = getattr(source, "name", None)
+    return inert(name, 24) if isinstance(name, str) and name else f"source{index}"

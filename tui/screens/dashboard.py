@@ -1,0 +1,300 @@
+"""The home screen: header, four panes (2x2 grid, or one at a time with a tab strip), status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from analytics.types import Snapshot
+from tui.messages import DrillDownRequested
+from widgets.alert_list import AlertTable, RiskPane
+from widgets.header import MarketHeader
+from widgets.heatmap import SectorHeatmap
+from widgets.macro_panel import MacroTable
+from widgets.spread_table import SpreadTable
+from widgets.status_bar import SourceLine, StatusBar
+from widgets.tab_strip import TabStrip
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("spreads", "Spreads"),
+    ("sectors", "Sectors"),
+    ("risk", "Risk"),
+    ("macro", "Macro & energy"),
+)
+
+GRID_MIN_WIDTH = 120
+"""From this width the panes sit in a 2x2 grid (SPEC 3); below, one pane at a time."""
+MIN_SIZE = Size(80, 24)
+"""Below this the screen shows one line asking for a bigger terminal instead of a broken layout."""
+
+PANES_GROUP = Binding.Group("Panes")
+DATA_GROUP = Binding.Group("Data")
+ALERTS_GROUP = Binding.Group("Alerts")
+
+PANE_TITLES: dict[str, str] = {
+    "spreads": "1 Spreads · small − large, pp",
+    "sectors": "2 Sectors",
+    "risk": "3 Risk",
+    "macro": "4 Macro & energy",
+}
+
+
+class Pane(Vertical):
+    """A bordered pane; its border lights up while something inside has focus."""
+
+    DEFAULT_CSS = """
+    Pane {
+        border: round $border-blurred;
+        border-title-color: $text-muted;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        height: 1fr;
+        padding: 0 0;
+    }
+    Pane:focus-within {
+        border: round $border;
+        border-title-color: $foreground;
+    }
+    """
+
+
+class DashboardScreen(Screen[None]):
+    """The four panes and what switches, sorts and steps them."""
+
+    AUTO_FOCUS = "#spreads"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_pane(0)", "Spreads pane", show=False, group=PANES_GROUP, id="pane.1"),
+        Binding("2", "show_pane(1)", "Sectors pane", show=False, group=PANES_GROUP, id="pane.2"),
+        Binding("3", "show_pane(2)", "Risk pane", show=False, group=PANES_GROUP, id="pane.3"),
+        Binding("4", "show_pane(3)", "Macro pane", show=False, group=PANES_GROUP, id="pane.4"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, group=PANES_GROUP, id="pane.next"),
+        Binding(
+            "shift+tab",
+            "cycle_pane(-1)",
+            "Previous pane",
+            show=False,
+            group=PANES_GROUP,
+            id="pane.previous",
+        ),
+        Binding(
+            "left_square_bracket",
+            "window(-1)",
+            "Previous window",
+            group=DATA_GROUP,
+            tooltip="window",
+            id="window.previous",
+        ),
+        Binding(
+            "right_square_bracket",
+            "window(1)",
+            "Next window",
+            group=DATA_GROUP,
+            tooltip="window",
+            id="window.next",
+        ),
+        Binding("s", "sort", "Sort column", show=False, group=DATA_GROUP, id="table.sort"),
+        Binding("slash", "filter", "Filter rows", show=False, group=DATA_GROUP, id="table.filter"),
+        Binding("e", "export", "Export snapshot", show=False, group=DATA_GROUP, id="export"),
+        Binding("a", "ack", "Acknowledge alert", show=False, group=ALERTS_GROUP, id="alert.ack"),
+        Binding("m", "mute", "Mute rule", show=False, group=ALERTS_GROUP, id="alert.mute"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.active_pane = 0
+        self._narrow = False
+        self._tiny = False
+
+    def compose(self) -> ComposeResult:
+        yield MarketHeader(id="header")
+        yield TabStrip([label for _key, label in PANES], id="tabs")
+        with Grid(id="body"):
+            with Pane(id="pane-spreads", classes="pane -active"):
+                yield SpreadTable(id="spreads")
+            with Pane(id="pane-sectors", classes="pane"):
+                yield SectorHeatmap(id="sectors")
+            with Pane(id="pane-risk", classes="pane"):
+                yield RiskPane(id="risk")
+            with Pane(id="pane-macro", classes="pane"):
+                yield MacroTable(id="macro")
+        yield Static(id="too-small")
+        yield StatusBar(id="status")
+
+    def on_mount(self) -> None:
+        for key, _label in PANES:
+            self.query_one(f"#pane-{key}", Pane).border_title = PANE_TITLES[key]
+        self._title_sectors()
+        self._apply_size(self.app.size)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_size(event.size)
+
+    def _apply_size(self, size: Size) -> None:
+        tiny = size.width < MIN_SIZE.width or size.height < MIN_SIZE.height
+        narrow = size.width < GRID_MIN_WIDTH
+        self._tiny, self._narrow = tiny, narrow
+        self.set_class(tiny, "-tiny")
+        self.set_class(narrow and not tiny, "-narrow")
+        if tiny:
+            self.query_one("#too-small", Static).update(
+                Text(
+                    f"Terminal too small ({size.width}×{size.height}): rotmon needs at least "
+                    f"{MIN_SIZE.width}×{MIN_SIZE.height}. Enlarge it, or press q to quit.",
+                    no_wrap=False,
+                )
+            )
+
+    @property
+    def narrow(self) -> bool:
+        return self._narrow
+
+    def pane_widget(self, index: int) -> Widget:
+        """The focusable widget inside pane ``index``."""
+        key = PANES[index][0]
+        if key == "risk":
+            return self.query_one(RiskPane).table
+        return self.query_one(f"#{key}")
+
+    def _pane_of(self, widget: Widget | None) -> int | None:
+        node = widget
+        while node is not None and node is not self:
+            if isinstance(node, Pane) and node.id:
+                key = node.id.removeprefix("pane-")
+                return [k for k, _ in PANES].index(key)
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    def _set_active(self, index: int) -> None:
+        self.active_pane = index
+        for i, (key, _label) in enumerate(PANES):
+            self.query_one(f"#pane-{key}", Pane).set_class(i == index, "-active")
+        self.query_one(TabStrip).active = index
+
+    def action_show_pane(self, index: int) -> None:
+        index %= len(PANES)
+        self._set_active(index)
+        self.pane_widget(index).focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        self.action_show_pane(self.active_pane + step)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        index = self._pane_of(event.widget)
+        if index is not None and index != self.active_pane:
+            self._set_active(index)
+
+    @on(TabStrip.Chosen)
+    def _tab_chosen(self, event: TabStrip.Chosen) -> None:
+        self.action_show_pane(event.index)
+
+    # -- data ------------------------------------------------------------------------------
+
+    def show_snapshot(
+        self, snapshot: Snapshot, *, acked: Collection[str] = (), muted: Collection[str] = ()
+    ) -> None:
+        """Hand each pane its part of one snapshot (the caller wraps this in batch_update)."""
+        self.query_one(MarketHeader).update_indices(snapshot.indices)
+        self.query_one(SpreadTable).update_pairs(snapshot.spreads)
+        self.query_one(SectorHeatmap).update_sectors(snapshot.heatmap)
+        self.query_one(RiskPane).update_risk(
+            snapshot.scores, snapshot.alerts, asof=snapshot.asof, acked=acked, muted=muted
+        )
+        self.query_one(MacroTable).update_macro(snapshot.macro)
+
+    def show_clock(self, now: datetime | None, market_state: str | None, badge: str | None) -> None:
+        header = self.query_one(MarketHeader)
+        header.set_clock(now)
+        header.set_market_state(market_state)
+        header.set_badge(badge)
+
+    def show_status(
+        self, sources: tuple[SourceLine, ...], *, paused: bool, hints: tuple[tuple[str, str], ...]
+    ) -> None:
+        self.query_one(StatusBar).update_status(sources, paused=paused, hints=hints)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_window(self, step: int) -> None:
+        self.query_one(SectorHeatmap).cycle_window(step)
+        self._title_sectors()
+
+    def _title_sectors(self) -> None:
+        heatmap = self.query_one(SectorHeatmap)
+        pane = self.query_one("#pane-sectors", Pane)
+        pane.border_title = f"{PANE_TITLES['sectors']} · {heatmap.window}"
+        pane.border_subtitle = "[ ] window"
+
+    def action_sort(self) -> None:
+        focused = self.focused
+        if isinstance(focused, SpreadTable):
+            column = focused.cycle_sort()
+            self.notify(f"Spreads sorted by {column or 'pair'}", timeout=2)
+        elif isinstance(focused, SectorHeatmap):
+            by_spread = focused.toggle_sort()
+            self.notify("Sectors by spread" if by_spread else "Sectors in index order", timeout=2)
+        else:
+            self.notify("Nothing to sort in this pane", timeout=2)
+
+    def action_filter(self) -> None:
+        self.notify("Filtering works in the sector constituents screen", timeout=3)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            return None  # shown greyed out: the dashboard tables are short enough to read
+        if action in ("ack", "mute"):
+            return True if isinstance(self.focused, AlertTable) else None
+        return True
+
+    def _selected_rule(self) -> str | None:
+        focused = self.focused
+        return focused.cursor_key if isinstance(focused, AlertTable) else None
+
+    def action_ack(self) -> None:
+        rule = self._selected_rule()
+        if rule is not None:
+            self.app.call_later(self.app.run_action, f"acknowledge({rule!r})")
+
+    def action_mute(self) -> None:
+        rule = self._selected_rule()
+        if rule is not None:
+            self.app.call_later(self.app.run_action, f"mute({rule!r})")
+
+    def action_export(self) -> None:
+        self.app.call_later(self.app.run_action, "export_snapshot")
+
+    # -- drill-down requests ---------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key is None:
+            return
+        kinds = {SpreadTable: "pair", AlertTable: "alert", MacroTable: "macro"}
+        for cls, kind in kinds.items():
+            if isinstance(event.data_table, cls):
+                self.post_message(DrillDownRequested(kind, str(key)))  # type: ignore[arg-type]
+                return
+
+    @on(SectorHeatmap.SectorSelected)
+    def _sector_selected(self, event: SectorHeatmap.SectorSelected) -> None:
+        self.post_message(DrillDownRequested("sector", event.sector))
+
+    @on(DataTable.RowHighlighted, "#spreads")
+    def _pair_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(SpreadTable)
+        label = table.labels.get(str(event.row_key.value), "")
+        self.query_one("#pane-spreads", Pane).border_subtitle = label

@@ -1,0 +1,206 @@
+"""A DataTable of keyed rows that diffs: cells are specs, only changed cells are updated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+Tone = Literal["gain", "loss", "neutral", "stale", "warn", "crit", "accent", "dim"]
+Justify = Literal["left", "right", "center"]
+
+MOVE = Binding.Group("Move")
+"""The help-screen group of the in-pane movement keys."""
+
+MOVE_BINDINGS: list[BindingType] = [
+    Binding("up,k", "cursor_up", "Up", show=False, group=MOVE, id="move.up"),
+    Binding("down,j", "cursor_down", "Down", show=False, group=MOVE, id="move.down"),
+    Binding("left,h", "cursor_left", "Left / scroll left", show=False, group=MOVE, id="move.left"),
+    Binding(
+        "right,l", "cursor_right", "Right / scroll right", show=False, group=MOVE, id="move.right"
+    ),
+    Binding("enter", "select_cursor", "Drill down", show=False, group=MOVE, id="move.enter"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A fixed-width column: widths never follow the data, so nothing jumps while ticking."""
+
+    key: str
+    label: str
+    width: int
+    justify: Justify = "right"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """What one cell shows, independent of the theme (diffed, then styled at render time).
+
+    ``sort`` is the value the cell sorts by (a number, or None which always sorts last); in a
+    row's first column it is the row's natural position.
+    """
+
+    text: str
+    tone: Tone | None = None
+    bold: bool = False
+    sort: float | str | None = None
+
+
+class SortableText(Text):
+    """A cell that shows text and sorts by the number behind it."""
+
+    def __init__(self, *args: Any, sort: float | str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sort_value = sort
+
+
+def sort_key(cell: object) -> tuple[int, Any]:
+    """Unknown values last, whatever the direction (the caller flips the flag with reverse)."""
+    value = getattr(cell, "sort_value", None)
+    if value is None:
+        return (0, 0)
+    return (1, value)
+
+
+class KeyedTable(DataTable[Text]):
+    """Rows keyed by id; ``update_rows`` adds, removes and updates only the cells that changed."""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]] = MOVE_BINDINGS
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "keyed-table--gain",
+        "keyed-table--loss",
+        "keyed-table--neutral",
+        "keyed-table--stale",
+        "keyed-table--warn",
+        "keyed-table--crit",
+        "keyed-table--accent",
+        "keyed-table--dim",
+    }
+    DEFAULT_CSS = """
+    KeyedTable {
+        height: auto;
+        max-height: 100%;
+        background: transparent;
+        scrollbar-size: 1 1;
+    }
+    KeyedTable > .keyed-table--gain { color: $gain; }
+    KeyedTable > .keyed-table--loss { color: $loss; }
+    KeyedTable > .keyed-table--neutral { color: $neutral; }
+    KeyedTable > .keyed-table--stale { color: $stale; }
+    KeyedTable > .keyed-table--warn { color: $warning; }
+    KeyedTable > .keyed-table--crit { color: $error; }
+    KeyedTable > .keyed-table--accent { color: $accent; }
+    KeyedTable > .keyed-table--dim { color: $text-muted; }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(
+            name=name,
+            id=id,
+            classes=classes,
+            cursor_type="row",
+            zebra_stripes=False,
+            cell_padding=0,
+        )
+        self._shown: dict[str, dict[str, Cell]] = {}
+        self._sort_column: str | None = None
+        self._sort_reverse = True
+        for col in self.COLUMNS:
+            self.add_column(Text(col.label, justify=col.justify), width=col.width, key=col.key)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+
+    def _on_theme_changed(self, _theme: object) -> None:
+        self.call_after_refresh(self.restyle)
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
+        """Show exactly these rows (key, cells in COLUMNS order), touching only what changed."""
+        wanted = {key for key, _ in rows}
+        for key in [k for k in self._shown if k not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+        changed = False
+        for key, cells in rows:
+            old = self._shown.get(key)
+            if old is None:
+                texts = [self._text(c, col) for c, col in zip(cells, self.COLUMNS, strict=True)]
+                self.add_row(*texts, key=key)
+                self._shown[key] = dict(zip((c.key for c in self.COLUMNS), cells, strict=True))
+                changed = True
+                continue
+            for col, cell in zip(self.COLUMNS, cells, strict=True):
+                if old.get(col.key) != cell:
+                    self.update_cell(key, col.key, self._text(cell, col))
+                    old[col.key] = cell
+                    changed = changed or col.key == self._sort_column
+        if changed and self._sort_column is not None:
+            self._apply_sort()
+
+    def restyle(self) -> None:
+        """Re-render every cell with the current theme's colours."""
+        for key, cells in self._shown.items():
+            for col in self.COLUMNS:
+                cell = cells.get(col.key)
+                if cell is not None:
+                    self.update_cell(key, col.key, self._text(cell, col))
+
+    def _text(self, cell: Cell, col: Column) -> SortableText:
+        style = Style(bold=True) if cell.bold else Style()
+        if cell.tone is not None:
+            style = self.get_component_rich_style(f"keyed-table--{cell.tone}", partial=True) + style
+        return SortableText(cell.text, style=style, justify=col.justify, sort=cell.sort)
+
+    # -- sorting ---------------------------------------------------------------------------
+
+    SORTABLE: ClassVar[tuple[str, ...]] = ()
+    """Column keys that ``cycle_sort`` steps through (after the natural order)."""
+
+    @property
+    def sort_column(self) -> str | None:
+        return self._sort_column
+
+    def cycle_sort(self) -> str | None:
+        """Step the sort column: natural order → each sortable column (descending) → natural."""
+        steps: list[str | None] = [None, *self.SORTABLE]
+        at = steps.index(self._sort_column) if self._sort_column in steps else 0
+        self._sort_column = steps[(at + 1) % len(steps)]
+        self._label_sort_column()
+        self._apply_sort()
+        return self._sort_column
+
+    def _label_sort_column(self) -> None:
+        for col in self.COLUMNS:
+            mark = " ▼" if col.key == self._sort_column else ""
+            label = col.label if not mark else (col.label + mark)[-col.width :]
+            self.columns[ColumnKey(col.key)].label = Text(label, justify=col.justify)
+        self.refresh()
+
+    def _apply_sort(self) -> None:
+        if self._sort_column is None:
+            # Convention: the first column's sort value is the row's natural position.
+            self.sort(self.COLUMNS[0].key, key=sort_key)
+        else:
+            self.sort(self._sort_column, key=sort_key, reverse=self._sort_reverse)
+
+    # -- helpers for subclasses -------------------------------------------------------------
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None for an empty table."""
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return None if row_key.value is None else str(row_key.value)

@@ -1,0 +1,56 @@
+"""The macro & energy pane: each indicator behind the risk rules with value, change and path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from analytics.types import MacroRow
+from widgets import formatting as fmt
+from widgets.keyed_table import Cell, Column, KeyedTable
+
+SPARK_WIDTH = 12
+
+
+def macro_cells(row: MacroRow, index: int) -> list[Cell]:
+    """The cells of one indicator in MacroTable.COLUMNS order.
+
+    A change is not coloured: whether a rising yield or oil price is good depends on the book,
+    so the sign and arrow carry the direction and colour stays for the rules' alerts.
+    """
+    change = row.change
+    arrow = ""
+    if fmt.known(change):
+        arrow = "▲" if (change or 0) > 0 else ("▼" if (change or 0) < 0 else "→")
+    tone = "dim" if row.value is None else None
+    return [
+        Cell(fmt.inert(row.label, 14), sort=index),
+        Cell(fmt.level(row.value, row.unit), tone, bold=row.value is not None, sort=row.value),
+        Cell(f"{fmt.change(change, row.unit)} {arrow}".rstrip(), "dim" if change is None else None),
+        Cell(" " + fmt.short_date(row.date), "dim"),
+        Cell(" " + fmt.sparkline(row.spark, SPARK_WIDTH - 1), "accent"),
+    ]
+
+
+class MacroTable(KeyedTable):
+    """One keyed row per indicator of the catalogue's MACRO list."""
+
+    HELP = """\
+## Macro & energy
+
+The indicators behind the risk rules: policy rate, 2- and 10-year yields, the 10Y-2Y and
+10Y-3M curves, high-yield spread, Sahm rule, jobless claims (4-week average), VIX, WTI,
+Brent, oil volatility (OVX) and the dollar. Each shows its latest value, change since the
+previous observation, the observation date and its recent path.
+"""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("label", "Indicator", 14, "left"),
+        Column("value", "Value", 10),
+        Column("change", "Change", 11),
+        Column("date", " As of", 8, "left"),
+        Column("spark", " Recent", SPARK_WIDTH, "left"),
+    )
+
+    def update_macro(self, rows: Sequence[MacroRow]) -> None:
+        self.set_rows([(r.id, macro_cells(r, i)) for i, r in enumerate(rows)])

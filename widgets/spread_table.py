@@ -1,0 +1,95 @@
+"""The spreads pane: one keyed row per small-vs-large pair, spreads coloured by sign."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from analytics.catalog import WINDOWS
+from analytics.types import PairRow
+from widgets import formatting as fmt
+from widgets.keyed_table import Cell, Column, KeyedTable, Tone
+
+HEADLINE = "IWM/SPY"
+
+TREND_GLYPHS: dict[str, tuple[str, Tone]] = {
+    "up": ("▲", "gain"),
+    "down": ("▼", "loss"),
+    "flat": ("→", "neutral"),
+}
+
+SPARK_WIDTH = 9
+
+
+def tone_of(x: float | None) -> Tone:
+    """Gain for positive, loss for negative, neutral for zero, dim for unknown."""
+    if not fmt.known(x):
+        return "dim"
+    assert x is not None
+    if x > 0:
+        return "gain"
+    if x < 0:
+        return "loss"
+    return "neutral"
+
+
+def pair_cells(row: PairRow, index: int) -> list[Cell]:
+    """The cells of one pair in SpreadTable.COLUMNS order (theme-free, so they can be diffed)."""
+    cells = [Cell(fmt.inert(row.id, 8), bold=row.id == HEADLINE, sort=index)]
+    for window in WINDOWS:
+        leg = row.returns.get(window)
+        spread = None if leg is None else leg.spread_pp
+        cells.append(Cell(fmt.signed(spread), tone_of(spread), sort=spread))
+    z = row.zscore_1y
+    extreme = fmt.known(z) and abs(z or 0.0) >= 2.0
+    cells.append(Cell(fmt.signed(z), "accent" if extreme else None, bold=extreme, sort=z))
+    glyph, tone = TREND_GLYPHS.get(row.trend or "", (fmt.NA, "dim"))
+    cells.append(Cell(glyph, tone, bold=row.trend in ("up", "down")))
+    cells.append(Cell(" " + fmt.sparkline(row.ratio_spark, SPARK_WIDTH), "accent"))
+    cells.append(Cell(fmt.ratio(row.ratio), sort=row.ratio))
+    cells.append(Cell(fmt.price(row.small_last), sort=row.small_last))
+    cells.append(Cell(fmt.price(row.large_last), sort=row.large_last))
+    return cells
+
+
+class SpreadTable(KeyedTable):
+    """Small-minus-large spreads in percentage points per window, z-score, trend and ratio.
+
+    The columns a trader reads first come first, so an 80-column pane shows them without
+    scrolling; ratio and both last prices follow (visible from about 80 pane columns).
+    """
+
+    HELP = """\
+## Spreads
+
+Each row is a pair: small-cap fund vs large-cap fund. The window columns show the
+**spread** in percentage points: small-cap return minus large-cap return over 1 day,
+1 week, 1 month, 3 months, year to date and 1 year. Positive (green, `+`) means small
+caps led. `Z 1Y` is the 1-year z-score of the price ratio, the arrow its trend against the
+50- and 200-day averages, then the ratio's recent path. `s` sorts, `enter` drills down.
+"""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("pair", "Pair", 8, "left"),
+        *(Column(w, w, 7) for w in WINDOWS),
+        Column("z", "Z 1Y", 6),
+        Column("trend", "Tr", 4),
+        Column("spark", " Ratio 1Y", 10, "left"),
+        Column("ratio", "Ratio", 8),
+        Column("small", "Small", 9),
+        Column("large", "Large", 9),
+    )
+    SORTABLE: ClassVar[tuple[str, ...]] = (*WINDOWS, "z")
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.labels: dict[str, str] = {}
+        """Pair id -> its long label (``Russell 2000 vs S&P 500``), for the pane subtitle."""
+
+    def update_pairs(self, rows: Sequence[PairRow]) -> None:
+        """Show these pairs; the headline pair is put first whatever order they come in."""
+        ordered = sorted(rows, key=lambda r: r.id != HEADLINE)
+        self.labels = {r.id: fmt.inert(r.label, 60) for r in ordered}
+        self.set_rows([(r.id, pair_cells(r, i)) for i, r in enumerate(ordered)])
