@@ -40,6 +40,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -125,6 +126,7 @@ class FileReport:
 
 _CACHE: OrderedDict[tuple[str, str, int, int], Any] = OrderedDict()
 _CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()  # packs may be opened from worker threads
 
 
 def _cached(path: Path, kind: str, parse: Callable[[str], T], rel: str) -> T | list[str]:
@@ -133,18 +135,20 @@ def _cached(path: Path, kind: str, parse: Callable[[str], T], rel: str) -> T | l
     try:
         stat = path.stat()
         key = (str(path.resolve()), kind, stat.st_mtime_ns, stat.st_size)
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]  # type: ignore[no-any-return]
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]  # type: ignore[no-any-return]
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return [f"{rel}:1: expected UTF-8 text (a CSV), found binary or another encoding"]
     except OSError as exc:
         return [f"{rel}:1: cannot read the file: {exc.strerror or exc}"]
     result = parse(text)
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
 
 

@@ -94,6 +94,8 @@ def test_missing_pack_directory_is_one_line_error(tmp_path: Path) -> None:
         f"data pack {tmp_path / 'nope'} does not exist: expected a directory with "
         "prices/<SYMBOL>.csv and macro/<SERIES>.csv"
     )
+    with pytest.raises(SourceError, match="does not exist"):
+        check_pack(tmp_path / "nope")
     with pytest.raises(SourceError, match="has neither prices/ nor macro/"):
         load_pack(tmp_path)
     (tmp_path / "file").write_text("x")
