@@ -383,12 +383,13 @@ def details_from_info(symbol: str, info: Mapping[str, Any], now: datetime) -> Qu
 
 
 _STATIC = ("year_high", "year_low", "trailing_pe", "forward_pe", "name", "market_state")
-_DAILY = ("prev_close", "day_high", "day_low", "volume", "change_pct")
+_DAILY = ("prev_close", "day_high", "day_low", "volume")
 
 
 def merge_quote(old: Quote | None, new: Quote) -> Quote:
     """The newer quote, with fields it lacks taken from the older one: slow-moving fields
-    (P/E, 52-week range, name, market state) always, day fields only from the same NY day."""
+    (P/E, 52-week range, name, market state) always, day fields only from the same NY day.
+    The change is recomputed from the newer price, never copied from an older quote."""
     if old is None or old.symbol != new.symbol:
         return new
     base, other = (new, old) if new.time >= old.time else (old, new)
@@ -397,6 +398,10 @@ def merge_quote(old: Quote | None, new: Quote) -> Quote:
     for name in _STATIC + (_DAILY if same_day else ()):
         if getattr(base, name) is None and getattr(other, name) is not None:
             fill[name] = getattr(other, name)
+    if "day_high" in fill:
+        fill["day_high"] = max(fill["day_high"], base.price)
+    if "day_low" in fill:
+        fill["day_low"] = min(fill["day_low"], base.price)
     merged = replace(base, **fill) if fill else base
     if merged.change_pct is None and merged.prev_close:
         merged = replace(merged, change_pct=(merged.price / merged.prev_close - 1.0) * 100.0)
@@ -773,7 +778,7 @@ class YahooSource:
         self.download_threads = download_threads
         self.clock = clock
         self.market_state = market_state
-        self._on_change = on_change or (lambda: None)
+        self.on_change: Callable[[], None] = on_change or (lambda: None)
         new_backoff = backoff or (lambda: Backoff())
         self.circuit = Circuit("yahoo", threshold=circuit_threshold)
         self.history_health = SourceHealth(
@@ -818,7 +823,7 @@ class YahooSource:
 
     def _changed(self) -> None:
         self.version += 1
-        self._on_change()
+        self.on_change()
 
     def _stream_changed(self) -> None:
         if self.stream is not None and not self.stream.live:
@@ -826,7 +831,7 @@ class YahooSource:
             now = self.clock()
             for symbol in self.hot:
                 self._next_poll[symbol] = min(self._next_poll.get(symbol, now), now)
-        self._on_change()
+        self.on_change()
 
     def _stream_quote(self, quote: Quote) -> None:
         self.quotes[quote.symbol] = merge_quote(self.quotes.get(quote.symbol), quote)
@@ -907,8 +912,12 @@ class YahooSource:
 
     def _download_sync(self, symbols: list[str]) -> HistoryResult:
         import yfinance as yf
+        from yfinance.data import YfData
 
         self._ensure_session()
+        # yfinance memoises some chart answers for the whole process, error pages included;
+        # a fresh round must not inherit a 5xx from an earlier one.
+        YfData.cache_get.cache_clear()
         collect = _Collect()
         logger = logging.getLogger("yfinance")
         logger.addHandler(collect)
@@ -1116,11 +1125,30 @@ class YahooSource:
     # -- details ----------------------------------------------------------------------------
 
     def _details_sync(self, symbol: str) -> dict[str, Any]:
+        """``Ticker.info`` (quoteSummary, v7 quote and a fundamentals time series). When that
+        fails - ``info`` raises on any malformed part - the v7 quote alone still carries
+        P/E and the 52-week range."""
         import yfinance as yf
 
         self._ensure_session()
-        info = yf.Ticker(symbol, session=self._session).info
-        return dict(info or {})
+        try:
+            info = yf.Ticker(symbol, session=self._session).info
+            return dict(info or {})
+        except Exception as exc:
+            first = describe_exception(exc)
+        result = self._quotes_sync([symbol])
+        item = result.quotes.get(symbol)
+        if item is None:
+            raise RuntimeError(result.error or first)
+        return {
+            "regularMarketPrice": item.price,
+            "regularMarketTime": item.time.timestamp(),
+            "trailingPE": item.trailing_pe,
+            "forwardPE": item.forward_pe,
+            "fiftyTwoWeekLow": item.year_low,
+            "fiftyTwoWeekHigh": item.year_high,
+            "shortName": item.name,
+        }
 
     async def details(self, symbol: str, now: datetime | None = None) -> Quote | None:
         """The quote of ``symbol`` with P/E and 52-week range, fetched (``Ticker.info``) at

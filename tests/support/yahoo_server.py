@@ -138,4 +138,8 @@ class YahooApp:
                 status, body = self.summary_404
                 return Reply(status, json.dumps(body))
             return Reply(200, json.dumps(body))
+        if "/finance/timeseries/" in path:
+            # Ticker.info also asks for a fundamentals time series; no recording exists, so
+            # this is the envelope with an empty result (its shape as yfinance parses it).
+            return Reply(200, json.dumps({"timeseries": {"result": [], "error": None}}))
         return Reply(404, "Not Found", "text/plain")

@@ -1,0 +1,477 @@
+"""The live source: Yahoo (history, quotes, stream), FRED and iShares behind ``DataSource``.
+
+``fetch(now)`` never waits on the network by default: it starts whatever is due as background
+tasks (history, quote poll, FRED round, holdings) and returns at once what is known, each
+sub-source's health as a ``SourceStatus``. ``wait_for_update`` lets a caller sleep until a
+task finishes or a streamed tick arrives. A failing sub-source never raises out of ``fetch``.
+With a cache (the SQLite store) a start with the network down paints the cached market at once
+with its age, then keeps retrying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+import pandas as pd
+
+from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
+from data_sources.base import SourceError
+from data_sources.fred import API_URL, GRAPH_URL, FredSource
+from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
+from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
+from data_sources.polling import (
+    HealthSnapshot,
+    MarketStateFn,
+    default_market_state,
+    describe_exception,
+    one_line,
+)
+from data_sources.yahoo import DEFAULT_STREAM_URL, NY, Backend, Exchange, YahooSource
+
+Clock = Callable[[], datetime]
+
+QUOTE_SAVE_EVERY = timedelta(seconds=60)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Cached(Protocol):
+    value: Any
+    fetched_at: datetime
+
+
+class LiveCache(Protocol):
+    """What the live source needs from a cache; ``data_sources.store.Store`` fits as it is.
+    Methods are called from a worker thread."""
+
+    def save_bars(self, bars: Bars, fetched_at: datetime) -> None: ...
+
+    def load_bars(self, symbol: str) -> Any: ...
+
+    def save_series(self, series: MacroSeries, fetched_at: datetime) -> None: ...
+
+    def load_series(self, series_id: str) -> Any: ...
+
+    def save_quotes(self, quotes: Iterable[Quote], fetched_at: datetime) -> None: ...
+
+    def load_quotes(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """Everything configurable about the live source (the CLI/config maps onto this).
+
+    ``yahoo_routes`` maps a Yahoo host (``query1.finance.yahoo.com``, ...) to another base URL
+    (a proxy or, in tests, a loopback server); ``yahoo.routes_to(url)`` builds one for every
+    Yahoo host. ``stream_url=None`` turns streaming off; ``holdings_url=None`` turns holdings
+    off. ``fred_api_key`` defaults to ``FRED_API_KEY`` from the environment.
+    """
+
+    symbols: tuple[str, ...] = MARKET_SYMBOLS
+    fred_series: tuple[str, ...] = FRED_SERIES
+    yahoo_routes: Mapping[str, str] = field(default_factory=dict)
+    yahoo_backend: Backend = "curl"
+    stream_url: str | None = DEFAULT_STREAM_URL
+    fred_api_key: str | None = field(default=None, repr=False)
+    fred_graph_url: str = GRAPH_URL
+    fred_api_url: str = API_URL
+    holdings_url: str | None = ISHARES_IWM_URL
+    timeout: float = 10.0
+    stream_silence_s: float = 30.0
+    fetch_wait: float = 0.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LiveSettings:
+        """Defaults plus ``FRED_API_KEY`` from the environment, then ``overrides``."""
+        key = (os.environ.get("FRED_API_KEY") or "").strip() or None
+        values: dict[str, Any] = {"fred_api_key": key}
+        values.update(overrides)
+        return cls(**values)
+
+
+class LiveSource:
+    """The live ``DataSource`` (name ``"live"``, kind ``"live"``)."""
+
+    name = "live"
+    kind = "live"
+
+    def __init__(
+        self,
+        settings: LiveSettings | None = None,
+        *,
+        cache: LiveCache | None = None,
+        clock: Clock = _utc_now,
+        market_state: MarketStateFn = default_market_state,
+        yahoo: YahooSource | None = None,
+        fred: FredSource | None = None,
+        holdings: HoldingsSource | None = None,
+    ) -> None:
+        """Builds the Yahoo, FRED and holdings sources from ``settings`` (default
+        ``LiveSettings.from_env()``) unless given ready-made (tests, benches)."""
+        s = settings if settings is not None else LiveSettings.from_env()
+        self.settings = s
+        self.clock = clock
+        self.market_state = market_state
+        self.cache = cache
+        self.fetch_wait = s.fetch_wait
+        self.yahoo = yahoo or YahooSource(
+            s.symbols,
+            routes=s.yahoo_routes,
+            backend=s.yahoo_backend,
+            stream_url=s.stream_url,
+            timeout=s.timeout,
+            silence_s=s.stream_silence_s,
+            clock=clock,
+            market_state=market_state,
+        )
+        self.yahoo.on_change = self._notify
+        self.fred = fred or FredSource(
+            s.fred_series,
+            api_key=s.fred_api_key,
+            graph_url=s.fred_graph_url,
+            api_url=s.fred_api_url,
+            timeout=max(s.timeout, 20.0),
+            clock=clock,
+        )
+        self.holdings: HoldingsSource | None = holdings
+        if holdings is None and s.holdings_url:
+            self.holdings = HoldingsSource(
+                s.holdings_url, timeout=max(s.timeout, 30.0), clock=clock
+            )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._event: asyncio.Event | None = None
+        self._started = False
+        self._closed = False
+        self._problems: dict[str, str] = {}
+        self._price_cache: dict[str, tuple[tuple[Any, ...], pd.Series]] = {}
+        self._constituents_key: tuple[Any, ...] | None = None
+        self._constituents: tuple[Constituent, ...] = ()
+        self._last_quote_save: datetime | None = None
+        self._saving: set[asyncio.Task[None]] = set()
+        self.version = 0
+
+    # -- the protocol ---------------------------------------------------------------------
+
+    async def fetch(self, now: datetime, *, wait: float | None = None) -> MarketData:
+        """What is known at ``now``, after starting every refresh that is due.
+
+        ``wait`` (default ``settings.fetch_wait``, 0) is how long to wait for those refreshes
+        before answering; the CLI's one-shot commands pass a generous value.
+        """
+        if self._closed:
+            raise SourceError("live source: already closed")
+        if not self._started:
+            await self._start()
+        self._kick(now)
+        budget = self.fetch_wait if wait is None else wait
+        if budget > 0 and self._tasks:
+            await asyncio.wait(set(self._tasks.values()), timeout=budget)
+        return self._compose(now)
+
+    async def bars(self, symbol: str) -> pd.DataFrame | None:
+        """Daily bars for the symbol screen; a symbol outside the dashboard is downloaded once."""
+        got = await self.yahoo.history_for(symbol)
+        return None if got is None else got.frame.copy()
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        return self._statuses(self.clock())
+
+    async def aclose(self) -> None:
+        self._closed = True
+        tasks = list(self._tasks.values()) + list(self._saving)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.yahoo.aclose()
+        await self.fred.aclose()
+        if self.holdings is not None:
+            await self.holdings.aclose()
+
+    # -- extras for the app -----------------------------------------------------------------
+
+    def set_hot(self, symbols: Iterable[str]) -> None:
+        """The symbols on screen now: polled every 15 s while the market is open (when the
+        stream is down or silent) and added to the stream's subscription."""
+        self.yahoo.set_hot(symbols)
+
+    async def details(self, symbol: str) -> Quote | None:
+        """The quote of ``symbol`` with P/E and 52-week range (fetched lazily, hourly)."""
+        return await self.yahoo.details(symbol)
+
+    async def wait_for_update(self, timeout: float) -> bool:
+        """Sleep until something changed (a task finished, a tick arrived) or ``timeout``."""
+        event = self._ensure_event()
+        if event.is_set():
+            event.clear()
+            return True
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        event.clear()
+        return True
+
+    def refresh_now(self) -> None:
+        """Make every source due at the next ``fetch`` (the `r` key); an open circuit still
+        refuses until its probe time."""
+        now = self.clock()
+        for health in (self.yahoo.history_health, self.yahoo.quote_health, self.fred.health):
+            health.next_retry = None
+            health.next_due = now
+        if self.holdings is not None:
+            self.holdings.health.next_retry = None
+            self.holdings.health.next_due = now
+        for symbol in list(self.yahoo._next_poll):
+            self.yahoo._next_poll[symbol] = now
+
+    def diagnostics(self, now: datetime | None = None) -> tuple[HealthSnapshot, ...]:
+        """Per source: request times, latency, errors, retry schedule, cache hits."""
+        now = now or self.clock()
+        items = [
+            self.yahoo.history_health.snapshot(now),
+            self.yahoo.quote_health.snapshot(now),
+            self.yahoo.details_health.snapshot(now),
+        ]
+        if self.yahoo.stream is not None:
+            items.append(self.yahoo.stream.health.snapshot(now))
+        items.append(self.fred.health.snapshot(now))
+        if self.holdings is not None:
+            items.append(self.holdings.health.snapshot(now))
+        return tuple(items)
+
+    def recent_requests(self, limit: int = 50) -> list[Exchange]:
+        """The latest Yahoo HTTP exchanges (URL without query, status, latency, error)."""
+        return self.yahoo.wiretap.since(max(0, self.yahoo.wiretap.mark() - limit))
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _ensure_event(self) -> asyncio.Event:
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
+
+    def _notify(self) -> None:
+        self.version += 1
+        if self._event is not None:
+            self._event.set()
+
+    async def _start(self) -> None:
+        self._started = True
+        self._ensure_event()
+        if self.cache is not None:
+            try:
+                loaded = await asyncio.to_thread(self._load_cache)
+            except Exception as exc:  # a broken cache must not stop live data
+                self._problems["cache"] = f"cache: {describe_exception(exc)}"
+            else:
+                self._adopt(*loaded)
+        self.yahoo.start_stream()
+
+    def _load_cache(self) -> tuple[dict[str, Any], dict[str, Any], Mapping[str, Any]]:
+        assert self.cache is not None
+        bars = {s: c for s in self.yahoo.symbols if (c := self.cache.load_bars(s)) is not None}
+        series = {
+            s: c for s in self.fred.series_ids if (c := self.cache.load_series(s)) is not None
+        }
+        return bars, series, self.cache.load_quotes()
+
+    def _adopt(
+        self, bars: dict[str, Any], series: dict[str, Any], quotes: Mapping[str, Any]
+    ) -> None:
+        y = self.yahoo
+        for symbol, cached in bars.items():
+            if symbol not in y.bars:
+                y.bars[symbol] = cached.value
+        if bars:
+            y.history_health.restore(min(c.fetched_at for c in bars.values()))
+            y.history_health.cache_hit(len(bars))
+        for symbol, cached in quotes.items():
+            if symbol not in y.quotes:
+                y.quotes[symbol] = cached.value
+        if quotes:
+            y.quote_health.restore(max(c.fetched_at for c in quotes.values()))
+            y.quote_health.cache_hit(len(quotes))
+        for series_id, cached in series.items():
+            self.fred.data.setdefault(series_id, cached.value)
+        if series:
+            self.fred.health.restore(min(c.fetched_at for c in series.values()))
+            self.fred.health.cache_hit(len(series))
+        self._notify()
+
+    def _spawn(self, kind: str, coro: Any) -> None:
+        task = asyncio.create_task(self._guard(kind, coro), name=f"rotmon-live-{kind}")
+        self._tasks[kind] = task
+
+    async def _guard(self, kind: str, coro: Any) -> None:
+        try:
+            await coro
+            self._problems.pop(kind, None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the sub-sources record failures; this is a last resort
+            self._problems[kind] = one_line(f"{kind}: {describe_exception(exc)}")
+        finally:
+            self._tasks.pop(kind, None)
+            self._notify()
+        if self.cache is not None and not self._closed:
+            self._save_later(kind)
+
+    def _kick(self, now: datetime) -> None:
+        y = self.yahoo
+        if "history" not in self._tasks and y.history_due(now):
+            self._spawn("history", y.refresh_history(now))
+        if "quotes" not in self._tasks:
+            due = y.quotes_due(now)
+            if due:
+                self._spawn("quotes", y.poll_quotes(now, due))
+        if "fred" not in self._tasks and self.fred.due(now):
+            self._spawn("fred", self.fred.refresh(now))
+        h = self.holdings
+        if h is not None and "holdings" not in self._tasks and h.due(now):
+            self._spawn("holdings", h.refresh(now))
+
+    def _save_later(self, kind: str) -> None:
+        now = self.clock()
+        work: Callable[[], None] | None = None
+        cache = self.cache
+        assert cache is not None
+        if kind == "history" and self.yahoo.history_health.last_success is not None:
+            stamp = self.yahoo.history_health.last_success
+            bars = list(self.yahoo.bars.values())
+
+            def work() -> None:
+                for item in bars:
+                    cache.save_bars(item, stamp)
+
+        elif kind == "fred" and self.fred.health.last_success is not None:
+            stamp = self.fred.health.last_success
+            series = list(self.fred.data.values())
+
+            def work() -> None:
+                for item in series:
+                    cache.save_series(item, stamp)
+
+        elif kind == "quotes" and (
+            self._last_quote_save is None or now - self._last_quote_save >= QUOTE_SAVE_EVERY
+        ):
+            self._last_quote_save = now
+            quotes = list(self.yahoo.quotes.values())
+
+            def work() -> None:
+                cache.save_quotes(quotes, now)
+
+        if work is None:
+            return
+        task = asyncio.create_task(self._save(kind, work), name=f"rotmon-cache-{kind}")
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    async def _save(self, kind: str, work: Callable[[], None]) -> None:
+        try:
+            await asyncio.to_thread(work)
+            self._problems.pop(f"cache-{kind}", None)
+        except Exception as exc:  # a full disk shows as a problem, the data stays on screen
+            self._problems[f"cache-{kind}"] = (
+                f"cache: cannot save {kind} ({describe_exception(exc)})"
+            )
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait for running refreshes and cache writes (one-shot commands, tests)."""
+        pending = set(self._tasks.values()) | set(self._saving)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        pending = set(self._saving)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    # -- composing MarketData ---------------------------------------------------------------
+
+    def _price_series(self, symbol: str, bars: Bars, live_day: date | None) -> pd.Series:
+        quote = self.yahoo.quotes.get(symbol)
+        use = (
+            quote is not None
+            and live_day is not None
+            and quote.time.astimezone(NY).date() == live_day
+        )
+        key = (id(bars), quote.price if use else None, quote.time if use else None, live_day)
+        hit = self._price_cache.get(symbol)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        close = bars.close
+        if use and quote is not None and len(close):
+            day = pd.Timestamp(live_day)
+            last = close.index[-1]
+            if last == day:
+                close = close.copy()
+                close.iloc[-1] = quote.price
+            elif last < day:
+                close = pd.concat([close, pd.Series([quote.price], index=[day], dtype="float64")])
+        close = close.rename(symbol)
+        self._price_cache[symbol] = (key, close)
+        return close
+
+    def _constituent_rows(self) -> tuple[Constituent, ...]:
+        h = self.holdings
+        if h is None or not h.constituents:
+            return ()
+        key = (id(h.constituents), self.yahoo.version)
+        if key == self._constituents_key:
+            return self._constituents
+        quotes = self.yahoo.quotes
+        rows = tuple(
+            replace(c, last=q.price, change_pct=q.change_pct)
+            if (q := quotes.get(c.symbol)) is not None
+            else c
+            for c in h.constituents
+        )
+        self._constituents_key = key
+        self._constituents = rows
+        return rows
+
+    def _statuses(self, now: datetime) -> tuple[SourceStatus, ...]:
+        y = self.yahoo
+        stream = (
+            y.stream.state(now)
+            if y.stream is not None
+            else SourceStatus("stream", "off", detail="streaming disabled")
+        )
+        holdings = (
+            self.holdings.status(now)
+            if self.holdings is not None
+            else SourceStatus("holdings", "off", detail="holdings disabled")
+        )
+        return (y.status(now), stream, self.fred.status(now), holdings)
+
+    def _compose(self, now: datetime) -> MarketData:
+        y = self.yahoo
+        live_day = now.astimezone(NY).date() if self.market_state(now) == "open" else None
+        prices = {s: self._price_series(s, b, live_day) for s, b in y.bars.items()}
+        statuses = self._statuses(now)
+        problems = [*self._problems.values(), *y.problems.values(), *self.fred.problems]
+        if self.holdings is not None:
+            problems.extend(self.holdings.problems)
+        if not prices and not self.fred.data and all(s.state == "failing" for s in statuses[:1]):
+            retry = statuses[0].next_retry
+            when = f" (next try {retry.astimezone(UTC):%H:%M:%S}Z)" if retry else ""
+            problems.insert(0, f"live: no cached data and no connection yet; retrying{when}")
+        return MarketData(
+            source="live",
+            asof=now,
+            prices=prices,
+            macro=dict(self.fred.data),
+            quotes=dict(y.quotes),
+            constituents=self._constituent_rows(),
+            statuses=statuses,
+            problems=tuple(dict.fromkeys(problems)),
+        )

@@ -1,0 +1,73 @@
+"""FRED (graph CSV and JSON API) and iShares endpoints on loopback, serving recorded files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.support.loopback import Reply, Request
+
+FRED_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fred_live"
+SHARED_ISHARES = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "realdata"
+    / "ishares-IWM-holdings-2025-11-05.csv"
+)
+DGS10_CSV = "fred-graph-DGS10-2021_2026-observation_date-header-empty-missing.csv"
+DGS10_OLD_CSV = "fred-graph-DGS10-2012_2017-DATE-header.csv"
+GNPCA_JSON = "fred-api-observations-GNPCA-limit20.json"
+
+
+def fred_csv(name: str) -> str:
+    return (FRED_FIXTURES / name).read_text(encoding="utf-8")
+
+
+def relabel_csv(text: str, series_id: str) -> str:
+    """A graph CSV with its value column renamed (the header is the series id)."""
+    head, _, rest = text.partition("\n")
+    date_col = head.split(",", 1)[0]
+    return f"{date_col},{series_id}\n{rest}"
+
+
+class FredApp:
+    """``/graph/fredgraph.csv?id=X`` and ``/fred/series/observations?series_id=X``.
+
+    ``csv_files`` maps a series id to a fixture; any other id is served the first fixture
+    relabelled (the tests say so). The API answers the recorded GNPCA observations for any id.
+    """
+
+    def __init__(self, csv_files: Mapping[str, str] | None = None) -> None:
+        self.csv_files = dict(csv_files or {"DGS10": DGS10_CSV})
+        self.api_body = (FRED_FIXTURES / GNPCA_JSON).read_text(encoding="utf-8")
+
+    def __call__(self, req: Request) -> Reply:
+        if req.path.endswith("/fredgraph.csv"):
+            sid = req.query.get("id", "")
+            name = self.csv_files.get(sid)
+            if name is None:
+                text = relabel_csv(fred_csv(next(iter(self.csv_files.values()))), sid)
+            else:
+                text = fred_csv(name)
+            return Reply(200, text, "text/csv")
+        if req.path.endswith("/fred/series/observations"):
+            if not req.query.get("api_key"):
+                body = {
+                    "error_code": 400,
+                    "error_message": "Bad Request.  Variable api_key is not set.",
+                }
+                return Reply(400, json.dumps(body))
+            return Reply(200, self.api_body)
+        return Reply(404, "Not Found", "text/plain")
+
+
+class HoldingsApp:
+    """The iShares holdings download; the body is given (the BlackRock file is read from
+    ../shared by tests that skip when it is absent)."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+
+    def __call__(self, req: Request) -> Reply:
+        return Reply(200, self.body, "text/csv;charset=utf-8")
