@@ -1,0 +1,309 @@
+"""The sector drill-down: both ETFs rebased to 100, and the sector's small-cap constituents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input, Static
+
+from analytics.catalog import SECTORS, SectorPair
+from data_sources.model import Constituent
+from tui.drilldown import (
+    WINDOW_ROWS,
+    DrillContext,
+    DrillScreen,
+    asof_text,
+    date_labels,
+)
+from tui.filter_expr import FilterError, RowFilter, parse_filter
+from widgets.chart import ChartData, Line, LineChart, series_values
+from widgets.constituents import ConstituentRow, ConstituentsTable, inert
+
+_SECTOR_ALIASES = {
+    "communication": "communication services",
+    "telecommunication services": "communication services",
+    "telecommunications": "communication services",
+    "technology": "information technology",
+    "information tech": "information technology",
+    "healthcare": "health care",
+    "consumer cyclical": "consumer discretionary",
+    "consumer defensive": "consumer staples",
+    "basic materials": "materials",
+}
+
+
+def sector_key(name: str) -> str:
+    """A sector name folded so that holdings files and the catalog agree."""
+    folded = " ".join(name.casefold().split())
+    return _SECTOR_ALIASES.get(folded, folded)
+
+
+def find_sector(sector: str) -> SectorPair:
+    """The catalog sector by name (any case, iShares short names too) or by its large ETF."""
+    key = sector_key(sector)
+    for s in SECTORS:
+        if sector_key(s.sector) == key or s.large.casefold() == key:
+            return s
+    names = ", ".join(s.sector for s in SECTORS)
+    raise ValueError(f"sector: expected one of {names}, got {sector!r}")
+
+
+def sector_constituents(constituents: Sequence[Constituent], sector: str) -> list[ConstituentRow]:
+    """The constituents of ``sector`` as table rows (weight and day change in percent)."""
+    key = sector_key(sector)
+    return [
+        ConstituentRow(c.symbol, c.name, c.weight, c.last, c.change_pct)
+        for c in constituents
+        if sector_key(c.sector) == key
+    ]
+
+
+def rebased(series: pd.Series | None, rows: int) -> pd.Series | None:
+    """The last ``rows`` + 1 closes scaled so that the first of them is 100."""
+    if series is None or series.empty:
+        return None
+    cut = series.iloc[-(rows + 1) :].astype(float)
+    base = cut.iloc[0]
+    if not pd.notna(base) or base == 0:
+        return None
+    return cut / base * 100.0
+
+
+class FilterInput(Input):
+    """The one-line filter; ``escape`` closes it (and must not leave the screen)."""
+
+    DEFAULT_CSS = """
+    FilterInput {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        display: none;
+    }
+    FilterInput.-open { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close filter", show=False, id="sector.filter_close"),
+    ]
+
+    def action_close(self) -> None:
+        self.remove_class("-open")
+        self.screen.query_one(ConstituentsTable).focus()
+
+
+class SectorScreen(DrillScreen):
+    """One sector of the heatmap in detail; pushed with the sector name (``Energy``)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort", "Sort", id="sector.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="sector.reverse_sort"),
+        Binding("slash", "open_filter", "Filter", id="sector.filter"),
+    ]
+
+    DEFAULT_CSS = """
+    SectorScreen #sector-chart { height: 40%; min-height: 6; }
+    SectorScreen #sector-status { height: 1; padding: 0 1; background: $boost; }
+    SectorScreen #sector-error { height: auto; padding: 0 1; color: $error; display: none; }
+    SectorScreen #sector-error.-shown { display: block; }
+    """
+
+    def __init__(
+        self,
+        sector: str,
+        context: DrillContext,
+        *,
+        export_dir: Path | str | None = None,
+        window: str | None = None,
+    ) -> None:
+        super().__init__(context, export_dir=export_dir, window=window)
+        self.sector = find_sector(sector)
+        self.row_filter: RowFilter = parse_filter("")
+        self.filter_error: str | None = None
+        self._series: tuple[pd.Series | None, pd.Series | None] = (None, None)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="sector-title", classes="drill-title")
+        yield Static(id="sector-info", classes="drill-info")
+        yield LineChart(id="sector-chart")
+        yield Static(id="sector-status")
+        yield FilterInput(placeholder="symbol or name, or e.g. chg < -3 and weight > 0.05")
+        yield Static(id="sector-error")
+        yield ConstituentsTable(id="sector-table")
+        yield Footer()
+
+    @property
+    def table(self) -> ConstituentsTable:
+        return self.query_one(ConstituentsTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+
+    # -- data --------------------------------------------------------------------------------
+
+    def update_view(self) -> None:
+        market = self.context.market()
+        snapshot = self.context.snapshot()
+        s = self.sector
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(inert(s.sector), style="bold")
+        title.append(f"  {inert(s.large)} vs {inert(s.small) if s.small else 'n/a'}")
+        title.append(f"  ·  {snapshot.source} {asof_text(snapshot.asof)}  ·  window {self.window}")
+        self.query_one("#sector-title", Static).update(title)
+        large = market.prices.get(s.large)
+        small = market.prices.get(s.small) if s.small else None
+        self._series = (large, small)
+        self.query_one("#sector-info", Static).update(self._info(large, small))
+        self._update_chart(large, small)
+        self.table.set_rows(sector_constituents(market.constituents, s.sector))
+        self._update_status()
+
+    def _window_return(self, series: pd.Series | None) -> float | None:
+        rows = WINDOW_ROWS[self.window]
+        if series is None or len(series) <= rows:
+            return None
+        now, base = float(series.iloc[-1]), float(series.iloc[-1 - rows])
+        return None if base == 0 or not pd.notna(base) else (now / base - 1.0) * 100.0
+
+    def _info(self, large: pd.Series | None, small: pd.Series | None) -> Text:
+        s = self.sector
+        r_large, r_small = self._window_return(large), self._window_return(small)
+        spread = None if r_large is None or r_small is None else r_small - r_large
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{self.window}  ")
+        text.append(f"{inert(s.large)} ")
+        text.append(self.signed_text(r_large, 2, "%"))
+        if s.small:
+            text.append(f"   {inert(s.small)} ")
+            text.append(self.signed_text(r_small, 2, "%"))
+            text.append("   small - large ")
+            text.append(self.signed_text(spread, 2, "pp"))
+        else:
+            text.append("   no small-cap sector ETF configured")
+        return text
+
+    def _update_chart(self, large: pd.Series | None, small: pd.Series | None) -> None:
+        s = self.sector
+        rows = WINDOW_ROWS[self.window]
+        chart = self.query_one("#sector-chart", LineChart)
+        frames = {}
+        r_large = rebased(large, rows)
+        if r_large is not None:
+            frames[s.large] = r_large
+        r_small = rebased(small, rows) if s.small else None
+        if r_small is not None and s.small:
+            frames[s.small] = r_small
+        title = f"{s.large}{' and ' + s.small if s.small else ''} rebased to 100"
+        if not frames:
+            chart.set_data(ChartData(title, (), (), empty_message="no price history"))
+            return
+        joined = pd.concat(frames, axis=1, join="outer").sort_index().iloc[-(rows + 1) :]
+        colors = ("primary", "accent")
+        lines = tuple(
+            Line(sym, series_values(joined[sym].to_numpy()), colors[i])
+            for i, sym in enumerate(frames)
+        )
+        chart.set_data(ChartData(title, date_labels(joined.index, self.window), lines))
+
+    def _update_status(self) -> None:
+        table = self.table
+        sort = {c.key: c.label for c in table.table_columns}[table.sort_column]
+        arrow = "▼" if table.sort_descending else "▲"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{table.row_count:,} of {table.total:,} names", style="bold")
+        text.append(f"  ·  sort {sort} {arrow}  ·  filter: ")
+        text.append(inert(self.row_filter.describe()))
+        if table.total == 0:
+            text.append("  ·  no constituents known for this sector", style="italic")
+        self.query_one("#sector-status", Static).update(text)
+        error = self.query_one("#sector-error", Static)
+        error.set_class(self.filter_error is not None, "-shown")
+        error.update(Text(inert(self.filter_error or ""), no_wrap=True, overflow="ellipsis"))
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        self.table.action_cycle_sort()
+        self._update_status()
+
+    def action_reverse_sort(self) -> None:
+        self.table.action_reverse_sort()
+        self._update_status()
+
+    def action_open_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.add_class("-open")
+        box.focus()
+
+    @on(Input.Changed)
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    @on(Input.Submitted)
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def apply_filter(self, text: str) -> bool:
+        """Filter the table by ``text``; a bad expression keeps the last good filter and shows
+        a one-line error. Returns True when ``text`` was applied."""
+        try:
+            row_filter = parse_filter(text)
+        except FilterError as exc:
+            self.filter_error = f"filter: {exc}"
+            self._update_status()
+            return False
+        self.filter_error = None
+        self.row_filter = row_filter
+        self.table.set_filter(None if row_filter.kind == "all" else row_filter)
+        self._update_status()
+        return True
+
+    @on(DataTable.RowSelected, "#sector-table")
+    def _open_symbol(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        symbol = event.row_key.value
+        if symbol:
+            from tui.screens.symbol import SymbolScreen
+
+            self.app.push_screen(SymbolScreen(symbol, self.context, export_dir=self._export_dir))
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+        s = self.sector
+        rows: list[Sequence[Any]] = [
+            (r.symbol, r.name, r.weight, r.last, r.chg) for r in self.table.visible_rows
+        ]
+        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = [
+            (
+                f"sector-{s.sector}-constituents",
+                ("symbol", "name", "weight_pct", "last", "chg_pct"),
+                rows,
+            )
+        ]
+        large, small = self._series
+        rws = WINDOW_ROWS[self.window]
+        frames = {
+            sym: r
+            for sym, r in ((s.large, rebased(large, rws)), (s.small, rebased(small, rws)))
+            if sym and r is not None
+        }
+        if frames:
+            joined = pd.concat(frames, axis=1, join="outer").sort_index().iloc[-(rws + 1) :]
+            hist = [
+                (d.date(), *(None if pd.isna(v) else float(v) for v in values))
+                for d, values in zip(joined.index, joined.to_numpy(), strict=True)
+            ]
+            columns = ("date", *(f"{sym}_rebased" for sym in frames))
+            tables.append((f"sector-{s.sector}-history-{self.window}", columns, hist))
+        return tables
+
+
+__all__ = ["SectorScreen", "find_sector", "sector_constituents", "sector_key"]

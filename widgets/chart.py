@@ -1,0 +1,200 @@
+"""Line charts for the drill-down screens, drawn by plotext (textual-plotext) from plain data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.style import Style
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+MAX_POINTS = 600
+"""More points than a terminal has braille columns only cost time: longer series are thinned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One plotted series; ``values`` align with ``ChartData.x_labels`` (None = no value).
+
+    ``color`` names a theme variable (``primary``, ``secondary``, ``accent``, ``warning``,
+    ``error``, ``success``, ``foreground``...), never a literal colour.
+    """
+
+    label: str
+    values: tuple[float | None, ...]
+    color: str = "primary"
+
+
+@dataclass(frozen=True, slots=True)
+class HLine:
+    """A horizontal reference line (a threshold, zero) drawn across the whole chart."""
+
+    label: str
+    y: float
+    color: str = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    """Everything one chart shows. Equal data means no redraw."""
+
+    title: str
+    x_labels: tuple[str, ...]
+    lines: tuple[Line, ...]
+    hlines: tuple[HLine, ...] = ()
+    empty_message: str = "no data"
+
+    @property
+    def has_points(self) -> bool:
+        return any(v is not None for line in self.lines for v in line.values)
+
+
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+
+
+def inert(text: object) -> str:
+    """Labels may come from data: no control character may reach the terminal."""
+    return str(text).translate(_CONTROL)
+
+
+def series_values(values: Sequence[float] | Sequence[float | None]) -> tuple[float | None, ...]:
+    """``values`` as chart values: NaN and infinities become None."""
+    out: list[float | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        f = float(v)
+        out.append(f if math.isfinite(f) else None)
+    return tuple(out)
+
+
+def _thin(n: int) -> list[int]:
+    """Indices that keep at most ``MAX_POINTS`` evenly spread points, always the last one."""
+    if n <= MAX_POINTS:
+        return list(range(n))
+    step = n / MAX_POINTS
+    idx = sorted({min(n - 1, int(i * step)) for i in range(MAX_POINTS)} | {n - 1})
+    return idx
+
+
+def _tick_positions(n: int, width: int) -> list[int]:
+    """About one x label per 14 columns, the last point always labelled."""
+    if n == 0:
+        return []
+    count = max(2, min(6, width // 14))
+    if n <= count:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (count - 1)) for i in range(count)})
+
+
+class LineChart(PlotextPlot):
+    """A plotext line chart fed with ``ChartData``; redraws only when the data changes."""
+
+    DEFAULT_CSS = """
+    LineChart {
+        width: 1fr;
+        height: 1fr;
+        min-height: 5;
+    }
+    """
+
+    HELP = "A line chart; the title names the series and reference lines."
+
+    def __init__(
+        self,
+        data: ChartData | None = None,
+        *,
+        marker: str = "hd",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._data: ChartData | None = data
+        self._marker = marker
+        self._drawn_for: tuple[ChartData | None, int, int, str] | None = None
+        self._rendered: Group = Group()
+
+    @property
+    def data(self) -> ChartData | None:
+        return self._data
+
+    def set_data(self, data: ChartData | None) -> bool:
+        """Show ``data``; returns False (and does nothing) when it equals what is shown."""
+        if data == self._data:
+            return False
+        self._data = data
+        self.refresh()
+        return True
+
+    def _color(self, variable: str) -> tuple[int, int, int]:
+        value = self.app.theme_variables.get(variable) or self.app.theme_variables.get(
+            "foreground", "#c0c0c0"
+        )
+        return Color.parse(value).rgb
+
+    def _draw(self, width: int, height: int) -> None:
+        data = self._data
+        assert data is not None
+        plt = self.plt
+        plt.clear_figure()
+        n = len(data.x_labels)
+        keep = _thin(n)
+        # Reference lines first, so that the data is drawn over them where they cross.
+        for ref in data.hlines:
+            plt.plot(
+                [0, max(n - 1, 1)],
+                [ref.y, ref.y],
+                marker=self._marker,
+                color=self._color(ref.color),
+            )
+        for line in data.lines:
+            xs = [i for i in keep if line.values[i] is not None]
+            if not xs:
+                continue
+            ys = [line.values[i] for i in xs]
+            plt.plot(xs, ys, marker=self._marker, color=self._color(line.color))
+        ticks = _tick_positions(n, width)
+        plt.xticks(ticks, [data.x_labels[i] for i in ticks])
+        if n:
+            plt.xlim(0, max(n - 1, 1))
+        plt.plotsize(width, height)
+        # textual-plotext sets the size twice too (textual-plotext#5).
+        plt._set_size(width, height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+
+    def legend(self) -> Text:
+        """The title and a key of the lines in their colours (plotext's own legend would cover
+        the data on a small chart)."""
+        data = self._data
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if data is None:
+            return text
+        text.append(inert(data.title), style="bold")
+        for line in data.lines:
+            text.append("  ■ ", style=Style(color=Color(*self._color(line.color)).rich_color))
+            text.append(inert(line.label))
+        for ref in data.hlines:
+            text.append("  ┄ ", style=Style(color=Color(*self._color(ref.color)).rich_color))
+            text.append(inert(ref.label))
+        return text
+
+    def render(self) -> RenderResult:
+        data = self._data
+        if data is None or not data.has_points:
+            message = "loading…" if data is None else data.empty_message
+            head = Text() if data is None else self.legend()
+            return Group(head, Text(message, style="italic"))
+        width, height = self.size.width, max(self.size.height - 1, 1)
+        key = (data, width, height, self.app.theme)
+        if key != self._drawn_for:
+            self._draw(width, height)
+            self._drawn_for = key
+            self._rendered = Group(self.legend(), Text.from_ansi(self.plt.build()))
+        return self._rendered

@@ -1,0 +1,508 @@
+"""Keyed tables that diff instead of refilling: a small generic one and the constituents table.
+
+Both keep the cursor on the same row (by key) and the row at the same height on screen across
+updates. Values are compared before anything is touched, so an update that changes nothing costs
+no redraw; changed cells go through ``update_cell``; rows come and go inside one
+``batch_update``. Removing rows one by one is quadratic in Textual's DataTable (each removal
+re-indexes every row, textual#5273), so a change that removes many rows rebuilds the table in
+one pass and then puts the cursor and scroll position back by key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Self
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+REBUILD_AT = 48
+"""Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
+
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+
+
+def inert(text: object) -> str:
+    """``text`` with control characters replaced by spaces (it becomes a Rich ``Text``, so
+    markup in it is shown, never interpreted)."""
+    return str(text).translate(_CONTROL)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: key, header label, fixed width, right-aligned (numbers) or not."""
+
+    key: str
+    label: str
+    width: int
+    numeric: bool = False
+
+
+class _KeyText(Text):
+    """A cell that knows its row key, so ``DataTable.sort`` can order rows by our own order."""
+
+    __slots__ = ("row_key",)
+
+    def __init__(self, text: str, row_key: str, **kwargs: Any) -> None:
+        super().__init__(text, **kwargs)
+        self.row_key = row_key
+
+
+class KeyedTable(DataTable):
+    """A DataTable whose rows are replaced by ``sync(rows)``: rows keyed, cells diffed."""
+
+    DEFAULT_CSS = """
+    KeyedTable {
+        height: auto;
+        max-height: 100%;
+    }
+    """
+
+    HELP = "A table; arrows move the cursor."
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        cursor_type: str = "row",
+        show_cursor: bool = True,
+    ) -> None:
+        super().__init__(
+            name=name,
+            id=id,
+            classes=classes,
+            cursor_type=cursor_type,  # type: ignore[arg-type]
+            show_cursor=show_cursor,
+            zebra_stripes=False,
+        )
+        self.table_columns: tuple[Column, ...] = tuple(columns)
+        for col in self.table_columns:
+            self.add_column(self._header(col), width=col.width, key=col.key)
+        self._cells: dict[str, tuple[Any, ...]] = {}
+        self._order: list[str] = []
+
+    _bulk = False
+    _bulk_refresh: tuple[bool, bool] | None = None
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """Coalesce the refresh that every ``update_cell`` asks for into one per update."""
+        if self._bulk and not regions and not recompose:
+            rep, lay = self._bulk_refresh or (False, False)
+            self._bulk_refresh = (rep or repaint, lay or layout)
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures every cell of every new row to size auto-width columns (2,000
+        # rows: ~100 ms when a filter is cleared). Our columns have fixed widths and our rows
+        # a fixed height of 1, so there is nothing to measure: only the virtual size is
+        # recomputed. If a future Textual renames this hook, the override is merely unused.
+        super()._update_dimensions(())
+
+    def _header(self, col: Column, suffix: str = "") -> Text:
+        label = col.label + suffix
+        return Text(label, justify="right" if col.numeric else "left", no_wrap=True)
+
+    @property
+    def keys(self) -> list[str]:
+        """Row keys in display order."""
+        return list(self._order)
+
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None when the table is empty."""
+        if not self._order or not self.is_valid_row_index(self.cursor_row):
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key
+
+    def sync(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Show ``rows`` (key, cells) in this order. Cells are Rich renderables or text; a
+        cell is replaced only when it differs from what is shown."""
+        self._apply([k for k, _ in rows], {k: tuple(c) for k, c in rows})
+
+    def _apply(
+        self,
+        order: list[str],
+        cells: dict[str, tuple[Any, ...]] | Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None = None,
+    ) -> None:
+        """Make the table show ``order``; ``cells`` gives each row's cells (a dict, or a
+        function called only for rows that are new or listed in ``changed``)."""
+        get = cells.__getitem__ if isinstance(cells, dict) else cells
+        old_cursor_key = self.cursor_key()
+        old_row = self.cursor_row
+        screen_offset = old_row - round(self.scroll_y)
+        wanted = set(order)
+        shown = self._cells
+        removed = [k for k in self._order if k not in wanted]
+        kept = [k for k in self._order if k in wanted]
+        appended = kept + [k for k in order if k not in shown]
+        # Rows can be put in order in place only when their first cell knows its key.
+        sortable = all(isinstance(shown[k][0], _KeyText) for k in kept[:1]) and (
+            not order or isinstance(self._first_cell(order, shown, get), _KeyText)
+        )
+        rebuild = len(removed) > REBUILD_AT or (appended != order and not sortable)
+        col_keys = [ColumnKey(c.key) for c in self.table_columns]
+        self._bulk = True
+        try:
+            self._apply_rows(order, shown, get, changed, kept, removed, appended, rebuild, col_keys)
+        finally:
+            self._bulk = False
+            pending, self._bulk_refresh = self._bulk_refresh, None
+            if pending is not None:
+                self.refresh(repaint=pending[0], layout=pending[1])
+        self._restore_cursor(old_cursor_key, old_row, screen_offset, rebuilt=rebuild)
+
+    def _apply_rows(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None,
+        kept: list[str],
+        removed: list[str],
+        appended: list[str],
+        rebuild: bool,
+        col_keys: list[ColumnKey],
+    ) -> None:
+        with self.app.batch_update():
+            if rebuild:
+                self._rebuild(order, shown, get, changed)
+            else:
+                for k in removed:
+                    self.remove_row(k)
+                    del shown[k]
+                update_keys = kept if changed is None else [k for k in changed if k in shown]
+                update_cell = self.update_cell
+                for k in update_keys:
+                    old = shown[k]
+                    new = get(k)
+                    row_key = None
+                    for col, a, b in zip(col_keys, old, new, strict=True):
+                        if a is not b and not same_cell(a, b):
+                            row_key = row_key or RowKey(k)
+                            update_cell(row_key, col, b)
+                    shown[k] = new
+                for k in order:
+                    if k not in shown:
+                        row = get(k)
+                        shown[k] = row
+                        self.add_row(*row, key=k)
+                if appended != order:
+                    position = {k: i for i, k in enumerate(order)}
+                    self.sort(col_keys[0], key=lambda cell: position[cell.row_key])
+            self._order = list(order)
+
+    def _first_cell(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+    ) -> Any:
+        k = order[0]
+        return shown[k][0] if k in shown else get(k)[0]
+
+    def _rebuild(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None,
+    ) -> None:
+        fresh = set(changed) if changed is not None else None
+        self.clear()
+        cells: dict[str, tuple[Any, ...]] = {}
+        for k in order:
+            row = shown.get(k)
+            if row is None or fresh is None or k in fresh:
+                row = get(k)
+            cells[k] = row
+            self.add_row(*row, key=k)
+        self._cells = cells
+
+    def _restore_cursor(
+        self, key: str | None, old_row: int, screen_offset: int, *, rebuilt: bool
+    ) -> None:
+        if not self._order:
+            return
+        if key is not None and key in self._cells:
+            row = self.get_row_index(key)
+        else:
+            row = min(max(old_row, 0), len(self._order) - 1)
+        if row != self.cursor_row or rebuilt:
+            self.move_cursor(row=row, scroll=False)
+        target = max(0, row - max(screen_offset, 0))
+        if round(self.scroll_y) != target:
+            if rebuilt:
+                # The virtual size is recomputed when the table is next idle: scroll after it.
+                self.call_after_refresh(self.scroll_to, y=target, animate=False)
+            else:
+                self.scroll_to(y=target, animate=False, immediate=True)
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """True when two cells look the same (``Text ==`` ignores style, this does not)."""
+    if a is b:
+        return True
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (
+            a.plain == b.plain
+            and a.style == b.style
+            and a.spans == b.spans
+            and a.justify == b.justify
+        )
+    return type(a) is type(b) and a == b
+
+
+# -- constituents -------------------------------------------------------------------------
+
+
+class ConstituentRow(NamedTuple):
+    """One constituent as the table shows it; unknown numbers are None.
+
+    ``weight`` and ``chg`` are percent (0.25 = 0.25 % of the fund; -3.1 = -3.1 % today).
+    """
+
+    symbol: str
+    name: str
+    weight: float | None
+    last: float | None
+    chg: float | None
+
+
+CONSTITUENT_COLUMNS: tuple[Column, ...] = (
+    Column("symbol", "Symbol", 8),
+    Column("name", "Name", 30),
+    Column("weight", "Wt %", 6, numeric=True),
+    Column("last", "Last", 9, numeric=True),
+    Column("chg", "Chg %", 7, numeric=True),
+)
+
+SORT_CYCLE: tuple[str, ...] = ("weight", "chg", "last", "symbol", "name")
+"""The order ``s`` steps through; numbers sort high to low first, text A to Z."""
+
+
+def _known(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def _num_text(
+    x: float | None, fmt: str, style: Style | str = "", *, na: Style | str = "dim"
+) -> Text:
+    if not _known(x):
+        return Text("n/a", justify="right", style=na, no_wrap=True)
+    return Text(format(x, fmt), justify="right", style=style, no_wrap=True)
+
+
+class ConstituentsTable(KeyedTable):
+    """The small-cap constituents of one sector: sortable, filterable, updated in place."""
+
+    DEFAULT_CSS = """
+    ConstituentsTable {
+        height: 1fr;
+    }
+    ConstituentsTable > .constituents--gain { color: $success; }
+    ConstituentsTable > .constituents--loss { color: $error; }
+    ConstituentsTable > .constituents--na { color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "constituents--gain",
+        "constituents--loss",
+        "constituents--na",
+    }
+
+    HELP = "Constituents: the screen binds the sort keys to `action_cycle_sort` / `reverse`."
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(CONSTITUENT_COLUMNS, name=name, id=id, classes=classes)
+        self._rows: dict[str, ConstituentRow] = {}
+        self._filter: Callable[[ConstituentRow], bool] | None = None
+        self.sort_column = "weight"
+        self.sort_descending = True
+        self._styles: tuple[Style, Style, Style] | None = None
+        self._drawn: dict[str, ConstituentRow] = {}  # the values behind the cells in _cells
+        self._update_headers()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+
+    def _on_theme_changed(self, _theme: object) -> None:
+        self._styles = None
+        self._drawn.clear()  # new colours: no cell may be reused
+        self._apply(self._order, self._cells_of, changed=list(self._order))
+
+    # -- data in ----------------------------------------------------------------------------
+
+    def set_rows(self, rows: Iterable[ConstituentRow]) -> None:
+        """Replace the data (a live update). Only rows whose values changed are redrawn."""
+        new: dict[str, ConstituentRow] = {}
+        for r in rows:
+            key = r.symbol
+            if key in new:  # duplicate tickers in a holdings file: keep the first
+                continue
+            new[key] = r
+        old = self._rows
+        changed = [k for k, r in new.items() if old.get(k) != r]
+        self._rows = new
+        col, pred = self.sort_column, self._filter
+        same_order = (
+            len(new) == len(old)
+            and all(k in old for k in changed)
+            and all(getattr(new[k], col) == getattr(old[k], col) for k in changed)
+            and (pred is None or all(pred(new[k]) == pred(old[k]) for k in changed))
+        )
+        # Prices moved but no row came, went, passed the filter differently or changed its
+        # sort value: the order stands, skip the sort (most live ticks when sorted by weight).
+        order = list(self._order) if same_order else self._ordered_keys()
+        self._apply(order, self._cells_of, changed=[k for k in changed if k in self._cells])
+
+    def set_filter(self, predicate: Callable[[ConstituentRow], bool] | None) -> None:
+        """Show only rows for which ``predicate`` is true (None shows every row)."""
+        self._filter = predicate
+        self._apply(self._ordered_keys(), self._cells_of, changed=())
+
+    def set_sort(self, column: str, descending: bool | None = None) -> None:
+        """Sort by ``column``; numbers default to high-to-low, text to A-Z."""
+        if column not in SORT_CYCLE:
+            expected = ", ".join(SORT_CYCLE)
+            raise ValueError(f"sort column: expected one of {expected}, got {column!r}")
+        numeric = column not in ("symbol", "name")
+        self.sort_column = column
+        self.sort_descending = numeric if descending is None else descending
+        self._update_headers()
+        self._apply(self._ordered_keys(), self._cells_of, changed=())
+
+    def action_cycle_sort(self) -> None:
+        i = SORT_CYCLE.index(self.sort_column)
+        self.set_sort(SORT_CYCLE[(i + 1) % len(SORT_CYCLE)])
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort_column, not self.sort_descending)
+
+    # -- data out ---------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """Rows before filtering."""
+        return len(self._rows)
+
+    @property
+    def visible_rows(self) -> list[ConstituentRow]:
+        """Rows as shown: filtered and sorted."""
+        return [self._rows[k] for k in self._order]
+
+    def row(self, key: str) -> ConstituentRow | None:
+        return self._rows.get(key)
+
+    def cursor_constituent(self) -> ConstituentRow | None:
+        key = self.cursor_key()
+        return None if key is None else self._rows.get(key)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _update_headers(self) -> None:
+        arrow = " ▼" if self.sort_descending else " ▲"
+        for col in self.table_columns:
+            suffix = arrow if col.key == self.sort_column else ""
+            self.columns[ColumnKey(col.key)].label = self._header(col, suffix)
+        self._update_count += 1  # header cells are cached by this counter
+        self.refresh()
+
+    def _ordered_keys(self) -> list[str]:
+        pred = self._filter
+        rows = self._rows
+        keys = [k for k, r in rows.items() if pred is None or pred(r)]
+        col = self.sort_column
+        if col in ("symbol", "name"):
+            keys.sort(key=lambda k: (getattr(rows[k], col).casefold(), k))
+            if self.sort_descending:
+                keys.reverse()
+            return keys
+        known = [k for k in keys if _known(getattr(rows[k], col))]
+        unknown = [k for k in keys if not _known(getattr(rows[k], col))]
+        sign = -1.0 if self.sort_descending else 1.0
+        known.sort(key=lambda k: (sign * getattr(rows[k], col), k))
+        unknown.sort()
+        return known + unknown  # unknown values last whichever the direction
+
+    def _theme_styles(self) -> tuple[Style, Style, Style]:
+        if self._styles is None:
+            try:
+                self._styles = (
+                    self.get_component_rich_style("constituents--gain", partial=True),
+                    self.get_component_rich_style("constituents--loss", partial=True),
+                    self.get_component_rich_style("constituents--na", partial=True),
+                )
+            except Exception:  # not mounted yet: no stylesheet to read from
+                return (Style(), Style(), Style(dim=True))
+        return self._styles
+
+    def _cells_of(self, key: str) -> tuple[Any, ...]:
+        r = self._rows[key]
+        before = self._drawn.get(key)
+        cells = self._cells.get(key)
+        self._drawn[key] = r
+        if before is None or cells is None:
+            return self._fresh_cells(key, r)
+        # Live updates move prices, not names: rebuild only the cells whose value changed.
+        symbol, name, weight, last, chg = cells
+        gain, loss, na = self._theme_styles()
+        if r.name != before.name:
+            name = Text(inert(r.name), no_wrap=True, overflow="ellipsis")
+        if r.weight != before.weight:
+            weight = _num_text(r.weight, ".3f", na=na)
+        if r.last != before.last:
+            last = _num_text(r.last, ",.2f", na=na)
+        if r.chg != before.chg:
+            chg = _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na)
+        return (symbol, name, weight, last, chg)
+
+    def _fresh_cells(self, key: str, r: ConstituentRow) -> tuple[Any, ...]:
+        gain, loss, na = self._theme_styles()
+        return (
+            _KeyText(inert(r.symbol), key, no_wrap=True, overflow="ellipsis"),
+            Text(inert(r.name), no_wrap=True, overflow="ellipsis"),
+            _num_text(r.weight, ".3f", na=na),
+            _num_text(r.last, ",.2f", na=na),
+            _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na),
+        )
+
+
+def _tone(x: float | None, gain: Style, loss: Style) -> Style | str:
+    if not _known(x):
+        return ""
+    return gain if x > 0 else loss if x < 0 else ""  # type: ignore[operator]
+
+
+__all__ = [
+    "CONSTITUENT_COLUMNS",
+    "REBUILD_AT",
+    "SORT_CYCLE",
+    "Column",
+    "ConstituentRow",
+    "ConstituentsTable",
+    "KeyedTable",
+    "RowKey",
+    "inert",
+]
