@@ -163,7 +163,16 @@ def describe_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -
     """One plain line for a transport or parsing failure, with secrets scrubbed."""
     name = type(exc).__name__
     text = scrub(str(exc), secrets)
-    low = (name + " " + text).lower()
+    # Clients wrap the OS error ("All connection attempts failed" around ECONNREFUSED):
+    # the reason is classified on the whole chain, the message shown is the outer one.
+    chain: list[str] = [name, text]
+    inner = exc.__cause__ or exc.__context__
+    for _ in range(4):
+        if inner is None:
+            break
+        chain += [type(inner).__name__, str(inner)]
+        inner = inner.__cause__ or inner.__context__
+    low = scrub(" ".join(chain), secrets).lower()
     if "timeout" in low or "timed out" in low:
         reason = "timed out"
     elif "refused" in low:
@@ -172,6 +181,8 @@ def describe_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -
         reason = "host not found"
     elif isinstance(exc, ValueError) and ("json" in low or "expecting" in low):
         reason = "truncated or malformed JSON"
+    elif "connectionclosed" in name.lower():
+        reason = f"connection closed ({one_line(text, 80)})" if text else "connection closed"
     elif "incomplete" in low or "peer closed" in low or "chunked" in low:
         reason = "connection closed mid-response"
     elif "connect" in low:
@@ -365,6 +376,8 @@ class SourceHealth:
         self.errors = 0
         self.consecutive_failures = 0
         self.last_error: str | None = None
+        self.recent_error: str | None = None
+        """The latest error even after a recovery (``last_error`` clears on success)."""
         self.next_retry: datetime | None = None
         self.next_due: datetime | None = None
         self.cache_hits = 0
@@ -418,6 +431,7 @@ class SourceHealth:
         self.errors += 1
         self.consecutive_failures += 1
         self.last_error = one_line(error)
+        self.recent_error = self.last_error
         delay = self.backoff.failure(retry_after)
         self.next_retry = now + timedelta(seconds=delay)
         self.circuit.failure(now, delay)
@@ -495,7 +509,7 @@ class SourceHealth:
             requests=self.requests,
             errors=self.errors,
             consecutive_failures=self.consecutive_failures,
-            last_error=self.last_error,
+            last_error=self.recent_error,
             next_retry=self.next_retry,
             next_due=self.next_due,
             cache_hits=self.cache_hits,

@@ -624,7 +624,7 @@ class QuoteStream:
             quiet = self.silent and self.market_state(now) == "open"
             state, error = ("stale" if quiet else "ok"), None
             if quiet:
-                error = f"no ticks for {self.silence_s:.0f} s"
+                error = f"no ticks for {self.silence_s:g} s"
         elif h.consecutive_failures:
             state, error = "failing", h.last_error
         else:
@@ -683,15 +683,12 @@ class QuoteStream:
             except asyncio.CancelledError:
                 raise
             except _Silent:
-                error = f"no ticks for {self.silence_s:.0f} s while the market is open"
+                error = f"no ticks for {self.silence_s:g} s while the market is open"
             except Exception as exc:
                 error = describe_exception(exc)
             finally:
-                was_connected = self.connected
                 self.connected = False
                 await self._close_client()
-                if was_connected:
-                    self._on_change()
             delay = self.health.failed(self.clock(), error)
             self._on_change()
             if self._closed:

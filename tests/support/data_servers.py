@@ -34,8 +34,9 @@ def relabel_csv(text: str, series_id: str) -> str:
 class FredApp:
     """``/graph/fredgraph.csv?id=X`` and ``/fred/series/observations?series_id=X``.
 
-    ``csv_files`` maps a series id to a fixture; any other id is served the first fixture
-    relabelled (the tests say so). The API answers the recorded GNPCA observations for any id.
+    ``csv_files`` maps a series id to a fixture, served with its value column named after the
+    requested id; any other id gets the first fixture so relabelled (the tests say so).
+    The API answers the recorded GNPCA observations for any id.
     """
 
     def __init__(self, csv_files: Mapping[str, str] | None = None) -> None:
@@ -45,12 +46,8 @@ class FredApp:
     def __call__(self, req: Request) -> Reply:
         if req.path.endswith("/fredgraph.csv"):
             sid = req.query.get("id", "")
-            name = self.csv_files.get(sid)
-            if name is None:
-                text = relabel_csv(fred_csv(next(iter(self.csv_files.values()))), sid)
-            else:
-                text = fred_csv(name)
-            return Reply(200, text, "text/csv")
+            name = self.csv_files.get(sid) or next(iter(self.csv_files.values()))
+            return Reply(200, relabel_csv(fred_csv(name), sid), "text/csv")
         if req.path.endswith("/fred/series/observations"):
             if not req.query.get("api_key"):
                 body = {

@@ -44,6 +44,14 @@ class _Fault:
     pattern: re.Pattern[str]
     reply: Reply
     remaining: int | None
+    query: dict[str, str] | None = None
+
+    def matches(self, request: Request) -> bool:
+        if not self.pattern.search(request.path):
+            return False
+        if self.query and any(request.query.get(k) != v for k, v in self.query.items()):
+            return False
+        return self.remaining is None or self.remaining > 0
 
 
 App = Callable[[Request], Reply]
@@ -96,11 +104,17 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def fault(self, pattern: str, reply: Reply, times: int | None = None) -> None:
-        """Answer requests whose path matches ``pattern`` (regex search) with ``reply``,
-        ``times`` times (None: until ``clear_faults``)."""
+    def fault(
+        self,
+        pattern: str,
+        reply: Reply,
+        times: int | None = None,
+        query: dict[str, str] | None = None,
+    ) -> None:
+        """Answer requests whose path matches ``pattern`` (regex search) and whose query holds
+        ``query`` with ``reply``, ``times`` times (None: until ``clear_faults``)."""
         with self._lock:
-            self._faults.append(_Fault(re.compile(pattern), reply, times))
+            self._faults.append(_Fault(re.compile(pattern), reply, times, query))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -116,7 +130,7 @@ class LoopbackServer:
         with self._lock:
             self.requests.append(request)
             for f in self._faults:
-                if f.pattern.search(request.path) and (f.remaining is None or f.remaining > 0):
+                if f.matches(request):
                     if f.remaining is not None:
                         f.remaining -= 1
                     return f.reply
