@@ -1,0 +1,529 @@
+"""The embedded demo market: a seeded simulator of every catalog symbol, FRED series and a
+~2,000-name small-cap universe, with a clock that can run faster than real time (SPEC 2, 8)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
+from data_sources.demo_instruments import INDEX, INSTRUMENTS, SYMBOLS
+from data_sources.demo_macro import MacroModel, MacroState
+from data_sources.demo_market import (
+    BRENT,
+    OVX,
+    STREAM_MACRO,
+    STREAM_MACRO_DAY,
+    VIX,
+    WTI,
+    History,
+    LiveDay,
+    keeper_pull,
+    live_day,
+    rng_for,
+    simulate_history,
+)
+from data_sources.demo_scenarios import SCENARIOS, scenario_id, scenario_spec
+from data_sources.demo_universe import (
+    Universe,
+    UniverseDay,
+    build_universe,
+    last_day_returns,
+    member_history,
+    universe_day,
+)
+from data_sources.market_calendar import (
+    NY,
+    market_state,
+    previous_session,
+    session_open_close,
+    sessions,
+)
+from data_sources.model import Constituent, MacroSeries, MarketData, Quote, SourceStatus
+
+__all__ = ["DEMO_START", "SCENARIOS", "DemoClock", "DemoSource"]
+
+DEMO_START = datetime(2026, 11, 24, 10, 30, tzinfo=NY)
+"""A Tuesday an hour into the session: the default start of the demo clock."""
+
+HISTORY_YEARS = 3
+_COLUMNS = ("open", "high", "low", "close", "volume")
+_NO_PE_KINDS = ("index", "future", "volatility", "currency")
+
+
+def _aware(when: datetime, what: str) -> datetime:
+    if not isinstance(when, datetime):
+        raise TypeError(f"{what}: expected a datetime, got {type(when).__name__}")
+    return when.replace(tzinfo=NY) if when.tzinfo is None else when
+
+
+class DemoClock:
+    """Demo time: ``start`` plus the wall time elapsed since creation, times ``speed``.
+
+    ``wall`` is a monotonic seconds counter; pass a fixed one for a frozen clock in tests.
+    """
+
+    def __init__(
+        self, start: datetime, speed: float = 1.0, wall: Callable[[], float] = time.monotonic
+    ) -> None:
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
+            raise ValueError(f"demo speed: expected a number > 0, got {speed!r}")
+        if not math.isfinite(speed):
+            raise ValueError(f"demo speed: expected a finite number, got {speed!r}")
+        self.start = _aware(start, "demo start").astimezone(NY)
+        self.speed = float(speed)
+        self._wall = wall
+        self._t0 = wall()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(self._wall() - self._t0) * self.speed)
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"demo seed: expected a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Live:
+    """A live session with everything derived from it."""
+
+    day: LiveDay
+    macro: Mapping[str, float]  # daily FRED values at its close
+    macro_state: MacroState
+    universe: UniverseDay | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _View:
+    """What the demo market shows at one minute; cached between polls of the same minute."""
+
+    prices: Mapping[str, pd.Series]
+    macro: Mapping[str, MacroSeries]
+    quotes: Mapping[str, Quote]
+    constituents: tuple[Constituent, ...]
+
+
+class _Market:
+    """The built demo market: history, macro model, universe and the live sessions so far."""
+
+    def __init__(self, seed: int, scen: int, scenario: str, anchor: date) -> None:
+        self.seed, self.scen = seed, scen
+        self.spec = scenario_spec(scenario)
+        self.anchor = anchor
+        last = previous_session(anchor)
+        try:
+            first = anchor.replace(year=anchor.year - HISTORY_YEARS)
+        except ValueError:  # 29 February
+            first = anchor.replace(year=anchor.year - HISTORY_YEARS, day=28)
+        days = sessions(first, last)
+        self.hist: History = simulate_history(days, seed, scen, self.spec)
+        self.macro_model = MacroModel(seed, scen, self.spec, anchor)
+        self.daily, self.macro_end = self.macro_model.history(
+            days, self.hist.logp[:, VIX], self.hist.vix_theta
+        )
+        spot = rng_for(seed, scen, STREAM_MACRO, 2).standard_normal((len(days), 2))
+        closes = np.exp(self.hist.logp)
+        self.daily["VIXCLS"] = np.round(closes[:, VIX], 2)
+        self.daily["OVXCLS"] = np.round(closes[:, OVX], 2)
+        self.daily["DCOILWTICO"] = np.round(closes[:, WTI] * np.exp(0.002 * spot[:, 0]), 2)
+        self.daily["DCOILBRENTEU"] = np.round(closes[:, BRENT] * np.exp(0.003 * spot[:, 1]), 2)
+        self.monthly = self.macro_model.monthly(first)
+        self.weekly = {"ICSA": self.macro_model.weekly(first)}
+        self.universe: Universe = build_universe(seed)
+        self.last_returns = last_day_returns(self.universe, self.hist, seed, scen)
+        self.live: list[_Live] = []
+        self._uclose: list[np.ndarray] = []  # members' closes after each live session
+        self._stack: tuple[int, pd.DatetimeIndex, np.ndarray, np.ndarray] | None = None
+
+    # -- live sessions ------------------------------------------------------------------------
+
+    def live_until(self, today: date) -> list[_Live]:
+        """Live sessions from the history's end through ``today`` (computed once, in order)."""
+        last = self.live[-1].day.day if self.live else self.hist.days[-1].date()
+        for d in sessions(last + timedelta(days=1), today):
+            prev = self.live[-1] if self.live else None
+            state = prev.day.end if prev else self.hist.end
+            mstate = prev.macro_state if prev else self.macro_end
+            recent = np.vstack(
+                [self.hist.logp[-64:], *(lv.day.logp[-1:] for lv in self.live[-64:])]
+            )
+            pull = keeper_pull(recent[-64:], self.spec)
+            day = live_day(
+                state, d.date(), self.seed, self.scen, self.spec, self.hist.offsets, pull
+            )
+            values, mnext = self.macro_model.step(mstate, d.date(), float(day.logp[-1, VIX]))
+            z = rng_for(self.seed, self.scen, STREAM_MACRO_DAY, d.toordinal(), 1).standard_normal(2)
+            close = np.exp(day.logp[-1])
+            values["VIXCLS"] = round(float(close[VIX]), 2)
+            values["OVXCLS"] = round(float(close[OVX]), 2)
+            values["DCOILWTICO"] = round(float(close[WTI] * math.exp(0.002 * z[0])), 2)
+            values["DCOILBRENTEU"] = round(float(close[BRENT] * math.exp(0.003 * z[1])), 2)
+            self.live.append(_Live(day, values, mnext))
+        return [lv for lv in self.live if lv.day.day <= today]
+
+    def universe_live(self, k: int) -> UniverseDay:
+        """The universe's moves in live session ``k`` (and its closes up to it), lazily."""
+        while len(self._uclose) <= k:
+            i = len(self._uclose)
+            live = self.live[i]
+            uday = live.universe or universe_day(self.universe, live.day, self.seed, self.scen)
+            self.live[i] = _Live(live.day, live.macro, live.macro_state, uday)
+            prev = self._uclose[-1] if self._uclose else self.universe.close
+            move = uday.log_move(self.universe, live.day.minutes)
+            self._uclose.append(prev * np.exp(move))
+        uday = self.live[k].universe
+        assert uday is not None
+        return uday
+
+    def universe_prev_close(self, k: int) -> np.ndarray:
+        """Members' closes before live session ``k`` (k = 0: the history's last close)."""
+        if k == 0:
+            return self.universe.close
+        self.universe_live(k - 1)
+        return self._uclose[k - 1]
+
+    # -- closes ---------------------------------------------------------------------------------
+
+    def stacked(self, complete: int) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+        """Index, log closes and rounded closes of the history plus ``complete`` live sessions."""
+        if self._stack is None or self._stack[0] != complete:
+            days = [lv.day.day for lv in self.live[:complete]]
+            idx = self.hist.days
+            logp = self.hist.logp
+            if days:
+                idx = idx.append(pd.DatetimeIndex(pd.to_datetime(days)).as_unit(idx.unit))
+                logp = np.vstack([logp, *(lv.day.logp[-1:] for lv in self.live[:complete])])
+            self._stack = (complete, idx, logp, np.round(np.exp(logp), 2))
+        return self._stack[1], self._stack[2], self._stack[3]
+
+
+class DemoSource:
+    """The demo DataSource: deterministic for a seed and scenario, driven by its ``clock``.
+
+    Nothing is computed at construction; the first ``fetch`` builds the market (~0.1-0.2 s,
+    most of it the NYSE calendar) and later ones only add the minute that passed.
+    """
+
+    name = "demo"
+    kind = "demo"
+
+    def __init__(
+        self,
+        seed: int = 7,
+        scenario: str = "rotation",
+        speed: float = 1.0,
+        start: datetime | None = None,
+        *,
+        wall: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seed = _check_seed(seed)
+        scenario_spec(scenario)  # raises ValueError naming the valid scenarios
+        self.scenario = scenario
+        self.clock = DemoClock(DEMO_START if start is None else start, speed, wall)
+        self._lock = threading.Lock()
+        self._market: _Market | None = None
+        self._view_key: tuple[object, ...] | None = None
+        self._view: _View | None = None
+        self._members: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        self._last_now: datetime | None = None
+        self._status = SourceStatus("demo", "loading")
+
+    # -- DataSource protocol ----------------------------------------------------------------------
+
+    async def fetch(self, now: datetime) -> MarketData:
+        """The market at demo time ``now`` (the first call builds it in a worker thread)."""
+        if self._market is None:
+            return await asyncio.to_thread(self.market_data, now)
+        return self.market_data(now)
+
+    async def bars(self, symbol: str) -> pd.DataFrame | None:
+        return self.bars_at(symbol)
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        return (self._status,)
+
+    async def aclose(self) -> None:
+        return None
+
+    # -- synchronous API ------------------------------------------------------------------------
+
+    def market(self) -> _Market:
+        with self._lock:
+            if self._market is None:
+                anchor = self.clock.start.date()
+                self._market = _Market(self.seed, scenario_id(self.scenario), self.scenario, anchor)
+            return self._market
+
+    def market_data(self, now: datetime) -> MarketData:
+        """Everything the demo market shows at ``now`` (see MarketData)."""
+        now = _aware(now, "now").astimezone(NY)
+        m = self.market()
+        with self._lock:
+            key, build = self._plan(m, now)
+            if key != self._view_key or self._view is None:
+                self._view = build()
+                self._view_key = key
+            view = self._view
+            self._last_now = now
+            self._status = SourceStatus("demo", "ok", last_success=now)
+        return MarketData(
+            source="demo",
+            asof=now,
+            prices=view.prices,
+            macro=view.macro,
+            quotes=view.quotes,
+            constituents=view.constituents,
+            statuses=(self._status,),
+        )
+
+    def bars_at(self, symbol: str, now: datetime | None = None) -> pd.DataFrame | None:
+        """Daily OHLCV of a catalog symbol or universe member up to ``now`` (default: the last
+        fetch's time, else the clock), the running session included; None when unknown."""
+        m = self.market()
+        if symbol not in INDEX and symbol not in m.universe.index:
+            return None
+        when = _aware(now, "now").astimezone(NY) if now else (self._last_now or self.clock.now())
+        with self._lock:
+            lives, partial = self._sessions(m, when)
+            if symbol in INDEX:
+                return self._catalog_bars(m, INDEX[symbol], lives, partial)
+            return self._member_bars(m, symbol, lives, partial)
+
+    # -- assembly -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sessions(m: _Market, now: datetime) -> tuple[list[_Live], int | None]:
+        """Completed live sessions at ``now`` and the minute of a running one (else None)."""
+        today = now.date()
+        lives = m.live_until(today)
+        if lives and lives[-1].day.day == today:
+            day = lives[-1].day
+            if now < day.open:
+                return lives[:-1], None
+            if now < day.close:
+                return lives, day.minute(now)
+        return lives, None
+
+    def _plan(self, m: _Market, now: datetime) -> tuple[tuple[object, ...], Callable[[], _View]]:
+        today = now.date()
+        lives, minute = self._sessions(m, now)
+        complete = len(lives) - (0 if minute is None else 1)
+        state = market_state(now)
+        key = (today, complete, minute, state)
+        return key, lambda: self._build_view(m, now, lives, complete, minute, state)
+
+    def _build_view(
+        self,
+        m: _Market,
+        now: datetime,
+        lives: list[_Live],
+        complete: int,
+        minute: int | None,
+        state: str,
+    ) -> _View:
+        idx, _, closes = m.stacked(complete)
+        running = lives[-1] if minute is not None else None
+        if running is not None:
+            tick = np.round(np.exp(running.day.logp[minute]), 2)
+            idx = idx.append(pd.DatetimeIndex([pd.Timestamp(running.day.day)]).as_unit(idx.unit))
+            closes = np.vstack([closes, tick])
+        prices = {
+            sym: pd.Series(closes[:, i], index=idx, name=sym) for i, sym in enumerate(SYMBOLS)
+        }
+        return _View(
+            prices=prices,
+            macro=self._macro(m, now.date(), complete),
+            quotes=self._quotes(m, now, closes, lives, complete, minute, state),
+            constituents=self._constituents(m, complete, minute),
+        )
+
+    @staticmethod
+    def _macro(m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:
+        # Daily series up to the previous day: a live session's values once its date has passed.
+        done = [lv for lv in m.live[:complete] if lv.day.day < today]
+        days = m.hist.days
+        if done:
+            days = days.append(
+                pd.DatetimeIndex(pd.to_datetime([lv.day.day for lv in done])).as_unit(days.unit)
+            )
+        cutoff = pd.Timestamp(today)
+        out: dict[str, MacroSeries] = {}
+        for sid in FRED_SERIES:
+            if sid in MONTHLY_SERIES:
+                s = m.monthly[sid]
+                out[sid] = MacroSeries(sid, s.loc[:cutoff], "monthly")
+            elif sid in WEEKLY_SERIES:
+                s = m.weekly[sid]
+                out[sid] = MacroSeries(sid, s.loc[:cutoff], "weekly")
+            else:
+                values = m.daily[sid]
+                if done:
+                    values = np.concatenate([values, [lv.macro[sid] for lv in done]])
+                s = pd.Series(values, index=days, name=sid)
+                out[sid] = MacroSeries(sid, s.loc[s.index < cutoff], "daily")
+        return out
+
+    @staticmethod
+    def _quotes(
+        m: _Market,
+        now: datetime,
+        closes: np.ndarray,
+        lives: list[_Live],
+        complete: int,
+        minute: int | None,
+        state: str,
+    ) -> dict[str, Quote]:
+        hist = m.hist
+        n = len(closes)
+        # The session the quote describes: the running one, else the last completed one.
+        if minute is not None:
+            day = lives[-1].day
+            high, low = day.high[minute], day.low[minute]
+            volume = day.volume[minute]
+            when = day.open + timedelta(minutes=minute)
+        elif complete > 0:
+            day = m.live[complete - 1].day
+            high, low, volume = day.high[-1], day.low[-1], day.volume[-1]
+            when = day.close
+        else:
+            high, low, volume = hist.high[-1], hist.low[-1], hist.volume[-1]
+            when = session_open_close(hist.days[-1].date())[1]
+        highs = np.vstack([hist.high, *(lv.day.high[-1:] for lv in m.live[:complete])])
+        lows = np.vstack([hist.low, *(lv.day.low[-1:] for lv in m.live[:complete])])
+        if minute is None:
+            highs, lows = highs[:-1], lows[:-1]  # the last session's own range is added below
+        year_high = np.maximum(highs[-251:].max(axis=0), high)
+        year_low = np.minimum(lows[-251:].min(axis=0), low)
+        last = closes[-1]
+        prev = closes[-2] if n > 1 else closes[-1]
+        pe_base = np.exp(hist.logp[-1])
+        quotes: dict[str, Quote] = {}
+        for i, inst in enumerate(INSTRUMENTS):
+            price = float(last[i])
+            pe = None
+            if inst.pe is not None and inst.kind not in _NO_PE_KINDS:
+                pe = round(inst.pe * price / float(pe_base[i]), 2)
+            vol = float(volume[i])
+            quotes[inst.symbol] = Quote(
+                symbol=inst.symbol,
+                price=price,
+                time=when,
+                prev_close=float(prev[i]),
+                change_pct=(price / float(prev[i]) - 1.0) * 100.0,
+                volume=None if math.isnan(vol) else vol,
+                day_high=round(float(max(high[i], price)), 2),
+                day_low=round(float(min(low[i], price)), 2),
+                year_high=round(float(max(year_high[i], price)), 2),
+                year_low=round(float(min(year_low[i], price)), 2),
+                trailing_pe=pe,
+                market_state=state,
+                name=inst.name,
+            )
+        return quotes
+
+    @staticmethod
+    def _constituents(m: _Market, complete: int, minute: int | None) -> tuple[Constituent, ...]:
+        u = m.universe
+        if minute is not None:
+            k = complete
+            prev = m.universe_prev_close(k)
+            last = prev * np.exp(m.universe_live(k).log_move(u, minute))
+        elif complete > 0:
+            k = complete - 1
+            prev = m.universe_prev_close(k)
+            m.universe_live(k)
+            last = m.universe_prev_close(k + 1)
+        else:
+            last = u.close
+            prev = u.close / np.exp(m.last_returns)
+        last = np.round(last, 2)
+        change = (last / prev - 1.0) * 100.0
+        sectors = u.sectors
+        weights = u.weight.tolist()
+        lasts = last.tolist()
+        changes = change.tolist()
+        return tuple(
+            Constituent(t, n, s, w, p, c)
+            for t, n, s, w, p, c in zip(
+                u.tickers, u.names, sectors, weights, lasts, changes, strict=True
+            )
+        )
+
+    # -- bars -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _catalog_bars(m: _Market, i: int, lives: list[_Live], partial: int | None) -> pd.DataFrame:
+        hist = m.hist
+        cols = {
+            "open": [hist.open[:, i]],
+            "high": [hist.high[:, i]],
+            "low": [hist.low[:, i]],
+            "close": [np.exp(hist.logp[:, i])],
+            "volume": [hist.volume[:, i]],
+        }
+        days = list(hist.days)
+        for k, lv in enumerate(lives):
+            row = lv.day.minutes if partial is None or k < len(lives) - 1 else partial
+            d = lv.day
+            cols["open"].append(np.exp(d.logp[:1, i]))
+            cols["high"].append(d.high[row : row + 1, i])
+            cols["low"].append(d.low[row : row + 1, i])
+            cols["close"].append(np.exp(d.logp[row : row + 1, i]))
+            cols["volume"].append(d.volume[row : row + 1, i])
+            days.append(pd.Timestamp(d.day))
+        frame = {c: np.concatenate(v) for c, v in cols.items()}
+        for c in ("open", "high", "low", "close"):
+            frame[c] = np.round(frame[c], 2)
+        return pd.DataFrame(frame, index=pd.DatetimeIndex(days).as_unit(hist.days.unit))
+
+    def _member_bars(
+        self, m: _Market, symbol: str, lives: list[_Live], partial: int | None
+    ) -> pd.DataFrame:
+        u = m.universe
+        j = u.index[symbol]
+        base = self._members.get(symbol)
+        if base is None:
+            base = member_history(u, j, m.hist, float(m.last_returns[j]), self.seed, m.scen)
+            self._members[symbol] = base
+            if len(self._members) > 64:
+                self._members.popitem(last=False)
+        rows = []
+        for k, lv in enumerate(lives):
+            minute = lv.day.minutes if partial is None or k < len(lives) - 1 else partial
+            uday = m.universe_live(k)
+            prev = float(m.universe_prev_close(k)[j])
+            moves = np.array(
+                [uday.log_move(u, t)[j] for t in range(0, minute + 1, max(1, minute // 26 or 1))]
+                + [uday.log_move(u, minute)[j]]
+            )
+            path = prev * np.exp(moves)
+            rows.append(
+                (
+                    pd.Timestamp(lv.day.day),
+                    path[0],
+                    path.max(),
+                    path.min(),
+                    path[-1],
+                    float(base["volume"].iloc[-20:].mean()) * (minute / lv.day.minutes),
+                )
+            )
+        if rows:
+            extra = pd.DataFrame(rows, columns=["date", *_COLUMNS]).set_index("date")
+            extra.index = pd.DatetimeIndex(extra.index).as_unit(base.index.unit)
+            extra.index.name = None
+            base = pd.concat([base, extra])
+        out = base.copy()
+        for c in ("open", "high", "low", "close"):
+            out[c] = out[c].round(2)
+        return out
