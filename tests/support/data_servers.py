@@ -20,6 +20,21 @@ DGS10_OLD_CSV = "fred-graph-DGS10-2012_2017-DATE-header.csv"
 GNPCA_JSON = "fred-api-observations-GNPCA-limit20.json"
 
 
+# Two made-up rows in the iShares layout (PAYLOADS 10): BOM, preamble, no-break-space line.
+SMALL_HOLDINGS = (
+    "\ufeffiShares Russell 2000 ETF\n"
+    'Fund Holdings as of,"Nov 05, 2025"\n'
+    'Inception Date,"May 22, 2000"\n'
+    "\u00a0\n"
+    "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
+    "Location,Exchange,Currency,FX Rate,Market Currency,Accrual Date\n"
+    '"AAA","ALPHA \x1b[31mCORP","Industrials","Equity","1,000.00","0.50","1,000.00","10.00",'
+    '"100.00","United States","NYSE","USD","1.00","USD","-"\n'
+    '"USD","USD CASH","Cash and/or Derivatives","Cash","5.00","0.01","5.00","5.00","100.00",'
+    '"United States","-","USD","1.00","USD","-"\n'
+)
+
+
 def fred_csv(name: str) -> str:
     return (FRED_FIXTURES / name).read_text(encoding="utf-8")
 

@@ -10,24 +10,11 @@ import pytest
 from data_sources.holdings import HoldingsSource
 from data_sources.polling import Backoff
 from tests.support.data_servers import SHARED_ISHARES, HoldingsApp
+from tests.support.data_servers import SMALL_HOLDINGS as SMALL
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 
 NOW = datetime(2025, 11, 6, 12, 0, tzinfo=UTC)
-
-# Two made-up rows in the iShares layout (PAYLOADS 10): BOM, preamble, no-break-space line.
-SMALL = (
-    "\ufeffiShares Russell 2000 ETF\n"
-    'Fund Holdings as of,"Nov 05, 2025"\n'
-    'Inception Date,"May 22, 2000"\n'
-    "\u00a0\n"
-    "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
-    "Location,Exchange,Currency,FX Rate,Market Currency,Accrual Date\n"
-    '"AAA","ALPHA \x1b[31mCORP","Industrials","Equity","1,000.00","0.50","1,000.00","10.00",'
-    '"100.00","United States","NYSE","USD","1.00","USD","-"\n'
-    '"USD","USD CASH","Cash and/or Derivatives","Cash","5.00","0.01","5.00","5.00","100.00",'
-    '"United States","-","USD","1.00","USD","-"\n'
-)
 
 
 class HalfRandom(random.Random):
