@@ -10,21 +10,22 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from analytics.types import Snapshot
-from data_sources.base import DataSource
 from tui.commands import RotmonCommands, key_entries, status_hints
-from tui.feed import Compute, Feed, PollState, default_compute
+from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
 from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.snapcache import read_cached, write_cached
 from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
 from widgets.alert_list import RiskPane
 from widgets.formatting import inert
@@ -33,6 +34,9 @@ from widgets.macro_panel import MacroTable
 from widgets.spread_table import SpreadTable
 from widgets.status_bar import SourceLine
 
+if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
+    from data_sources.base import DataSource
+
 log = logging.getLogger(__name__)
 
 NY = ZoneInfo("America/New_York")
@@ -40,18 +44,23 @@ NY = ZoneInfo("America/New_York")
 APP_GROUP = Binding.Group("App")
 TIME_GROUP = Binding.Group("Time travel")
 
-DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
-"""Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
+CACHE_EVERY = 60.0
+"""Seconds between writes of the snapshot cache (it only has to be recent, not current)."""
+MARKET_STATE_EVERY = 30.0
+"""Seconds between NYSE calendar look-ups for the header (the state changes a few times a day)."""
 
 DrillFactory = Callable[["RotmonApp", str], Screen[Any]]
 
 
 def _market_state(now: datetime) -> str | None:
-    """pre/open/post/closed from the NYSE calendar; None if the calendar cannot answer."""
+    """pre/open/post/closed from the NYSE calendar; None if the calendar cannot answer.
+
+    Called in a worker thread: the calendar imports pandas and builds its sessions once.
+    """
     try:
         from data_sources.market_calendar import market_state
 
-        return market_state(now)
+        return str(market_state(now))
     except Exception as exc:  # the header shows no state rather than the app dying
         log.debug("market state unavailable: %s", exc)
         return None
@@ -60,9 +69,12 @@ def _market_state(now: datetime) -> str | None:
 class RotmonApp(App[int]):
     """The live dashboard over one or more DataSources.
 
+    ``source`` is a DataSource, a zero-argument factory of one (built on the source's own
+    thread, so its imports and set-up never delay the first paint), or a sequence of either.
     ``clock`` gives "now" (default: the source's own clock, else the wall clock);
     ``live_polling=False`` polls once and never re-arms and stops the ticking clock, which with
-    a fixed clock makes the screen deterministic (tests, screenshots).
+    a fixed clock makes the screen deterministic (tests, screenshots). ``snapshot_cache`` is a
+    JSON file painted at start-up and rewritten while running (SPEC 8: paint from the cache).
     """
 
     TITLE = "rotmon"
@@ -122,7 +134,7 @@ class RotmonApp(App[int]):
 
     def __init__(
         self,
-        source: DataSource | Sequence[DataSource],
+        source: DataSource | SourceFactory | Sequence[DataSource | SourceFactory],
         *,
         clock: Callable[[], datetime] | None = None,
         refresh: float = 4.0,
@@ -137,14 +149,14 @@ class RotmonApp(App[int]):
         fetch_timeout: float = 20.0,
         export_dir: Path | None = None,
         drill_screens: Mapping[str, DrillFactory] | None = None,
+        snapshot_cache: Path | None = None,
     ) -> None:
         super().__init__(ansi_color=True if ansi else None)
-        self.sources: tuple[DataSource, ...] = (
-            tuple(source) if isinstance(source, Sequence) else (source,)
-        )
-        if not self.sources:
+        sources = tuple(source) if isinstance(source, Sequence) else (source,)
+        if not sources:
             raise ValueError("RotmonApp needs at least one data source")
-        self.clock = clock or _source_clock(self.sources[0])
+        self._clock = clock
+        self.snapshot_cache = snapshot_cache
         self.refresh_rate = max(0.1, float(refresh))
         self.badge = badge
         self.ansi = ansi
@@ -162,6 +174,10 @@ class RotmonApp(App[int]):
         self._apply_timer_armed = False
         self._last_apply = 0.0
         self._failures: dict[str, str] = {}
+        self._cached_view = False
+        self._last_cache_write = 0.0
+        self._market_state: str | None = None
+        self._market_state_at: float | None = None
 
         for t in THEMES:
             self.register_theme(t)
@@ -179,14 +195,11 @@ class RotmonApp(App[int]):
         if keymap:
             self.set_keymap(dict(keymap))
 
-        interval = poll_interval or getattr(self.sources[0], "poll_interval", None)
-        if not isinstance(interval, int | float) or interval <= 0:
-            interval = DEFAULT_INTERVALS.get(getattr(self.sources[0], "kind", ""), 15.0)
         self.feed = Feed(
             self,
-            self.sources,
-            clock=self.clock,
-            interval=float(interval),
+            sources,
+            clock=self.now,
+            interval=poll_interval,
             compute=compute or default_compute,
             live=live_polling,
             timeout=fetch_timeout,
@@ -197,13 +210,34 @@ class RotmonApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
+    def now(self) -> datetime:
+        """The clock the app runs on: the given one, else the source's, else the wall clock."""
+        if self._clock is not None:
+            return self._clock()
+        source = self.feed.source(0)
+        clock = getattr(getattr(source, "clock", None), "now", None)
+        if callable(clock):
+            return clock()  # type: ignore[no-any-return]
+        return datetime.now(UTC)
+
+    @property
+    def source(self) -> DataSource | None:
+        """The first (usually only) source, once built."""
+        return self.feed.source(0)
+
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
+        if self.snapshot_cache is not None:
+            cached = read_cached(self.snapshot_cache)
+            if cached is not None:
+                self._cached_view = True
+                self._pending = cached
+                self._apply_pending()
         self.call_after_refresh(self._started)
 
     def _started(self) -> None:
-        self._tick()
         self.feed.start()
+        self._tick()
         if self.live_polling:
             self.set_interval(1.0, self._tick, name="clock")
 
@@ -221,8 +255,24 @@ class RotmonApp(App[int]):
 
     def on_market_updated(self, message: MarketUpdated) -> None:
         self._pending = message.snapshot
+        self._cached_view = False
         self._failures.pop(message.source, None)
         self._schedule_apply()
+        self._maybe_write_cache(message.snapshot)
+
+    def _maybe_write_cache(self, snapshot: Snapshot) -> None:
+        path = self.snapshot_cache
+        if path is None or time.monotonic() - self._last_cache_write < CACHE_EVERY:
+            return
+        self._last_cache_write = time.monotonic()
+        self.run_worker(
+            lambda: _write_cache_quietly(snapshot, path),
+            name="snapshot-cache",
+            group="snapshot-cache",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def _schedule_apply(self) -> None:
         if self._apply_timer_armed:
@@ -267,19 +317,44 @@ class RotmonApp(App[int]):
         self._show_status()
 
     def _tick(self) -> None:
-        # Timer body: only reads state and sets text; nothing here does I/O.
+        # Timer body: only reads state and sets text; the calendar look-up runs in a thread.
         try:
             dashboard = self.dashboard
         except LookupError:
             return
-        now = self.clock()
-        dashboard.show_clock(now.astimezone(NY), _market_state(now), self._badge_text())
+        now = self.now()
+        due = self._market_state_at is None or (
+            time.monotonic() - self._market_state_at >= MARKET_STATE_EVERY
+        )
+        if due:
+            self._market_state_at = time.monotonic()
+            self.run_worker(
+                lambda: self._look_up_market_state(now),
+                name="market-state",
+                group="market-state",
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+            )
+        dashboard.show_clock(now.astimezone(NY), self._market_state, self._badge_text())
         self._show_status()
+
+    def _look_up_market_state(self, now: datetime) -> None:
+        state = _market_state(now)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._set_market_state, state)
+
+    def _set_market_state(self, state: str | None) -> None:
+        self._market_state = state
+        try:
+            self.dashboard.show_clock(self.now().astimezone(NY), state, self._badge_text())
+        except LookupError:
+            return
 
     def _badge_text(self) -> str | None:
         if self.badge is None:
             return None
-        asof = getattr(self.sources[0], "asof", None)
+        asof = getattr(self.source, "asof", None)
         if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
             day = asof.date() if isinstance(asof, datetime) else asof
             return f"PACK asof {day}"
@@ -293,8 +368,10 @@ class RotmonApp(App[int]):
         for state in self.feed.states():
             names.add(state.name)
             lines.append(_poll_line(state, now_mono))
+        if self._cached_view and lines and lines[0].state == "loading":
+            lines[0] = SourceLine(lines[0].name, "loading", detail="showing the cached view")
         if self.snapshot is not None:
-            now = self.clock()
+            now = self.now()
             for row in self.snapshot.sources:
                 if row.name in names:
                     continue
@@ -355,11 +432,11 @@ class RotmonApp(App[int]):
 
     @property
     def can_step_asof(self) -> bool:
-        return callable(getattr(self.sources[0], "step", None))
+        return callable(getattr(self.source, "step", None))
 
     def action_step_asof(self, days: int) -> None:
         """Move a pack's as-of date by ``days`` trading days (the source does the stepping)."""
-        step = getattr(self.sources[0], "step", None)
+        step = getattr(self.source, "step", None)
         if not callable(step):
             self.notify("Only a data pack can step its as-of date", timeout=3)
             return
@@ -429,9 +506,12 @@ class RotmonApp(App[int]):
         while time.monotonic() < deadline:
             if (
                 self.snapshot is not None
+                and not self._cached_view
                 and not self.feed.busy
                 and self._pending is None
                 and not self._apply_timer_armed
+                and self._market_state_at is not None
+                and not any(w.group == "market-state" for w in self.workers)
             ):
                 return self.snapshot
             await asyncio.sleep(0.02)
@@ -447,12 +527,11 @@ def _poll_line(state: PollState, now: float) -> SourceLine:
     return SourceLine(state.name, phase, age, next_in, state.error)
 
 
-def _source_clock(source: DataSource) -> Callable[[], datetime]:
-    clock = getattr(source, "clock", None)
-    now = getattr(clock, "now", None)
-    if callable(now):
-        return now  # type: ignore[no-any-return]
-    return lambda: datetime.now(UTC)
+def _write_cache_quietly(snapshot: Snapshot, path: Path) -> None:
+    try:
+        write_cached(snapshot, path)
+    except OSError as exc:  # a read-only or full disk costs the fast start, nothing else
+        log.info("could not write the snapshot cache %s: %s", path, exc)
 
 
 def _write_snapshot(snapshot: Snapshot, path: Path) -> None:

@@ -17,23 +17,29 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker
 
 from analytics.types import Snapshot
-from data_sources.base import DataSource, SourceError
-from data_sources.model import MarketData
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 from widgets.formatting import inert
+
+if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
+    from data_sources.base import DataSource
+    from data_sources.model import MarketData
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Compute = Callable[[MarketData], Snapshot]
+Compute = Callable[["MarketData"], Snapshot]
+SourceFactory = Callable[[], "DataSource"]
 PollPhase = Literal["loading", "ok", "stale", "failing", "off"]
+
+DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
+"""Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
 
 STALE_FACTOR = 3.0
 """A source is stale when its last success is older than this many poll intervals (SPEC 8)."""
@@ -100,9 +106,11 @@ class PollState:
 
 @dataclass(eq=False)
 class _Slot:
-    source: DataSource
+    source: DataSource | None
+    factory: SourceFactory | None
     loop: SourceLoop
     name: str
+    interval: float
     phase: PollPhase = "loading"
     market: MarketData | None = None
     last_success: float | None = None
@@ -127,10 +135,10 @@ class Feed:
     def __init__(
         self,
         app: App[Any],
-        sources: Sequence[DataSource],
+        sources: Sequence[DataSource | SourceFactory],
         *,
         clock: Callable[[], datetime],
-        interval: float,
+        interval: float | None = None,
         compute: Compute = default_compute,
         live: bool = True,
         timeout: float = 20.0,
@@ -138,19 +146,45 @@ class Feed:
     ) -> None:
         self._app = app
         self._clock = clock
-        self.interval = interval
+        self._interval = interval
         self._compute = compute
         self.live = live
         self.timeout = timeout
         self.max_backoff = max_backoff
         self._paused = False
         self._stopped = False
-        self._slots = [
-            _Slot(source=s, loop=SourceLoop(_name(s, i)), name=_name(s, i))
-            for i, s in enumerate(sources)
-        ]
+        self._slots: list[_Slot] = []
+        for i, item in enumerate(sources):
+            built = None if _is_factory(item) else item
+            name = _name(built, i) if built is not None else f"source{i}"
+            self._slots.append(
+                _Slot(
+                    source=built,  # type: ignore[arg-type]
+                    factory=item if built is None else None,  # type: ignore[arg-type]
+                    loop=SourceLoop(name),
+                    name=name,
+                    interval=self._interval_for(built),
+                )
+            )
         self.snapshots = 0
         """How many snapshots this feed has posted (tests and the bench read it)."""
+
+    def _interval_for(self, source: DataSource | None) -> float:
+        if self._interval:
+            return float(self._interval)
+        own = getattr(source, "poll_interval", None)
+        if isinstance(own, int | float) and not isinstance(own, bool) and own > 0:
+            return float(own)
+        return DEFAULT_INTERVALS.get(str(getattr(source, "kind", "")), 15.0)
+
+    @property
+    def interval(self) -> float:
+        """The first source's poll interval (seconds)."""
+        return self._slots[0].interval
+
+    def source(self, index: int = 0) -> DataSource | None:
+        """Source ``index``, or None while its factory has not run yet."""
+        return self._slots[index].source
 
     # -- control ---------------------------------------------------------------------------
 
@@ -227,7 +261,7 @@ class Feed:
             and slot.last_success is not None
             and self.live
             and not self._paused
-            and now - slot.last_success > STALE_FACTOR * self.interval
+            and now - slot.last_success > STALE_FACTOR * slot.interval
         ):
             return "stale"
         return slot.phase
@@ -244,8 +278,8 @@ class Feed:
             if slot.worker is not None:
                 slot.worker.cancel()
         for slot in self._slots:
-            if slot.running is not None and not slot.running.is_set():
-                slot.loop.close()  # a fetch is stuck in the source: closing would wait on it
+            if slot.source is None or (slot.running is not None and not slot.running.is_set()):
+                slot.loop.close()  # nothing to close, or a fetch is stuck: closing would wait
                 continue
             try:
                 await asyncio.wait_for(slot.loop.run(slot.source.aclose()), close_timeout)
@@ -285,8 +319,8 @@ class Feed:
             delay, lambda: self._launch(slot), name=f"rearm:{slot.name}"
         )
 
-    def _backoff(self, failures: int) -> float:
-        base = min(self.max_backoff, self.interval * 2 ** max(0, failures - 1))
+    def _backoff(self, slot: _Slot) -> float:
+        base = min(self.max_backoff, slot.interval * 2 ** max(0, slot.failures - 1))
         return min(self.max_backoff, base * random.uniform(0.8, 1.2))
 
     async def _poll(self, slot: _Slot) -> None:
@@ -300,7 +334,7 @@ class Feed:
             slot.in_flight_since = None
             slot.worker = None
             if not cancelled:
-                delay = self.interval if slot.phase == "ok" else self._backoff(slot.failures)
+                delay = slot.interval if slot.phase == "ok" else self._backoff(slot)
                 self._arm(slot, delay)
                 self._app.post_message(FeedChanged())
 
@@ -310,10 +344,17 @@ class Feed:
             # The previous fetch is stuck inside the source: queueing another would pile up.
             self._fail(slot, "still waiting for the previous fetch")
             return
+        if slot.source is None and not await self._build(slot):
+            return
+        source = slot.source
+        assert source is not None
+        from data_sources.base import SourceError  # the source has imported it by now
+        from data_sources.model import MarketData
+
         now = self._clock()
         finished = threading.Event()
         slot.running = finished
-        future = slot.loop.submit(_tracked(slot.source.fetch(now), finished))
+        future = slot.loop.submit(_tracked(source.fetch(now), finished))
         try:
             market = await asyncio.wait_for(
                 asyncio.shield(asyncio.wrap_future(future)), self.timeout
@@ -350,6 +391,26 @@ class Feed:
         self.snapshots += 1
         self._app.post_message(MarketUpdated(snapshot, source=slot.name, market=merged))
 
+    async def _build(self, slot: _Slot) -> bool:
+        """Run the source's factory on its own loop thread (imports and set-up stay off the UI)."""
+        assert slot.factory is not None
+        factory = slot.factory
+
+        async def build() -> DataSource:
+            return factory()
+
+        try:
+            slot.source = await slot.loop.run(build())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("building source %s failed", slot.name)
+            self._fail(slot, f"could not start: {type(exc).__name__}: {exc}")
+            return False
+        slot.name = _name(slot.source, self._slots.index(slot))
+        slot.interval = self._interval_for(slot.source)
+        return True
+
     def _merged(self) -> MarketData:
         markets = [s.market for s in self._slots if s.market is not None]
         merged = markets[0]
@@ -370,6 +431,10 @@ async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T
         return await coro
     finally:
         finished.set()
+
+
+def _is_factory(item: object) -> bool:
+    return callable(item) and not callable(getattr(item, "fetch", None))
 
 
 def _name(source: DataSource, index: int) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 
 from analytics.types import Snapshot
-from data_sources.model import MarketData
+
+if TYPE_CHECKING:  # data_sources pulls in pandas; importing this module must stay cheap
+    from data_sources.model import MarketData
 
 DrillKind = Literal["pair", "sector", "alert", "macro"]
 

@@ -24,6 +24,7 @@ class SourceLine:
     age: float | None = None
     next_in: float | None = None
     error: str | None = None
+    detail: str | None = None
 
 
 def source_text(line: SourceLine, error_width: int = 40) -> str:
@@ -32,6 +33,8 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
     parts = [f"{fmt.inert(line.name, 12)} {glyph} {fmt.inert(line.state, 8)}"]
     if line.state == "failing" and line.error:
         parts[0] += f": {fmt.inert(line.error, error_width)}"
+    if line.detail:
+        parts[0] += f" ({fmt.inert(line.detail, error_width)})"
     if line.age is not None and line.state != "loading":
         parts.append(fmt.age(line.age))
     if line.next_in is not None and line.state in ("failing", "stale"):

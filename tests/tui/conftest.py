@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from textual import events
 
 from tui.app import RotmonApp
 from widgets.status_bar import StatusBar
@@ -41,6 +42,39 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.02)
+
+
+async def settled(app: RotmonApp) -> None:
+    """Wait for start-up work that is not under test (the NYSE calendar look-up in a thread).
+
+    Building the calendar holds the GIL in pandas for a while; key latency is measured after it.
+    """
+    await wait_until(
+        lambda: (
+            app._market_state_at is not None
+            and not any(w.group == "market-state" for w in app.workers)
+        ),
+        10.0,
+    )
+
+
+async def key_latency(app: RotmonApp, key: str, done: Callable[[], bool]) -> float:
+    """Seconds from a key event entering the app to ``done()`` becoming true.
+
+    Pilot.press also waits for the whole process to look idle (20 ms sleeps, CPU of every
+    thread counted), so it measures the test harness more than the app; this sends the key the
+    way the driver does and polls for its effect.
+    """
+    assert app._driver is not None
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    t0 = time.perf_counter()
+    app._driver.send_message(event)
+    while not done():
+        if time.perf_counter() - t0 > 5.0:
+            raise AssertionError(f"key {key!r} had no effect within 5 s")
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - t0
 
 
 @pytest.fixture

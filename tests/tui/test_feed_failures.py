@@ -11,7 +11,7 @@ import pandas as pd
 from analytics.types import Snapshot
 from data_sources.base import SourceError
 from data_sources.model import MarketData, SourceStatus
-from tests.tui.conftest import START, status_text, wait_until
+from tests.tui.conftest import START, key_latency, settled, status_text, wait_until
 from tui.app import RotmonApp
 from tui.messages import MarketUpdated
 
@@ -84,21 +84,15 @@ def _app(source: object, **kwargs: object) -> RotmonApp:
     return RotmonApp(source, clock=lambda: START, **kwargs)  # type: ignore[arg-type]
 
 
-async def _press_timed(pilot: object, key: str) -> float:
-    t0 = time.perf_counter()
-    await pilot.press(key)  # type: ignore[attr-defined]
-    return time.perf_counter() - t0
-
-
 async def test_blocking_fetch_keeps_keys_fast_and_reports_failure() -> None:
     source = BlockingSource(3.0)
     app = _app(source, poll_interval=0.2, fetch_timeout=0.4)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(lambda: source.calls == 1)
+        await settled(app)
         assert app.feed.busy
         for key, pane in (("2", 1), ("3", 2), ("4", 3), ("1", 0), ("tab", 1)):
-            elapsed = await _press_timed(pilot, key)
-            assert app.dashboard.active_pane == pane
+            elapsed = await key_latency(app, key, lambda p=pane: app.dashboard.active_pane == p)
             assert elapsed < 0.1, f"{key} took {elapsed * 1000:.0f} ms while the source hung"
         await wait_until(lambda: "failing" in status_text(app), 2.0)
         assert "stuck ✖ failing: no answer after 0.4s" in status_text(app)
@@ -117,8 +111,9 @@ async def test_hanging_fetch_times_out_and_is_retried() -> None:
     app = _app(source, poll_interval=0.1, fetch_timeout=0.3)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(lambda: source.calls >= 2, 3.0)
+        await settled(app)
         assert "slow ✖ failing: no answer after 0.3s" in status_text(app)
-        assert await _press_timed(pilot, "3") < 0.1
+        assert await key_latency(app, "3", lambda: app.dashboard.active_pane == 2) < 0.1
         await pilot.press("q")
     assert app.return_code == 0
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Group as RichGroup
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -67,5 +66,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "rotmon · keys"
             scroll.border_subtitle = "escape closes"
             yield Static(keys_table(self.entries), classes="keys")
+            from rich.markdown import Markdown  # markdown-it costs ~25 ms: only when help opens
+
             for text in self.pane_help:
                 yield Static(Markdown(text), classes="about")

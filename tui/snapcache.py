@@ -1,0 +1,211 @@
+"""The last snapshot on disk, so the next start paints at once (SPEC 8) without waiting for pandas.
+
+Stdlib only on purpose: reading it must not import the analytics stack. The file is private to
+rotmon (its own small schema, versioned); a file that does not parse is ignored, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from analytics.types import Alert, LegReturns, MacroRow, PairRow, SectorRow, Snapshot, SourceRow
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "rotmon.cached-snapshot/1"
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _legs(returns: Any) -> dict[str, list[float | None]]:
+    return {w: [_num(v.small), _num(v.large), _num(v.spread_pp)] for w, v in returns.items()}
+
+
+def _iso(x: date | datetime | None) -> str | None:
+    return None if x is None else x.isoformat()
+
+
+def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
+    """Everything the dashboard shows, including sparklines (the public JSON leaves them out)."""
+    return {
+        "schema": SCHEMA,
+        "asof": s.asof.isoformat(),
+        "source": s.source,
+        "spreads": [
+            {
+                "id": r.id,
+                "small": r.small,
+                "large": r.large,
+                "label": r.label,
+                "small_last": _num(r.small_last),
+                "large_last": _num(r.large_last),
+                "ratio": _num(r.ratio),
+                "returns": _legs(r.returns),
+                "zscore_1y": _num(r.zscore_1y),
+                "trend": r.trend,
+                "corr_3m": _num(r.corr_3m),
+                "beta_3m": _num(r.beta_3m),
+                "ratio_spark": [v for v in r.ratio_spark if math.isfinite(v)],
+            }
+            for r in s.spreads
+        ],
+        "heatmap": [
+            {"sector": r.sector, "large": r.large, "small": r.small, "returns": _legs(r.returns)}
+            for r in s.heatmap
+        ],
+        "alerts": [
+            {
+                "rule": a.rule,
+                "group": a.group,
+                "severity": a.severity,
+                "value": _num(a.value),
+                "threshold": _num(a.threshold),
+                "since": a.since.isoformat(),
+                "message": a.message,
+                "label": a.label,
+            }
+            for a in s.alerts
+        ],
+        "scores": {k: _num(v) for k, v in s.scores.items()},
+        "macro": [
+            {
+                "id": m.id,
+                "label": m.label,
+                "value": _num(m.value),
+                "date": _iso(m.date),
+                "change": _num(m.change),
+                "unit": m.unit,
+                "spark": [v for v in m.spark if math.isfinite(v)],
+            }
+            for m in s.macro
+        ],
+        "sources": [
+            {
+                "name": r.name,
+                "ok": r.ok,
+                "last_success": _iso(r.last_success),
+                "stale": r.stale,
+                "error": r.error,
+                "state": r.state,
+            }
+            for r in s.sources
+        ],
+        "indices": {k: [_num(v[0]), _num(v[1])] for k, v in s.indices.items()},
+    }
+
+
+def _leg_map(raw: dict[str, list[float | None]]) -> dict[str, LegReturns]:
+    return {w: LegReturns(v[0], v[1], v[2]) for w, v in raw.items()}
+
+
+def _date(x: str | None) -> date | None:
+    return None if x is None else date.fromisoformat(x)
+
+
+def _datetime(x: str | None) -> datetime | None:
+    return None if x is None else datetime.fromisoformat(x)
+
+
+def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
+    """The Snapshot written by ``snapshot_to_cache``; raises ValueError/KeyError on other input."""
+    if doc.get("schema") != SCHEMA:
+        raise ValueError(f"expected schema {SCHEMA}, got {doc.get('schema')!r}")
+    return Snapshot(
+        asof=datetime.fromisoformat(doc["asof"]),
+        source=doc["source"],
+        spreads=tuple(
+            PairRow(
+                id=r["id"],
+                small=r["small"],
+                large=r["large"],
+                label=r["label"],
+                small_last=r["small_last"],
+                large_last=r["large_last"],
+                ratio=r["ratio"],
+                returns=_leg_map(r["returns"]),
+                zscore_1y=r["zscore_1y"],
+                trend=r["trend"],
+                corr_3m=r["corr_3m"],
+                beta_3m=r["beta_3m"],
+                ratio_spark=tuple(r["ratio_spark"]),
+            )
+            for r in doc["spreads"]
+        ),
+        heatmap=tuple(
+            SectorRow(r["sector"], r["large"], r["small"], _leg_map(r["returns"]))
+            for r in doc["heatmap"]
+        ),
+        alerts=tuple(
+            Alert(
+                rule=a["rule"],
+                group=a["group"],
+                severity=a["severity"],
+                value=a["value"],
+                threshold=a["threshold"],
+                since=date.fromisoformat(a["since"]),
+                message=a["message"],
+                label=a.get("label", ""),
+            )
+            for a in doc["alerts"]
+        ),
+        scores=dict(doc["scores"]),
+        macro=tuple(
+            MacroRow(
+                id=m["id"],
+                label=m["label"],
+                value=m["value"],
+                date=_date(m["date"]),
+                change=m["change"],
+                unit=m["unit"],
+                spark=tuple(m["spark"]),
+            )
+            for m in doc["macro"]
+        ),
+        sources=tuple(
+            SourceRow(
+                name=r["name"],
+                ok=r["ok"],
+                last_success=_datetime(r["last_success"]),
+                stale=r["stale"],
+                error=r["error"],
+                state=r["state"],
+            )
+            for r in doc["sources"]
+        ),
+        indices={k: (v[0], v[1]) for k, v in doc["indices"].items()},
+    )
+
+
+def read_cached(path: Path) -> Snapshot | None:
+    """The cached snapshot at ``path``, or None when absent or unreadable (logged, not raised)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            return snapshot_from_cache(json.load(f))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        log.info("ignoring snapshot cache %s: %s", path, exc)
+        return None
+
+
+def write_cached(snapshot: Snapshot, path: Path) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(snapshot_to_cache(snapshot), allow_nan=False, separators=(",", ":"))
+    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
