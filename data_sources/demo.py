@@ -503,21 +503,15 @@ class DemoSource:
             minute = lv.day.minutes if partial is None or k < len(lives) - 1 else partial
             uday = m.universe_live(k)
             prev = float(m.universe_prev_close(k)[j])
-            moves = np.array(
-                [uday.log_move(u, t)[j] for t in range(0, minute + 1, max(1, minute // 26 or 1))]
-                + [uday.log_move(u, minute)[j]]
-            )
+            # Sample the session every ~15 minutes for the day's range (the knots are 30 min).
+            step = max(1, minute // 26)
+            moves = np.array([uday.log_move(u, t)[j] for t in (*range(0, minute, step), minute)])
             path = prev * np.exp(moves)
-            rows.append(
-                (
-                    pd.Timestamp(lv.day.day),
-                    path[0],
-                    path.max(),
-                    path.min(),
-                    path[-1],
-                    float(base["volume"].iloc[-20:].mean()) * (minute / lv.day.minutes),
-                )
-            )
+            sd = math.hypot(float(u.idio[j]), 0.01 * float(u.beta[j]))
+            busy = 0.5 + 0.5 * min(abs(float(moves[-1])) / sd, 5.0)
+            volume = round(float(base["volume"].iloc[-20:].mean()) * busy * minute / lv.day.minutes)
+            day = pd.Timestamp(lv.day.day)
+            rows.append((day, path[0], path.max(), path.min(), path[-1], volume))
         if rows:
             extra = pd.DataFrame(rows, columns=["date", *_COLUMNS]).set_index("date")
             extra.index = pd.DatetimeIndex(extra.index).as_unit(base.index.unit)

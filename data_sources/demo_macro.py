@@ -241,11 +241,11 @@ class MacroModel:
     def monthly(self, first: date) -> dict[str, pd.Series]:
         """FEDFUNDS, UNRATE and SAHMREALTIME dated the 1st, from ``first``'s month on."""
         start = date(first.year, first.month, 1)
-        months = pd.date_range(start, periods=HORIZON_MONTHS + 52, freq="MS")
+        months = pd.date_range(start, periods=HORIZON_MONTHS + 52, freq="MS").as_unit("ns")
         offsets = np.array([_month_offset(d.date(), self.anchor) for d in months])
         warm = pd.date_range(
             months[0] - pd.DateOffset(months=WARMUP_MONTHS), periods=WARMUP_MONTHS, freq="MS"
-        )
+        ).as_unit("ns")
         all_months = warm.append(months)
         all_offsets = np.concatenate((offsets[0] - np.arange(WARMUP_MONTHS, 0, -1), offsets))
         rng = rng_for(self.seed, self.scen, STREAM_LABOUR)
@@ -281,7 +281,7 @@ class MacroModel:
         # The Saturday on or before ``first``, 56 weeks back (the 52-week low needs them).
         start = first - timedelta(days=(first.weekday() - 5) % 7 + 7 * 56)
         n = (HORIZON_MONTHS + 52) * 5
-        weeks = pd.date_range(start, periods=n, freq="7D")
+        weeks = pd.date_range(start, periods=n, freq="7D").as_unit("ns")
         w = (weeks.to_numpy("datetime64[D]") - np.datetime64(self.anchor, "D")).astype(float) / 7
         knots = _CLAIMS_RISING if self.spec.labour == "rising" else _CLAIMS_STEADY
         z = rng_for(self.seed, self.scen, STREAM_LABOUR, 1).standard_normal(n)
