@@ -266,6 +266,7 @@ class _Shaper:
                 for _ in range(4):
                     m50, m200 = self.ratio_margins()
                     if m50 < 0.025:
+                        # 0.55: about the mean of the tent over the averaged rows.
                         self.x[:, SIZE] -= (0.03 - m50) / 0.55 * tent(self.n, 63, 0)
                     if m200 < 0.04:
                         self.x[:, SIZE] -= (0.05 - m200) / 0.55 * tent(self.n, 200, 63)
