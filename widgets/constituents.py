@@ -91,6 +91,7 @@ class KeyedTable(DataTable):
 
     _bulk = False
     _bulk_refresh: tuple[bool, bool] | None = None
+    _pending_scroll: int | None = None
 
     def refresh(
         self,
@@ -112,6 +113,15 @@ class KeyedTable(DataTable):
         # a fixed height of 1, so there is nothing to measure: only the virtual size is
         # recomputed. If a future Textual renames this hook, the override is merely unused.
         super()._update_dimensions(())
+        if self._pending_scroll is not None:
+            # Now that the virtual size is known, put the cursor row back where it was.
+            target, self._pending_scroll = self._pending_scroll, None
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _apply_pending_scroll(self) -> None:
+        if self._pending_scroll is not None:
+            target, self._pending_scroll = self._pending_scroll, None
+            self.scroll_to(y=target, animate=False, immediate=True)
 
     def _header(self, col: Column, suffix: str = "") -> Text:
         label = col.label + suffix
@@ -165,7 +175,9 @@ class KeyedTable(DataTable):
             pending, self._bulk_refresh = self._bulk_refresh, None
             if pending is not None:
                 self.refresh(repaint=pending[0], layout=pending[1])
-        self._restore_cursor(old_cursor_key, old_row, screen_offset, rebuilt=rebuild)
+        # New rows change the virtual size only when the table is next idle.
+        resized = rebuild or len(appended) != len(kept)
+        self._restore_cursor(old_cursor_key, old_row, screen_offset, rebuilt=resized)
 
     def _apply_rows(
         self,
@@ -249,7 +261,8 @@ class KeyedTable(DataTable):
         if round(self.scroll_y) != target:
             if rebuilt:
                 # The virtual size is recomputed when the table is next idle: scroll after it.
-                self.call_after_refresh(self.scroll_to, y=target, animate=False)
+                self._pending_scroll = target
+                self.call_after_refresh(self._apply_pending_scroll)
             else:
                 self.scroll_to(y=target, animate=False, immediate=True)
 

@@ -1,0 +1,461 @@
+"""Pilot tests of the drill-down screens on the demo market: pair, sector, symbol, alert, export,
+back navigation, live refresh and the 2,000-row constituents table."""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from analytics.risk import DEFAULT_RULES
+from analytics.types import Alert
+from data_sources.model import MarketData
+from tui.compute import snapshot_from_market
+from tui.drilldown import DrillData, fmt_signed, refresh_visible
+from tui.filter_expr import parse_filter
+from tui.screens.alert import AlertScreen
+from tui.screens.pair import PairScreen, find_pair
+from tui.screens.sector import FilterInput, SectorScreen, find_sector, sector_constituents
+from tui.screens.symbol import SymbolScreen
+from widgets.chart import LineChart
+from widgets.constituents import ConstituentRow, ConstituentsTable, KeyedTable
+
+START = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+"""Tuesday 10 March 2026, 11:30 in New York: the demo market is open."""
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from data_sources.demo import DemoSource
+
+    # A frozen wall clock: the demo only moves when a test asks for a later moment.
+    return DemoSource(seed=7, scenario="rotation", start=START, wall=lambda: 0.0)
+
+
+@pytest.fixture(scope="module")
+def market(demo) -> MarketData:
+    return demo.market_data(START)
+
+
+@pytest.fixture
+def ctx(demo, market, tmp_path: Path) -> DrillData:
+    return DrillData(market, snapshot_from_market(market), bars=demo.bars, export_dir=tmp_path)
+
+
+class Host(App):
+    """A tiny app standing in for the dashboard: one home screen, drill-downs pushed on top."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("home", id="home")
+
+
+def cell_text(table: KeyedTable, row: str, col: str) -> str:
+    return str(table.get_cell(row, col).plain)
+
+
+def test_lookups_name_the_problem() -> None:
+    assert find_pair("IWM/SPY").label == "Russell 2000 vs S&P 500"
+    assert find_pair("AAA/BBB").small == "AAA"
+    with pytest.raises(ValueError, match="expected SMALL/LARGE"):
+        find_pair("IWM")
+    assert find_sector("energy").large == "XLE"
+    assert find_sector("Communication").sector == "Communication Services"  # iShares name
+    assert find_sector("XLF").sector == "Financials"
+    with pytest.raises(ValueError, match="sector: expected one of Information Technology"):
+        find_sector("Crypto")
+
+
+async def test_pair_screen_shows_the_pair_and_pops_back(ctx: DrillData, market) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PairScreen("IWM/SPY", ctx))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PairScreen)
+        row = next(r for r in ctx.snapshot().spreads if r.id == "IWM/SPY")
+        table = screen.query_one("#pair-returns", KeyedTable)
+        leg = row.returns["1M"]
+        assert cell_text(table, "1M", "small") == f"{leg.small:+.2f}%"
+        assert cell_text(table, "1M", "large") == f"{leg.large:+.2f}%"
+        assert cell_text(table, "1M", "spread") == f"{leg.spread_pp:+.2f}pp"
+
+        # The ratio and its z-score, recomputed by hand from the closes (SPEC 6).
+        s, big = market.prices["IWM"], market.prices["SPY"]
+        joined = s.to_frame("s").join(big.to_frame("l"), how="inner").dropna()
+        ratio = (joined["s"] / joined["l"]).to_numpy()
+        window = ratio[-252:]
+        z = (window[-1] - window.mean()) / window.std(ddof=1)
+        ratio_chart = screen.query_one("#pair-ratio", LineChart).data
+        z_chart = screen.query_one("#pair-z", LineChart).data
+        assert ratio_chart is not None and z_chart is not None
+        assert ratio_chart.lines[0].values[-1] == pytest.approx(ratio[-1])
+        assert ratio_chart.lines[1].values[-1] == pytest.approx(ratio[-50:].mean())  # 50d
+        assert ratio_chart.lines[2].values[-1] == pytest.approx(ratio[-200:].mean())  # 200d
+        assert z_chart.lines[0].values[-1] == pytest.approx(z)
+        assert row.zscore_1y == pytest.approx(z)  # the chart agrees with the dashboard
+        assert len(ratio_chart.x_labels) == 252  # the 1Y window
+
+        stats = str(screen.query_one("#pair-stats", Static).render())
+        assert f"{row.beta_3m:.2f}" in stats and f"{row.corr_3m:.2f}" in stats
+
+        await pilot.press("left_square_bracket")  # 1Y -> 6M
+        assert screen.window == "6M"
+        assert len(screen.query_one("#pair-ratio", LineChart).data.x_labels) == 126
+
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PairScreen)
+        assert len(app.screen_stack) == 1
+
+
+async def test_sector_filter_sort_symbol_and_back_three_levels(ctx: DrillData, market) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SectorScreen("Financials", ctx))
+        await pilot.pause()
+        sector = app.screen
+        assert isinstance(sector, SectorScreen)
+        table = sector.table
+        members = [c for c in market.constituents if c.sector == "Financials"]
+        assert table.row_count == table.total == len(members) > 100
+        # Default order: weight, largest first.
+        heaviest = max(members, key=lambda c: c.weight)
+        assert table.keys[0] == heaviest.symbol
+
+        # "/" opens the filter; typing an expression filters as you type.
+        await pilot.press("slash")
+        assert isinstance(app.focused, FilterInput)
+        await pilot.press(*"chg < -1")
+        expected = {c.symbol for c in members if c.change_pct is not None and c.change_pct < -1}
+        assert 0 < len(expected) < len(members)
+        assert set(table.keys) == expected
+        # A bad expression shows an error and keeps the last good filter.
+        await pilot.press(*" and")
+        assert sector.filter_error is not None and "ends early" in sector.filter_error
+        assert set(table.keys) == expected
+        await pilot.press(*" weight > 0.05")
+        assert sector.filter_error is None
+        expected = {
+            c.symbol for c in members if c.change_pct < -1 and c.weight > 0.05
+        }  # fmt: skip
+        assert set(table.keys) == expected and expected
+        # escape closes the filter box, not the screen; the filter stays.
+        await pilot.press("escape")
+        assert app.screen is sector and app.focused is table
+        assert set(table.keys) == expected
+
+        # s cycles the sort column: weight -> chg (largest first); the cursor stays on its row.
+        table.move_cursor(row=min(3, table.row_count - 1))
+        at_cursor = table.cursor_key()
+        await pilot.press("s")
+        assert table.sort_column == "chg"
+        changes = [table.row(k).chg for k in table.keys]
+        assert changes == sorted(changes, reverse=True)
+        assert table.cursor_key() == at_cursor
+
+        # enter opens the symbol under the cursor, escape comes back twice.
+        await pilot.press("enter")
+        await pilot.pause()
+        symbol = app.screen
+        assert isinstance(symbol, SymbolScreen) and symbol.symbol == at_cursor
+        await pilot.wait_for_scheduled_animations()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert symbol.bars_loaded and symbol.bars is not None
+        member = next(c for c in members if c.symbol == at_cursor)
+        facts = symbol.facts
+        assert facts is not None
+        assert facts.last == pytest.approx(member.last)
+        assert facts.name == member.name
+        # Members have no P/E in the demo's quotes: shown as n/a, never 0.
+        assert facts.trailing_pe is None
+        assert "P/E           n/a" in str(symbol.query_one("#symbol-facts", Static).render())
+
+        await pilot.press("escape")
+        assert app.screen is sector
+        assert table.cursor_key() == at_cursor  # the row the user left
+        await pilot.press("backspace")
+        assert len(app.screen_stack) == 1
+
+
+async def test_symbol_screen_ranges_volume_pe_and_relative(ctx: DrillData, market) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SymbolScreen("IJR", ctx))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SymbolScreen)
+        quote = market.quotes["IJR"]
+        f = screen.facts
+        assert f is not None
+        assert (f.last, f.day_low, f.day_high) == (quote.price, quote.day_low, quote.day_high)
+        assert (f.year_low, f.year_high) == (quote.year_low, quote.year_high)
+        assert f.trailing_pe == quote.trailing_pe is not None
+        text = str(screen.query_one("#symbol-facts", Static).render())
+        assert f"{quote.trailing_pe:,.1f} trailing" in text
+        # Relative to IWM over 1M, by hand: row offsets of 21 on both closes.
+        ijr, iwm = market.prices["IJR"].to_numpy(), market.prices["IWM"].to_numpy()
+        mine = (ijr[-1] / ijr[-22] - 1) * 100
+        bench = (iwm[-1] / iwm[-22] - 1) * 100
+        rel = dict((w, (a, b, c)) for w, a, b, c in screen.relative)
+        assert rel["1M"][0] == pytest.approx(mine)
+        assert rel["1M"][1] == pytest.approx(bench)
+        assert rel["1M"][2] == pytest.approx(mine - bench)
+        table = screen.query_one("#symbol-rel", KeyedTable)
+        assert cell_text(table, "1M", "rel") == f"{mine - bench:+.2f}pp"
+        # The window selector: ] from 1Y to 2Y, and no further.
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert screen.window == "2Y"
+        chart = screen.query_one("#symbol-chart", LineChart).data
+        assert chart is not None and len(chart.x_labels) == 505
+
+
+async def test_unknown_symbol_shows_na_not_zero(ctx: DrillData) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SymbolScreen("NOPE", ctx))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        f = screen.facts
+        assert f is not None and f.last is None and f.volume is None
+        text = str(screen.query_one("#symbol-facts", Static).render())
+        assert text.splitlines()[0].startswith("Last          n/a")
+        chart = screen.query_one("#symbol-chart", LineChart).data
+        assert chart is not None and chart.empty_message == "no price history for NOPE"
+
+
+async def test_live_refresh_redraws_only_the_visible_screen(demo, ctx: DrillData) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SectorScreen("Energy", ctx))
+        await pilot.pause()
+        sector = app.screen
+        table = sector.table
+        table.move_cursor(row=5)
+        key = table.cursor_key()
+        before = table.row(key)
+        await app.push_screen(PairScreen("IWM/SPY", ctx))
+        await pilot.pause()
+        pair = app.screen
+        seen = ctx.version
+
+        later = demo.market_data(START + timedelta(minutes=45))
+        ctx.update(later, snapshot_from_market(later))
+        assert refresh_visible(app, ctx)
+        await pilot.pause()
+        new_row = next(r for r in ctx.snapshot().spreads if r.id == "IWM/SPY")
+        cells = pair.query_one("#pair-returns", KeyedTable)
+        assert cell_text(cells, "1D", "small") == fmt_signed(new_row.returns["1D"].small, 2, "%")
+        assert "12:15" in str(pair.query_one("#pair-title", Static).render())  # 11:30 + 45 min
+        # The sector screen underneath was not redrawn ...
+        assert sector._seen_version == seen
+        assert table.row(key) == before
+        # ... until it is shown again; then it catches up and keeps the cursor row.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert sector._seen_version == ctx.version
+        after = table.row(key)
+        member = next(c for c in later.constituents if c.symbol == key)
+        assert after is not None and after.last == member.last
+        assert after != before
+        assert table.cursor_key() == key
+
+
+async def test_alert_screen_with_and_without_a_store(demo, tmp_path: Path) -> None:
+    from analytics.lifecycle import AlertBook
+    from data_sources.store import Store
+
+    hard = demo.__class__(seed=7, scenario="hard-landing", start=START, wall=lambda: 0.0)
+    m = hard.market_data(START)
+    snapshot = snapshot_from_market(m)
+    assert snapshot.alerts, "the hard-landing scenario raises alerts"
+    alert: Alert = snapshot.alerts[0]
+    rule = next(r for r in DEFAULT_RULES if r.id == alert.rule)
+
+    store = Store.memory()
+    book = AlertBook()
+    store.append_transitions(book.update(snapshot.alerts, START))
+    store.append_transitions([book.ack(alert.rule, START + timedelta(minutes=5))])
+    ctx = DrillData(m, snapshot, store=store, export_dir=tmp_path)
+
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(AlertScreen(alert.rule, ctx))
+        await pilot.pause()
+        screen = app.screen
+        title = str(screen.query_one("#alert-title", Static).render())
+        assert alert.severity.upper() in title and alert.since.isoformat() in title
+        assert str(screen.query_one("#alert-rule", Static).render()) == rule.explain()
+        chart = screen.query_one("#alert-chart", LineChart).data
+        risk = ctx.risk()
+        assert risk is not None and chart is not None
+        last = risk.values[rule.id].iloc[-1]
+        assert chart.lines[0].values[-1] == pytest.approx(last)
+        assert {h.y for h in chart.hlines} == {rule.warning, rule.critical}
+        log = screen.query_one("#alert-log", KeyedTable)
+        assert log.row_count == 2  # raised, then acknowledged (newest first)
+        events = [str(log.get_row_at(i)[1].plain) for i in range(2)]
+        assert events == ["acknowledged", "raised"]
+        # Export: the log and the indicator history as CSV, named in a notification.
+        await pilot.press("e")
+        names = sorted(p.name for p in screen.exported)
+        assert len(names) == 2
+        assert names[0].startswith(f"rotmon-alert-{rule.id}-history-2Y-")
+        assert names[1].startswith(f"rotmon-alert-{rule.id}-log-")
+        with next(p for p in screen.exported if "-log-" in p.name).open() as fh:
+            rows = list(csv.DictReader(fh))
+        assert [r["event"] for r in rows] == ["acknowledged", "raised"]
+        assert rows[1]["severity"] == alert.severity
+        assert float(rows[1]["threshold"]) == pytest.approx(alert.threshold)
+        assert any(str(screen.exported[0]) in n.message for n in app._notifications)
+
+    # Without a store: the log says so instead of pretending to be empty.
+    bare = DrillData(m, snapshot, export_dir=tmp_path)
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(AlertScreen(alert.rule, bare))
+        await pilot.pause()
+        head = str(app.screen.query_one("#alert-log-title", Static).render())
+        assert head == "Alert log: not available (no store is open)"
+    with pytest.raises(ValueError, match="rule: expected one of sahm"):
+        AlertScreen("nope", bare)
+
+
+async def test_sector_export_writes_the_rows_shown(ctx: DrillData, tmp_path: Path) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SectorScreen("Energy", ctx))
+        await pilot.pause()
+        screen = app.screen
+        assert screen.apply_filter("chg > 0")
+        screen.table.set_sort("symbol")
+        await pilot.press("e")
+        table_file = next(p for p in screen.exported if "constituents" in p.name)
+        assert table_file.parent == tmp_path
+        with table_file.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        shown = screen.table.visible_rows
+        assert [r["symbol"] for r in rows] == [r.symbol for r in shown]
+        assert [r["symbol"] for r in rows] == sorted(r["symbol"] for r in rows)
+        assert all(float(r["chg_pct"]) > 0 for r in rows)
+        assert float(rows[0]["weight_pct"]) == shown[0].weight  # full precision
+        # Pressing e again in the same second never overwrites the first file.
+        await pilot.press("e")
+        again = next(p for p in screen.exported if "constituents" in p.name)
+        assert again != table_file and table_file.exists()
+
+
+# -- the 2,000-row table --------------------------------------------------------------------
+
+
+class TableHost(App):
+    def compose(self) -> ComposeResult:
+        yield ConstituentsTable()
+
+
+def rows_of(m: MarketData) -> list[ConstituentRow]:
+    return [
+        ConstituentRow(c.symbol, c.name, c.weight, c.last, c.change_pct) for c in m.constituents
+    ]
+
+
+async def test_filter_sort_and_live_update_keep_the_cursor_row(demo, market) -> None:
+    rows = rows_of(market)
+    assert len(rows) == 2000
+    app = TableHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(ConstituentsTable)
+        table.set_rows(rows)
+        await pilot.pause()
+        assert table.row_count == 2000
+        table.move_cursor(row=1000)
+        table.scroll_to(y=990, animate=False, immediate=True)
+        await pilot.pause()
+        key = table.cursor_key()
+        assert table.cursor_row - round(table.scroll_y) == 10  # the row sits 10 lines down
+
+        async def keeps_row(change) -> None:
+            """``change`` keeps the cursor on ``key`` and the row where it sat on screen, unless
+            the table cannot scroll that far (a row near either end of a shorter table)."""
+            offset = table.cursor_row - round(table.scroll_y)
+            change()
+            await pilot.pause()
+            await pilot.pause()
+            assert table.cursor_key() == key
+            top = min(max(table.cursor_row - offset, 0), round(table.max_scroll_y))
+            assert round(table.scroll_y) == top
+
+        # Sorting moves the row; the cursor follows it.
+        for column in ("chg", "symbol", "last", "name", "weight"):
+            await keeps_row(lambda column=column: table.set_sort(column))
+        # A filter that keeps the row (its own symbol) ...
+        await keeps_row(lambda: table.set_filter(parse_filter(key[:2])))
+        assert all(key[:2].casefold() in (r.symbol + r.name).casefold() for r in table.visible_rows)
+        # ... then one that drops most rows (a rebuild in one pass) ...
+        member = table.row(key)
+        assert member is not None and member.chg is not None
+        sign = "<" if member.chg < 0 else ">="
+        expression = f"chg {sign} 0 and weight >= {member.weight}"
+        await keeps_row(lambda: table.set_filter(parse_filter(expression)))
+        assert table.row_count < 1000
+        # ... and clearing it brings all 2,000 back with the cursor still there.
+        await keeps_row(lambda: table.set_filter(None))
+        assert table.row_count == 2000
+
+        # A live update 20 demo minutes later: values change in place, the cursor stays.
+        later = rows_of(demo.market_data(START + timedelta(minutes=20)))
+        changed = sum(1 for a, b in zip(rows, later, strict=True) if a != b)
+        assert changed > 1000
+        await keeps_row(lambda: table.set_rows(later))
+        new = next(r for r in later if r.symbol == key)
+        assert table.row(key) == new
+        shown = str(table.get_cell(key, "last").plain)
+        assert shown == ("n/a" if new.last is None else f"{new.last:,.2f}")
+
+        # Sorted by change, a live update re-orders the rows and the cursor follows its row.
+        table.set_sort("chg")
+        await keeps_row(lambda: table.set_rows(rows))
+        changes = [r.chg for r in table.visible_rows]
+        known = [c for c in changes if c is not None and not math.isnan(c)]
+        assert known == sorted(known, reverse=True)
+        # Unknown values sort last whichever the direction.
+        table.set_rows([r._replace(chg=None) if r.symbol == key else r for r in rows])
+        assert table.keys[-1] == key
+        table.action_reverse_sort()
+        assert table.keys[-1] == key
+        assert str(table.get_cell(key, "chg").plain) == "n/a"
+
+
+async def test_names_from_data_are_inert(market) -> None:
+    evil = ConstituentRow("[b]X", "[red]Evil[/red] \x1b[31mCorp\x07", 0.1, 1.0, 0.5)
+    app = TableHost()
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(ConstituentsTable)
+        table.set_rows([evil])
+        await pilot.pause()
+        assert table.get_cell("[b]X", "symbol").plain == "[b]X"  # shown, not interpreted
+        name = table.get_cell("[b]X", "name").plain
+        assert name == "[red]Evil[/red]  [31mCorp "
+        assert "\x1b" not in name and "\x07" not in name
+
+
+def test_sector_constituents_match_by_gics_name(market) -> None:
+    energy = sector_constituents(market.constituents, "energy")
+    assert energy and all(
+        next(c for c in market.constituents if c.symbol == r.symbol).sector == "Energy"
+        for r in energy
+    )
+    counts = {s: len(sector_constituents(market.constituents, s)) for s in ("Energy", "Utilities")}
+    assert sum(counts.values()) == sum(
+        1 for c in market.constituents if c.sector in ("Energy", "Utilities")
+    )
+    assert np.isfinite([r.weight for r in energy]).all()
