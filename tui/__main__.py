@@ -125,8 +125,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), os.environ, overrides)
 
 
-def _load_source(args: argparse.Namespace) -> DataSource:
-    """The data source the arguments ask for (live when neither --demo nor --data)."""
+def _load_source(args: argparse.Namespace, *, frozen: bool = False) -> DataSource:
+    """The data source the arguments ask for; ``frozen`` stops the demo clock at its start so
+    one-shot commands give the same numbers in every process."""
     if args.data is not None:
         from data_sources.pack import PackSource
 
@@ -134,13 +135,19 @@ def _load_source(args: argparse.Namespace) -> DataSource:
     if args.demo:
         from data_sources.demo import DemoSource
 
-        return DemoSource(seed=args.seed, scenario=args.scenario, speed=getattr(args, "speed", 1.0))
+        speed = getattr(args, "speed", 1.0)
+        try:
+            if frozen:
+                return DemoSource(args.seed, args.scenario, speed, wall=lambda: 0.0)
+            return DemoSource(args.seed, args.scenario, speed)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     raise UsageError("live data is not available yet: use --demo or --data DIR")
 
 
 def _fetch_once(args: argparse.Namespace) -> MarketData:
     """What the chosen source knows now (the demo clock's start, the pack's as-of date)."""
-    source = _load_source(args)
+    source = _load_source(args, frozen=True)
 
     async def fetch() -> MarketData:
         try:

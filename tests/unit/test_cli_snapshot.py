@@ -1,0 +1,154 @@
+"""`rotmon snapshot`: the SPEC 9 document, formats, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics.catalog import PAIRS, SECTORS, WINDOWS
+from tui.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        rc = main(list(argv))
+    except SystemExit as exc:  # argparse exits itself on usage errors
+        rc = int(exc.code or 0)
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def rotation_json() -> dict:
+    buf = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(buf):
+        assert main(["snapshot", "--demo", "--format", "json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_json_has_exactly_the_spec_shape(rotation_json: dict) -> None:
+    doc = rotation_json
+    assert list(doc) == [
+        "schema", "asof", "source", "spreads", "heatmap", "alerts", "scores", "macro", "sources",
+    ]  # fmt: skip
+    assert doc["schema"] == "rotmon.snapshot/1" and doc["source"] == "demo"
+    assert [s["id"] for s in doc["spreads"]] == [p.id for p in PAIRS]
+    first = doc["spreads"][0]
+    assert list(first) == [
+        "id", "small", "large", "small_last", "large_last", "ratio", "returns",
+        "zscore_1y", "trend", "corr_3m", "beta_3m",
+    ]  # fmt: skip
+    assert list(first["returns"]) == list(WINDOWS)
+    assert list(first["returns"]["1D"]) == ["small", "large", "spread_pp"]
+    assert [h["sector"] for h in doc["heatmap"]] == [s.sector for s in SECTORS]
+    assert list(doc["heatmap"][0]["returns"]["1M"]) == ["large", "small", "spread_pp"]
+    assert set(doc["scores"]) == {"hard_landing", "energy_shock"}
+    assert all(list(m) == ["id", "label", "value", "date"] for m in doc["macro"])
+    assert all(list(s) == ["name", "ok", "last_success", "stale", "error"] for s in doc["sources"])
+
+
+def test_json_numbers_are_consistent(rotation_json: dict) -> None:
+    for pair in rotation_json["spreads"]:
+        assert pair["ratio"] == pytest.approx(pair["small_last"] / pair["large_last"])
+        for leg in pair["returns"].values():
+            if leg["spread_pp"] is not None:
+                assert leg["spread_pp"] == pytest.approx(leg["small"] - leg["large"])
+    re = next(h for h in rotation_json["heatmap"] if h["sector"] == "Real Estate")
+    assert re["small"] is None and re["returns"]["1M"]["small"] is None
+    assert re["returns"]["1M"]["spread_pp"] is None
+
+
+def test_rotation_scenario_shows_small_caps_leading(rotation_json: dict) -> None:
+    iwm = rotation_json["spreads"][0]
+    assert iwm["id"] == "IWM/SPY"
+    assert iwm["returns"]["3M"]["spread_pp"] >= 5
+    assert iwm["trend"] == "up"
+
+
+def test_same_seed_same_numbers_in_another_process(rotation_json: dict) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "tui", "snapshot", "--demo", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == rotation_json
+
+
+def test_csv_is_tidy(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "snapshot", "--demo", "--format", "csv")
+    assert rc == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == (len(PAIRS) + len(SECTORS)) * len(WINDOWS)
+    assert {r["table"] for r in rows} == {"spreads", "heatmap"}
+    r = next(r for r in rows if r["id"] == "IWM/SPY" and r["window"] == "1M")
+    assert float(r["spread_pp"]) == pytest.approx(
+        float(r["small_return"]) - float(r["large_return"])
+    )
+
+
+def test_table_prints_every_section(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(
+        capsys, "snapshot", "--demo", "--scenario", "hard-landing", "--format", "table"
+    )
+    assert rc == 0
+    for word in ("IWM/SPY", "Energy", "Alerts", "hard-landing score", "Macro"):
+        assert word in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["snapshot", "--demo", "--scenario", "boom"], "--scenario: invalid choice: 'boom'"),
+        (["snapshot", "--demo", "--format", "xml"], "--format: invalid choice: 'xml'"),
+        (["snapshot", "--data", "x", "--demo"], "not allowed with argument"),
+        (["snapshot", "--demo", "--asof", "2024-13-01"], "expected a date YYYY-MM-DD"),
+    ],
+)
+def test_usage_errors_exit_2_in_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("scenario", "critical", "score"),
+    [
+        ("hard-landing", {"sahm", "hy_oas", "vix", "r2k_drawdown"}, "hard_landing"),
+        ("oil-shock", {"wti_20d", "ovx", "energy_outperformance"}, "energy_shock"),
+    ],
+)
+def test_scenarios_raise_their_alerts(
+    capsys: pytest.CaptureFixture[str], scenario: str, critical: set[str], score: str
+) -> None:
+    rc, out, _ = run(capsys, "snapshot", "--demo", "--scenario", scenario, "--format", "json")
+    doc = json.loads(out)
+    assert rc == 0
+    crit = {a["rule"] for a in doc["alerts"] if a["severity"] == "critical"}
+    assert critical <= crit
+    assert doc["scores"][score] >= 50
+
+
+def test_calm_raises_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "snapshot", "--demo", "--scenario", "calm", "--format", "json")
+    doc = json.loads(out)
+    assert rc == 0
+    assert doc["alerts"] == []
+    assert doc["scores"] == {"hard_landing": 0.0, "energy_shock": 0.0}
