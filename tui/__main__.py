@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--format", choices=("table", "json"), default="table")
     _common(bt)
 
+    serve = sub.add_parser("serve", help="the app in a browser (textual-serve, 127.0.0.1)")
+    _market(serve, demo_only_speed=True)
+    serve.add_argument("--port", type=int, default=8000, help="port (8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    _common(serve)
+
     pack = sub.add_parser("pack", help="data pack tools")
     pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_Parser)
     pack_sub.required = True
@@ -244,6 +250,38 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_USAGE if problems else EXIT_OK
 
 
+def _app_argv(args: argparse.Namespace) -> list[str]:
+    """The command line that starts the same app in a child process (for `serve`)."""
+    argv: list[str] = []
+    if args.demo:
+        argv += ["--demo", "--scenario", args.scenario, "--seed", str(args.seed)]
+        argv += ["--speed", str(args.speed)]
+    if args.data is not None:
+        argv += ["--data", str(args.data.resolve())]
+    if args.asof is not None:
+        argv += ["--asof", args.asof.isoformat()]
+    for flag in ("config", "db"):
+        if getattr(args, flag) is not None:
+            argv += [f"--{flag}", str(getattr(args, flag).resolve())]
+    if args.refresh is not None:
+        argv += ["--refresh", str(args.refresh)]
+    argv += [f for f, on in (("--ansi", args.ansi), ("--no-color", args.no_color)) if on]
+    return argv
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import shlex
+
+    from textual_serve.server import Server
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port: expected 1-65535, got {args.port}")
+    command = shlex.join([sys.executable, "-m", "tui", *_app_argv(args)])
+    sys.stderr.write(f"rotmon: serving on http://{args.host}:{args.port} (Ctrl+C stops)\n")
+    Server(command, host=args.host, port=args.port, title="rotmon").serve()
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from tui.app import RotmonApp
 
@@ -264,6 +302,7 @@ COMMANDS = {
     "snapshot": cmd_snapshot,
     "backtest": cmd_backtest,
     "pack": cmd_pack,
+    "serve": cmd_serve,
     "config": cmd_config,
     None: cmd_app,
 }
