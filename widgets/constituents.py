@@ -88,6 +88,8 @@ class KeyedTable(DataTable):
             self.add_column(self._header(col), width=col.width, key=col.key)
         self._cells: dict[str, tuple[Any, ...]] = {}
         self._order: list[str] = []
+        # Cells of rows filtered out, kept so that showing them again builds nothing.
+        self._spare: dict[str, tuple[Any, ...]] = {}
 
     _bulk = False
     _bulk_refresh: tuple[bool, bool] | None = None
@@ -112,7 +114,9 @@ class KeyedTable(DataTable):
         # rows: ~100 ms when a filter is cleared). Our columns have fixed widths and our rows
         # a fixed height of 1, so there is nothing to measure: only the virtual size is
         # recomputed. If a future Textual renames this hook, the override is merely unused.
-        super()._update_dimensions(())
+        base = getattr(super(), "_update_dimensions", None)
+        if base is not None:
+            base(())
         if self._pending_scroll is not None:
             # Now that the virtual size is known, put the cursor row back where it was.
             target, self._pending_scroll = self._pending_scroll, None
@@ -197,7 +201,7 @@ class KeyedTable(DataTable):
             else:
                 for k in removed:
                     self.remove_row(k)
-                    del shown[k]
+                    self._spare[k] = shown.pop(k)
                 update_keys = kept if changed is None else [k for k in changed if k in shown]
                 update_cell = self.update_cell
                 for k in update_keys:
@@ -244,6 +248,9 @@ class KeyedTable(DataTable):
                 row = get(k)
             cells[k] = row
             self.add_row(*row, key=k)
+        for k, row in shown.items():
+            if k not in cells:
+                self._spare[k] = row
         self._cells = cells
 
     def _restore_cursor(
@@ -360,6 +367,17 @@ class ConstituentsTable(KeyedTable):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
 
+    def on_resize(self) -> None:
+        # The name column takes what the fixed numeric columns leave (between 16 and 60).
+        fixed = sum(c.width for c in self.table_columns if c.key != "name")
+        gaps = 2 * self.cell_padding * len(self.table_columns) + 2  # + the scrollbar
+        width = min(max(self.size.width - fixed - gaps, 16), 60)
+        column = self.columns[ColumnKey("name")]
+        if column.width != width:
+            column.width = width
+            self.notify_style_update()
+            self._update_dimensions(())
+
     def _on_theme_changed(self, _theme: object) -> None:
         self._styles = None
         self._drawn.clear()  # new colours: no cell may be reused
@@ -439,8 +457,7 @@ class ConstituentsTable(KeyedTable):
         for col in self.table_columns:
             suffix = arrow if col.key == self.sort_column else ""
             self.columns[ColumnKey(col.key)].label = self._header(col, suffix)
-        self._update_count += 1  # header cells are cached by this counter
-        self.refresh()
+        self.notify_style_update()  # drops the cached header cells and repaints
 
     def _ordered_keys(self) -> list[str]:
         pred = self._filter
@@ -474,7 +491,7 @@ class ConstituentsTable(KeyedTable):
     def _cells_of(self, key: str) -> tuple[Any, ...]:
         r = self._rows[key]
         before = self._drawn.get(key)
-        cells = self._cells.get(key)
+        cells = self._cells.get(key) or self._spare.pop(key, None)
         self._drawn[key] = r
         if before is None or cells is None:
             return self._fresh_cells(key, r)

@@ -459,3 +459,52 @@ def test_sector_constituents_match_by_gics_name(market) -> None:
         1 for c in market.constituents if c.sector in ("Energy", "Utilities")
     )
     assert np.isfinite([r.weight for r in energy]).all()
+
+
+# -- a data pack (real history, 2018-12 to 2020-12) ----------------------------------------
+
+PACK = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small"
+
+
+async def test_pack_flow_three_levels_and_asof_step(tmp_path: Path) -> None:
+    from data_sources.pack import PackSource
+
+    source = PackSource(PACK)
+    market = source.market_data()
+    ctx = DrillData.from_market(market, source=source, export_dir=tmp_path)
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PairScreen("IWM/SPY", ctx))
+        await pilot.pause()
+        pair = app.screen
+        assert "pack 2020-12-11" in str(pair.query_one("#pair-title", Static).render())
+        # IWM 2020-12-11 = 153.710007 (PROVENANCE.md, read by eye)
+        table = pair.query_one("#pair-returns", KeyedTable)
+        assert cell_text(table, "last", "small") == "153.71"
+        # Step the pack back a week (as the app does on "{"), then refresh the open screen.
+        source.step(-5)
+        older = source.market_data()
+        ctx.update(older, snapshot_from_market(older))
+        refresh_visible(app, ctx)
+        await pilot.pause()
+        assert "pack 2020-12-04" in str(pair.query_one("#pair-title", Static).render())
+        closes = older.prices["IWM"]
+        assert cell_text(table, "last", "small") == f"{closes.iloc[-1]:,.2f}"
+        await pilot.press("escape")
+
+        await app.push_screen(SectorScreen("Energy", ctx))
+        await pilot.pause()
+        sector = app.screen
+        assert sector.table.keys == ["SYNC"]  # the synthetic iShares file's one Energy name
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        symbol = app.screen
+        assert isinstance(symbol, SymbolScreen) and symbol.symbol == "SYNC"
+        f = symbol.facts
+        assert f is not None and f.last == 8.0 and f.name == "SYNTHETIC GAMMA OIL & GAS"
+        assert f.trailing_pe is None and f.volume is None
+        chart = symbol.query_one("#symbol-chart", LineChart).data
+        assert chart is not None and chart.empty_message == "no price history for SYNC"
+        await pilot.press("escape", "escape")
+        assert len(app.screen_stack) == 1

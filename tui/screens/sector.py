@@ -248,7 +248,8 @@ class SectorScreen(DrillScreen):
 
     @on(Input.Submitted)
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.table.focus()
+        # The status line keeps showing the filter; the box closes to give the table its row.
+        self.query_one(FilterInput).action_close()
 
     def apply_filter(self, text: str) -> bool:
         """Filter the table by ``text``; a bad expression keeps the last good filter and shows
