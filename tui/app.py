@@ -367,7 +367,11 @@ class RotmonApp(App[int]):
         names: set[str] = set()
         for state in self.feed.states():
             names.add(state.name)
-            lines.append(_poll_line(state, now_mono))
+            line = _poll_line(state, now_mono)
+            if not self.live_polling:
+                # One-shot runs (tests, screenshots): ages would only record the test's timing.
+                line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
+            lines.append(line)
         if self._cached_view and lines and lines[0].state == "loading":
             lines[0] = SourceLine(lines[0].name, "loading", detail="showing the cached view")
         if self.snapshot is not None:
@@ -376,7 +380,7 @@ class RotmonApp(App[int]):
                 if row.name in names:
                     continue
                 age = None
-                if row.last_success is not None:
+                if row.last_success is not None and self.live_polling:
                     age = (now - row.last_success).total_seconds()
                 next_in = None
                 if row.next_retry is not None:

@@ -122,7 +122,7 @@ def alert_cells(
         Cell(severity.text, severity.tone, severity.bold, sort=index),
         Cell(label),
         Cell(compare_text(alert.value, alert.threshold)),
-        Cell(since_text(alert.since, today), "dim"),
+        Cell(" " + since_text(alert.since, today), "dim"),
         Cell(state, "dim" if acked or muted else "accent", bold=not (acked or muted)),
     ]
 
@@ -135,7 +135,7 @@ class AlertTable(KeyedTable):
         Column("rule", "Rule", 22, "left"),
         Column("value", "Value vs threshold", 19),
         Column("since", " Since", 15, "left"),
-        Column("ack", "Ack", 5, "left"),
+        Column("ack", "Ack", 7, "left"),
     )
 
     def update_alerts(

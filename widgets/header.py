@@ -121,8 +121,10 @@ class MarketHeader(Horizontal):
         text = "" if now is None else now.strftime(pattern)
         if text == self._clock:
             return
+        # Same length (the clock ticking): repaint in place; otherwise the width changes.
+        relayout = len(text) != len(self._clock)
         self._clock = text
-        self.query_one("#clock", Static).update(Text(text), layout=False)
+        self.query_one("#clock", Static).update(Text(text), layout=relayout)
 
     def set_badge(self, badge: str | None) -> None:
         if badge == self._badge:

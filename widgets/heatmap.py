@@ -26,7 +26,7 @@ SCALE: dict[str, float] = {"1D": 2.0, "1W": 4.0, "1M": 8.0, "3M": 12.0, "YTD": 2
 
 SHORT_NAMES: dict[str, str] = {
     "Information Technology": "Info Tech",
-    "Consumer Discretionary": "Cons Discretionary",
+    "Consumer Discretionary": "Cons Discr",
     "Consumer Staples": "Cons Staples",
     "Communication Services": "Comm Services",
 }

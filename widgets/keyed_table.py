@@ -158,10 +158,14 @@ class KeyedTable(DataTable[Text]):
                     self.update_cell(key, col.key, self._text(cell, col))
 
     def _text(self, cell: Cell, col: Column) -> SortableText:
+        text = cell.text
+        if col.justify == "left" and len(text) > col.width - 1:
+            # Keep a one-cell gap before the next column; DataTable would butt them together.
+            text = text[: max(0, col.width - 2)] + "…"
         style = Style(bold=True) if cell.bold else Style()
         if cell.tone is not None:
             style = self.get_component_rich_style(f"keyed-table--{cell.tone}", partial=True) + style
-        return SortableText(cell.text, style=style, justify=col.justify, sort=cell.sort)
+        return SortableText(text, style=style, justify=col.justify, sort=cell.sort)
 
     # -- sorting ---------------------------------------------------------------------------
 

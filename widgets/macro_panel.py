@@ -9,7 +9,7 @@ from analytics.types import MacroRow
 from widgets import formatting as fmt
 from widgets.keyed_table import Cell, Column, KeyedTable
 
-SPARK_WIDTH = 12
+SPARK_WIDTH = 14
 
 
 def macro_cells(row: MacroRow, index: int) -> list[Cell]:
@@ -28,7 +28,7 @@ def macro_cells(row: MacroRow, index: int) -> list[Cell]:
         Cell(fmt.level(row.value, row.unit), tone, bold=row.value is not None, sort=row.value),
         Cell(f"{fmt.change(change, row.unit)} {arrow}".rstrip(), "dim" if change is None else None),
         Cell(" " + fmt.short_date(row.date), "dim"),
-        Cell(" " + fmt.sparkline(row.spark, SPARK_WIDTH - 1), "accent"),
+        Cell(" " + fmt.sparkline(row.spark, SPARK_WIDTH - 2), "accent"),
     ]
 
 

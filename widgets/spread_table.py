@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
 from analytics.catalog import WINDOWS
 from analytics.types import PairRow
 from widgets import formatting as fmt
@@ -18,7 +22,8 @@ TREND_GLYPHS: dict[str, tuple[str, Tone]] = {
     "flat": ("→", "neutral"),
 }
 
-SPARK_WIDTH = 9
+SPARK_WIDTH = 8
+"""Ratio sparkline cells: a leading space, 8 blocks, and the gap before the next column."""
 
 
 def tone_of(x: float | None) -> Tone:
@@ -66,7 +71,9 @@ Each row is a pair: small-cap fund vs large-cap fund. The window columns show th
 **spread** in percentage points: small-cap return minus large-cap return over 1 day,
 1 week, 1 month, 3 months, year to date and 1 year. Positive (green, `+`) means small
 caps led. `Z 1Y` is the 1-year z-score of the price ratio, the arrow its trend against the
-50- and 200-day averages, then the ratio's recent path. `s` sorts, `enter` drills down.
+50- and 200-day averages, then the ratio's last six months. Below the table: the
+highlighted pair's two legs per window, 3-month correlation and beta, and drawdowns.
+`s` sorts, `enter` drills down.
 """
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
@@ -74,7 +81,7 @@ caps led. `Z 1Y` is the 1-year z-score of the price ratio, the arrow its trend a
         *(Column(w, w, 7) for w in WINDOWS),
         Column("z", "Z 1Y", 6),
         Column("trend", "Tr", 4),
-        Column("spark", " Ratio 1Y", 10, "left"),
+        Column("spark", " Ratio 6M", 10, "left"),
         Column("ratio", "Ratio", 8),
         Column("small", "Small", 9),
         Column("large", "Large", 9),
@@ -87,9 +94,86 @@ caps led. `Z 1Y` is the 1-year z-score of the price ratio, the arrow its trend a
         super().__init__(name=name, id=id, classes=classes)
         self.labels: dict[str, str] = {}
         """Pair id -> its long label (``Russell 2000 vs S&P 500``), for the pane subtitle."""
+        self.pairs: dict[str, PairRow] = {}
+        """Pair id -> the row last shown (what the detail below the table reads)."""
 
     def update_pairs(self, rows: Sequence[PairRow]) -> None:
         """Show these pairs; the headline pair is put first whatever order they come in."""
         ordered = sorted(rows, key=lambda r: r.id != HEADLINE)
         self.labels = {r.id: fmt.inert(r.label, 60) for r in ordered}
+        self.pairs = {r.id: r for r in ordered}
         self.set_rows([(r.id, pair_cells(r, i)) for i, r in enumerate(ordered)])
+
+
+class PairDetail(Widget):
+    """Below the table: the highlighted pair's legs per window, correlation, beta, drawdowns and
+    a wide ratio sparkline — what fills the pane when it is taller than six rows."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "pair-detail--gain",
+        "pair-detail--loss",
+        "pair-detail--dim",
+        "pair-detail--title",
+        "pair-detail--spark",
+    }
+    DEFAULT_CSS = """
+    PairDetail { height: auto; padding: 1 0 0 0; }
+    PairDetail > .pair-detail--gain { color: $gain; }
+    PairDetail > .pair-detail--loss { color: $loss; }
+    PairDetail > .pair-detail--dim { color: $text-muted; }
+    PairDetail > .pair-detail--title { text-style: bold; }
+    PairDetail > .pair-detail--spark { color: $accent; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._row: PairRow | None = None
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _t: self.refresh())
+
+    def show_pair(self, row: PairRow | None) -> None:
+        if row == self._row:
+            return
+        self._row = row
+        self.refresh(layout=True)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"pair-detail--{name}", partial=True)
+
+    def _signed(self, text: Text, value: float | None, suffix: str = "", width: int = 7) -> None:
+        tone = tone_of(value)
+        style = self._style(tone) if tone in ("gain", "loss", "dim") else Style()
+        text.append(fmt.signed(value, 2, suffix).rjust(width), style)
+
+    def render(self) -> Text:
+        row = self._row
+        text = Text(no_wrap=True, overflow="crop")
+        if row is None:
+            return text
+        dim = self._style("dim")
+        text.append(fmt.inert(row.id, 12), self._style("title"))
+        text.append("  " + fmt.inert(row.label, 60) + "\n", dim)
+        text.append(" " * 8)
+        for window in WINDOWS:
+            text.append(window.rjust(7), dim)
+        text.append("\n")
+        for side, symbol in (("small", row.small), ("large", row.large)):
+            text.append(fmt.inert(symbol, 7).ljust(8))
+            for window in WINDOWS:
+                leg = row.returns.get(window)
+                self._signed(text, None if leg is None else getattr(leg, side))
+            text.append("  %\n", dim)
+        text.append("corr 3M ", dim)
+        text.append(fmt.number(row.corr_3m))
+        text.append("  beta 3M ", dim)
+        text.append(fmt.number(row.beta_3m))
+        text.append(f"  drawdown {fmt.inert(row.small, 6)} ", dim)
+        self._signed(text, row.small_drawdown, "%", 0)
+        text.append(f"  {fmt.inert(row.large, 6)} ", dim)
+        self._signed(text, row.large_drawdown, "%", 0)
+        text.append("\n")
+        width = max(10, (self.size.width or 60) - 12)
+        text.append("ratio 6M".ljust(12), dim)
+        text.append(fmt.sparkline(row.ratio_spark, width), self._style("spark"))
+        return text

@@ -14,8 +14,8 @@ from textual import events
 from tui.app import RotmonApp
 from widgets.status_bar import StatusBar
 
-START = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
-"""Tuesday 10 March 2026, 11:30 in New York: the market is open."""
+START = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+"""The demo's own start (Tuesday 24 November 2026, 10:30 in New York): the market is open."""
 
 
 def demo_source(scenario: str = "rotation", seed: int = 7) -> Any:

@@ -22,7 +22,7 @@ from widgets.alert_list import AlertTable, RiskPane
 from widgets.header import MarketHeader
 from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
-from widgets.spread_table import SpreadTable
+from widgets.spread_table import PairDetail, SpreadTable
 from widgets.status_bar import SourceLine, StatusBar
 from widgets.tab_strip import TabStrip
 
@@ -61,6 +61,7 @@ class Pane(Vertical):
         border-subtitle-color: $text-muted;
         height: 1fr;
         padding: 0 0;
+        overflow: hidden;
     }
     Pane:focus-within {
         border: round $border;
@@ -123,6 +124,7 @@ class DashboardScreen(Screen[None]):
         with Grid(id="body"):
             with Pane(id="pane-spreads", classes="pane -active"):
                 yield SpreadTable(id="spreads")
+                yield PairDetail(id="pair-detail")
             with Pane(id="pane-sectors", classes="pane"):
                 yield SectorHeatmap(id="sectors")
             with Pane(id="pane-risk", classes="pane"):
@@ -208,7 +210,9 @@ class DashboardScreen(Screen[None]):
     ) -> None:
         """Hand each pane its part of one snapshot (the caller wraps this in batch_update)."""
         self.query_one(MarketHeader).update_indices(snapshot.indices)
-        self.query_one(SpreadTable).update_pairs(snapshot.spreads)
+        table = self.query_one(SpreadTable)
+        table.update_pairs(snapshot.spreads)
+        self.query_one(PairDetail).show_pair(table.pairs.get(table.cursor_key or ""))
         self.query_one(SectorHeatmap).update_sectors(snapshot.heatmap)
         self.query_one(RiskPane).update_risk(
             snapshot.scores, snapshot.alerts, asof=snapshot.asof, acked=acked, muted=muted
@@ -296,5 +300,6 @@ class DashboardScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#spreads")
     def _pair_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = self.query_one(SpreadTable)
-        label = table.labels.get(str(event.row_key.value), "")
-        self.query_one("#pane-spreads", Pane).border_subtitle = label
+        key = str(event.row_key.value)
+        self.query_one("#pane-spreads", Pane).border_subtitle = table.labels.get(key, "")
+        self.query_one(PairDetail).show_pair(table.pairs.get(key))
