@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 BarsFn = Callable[[str], Awaitable[pd.DataFrame | None]]
 
+DRILL_GROUP = Binding.Group("Drill-down")
+DATA_GROUP = Binding.Group("Data")
+WINDOW_GROUP = Binding.Group("Chart window")
+SORT_GROUP = Binding.Group("Sort")
+FILTER_GROUP = Binding.Group("Filter")
+"""Help-screen groups. The footer merges neighbouring shown keys of one group under the group's
+name, so each shown key of a drill-down screen has its own group, except ``[`` ``]``."""
+
 WINDOWS: tuple[str, ...] = ("1M", "3M", "6M", "1Y", "2Y")
 """The chart windows ``[`` and ``]`` step through."""
 
@@ -241,22 +249,24 @@ class DrillScreen(Screen):
     """Base of the drill-down screens: back, export, the chart window, live refresh."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="drill.back"),
-        Binding("backspace", "back", "Back", show=False, id="drill.back_alt"),
-        Binding("e", "export", "Export", id="drill.export"),
+        Binding("escape", "back", "Back", group=DRILL_GROUP, id="drill.back"),
+        Binding("backspace", "back", "Back", show=False, group=DRILL_GROUP, id="drill.back_alt"),
+        Binding("e", "export", "Export", group=DATA_GROUP, tooltip="export", id="export"),
         Binding(
             "left_square_bracket",
             "window(-1)",
-            "Shorter",
-            tooltip="Chart window: shorter (1M 3M 6M 1Y 2Y)",
-            id="drill.window_prev",
+            "Shorter window",
+            group=WINDOW_GROUP,
+            tooltip="window",
+            id="window.previous",
         ),
         Binding(
             "right_square_bracket",
             "window(1)",
-            "Longer",
-            tooltip="Chart window: longer (1M 3M 6M 1Y 2Y)",
-            id="drill.window_next",
+            "Longer window",
+            group=WINDOW_GROUP,
+            tooltip="window",
+            id="window.next",
         ),
     ]
 

@@ -200,7 +200,7 @@ async def test_symbol_screen_ranges_volume_pe_and_relative(ctx: DrillData, marke
         assert (f.year_low, f.year_high) == (quote.year_low, quote.year_high)
         assert f.trailing_pe == quote.trailing_pe is not None
         text = str(screen.query_one("#symbol-facts", Static).render())
-        assert f"{quote.trailing_pe:,.1f} trailing" in text
+        assert f"{quote.trailing_pe:,.1f} ttm" in text
         # Relative to IWM over 1M, by hand: row offsets of 21 on both closes.
         ijr, iwm = market.prices["IJR"].to_numpy(), market.prices["IWM"].to_numpy()
         mine = (ijr[-1] / ijr[-22] - 1) * 100

@@ -16,6 +16,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from analytics.catalog import SECTORS, SectorPair
 from data_sources.model import Constituent
 from tui.drilldown import (
+    FILTER_GROUP,
+    SORT_GROUP,
     WINDOW_ROWS,
     DrillContext,
     DrillScreen,
@@ -90,7 +92,9 @@ class FilterInput(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close filter", show=False, id="sector.filter_close"),
+        Binding(
+            "escape", "close", "Close filter", show=False, group=FILTER_GROUP, id="filter.close"
+        ),
     ]
 
     def action_close(self) -> None:
@@ -102,9 +106,11 @@ class SectorScreen(DrillScreen):
     """One sector of the heatmap in detail; pushed with the sector name (``Energy``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort", "Sort", id="sector.sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False, id="sector.reverse_sort"),
-        Binding("slash", "open_filter", "Filter", id="sector.filter"),
+        Binding("s", "sort", "Sort", group=SORT_GROUP, id="table.sort"),
+        Binding(
+            "S", "reverse_sort", "Reverse sort", show=False, group=SORT_GROUP, id="table.reverse"
+        ),
+        Binding("slash", "open_filter", "Filter", group=FILTER_GROUP, id="table.filter"),
     ]
 
     DEFAULT_CSS = """

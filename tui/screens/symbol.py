@@ -265,7 +265,7 @@ class SymbolScreen(DrillScreen):
 
         pe = NA
         if f.trailing_pe is not None or f.forward_pe is not None:
-            pe = f"{fmt_num(f.trailing_pe, 1)} trailing, {fmt_num(f.forward_pe, 1)} forward"
+            pe = f"{fmt_num(f.trailing_pe, 1)} ttm, {fmt_num(f.forward_pe, 1)} fwd"
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{'Last':<14}", style="dim")
         text.append(fmt_num(f.last), style="bold")
