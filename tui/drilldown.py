@@ -232,6 +232,40 @@ class DrillData:
             return None
 
 
+def drill_screen(
+    kind: str, key: str, context: DrillContext, *, export_dir: Path | str | None = None
+) -> DrillScreen | None:
+    """The drill-down screen for a ``DrillDownRequested(kind, key)``, or None when there is none.
+
+    ``pair`` -> PairScreen (key ``IWM/SPY``), ``sector`` -> SectorScreen (``Energy``),
+    ``alert`` -> AlertScreen (rule id), ``symbol`` -> SymbolScreen (ticker), ``macro`` -> the
+    SymbolScreen of the indicator's market symbol (``VIX`` -> ``^VIX``) where it has one.
+    Raises ValueError with one line for an unknown pair, sector or rule.
+    """
+    from tui.screens.alert import AlertScreen
+    from tui.screens.pair import PairScreen
+    from tui.screens.sector import SectorScreen
+    from tui.screens.symbol import SymbolScreen
+
+    if kind == "pair":
+        return PairScreen(key, context, export_dir=export_dir)
+    if kind == "sector":
+        return SectorScreen(key, context, export_dir=export_dir)
+    if kind == "alert":
+        return AlertScreen(key, context, export_dir=export_dir)
+    if kind == "symbol":
+        return SymbolScreen(key, context, export_dir=export_dir)
+    if kind == "macro":
+        from analytics.catalog import MACRO
+
+        indicator = next((m for m in MACRO if key in (m.id, m.series, m.market)), None)
+        if indicator is not None and indicator.market:
+            return SymbolScreen(indicator.market, context, export_dir=export_dir)
+        return None
+    expected = "pair, sector, alert, symbol or macro"
+    raise ValueError(f"drill-down kind: expected {expected}, got {kind!r}")
+
+
 def refresh_visible(app: App, context: DrillContext) -> bool:
     """Redraw the drill-down screen on top of the stack from ``context``; True if there was one.
 

@@ -17,9 +17,12 @@ from typing import Any, ClassVar, NamedTuple, Self
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+MOVE_GROUP = Binding.Group("Move")
 
 REBUILD_AT = 48
 """Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
@@ -63,7 +66,15 @@ class KeyedTable(DataTable):
     }
     """
 
-    HELP = "A table; arrows move the cursor."
+    HELP = "A table; arrows or h j k l move the cursor."
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Same ids as the dashboard's tables, so one keymap entry remaps both.
+        Binding("k", "cursor_up", "Up", show=False, group=MOVE_GROUP, id="move.up"),
+        Binding("j", "cursor_down", "Down", show=False, group=MOVE_GROUP, id="move.down"),
+        Binding("h", "cursor_left", "Left", show=False, group=MOVE_GROUP, id="move.left"),
+        Binding("l", "cursor_right", "Right", show=False, group=MOVE_GROUP, id="move.right"),
+    ]
 
     def __init__(
         self,

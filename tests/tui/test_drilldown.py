@@ -508,3 +508,80 @@ async def test_pack_flow_three_levels_and_asof_step(tmp_path: Path) -> None:
         assert chart is not None and chart.empty_message == "no price history for SYNC"
         await pilot.press("escape", "escape")
         assert len(app.screen_stack) == 1
+
+
+def test_drill_screen_factory(ctx: DrillData) -> None:
+    from tui.drilldown import drill_screen
+
+    assert isinstance(drill_screen("pair", "IWM/QQQ", ctx), PairScreen)
+    assert isinstance(drill_screen("sector", "Utilities", ctx), SectorScreen)
+    assert isinstance(drill_screen("alert", "vix", ctx), AlertScreen)
+    vix = drill_screen("macro", "VIX", ctx)
+    assert isinstance(vix, SymbolScreen) and vix.symbol == "^VIX"
+    assert drill_screen("macro", "T10Y3M", ctx) is None  # a FRED series has no symbol screen
+    with pytest.raises(ValueError, match="drill-down kind: expected pair"):
+        drill_screen("nope", "x", ctx)
+
+
+async def test_every_key_has_an_id_and_a_description(ctx: DrillData) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        for screen in (
+            PairScreen("IWM/SPY", ctx),
+            SectorScreen("Energy", ctx),
+            SymbolScreen("IWM", ctx),
+            AlertScreen("vix", ctx),
+        ):
+            await app.push_screen(screen)
+            await pilot.pause()
+            ours = []
+            for active in screen.active_bindings.values():
+                for cls in type(active.node).__mro__:
+                    ours_cls = cls.__module__.startswith(("tui.", "widgets."))
+                    if ours_cls and active.binding in cls.__dict__.get("BINDINGS", ()):
+                        ours.append(active.binding)
+            assert {"escape", "backspace", "e", "left_square_bracket"} <= {b.key for b in ours}
+            for b in ours:
+                assert b.id and b.description and b.group is not None, b
+            await app.pop_screen()
+
+
+async def test_sector_keys_in_the_filter_box_edit_the_filter(ctx: DrillData) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(SectorScreen("Energy", ctx))
+        await pilot.pause()
+        sector = app.screen
+        await pilot.press("slash", "backspace", "s", "e", "left_square_bracket", "j")
+        # Letters typed into the box are text, not keys: no sort, no export, no pop.
+        assert app.screen is sector
+        assert sector.query_one(FilterInput).value == "se[j"
+        assert sector.table.sort_column == "weight" and sector.exported == []
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        assert app.screen is sector and sector.query_one(FilterInput).value == ""
+        await pilot.press("escape")
+        # In the table: j moves down, S reverses the sort.
+        table = sector.table
+        row = table.cursor_row
+        await pilot.press("j", "j")
+        assert table.cursor_row == row + 2
+        await pilot.press("k")
+        assert table.cursor_row == row + 1
+        await pilot.press("S")
+        assert table.sort_column == "weight" and not table.sort_descending
+        weights = [r.weight for r in table.visible_rows]
+        assert weights == sorted(weights)
+
+
+async def test_pair_without_history_shows_na(ctx: DrillData) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PairScreen("AAA/BBB", ctx))
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#pair-returns", KeyedTable)
+        assert cell_text(table, "1Y", "spread") == "n/a"
+        assert cell_text(table, "last", "small") == "n/a"
+        chart = screen.query_one("#pair-ratio", LineChart).data
+        assert chart is not None and chart.empty_message == "no common history of AAA and BBB"
+        assert "Beta 3M           n/a" in str(screen.query_one("#pair-stats", Static).render())
