@@ -146,10 +146,54 @@ async def main(n: int, rounds: int, synthetic: bool) -> None:
         print(f"live refresh sorted by chg:     {resort:7.1f} ms  (rows re-ordered)")
 
 
+async def screens(rounds: int) -> None:
+    """CPU per live refresh of each drill-down screen at 160x48 (demo, one demo minute apart);
+    charts redraw at most once a second, so most refreshes here skip the plotext redraw."""
+    from datetime import UTC, datetime, timedelta
+
+    from data_sources.demo import DemoSource
+    from tui.compute import snapshot_from_market
+    from tui.drilldown import DrillData, refresh_visible
+    from tui.screens.alert import AlertScreen
+    from tui.screens.pair import PairScreen
+    from tui.screens.sector import SectorScreen
+    from tui.screens.symbol import SymbolScreen
+
+    start = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+    demo = DemoSource(seed=7, start=start, wall=lambda: 0.0)
+    first = demo.market_data(start)
+    ctx = DrillData(first, snapshot_from_market(first), bars=demo.bars)
+    later = [demo.market_data(start + timedelta(minutes=i + 1)) for i in range(rounds)]
+    snaps = [snapshot_from_market(m) for m in later]
+    makers = {
+        "pair IWM/SPY": lambda: PairScreen("IWM/SPY", ctx),
+        "sector Financials": lambda: SectorScreen("Financials", ctx),
+        "symbol IWM": lambda: SymbolScreen("IWM", ctx),
+        "alert vix (risk replay)": lambda: AlertScreen("vix", ctx),
+    }
+    for label, make in makers.items():
+        app = App()
+        async with app.run_test(size=(160, 48)) as pilot:
+            await app.push_screen(make())
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            times = []
+            for market, snap in zip(later, snaps, strict=True):
+                ctx.update(market, snap)
+                times.append(await measure(pilot, lambda app=app: refresh_visible(app, ctx)))
+            print(
+                f"screen refresh {label + ':':26s} first {times[0]:6.1f} ms, "
+                f"median {statistics.median(times):6.1f} ms"
+            )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--synthetic", action="store_true", help="random rows, all moving")
+    parser.add_argument("--screens", action="store_true", help="also time each drill screen")
     args = parser.parse_args()
     asyncio.run(main(args.rows, args.rounds, args.synthetic))
+    if args.screens:
+        asyncio.run(screens(args.rounds))

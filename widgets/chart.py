@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
+from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
 MAX_POINTS = 600
@@ -74,6 +76,18 @@ def series_values(values: Sequence[float] | Sequence[float | None]) -> tuple[flo
     return tuple(out)
 
 
+def _same_shape(a: ChartData | None, b: ChartData | None) -> bool:
+    """True when ``b`` only moves values of ``a`` (a live tick), not its window or series."""
+    if a is None or b is None:
+        return False
+    return (
+        a.title == b.title
+        and a.x_labels == b.x_labels
+        and a.hlines == b.hlines
+        and [(ln.label, ln.color) for ln in a.lines] == [(ln.label, ln.color) for ln in b.lines]
+    )
+
+
 def _thin(n: int) -> list[int]:
     """Indices that keep at most ``MAX_POINTS`` evenly spread points, always the last one."""
     if n <= MAX_POINTS:
@@ -111,27 +125,47 @@ class LineChart(PlotextPlot):
         data: ChartData | None = None,
         *,
         marker: str = "hd",
+        min_interval: float = 1.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``min_interval``: seconds between redraws for live moves of the same series (a
+        plotext redraw costs ~10-20 ms); a new window, series or day redraws at once."""
         super().__init__(name=name, id=id, classes=classes)
         self._data: ChartData | None = data
         self._marker = marker
+        self.min_interval = min_interval
         self._drawn_for: tuple[ChartData | None, int, int, str] | None = None
         self._rendered: Group = Group()
+        self._last_refresh = -math.inf
+        self._pending: Timer | None = None
 
     @property
     def data(self) -> ChartData | None:
         return self._data
 
     def set_data(self, data: ChartData | None) -> bool:
-        """Show ``data``; returns False (and does nothing) when it equals what is shown."""
+        """Show ``data``; returns False (and does nothing) when it equals what is shown.
+
+        ``data`` is taken at once; the redraw of a live move (same title, lines and x labels,
+        new values) waits until ``min_interval`` has passed since the last one."""
         if data == self._data:
             return False
-        self._data = data
-        self.refresh()
+        old, self._data = self._data, data
+        wait = self._last_refresh + self.min_interval - time.monotonic()
+        if wait <= 0 or not _same_shape(old, data):
+            self._redraw()
+        elif self._pending is None:
+            self._pending = self.set_timer(wait, self._redraw)
         return True
+
+    def _redraw(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+        self._last_refresh = time.monotonic()
+        self.refresh()
 
     def _color(self, variable: str) -> tuple[int, int, int]:
         value = self.app.theme_variables.get(variable) or self.app.theme_variables.get(

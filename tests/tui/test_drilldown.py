@@ -585,3 +585,26 @@ async def test_pair_without_history_shows_na(ctx: DrillData) -> None:
         chart = screen.query_one("#pair-ratio", LineChart).data
         assert chart is not None and chart.empty_message == "no common history of AAA and BBB"
         assert "Beta 3M           n/a" in str(screen.query_one("#pair-stats", Static).render())
+
+
+async def test_chart_redraws_live_moves_at_most_once_per_interval() -> None:
+    from widgets.chart import ChartData, Line
+
+    class ChartHost(App):
+        def compose(self) -> ComposeResult:
+            yield LineChart(min_interval=60.0)
+
+    def data(last: float, labels: tuple[str, ...] = ("a", "b", "c")) -> ChartData:
+        return ChartData("t", labels, (Line("x", (1.0, 2.0, last)[-len(labels) :]),))
+
+    app = ChartHost()
+    async with app.run_test(size=(40, 10)) as pilot:
+        chart = app.query_one(LineChart)
+        assert chart.set_data(data(3.0))  # the first draw is immediate
+        assert chart._pending is None
+        assert not chart.set_data(data(3.0))  # equal data: nothing to do
+        assert chart.set_data(data(3.5))  # a live move within the interval: deferred
+        assert chart._pending is not None and chart.data == data(3.5)
+        assert chart.set_data(data(4.0, ("b", "c")))  # a new window: at once
+        assert chart._pending is None
+        await pilot.pause()
