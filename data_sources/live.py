@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
@@ -152,6 +153,7 @@ class LiveSource:
         self._closed = False
         self._problems: dict[str, str] = {}
         self._price_cache: dict[str, tuple[tuple[Any, ...], pd.Series]] = {}
+        self._price_base: dict[str, tuple[Any, ...]] = {}
         self._constituents_key: tuple[Any, ...] | None = None
         self._constituents: tuple[Constituent, ...] = ()
         self._last_quote_save: datetime | None = None
@@ -398,28 +400,42 @@ class LiveSource:
     # -- composing MarketData ---------------------------------------------------------------
 
     def _price_series(self, symbol: str, bars: Bars, live_day: date | None) -> pd.Series:
+        """The adjusted closes, with today's live last as the last row while the market is
+        open (replacing a partial bar for today, or appended). Cached: a new quote only
+        rebuilds one float array on a precomputed index, which keeps a poll cycle cheap."""
         quote = self.yahoo.quotes.get(symbol)
         use = (
             quote is not None
             and live_day is not None
             and quote.time.astimezone(NY).date() == live_day
         )
-        key = (id(bars), quote.price if use else None, quote.time if use else None, live_day)
+        key = (bars, quote.price if use and quote else None, live_day)  # Bars compare by identity
         hit = self._price_cache.get(symbol)
         if hit is not None and hit[0] == key:
             return hit[1]
-        close = bars.close
-        if use and quote is not None and len(close):
-            day = pd.Timestamp(live_day)
-            last = close.index[-1]
-            if last == day:
-                close = close.copy()
-                close.iloc[-1] = quote.price
-            elif last < day:
-                close = pd.concat([close, pd.Series([quote.price], index=[day], dtype="float64")])
-        close = close.rename(symbol)
-        self._price_cache[symbol] = (key, close)
-        return close
+        base = self._price_base.get(symbol)
+        if base is None or base[0] is not bars or base[1] != live_day:
+            close = bars.close.rename(symbol)
+            index, values, live = close.index, close.to_numpy(dtype="float64", copy=True), False
+            if live_day is not None and len(index):
+                day = pd.Timestamp(live_day)
+                if index[-1] < day:
+                    index = index.append(pd.DatetimeIndex([day]))
+                    values = np.append(values, np.nan)
+                    live = True
+                elif index[-1] == day:
+                    live = True
+            base = (bars, live_day, close, index, values, live)
+            self._price_base[symbol] = base
+        _, _, close, index, values, live = base
+        if use and live and quote is not None:
+            filled = values.copy()
+            filled[-1] = quote.price
+            series = pd.Series(filled, index=index, name=symbol, copy=False)
+        else:
+            series = close
+        self._price_cache[symbol] = (key, series)
+        return series
 
     def _constituent_rows(self) -> tuple[Constituent, ...]:
         h = self.holdings
