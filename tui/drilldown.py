@@ -21,6 +21,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.color import Color as TextualColor
 from textual.screen import Screen
 
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
@@ -368,8 +369,18 @@ class DrillScreen(Screen):
     _composed = False
 
     def on_mount(self) -> None:
+        # Textual runs the on_mount of every class in the MRO (subclasses first), so
+        # subclasses define their own without calling this one.
         self._composed = True
         self.refresh_from(self.context)
+        # Numbers are coloured from the theme when drawn: redraw them when it changes.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        if self.is_current:
+            self.update_view()
+        else:
+            self._seen_version = -1  # catch up when shown again
 
     def on_screen_resume(self) -> None:
         if self.context.version != self._seen_version:
@@ -415,9 +426,16 @@ class DrillScreen(Screen):
         """Gain / loss colour of ``x`` from the theme (signs carry the meaning without colour)."""
         if x is None or not math.isfinite(x) or x == 0:
             return Style()
-        variables = self.app.theme_variables
-        color = variables.get("success" if x > 0 else "error")
-        return Style(color=color) if color else Style()
+        return self.theme_style("success" if x > 0 else "error")
+
+    def theme_style(self, variable: str, *, bold: bool = False) -> Style:
+        """A Rich style in the theme's ``variable`` colour (ANSI themes give ANSI colours)."""
+        value = self.app.theme_variables.get(variable)
+        try:
+            color = TextualColor.parse(value).rich_color if value else None
+        except Exception:  # a colour this code cannot read: keep the meaning, drop the colour
+            color = None
+        return Style(color=color, bold=bold or None)
 
     def signed_text(
         self, x: float | None, decimals: int = 2, suffix: str = "", *, toned: bool = True

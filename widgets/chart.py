@@ -167,11 +167,20 @@ class LineChart(PlotextPlot):
         self._last_refresh = time.monotonic()
         self.refresh()
 
+    def _theme_color(self, variable: str) -> Color:
+        variables = self.app.theme_variables
+        for value in (variables.get(variable), variables.get("foreground"), "#c0c0c0"):
+            if not value:
+                continue
+            try:
+                return Color.parse(value)
+            except Exception:  # e.g. "auto 60%": not a colour on its own
+                continue
+        return Color(192, 192, 192)
+
     def _color(self, variable: str) -> tuple[int, int, int]:
-        value = self.app.theme_variables.get(variable) or self.app.theme_variables.get(
-            "foreground", "#c0c0c0"
-        )
-        return Color.parse(value).rgb
+        """plotext takes RGB triples."""
+        return self._theme_color(variable).rgb
 
     def _draw(self, width: int, height: int) -> None:
         data = self._data
@@ -212,10 +221,10 @@ class LineChart(PlotextPlot):
             return text
         text.append(inert(data.title), style="bold")
         for line in data.lines:
-            text.append("  ■ ", style=Style(color=Color(*self._color(line.color)).rich_color))
+            text.append("  ■ ", style=Style(color=self._theme_color(line.color).rich_color))
             text.append(inert(line.label))
         for ref in data.hlines:
-            text.append("  ┄ ", style=Style(color=Color(*self._color(ref.color)).rich_color))
+            text.append("  ┄ ", style=Style(color=self._theme_color(ref.color).rich_color))
             text.append(inert(ref.label))
         return text
 

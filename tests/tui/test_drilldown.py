@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
+from textual.color import Color as TextualColor
 from textual.widgets import Static
 
 from analytics.risk import DEFAULT_RULES
@@ -608,3 +609,22 @@ async def test_chart_redraws_live_moves_at_most_once_per_interval() -> None:
         assert chart.set_data(data(4.0, ("b", "c")))  # a new window: at once
         assert chart._pending is None
         await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", ["nord", "ansi-dark"])
+async def test_numbers_take_the_new_theme_colours(ctx: DrillData, theme: str) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PairScreen("IWM/SPY", ctx))
+        await pilot.pause()
+        table = app.screen.query_one("#pair-returns", KeyedTable)
+        row = next(r for r in ctx.snapshot().spreads if r.id == "IWM/SPY")
+        key = next(w for w in ("1D", "1W", "1M", "3M", "YTD", "1Y") if row.returns[w].small)
+        before = table.get_cell(key, "small").style
+        app.theme = theme
+        await pilot.pause()
+        after = table.get_cell(key, "small").style
+        variable = "success" if row.returns[key].small > 0 else "error"
+        expected = TextualColor.parse(app.theme_variables[variable]).rich_color
+        assert after.color == expected  # ansi-dark: an ANSI colour, not a true colour
+        assert after != before

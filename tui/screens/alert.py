@@ -116,9 +116,8 @@ class AlertScreen(DrillScreen):
         if alert is None:
             title.append("not active")
         else:
-            variables = self.app.theme_variables
-            color = variables.get("error" if alert.severity == "critical" else "warning")
-            title.append(alert.severity.upper(), style=f"bold {color}" if color else "bold")
+            variable = "error" if alert.severity == "critical" else "warning"
+            title.append(alert.severity.upper(), style=self.theme_style(variable, bold=True))
             unit = f" {rule.unit}" if rule.unit else ""
             title.append(
                 f" since {alert.since.isoformat()}: {fmt_num(clean_float(alert.value))}{unit}"
@@ -193,8 +192,8 @@ class AlertScreen(DrillScreen):
     def _severity(self, severity: Any) -> Text:
         if severity is None:
             return Text("")
-        color = self.app.theme_variables.get("error" if severity == "critical" else "warning")
-        return Text(inert(severity), style=color or "", no_wrap=True)
+        variable = "error" if severity == "critical" else "warning"
+        return Text(inert(severity), style=self.theme_style(variable), no_wrap=True)
 
     # -- export ------------------------------------------------------------------------------
 

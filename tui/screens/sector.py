@@ -149,7 +149,6 @@ class SectorScreen(DrillScreen):
         return self.query_one(ConstituentsTable)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.table.focus()
 
     # -- data --------------------------------------------------------------------------------

@@ -179,7 +179,6 @@ class SymbolScreen(DrillScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.run_worker(
             self._load_bars(), name=f"bars {self.symbol}", group="symbol-bars", exclusive=True
         )
