@@ -12,6 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from analytics.types import Snapshot
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=^-]+")
@@ -72,10 +74,12 @@ def csv_cell(value: Any) -> str:
     """One CSV cell: unknown numbers are empty, floats keep full precision, text is inert."""
     if value is None:
         return ""
+    if isinstance(value, np.generic):  # numpy scalars: np.float64's repr is "np.float64(...)"
+        value = value.item()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
+        return repr(float(value)) if math.isfinite(value) else ""
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime | date):

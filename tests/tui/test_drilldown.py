@@ -628,3 +628,30 @@ async def test_numbers_take_the_new_theme_colours(ctx: DrillData, theme: str) ->
         expected = TextualColor.parse(app.theme_variables[variable]).rich_color
         assert after.color == expected  # ansi-dark: an ANSI colour, not a true colour
         assert after != before
+
+
+async def test_pair_export_writes_returns_and_history(ctx: DrillData, tmp_path: Path) -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PairScreen("IWM/SPY", ctx, window="3M"))
+        await pilot.pause()
+        await pilot.press("e")
+        screen = app.screen
+        returns = next(p for p in screen.exported if "-returns-" in p.name)
+        history = next(p for p in screen.exported if "-history-3M-" in p.name)
+        assert returns.name.startswith("rotmon-pair-IWM-SPY-returns-")
+        row = next(r for r in ctx.snapshot().spreads if r.id == "IWM/SPY")
+        with returns.open(newline="") as fh:
+            table = {r["window"]: r for r in csv.DictReader(fh)}
+        assert list(table) == ["1D", "1W", "1M", "3M", "YTD", "1Y", "drawdown_1y"]
+        assert float(table["3M"]["IWM_pct"]) == row.returns["3M"].small  # full precision
+        assert float(table["3M"]["spread_pp"]) == row.returns["3M"].spread_pp
+        assert float(table["drawdown_1y"]["SPY_pct"]) == row.large_drawdown
+        assert table["drawdown_1y"]["spread_pp"] == ""  # unknown is empty, never 0
+        with history.open(newline="") as fh:
+            hist = list(csv.DictReader(fh))
+        assert len(hist) == 63
+        assert float(hist[-1]["zscore_1y"]) == pytest.approx(row.zscore_1y)
+        assert hist[-1]["date"] == ctx.market().prices["IWM"].index[-1].date().isoformat()
+        shown = [n.message for n in app._notifications]
+        assert any(str(returns) in m and str(history) in m for m in shown)

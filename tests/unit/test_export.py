@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analytics.types import Alert, LegReturns, PairRow, SectorRow, Snapshot
@@ -29,6 +30,11 @@ def test_csv_cells() -> None:
     assert csv_cell(0.1 + 0.2) == "0.30000000000000004"  # full precision, no rounding
     assert csv_cell(-3.5) == "-3.5"  # numbers are never quoted as text
     assert csv_cell(7) == "7"
+    # numpy scalars (what pandas hands out) print as plain numbers too.
+    assert csv_cell(np.float64(12.5)) == "12.5"
+    assert csv_cell(np.int64(3)) == "3"
+    assert csv_cell(np.float64("nan")) == ""
+    assert csv_cell(np.bool_(True)) == "true"
     assert csv_cell(True) == "true"
     assert csv_cell(date(2026, 1, 2)) == "2026-01-02"
     assert csv_cell("Acme") == "Acme"
