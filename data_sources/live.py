@@ -170,6 +170,8 @@ class LiveSource:
         """
         if self._closed:
             raise SourceError("live source: already closed")
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)  # a naive time is taken as UTC, as everywhere here
         if not self._started:
             await self._start()
         self._kick(now)
@@ -225,17 +227,14 @@ class LiveSource:
         return True
 
     def refresh_now(self) -> None:
-        """Make every source due at the next ``fetch`` (the `r` key); an open circuit still
-        refuses until its probe time."""
+        """Make every source due at the next ``fetch`` (the `r` key); the backoff is skipped,
+        an open circuit still refuses until its probe time."""
         now = self.clock()
-        for health in (self.yahoo.history_health, self.yahoo.quote_health, self.fred.health):
+        self.yahoo.refresh_now(now)
+        others = [self.fred.health] + ([self.holdings.health] if self.holdings else [])
+        for health in others:
             health.next_retry = None
             health.next_due = now
-        if self.holdings is not None:
-            self.holdings.health.next_retry = None
-            self.holdings.health.next_due = now
-        for symbol in list(self.yahoo._next_poll):
-            self.yahoo._next_poll[symbol] = now
 
     def diagnostics(self, now: datetime | None = None) -> tuple[HealthSnapshot, ...]:
         """Per source: request times, latency, errors, retry schedule, cache hits."""
@@ -472,9 +471,15 @@ class LiveSource:
     def _compose(self, now: datetime) -> MarketData:
         y = self.yahoo
         live_day = now.astimezone(NY).date() if self.market_state(now) == "open" else None
-        prices = {s: self._price_series(s, b, live_day) for s, b in y.bars.items()}
+        prices: dict[str, pd.Series] = {}
+        broken: list[str] = []
+        for symbol, bars in y.bars.items():
+            try:
+                prices[symbol] = self._price_series(symbol, bars, live_day)
+            except Exception as exc:  # one odd frame must not take the others down
+                broken.append(f"{symbol}: cannot use its bars ({describe_exception(exc)})")
         statuses = self._statuses(now)
-        problems = [*self._problems.values(), *y.problems.values(), *self.fred.problems]
+        problems = [*self._problems.values(), *y.problems.values(), *self.fred.problems, *broken]
         if self.holdings is not None:
             problems.extend(self.holdings.problems)
         if not prices and not self.fred.data and all(s.state == "failing" for s in statuses[:1]):

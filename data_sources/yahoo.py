@@ -798,7 +798,10 @@ class YahooSource:
         self._history_close: date | None = None
         self._session: Any = None
         self._session_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rotmon-yahoo")
+        # History, quotes and details each get a worker, so a slow download never holds up
+        # a quote poll.
+        self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="rotmon-yahoo")
+        self._downloading = 0  # downloads still running in a thread (maybe abandoned)
         self._closed = False
         self.stream: QuoteStream | None = (
             QuoteStream(
@@ -869,6 +872,14 @@ class YahooSource:
             return fast
         return QUOTES_CLOSED
 
+    def refresh_now(self, now: datetime) -> None:
+        """Everything due at once (the `r` key): the backoff is skipped, not the circuit."""
+        for health in (self.history_health, self.quote_health):
+            health.next_retry = None
+            health.next_due = now
+        for symbol in self._next_poll:
+            self._next_poll[symbol] = now
+
     def set_hot(self, symbols: Iterable[str]) -> None:
         """The symbols a screen shows now; they are refreshed at the fast interval."""
         hot = frozenset(symbols)
@@ -899,7 +910,8 @@ class YahooSource:
     def history_due(self, now: datetime) -> bool:
         """At start, a day after the last download, and once after each close."""
         h = self.history_health
-        if h.in_flight:
+        if h.in_flight or self._downloading:
+            # A download abandoned after its time limit may still run in its thread.
             return False
         if h.last_success is not None and h.next_retry is None:
             close_day = _last_close_day(now, self.market_state)
@@ -908,6 +920,13 @@ class YahooSource:
         return h.due(now)
 
     def _download_sync(self, symbols: list[str]) -> HistoryResult:
+        self._downloading += 1
+        try:
+            return self._download_batches(symbols)
+        finally:
+            self._downloading -= 1
+
+    def _download_batches(self, symbols: list[str]) -> HistoryResult:
         import yfinance as yf
         from yfinance.data import YfData
 

@@ -287,3 +287,26 @@ async def test_closed_source_refuses_to_fetch(servers: Servers) -> None:
     await src.aclose()
     with pytest.raises(SourceError, match="closed"):
         await src.fetch(NOW)
+
+
+async def test_refresh_now_skips_the_wait_and_naive_times_are_utc(servers: Servers) -> None:
+    src = LiveSource(settings(servers, None), clock=Clock(NOW), market_state=lambda now: "closed")
+    try:
+        await src.fetch(NOW.replace(tzinfo=None), wait=10)  # naive: read as UTC
+        polls = servers.yahoo.hits(r"^/v7/finance/quote")
+        await src.fetch(NOW + timedelta(seconds=30), wait=10)
+        assert servers.yahoo.hits(r"^/v7/finance/quote") == polls  # not due for 5 minutes
+        src.refresh_now()
+        data = await src.fetch(NOW + timedelta(seconds=31), wait=10)
+    finally:
+        await src.aclose()
+    assert servers.yahoo.hits(r"^/v7/finance/quote") == polls + 1
+    assert servers.fred.hits(r"fredgraph") == 2
+    assert data.asof == NOW + timedelta(seconds=31)
+
+
+def test_settings_never_show_the_fred_key() -> None:
+    s = LiveSettings(fred_api_key="k3y5ecretABCDEF0123")
+    assert "k3y5ecret" not in repr(s)
+    src = LiveSource(s)
+    assert "k3y5ecret" not in repr(src.fred) and src.fred.mode == "api"
