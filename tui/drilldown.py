@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from rich.style import Style
@@ -461,7 +462,13 @@ def date_labels(index: pd.Index, window: str) -> tuple[str, ...]:
     return tuple(pd.DatetimeIndex(index).strftime(fmt))
 
 
+NY = ZoneInfo("America/New_York")
+
+
 def asof_text(moment: datetime) -> str:
+    """The as-of moment in New York time, as the dashboard's clock shows it."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(NY)
     return moment.strftime("%Y-%m-%d %H:%M")
 
 

@@ -655,3 +655,22 @@ async def test_pair_export_writes_returns_and_history(ctx: DrillData, tmp_path: 
         assert hist[-1]["date"] == ctx.market().prices["IWM"].index[-1].date().isoformat()
         shown = [n.message for n in app._notifications]
         assert any(str(returns) in m and str(history) in m for m in shown)
+
+
+def test_pairs_and_sectors_as_the_dashboard_shows_them(ctx: DrillData) -> None:
+    from analytics.types import PairRow, SectorRow
+
+    legs: dict = {}
+    custom = PairRow("VTWO/VOO", "VTWO", "VOO", "Vanguard small vs large", None, None, None,
+                     legs, None, None, None, None)  # fmt: skip
+    assert find_pair("VTWO/VOO", [custom]).label == "Vanguard small vs large"
+    reit = SectorRow("Real Estate", "XLRE", "PSR", legs)  # a pack with a small REIT ETF
+    assert find_sector("real estate", [reit]).small == "PSR"
+    assert find_sector("real estate").small is None  # the catalog has none
+
+
+def test_asof_is_shown_in_new_york_time() -> None:
+    from tui.drilldown import asof_text
+
+    assert asof_text(datetime(2026, 3, 10, 15, 30, tzinfo=UTC)) == "2026-03-10 11:30"
+    assert asof_text(datetime(2026, 7, 1, 20, 0, tzinfo=UTC)) == "2026-07-01 16:00"  # EDT

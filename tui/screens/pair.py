@@ -51,8 +51,12 @@ def pair_history(small: pd.Series, large: pd.Series, asof: Any = None) -> PairHi
     return PairHistory(ratio, ratio.rolling(50).mean(), ratio.rolling(200).mean(), z)
 
 
-def find_pair(pair_id: str) -> Pair:
-    """The catalog pair with this id, or an ad-hoc one for ``SMALL/LARGE``."""
+def find_pair(pair_id: str, shown: Sequence[PairRow] = ()) -> Pair:
+    """The pair with this id: as the dashboard shows it (a pack may configure its own pairs),
+    else from the catalog, else an ad-hoc one for ``SMALL/LARGE``."""
+    for r in shown:
+        if r.id == pair_id:
+            return Pair(r.small, r.large, r.label)
     for p in PAIRS:
         if p.id == pair_id:
             return p
@@ -86,7 +90,7 @@ class PairScreen(DrillScreen):
         window: str | None = None,
     ) -> None:
         super().__init__(context, export_dir=export_dir, window=window)
-        self.pair = find_pair(pair_id)
+        self.pair = find_pair(pair_id, context.snapshot().spreads)
         self.row: PairRow | None = None
         self.history: PairHistory | None = None
 

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, Static
 
 from analytics.catalog import SECTORS, SectorPair
+from analytics.types import SectorRow
 from data_sources.model import Constituent
 from tui.drilldown import (
     FILTER_GROUP,
@@ -47,9 +48,13 @@ def sector_key(name: str) -> str:
     return _SECTOR_ALIASES.get(folded, folded)
 
 
-def find_sector(sector: str) -> SectorPair:
-    """The catalog sector by name (any case, iShares short names too) or by its large ETF."""
+def find_sector(sector: str, shown: Sequence[SectorRow] = ()) -> SectorPair:
+    """The sector by name (any case, iShares short names too) or by its large ETF: as the
+    heatmap shows it (a pack may configure its own ETFs), else from the catalog."""
     key = sector_key(sector)
+    for row in shown:
+        if sector_key(row.sector) == key or row.large.casefold() == key:
+            return SectorPair(row.sector, row.large, row.small)
     for s in SECTORS:
         if sector_key(s.sector) == key or s.large.casefold() == key:
             return s
@@ -129,7 +134,7 @@ class SectorScreen(DrillScreen):
         window: str | None = None,
     ) -> None:
         super().__init__(context, export_dir=export_dir, window=window)
-        self.sector = find_sector(sector)
+        self.sector = find_sector(sector, context.snapshot().heatmap)
         self.row_filter: RowFilter = parse_filter("")
         self.filter_error: str | None = None
         self._series: tuple[pd.Series | None, pd.Series | None] = (None, None)
