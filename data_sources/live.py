@@ -270,6 +270,9 @@ class LiveSource:
     async def _start(self) -> None:
         self._started = True
         self._ensure_event()
+        # The market calendar builds its session table on first use (~0.2 s): not on the loop.
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.yahoo.warm_calendar, self.clock())
         if self.cache is not None:
             try:
                 loaded = await asyncio.to_thread(self._load_cache)

@@ -63,6 +63,9 @@ YAHOO_HOSTS: tuple[str, ...] = (
 )
 """Every host yfinance contacts for history, quotes, details and its cookie and crumb."""
 
+CLOSE_SETTLE = timedelta(minutes=20)
+"""History is downloaded again this long after each close, once Yahoo's daily bar is final."""
+
 MAX_BATCH = 50
 """Yahoo answers larger batches with 429s (issue 7)."""
 
@@ -779,7 +782,11 @@ class YahooSource:
         new_backoff = backoff or (lambda: Backoff())
         self.circuit = Circuit("yahoo", threshold=circuit_threshold)
         self.history_health = SourceHealth(
-            "yahoo-history", timedelta(days=1), backoff=new_backoff(), circuit=self.circuit
+            # Re-downloads follow the closes (history_due); the week is only a safety net.
+            "yahoo-history",
+            timedelta(days=7),
+            backoff=new_backoff(),
+            circuit=self.circuit,
         )
         self.quote_health = SourceHealth(
             "yahoo-quotes", self._quote_interval, backoff=new_backoff(), circuit=self.circuit
@@ -872,6 +879,11 @@ class YahooSource:
             return fast
         return QUOTES_CLOSED
 
+    def warm_calendar(self, now: datetime) -> None:
+        """Build the market calendar's tables (slow the first time); call from a thread."""
+        self.market_state(now)
+        _last_close_day(now, self.market_state)
+
     def refresh_now(self, now: datetime) -> None:
         """Everything due at once (the `r` key): the backoff is skipped, not the circuit."""
         for health in (self.history_health, self.quote_health):
@@ -908,7 +920,7 @@ class YahooSource:
     # -- history ----------------------------------------------------------------------------
 
     def history_due(self, now: datetime) -> bool:
-        """At start, a day after the last download, and once after each close."""
+        """At start, once after each close (when the daily bar is final), else weekly."""
         h = self.history_health
         if h.in_flight or self._downloading:
             # A download abandoned after its time limit may still run in its thread.
@@ -1253,7 +1265,8 @@ def _history_reason(symbol: str, exchanges: list[Exchange], lines: list[str]) ->
 
 
 def _last_close_day(now: datetime, market_state: MarketStateFn) -> date | None:
-    """The NY date of the most recent session close at or before ``now`` (None if unknown)."""
+    """The NY date of the most recent session close (plus ``CLOSE_SETTLE``) at or before
+    ``now``; None when the calendar cannot say."""
     try:
         from data_sources.market_calendar import is_session, previous_session, session_open_close
     except ImportError:  # pragma: no cover - the calendar is part of the package
@@ -1263,7 +1276,7 @@ def _last_close_day(now: datetime, market_state: MarketStateFn) -> date | None:
     try:
         if is_session(today):
             _, close = session_open_close(today)
-            if local >= close:
+            if local >= close + CLOSE_SETTLE:
                 return today
         return previous_session(today)
     except Exception:  # a calendar outside its range must not stop the polling

@@ -6,6 +6,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -436,3 +437,29 @@ async def test_details_fall_back_to_the_v7_quote_when_info_breaks(server: Loopba
         await src.aclose()
     assert q is not None and (q.trailing_pe, q.forward_pe) == (38.763866, 29.434416)
     assert src.details_health.errors == 0
+
+
+async def test_history_is_downloaded_again_after_the_close(server: LoopbackServer) -> None:
+    ny = ZoneInfo("America/New_York")
+    clock = {"now": datetime(2025, 2, 14, 15, 0, tzinfo=ny)}  # Friday, a session
+    src = YahooSource(
+        ["AAPL"],
+        routes=routes_to(server.url),
+        backend="requests",
+        stream_url=None,
+        timeout=2.0,
+        clock=lambda: clock["now"],
+        market_state=lambda now: "open",
+    )
+    try:
+        assert src.history_due(clock["now"])
+        assert await src.refresh_history(clock["now"])
+        assert not src.history_due(datetime(2025, 2, 14, 16, 10, tzinfo=ny))  # bar not final
+        assert src.history_due(datetime(2025, 2, 14, 16, 25, tzinfo=ny))  # 20 min after
+        clock["now"] = datetime(2025, 2, 14, 16, 30, tzinfo=ny)
+        assert await src.refresh_history(clock["now"])
+        # the weekend and the Monday holiday (Presidents' Day) bring no new close
+        assert not src.history_due(datetime(2025, 2, 17, 18, 0, tzinfo=ny))
+        assert src.history_due(datetime(2025, 2, 18, 16, 21, tzinfo=ny))
+    finally:
+        await src.aclose()
