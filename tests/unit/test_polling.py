@@ -214,3 +214,14 @@ def test_exceptions_become_one_plain_reason() -> None:
 def test_backoff_rejects_nonsense(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="Backoff"):
         Backoff(**bad)
+
+
+def test_the_network_guard_blocks_other_hosts(no_network: list[str]) -> None:  # noqa: F811
+    import socket
+
+    with socket.socket() as sock, pytest.raises(OSError, match="reach the network"):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1
+    with pytest.raises(OSError, match="resolve"):
+        socket.getaddrinfo("rotmon.invalid", 80)
+    assert len(no_network) == 2
+    no_network.clear()  # expected: do not fail this test at teardown
