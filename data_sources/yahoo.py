@@ -522,13 +522,18 @@ class _Collect(logging.Handler):
             self.lines.append(record.getMessage())
 
 
+_quieted = False
+
+
 def _quiet_yfinance() -> None:
     """yfinance logs errors and triggers pandas deprecation warnings; without a handler and a
-    filter Python would print both on stderr, over the TUI."""
-    logger = logging.getLogger("yfinance")
-    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
-        logger.addHandler(logging.NullHandler())
-        warnings.filterwarnings("ignore", module=r"yfinance(\..*)?$")
+    filter Python would print both on stderr, over the TUI (done once per process)."""
+    global _quieted
+    if _quieted:
+        return
+    _quieted = True
+    logging.getLogger("yfinance").addHandler(logging.NullHandler())
+    warnings.filterwarnings("ignore", module=r"yfinance(\..*)?$")
 
 
 # -- the stream -------------------------------------------------------------------------------
