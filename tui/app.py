@@ -78,7 +78,7 @@ class RotmonApp(App[int]):
     """
 
     TITLE = "rotmon"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {RotmonCommands}
     ENABLE_COMMAND_PALETTE = True
 
@@ -225,8 +225,8 @@ class RotmonApp(App[int]):
         """The first (usually only) source, once built."""
         return self.feed.source(0)
 
-    def on_mount(self) -> None:
-        self.push_screen(DashboardScreen())
+    async def on_mount(self) -> None:
+        await self.push_screen(DashboardScreen())
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
             if cached is not None:
@@ -254,6 +254,11 @@ class RotmonApp(App[int]):
     # -- snapshots -------------------------------------------------------------------------
 
     def on_market_updated(self, message: MarketUpdated) -> None:
+        if self.updates_applied == 0 or self._cached_view:
+            # The first real data: a factory-built source may bring its own clock (demo time),
+            # so the market state looked up on the wall clock is redone now.
+            self._market_state_at = None
+            self.call_later(self._tick)
         self._pending = message.snapshot
         self._cached_view = False
         self._failures.pop(message.source, None)

@@ -9,8 +9,9 @@ from typing import Any, ClassVar, Literal
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 Tone = Literal["gain", "loss", "neutral", "stale", "warn", "crit", "accent", "dim"]
 Justify = Literal["left", "right", "center"]
@@ -143,11 +144,26 @@ class KeyedTable(DataTable[Text]):
                 continue
             for col, cell in zip(self.COLUMNS, cells, strict=True):
                 if old.get(col.key) != cell:
-                    self.update_cell(key, col.key, self._text(cell, col))
+                    self._put_cell(key, col.key, self._text(cell, col))
                     old[col.key] = cell
                     changed = changed or col.key == self._sort_column
         if changed and self._sort_column is not None:
             self._apply_sort()
+
+    def _put_cell(self, key: str, column: str, value: Text) -> None:
+        """``update_cell`` that repaints only the cell, not the whole table.
+
+        DataTable.update_cell marks the entire widget dirty, so every tick would resend every
+        line of the table to the terminal (bytes over SSH). This does the same bookkeeping and
+        marks just the cell's region. It touches DataTable internals (``_data``,
+        ``_update_count``) of the Textual version pinned in the test extra; the pilot tests
+        check that the screen shows the new value.
+        """
+        row_key, column_key = RowKey(key), ColumnKey(column)
+        self._data[row_key][column_key] = value
+        self._update_count += 1  # invalidates DataTable's render caches, as update_cell does
+        coordinate = Coordinate(self.get_row_index(row_key), self.get_column_index(column_key))
+        self.refresh_coordinate(coordinate)
 
     def restyle(self) -> None:
         """Re-render every cell with the current theme's colours."""
@@ -155,7 +171,8 @@ class KeyedTable(DataTable[Text]):
             for col in self.COLUMNS:
                 cell = cells.get(col.key)
                 if cell is not None:
-                    self.update_cell(key, col.key, self._text(cell, col))
+                    self._put_cell(key, col.key, self._text(cell, col))
+        self.refresh()
 
     def _text(self, cell: Cell, col: Column) -> SortableText:
         text = cell.text

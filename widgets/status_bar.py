@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
 
 from widgets import formatting as fmt
 
@@ -42,8 +43,13 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
     return " ".join(parts)
 
 
-class StatusBar(Widget):
-    """One line at the bottom; drops key hints before it drops source health."""
+class StatusBar(Horizontal):
+    """One line at the bottom: source health on the left, key hints on the right.
+
+    Two separately painted pieces, so the per-second age tick repaints a few dozen cells, not
+    the whole line (bytes on an SSH link); when the line is too short the hints are clipped
+    first, source health stays.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "status--ok",
@@ -63,6 +69,8 @@ class StatusBar(Widget):
     StatusBar > .status--paused { background: $warning; color: $background; text-style: bold; }
     StatusBar > .status--key { color: $accent; text-style: bold; }
     StatusBar > .status--hint { color: $text-muted; }
+    StatusBar Static { height: 1; width: auto; }
+    StatusBar #status-gap { width: 1fr; min-width: 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -70,10 +78,17 @@ class StatusBar(Widget):
         self._sources: tuple[SourceLine, ...] = ()
         self._paused = False
         self._hints: tuple[tuple[str, str], ...] = ()
-        self._shown: tuple[object, ...] | None = None
+        self._shown_left: tuple[object, ...] | None = None
+        self._shown_right: tuple[object, ...] | None = None
+        self._left_len = -1
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-sources")
+        yield Static(id="status-gap")
+        yield Static(id="status-hints")
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _t: self.refresh())
+        self.app.theme_changed_signal.subscribe(self, lambda _t: self._repaint(force=True))
 
     def update_status(
         self,
@@ -82,46 +97,45 @@ class StatusBar(Widget):
         paused: bool,
         hints: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Set what the bar shows; repaints only when the text would change."""
-        state = (tuple(sources), paused, tuple(hints))
-        if state == self._shown:
-            return
-        self._shown = state
-        self._sources, self._paused, self._hints = state
-        self.refresh()
+        """Set what the bar shows; each piece repaints only when its text would change."""
+        self._sources, self._paused, self._hints = tuple(sources), paused, tuple(hints)
+        self._repaint()
+
+    def _repaint(self, force: bool = False) -> None:
+        left = (self._sources, self._paused)
+        if force or left != self._shown_left:
+            self._shown_left = left
+            text = self._left_text()
+            # Same length (an age ticking): repaint in place without a layout pass.
+            relayout = text.cell_len != self._left_len
+            self._left_len = text.cell_len
+            self.query_one("#status-sources", Static).update(text, layout=relayout)
+        if force or self._hints != self._shown_right:
+            self._shown_right = self._hints
+            self.query_one("#status-hints", Static).update(self._right_text())
 
     @property
     def plain(self) -> str:
         """The bar's text without styles (what a test or a screen reader sees)."""
-        return self.render().plain
+        return f"{self._left_text().plain}  {self._right_text().plain}"
 
-    def render(self) -> Text:
-        width = max(1, self.size.width or 120)
+    def _left_text(self) -> Text:
         left = Text(no_wrap=True, overflow="ellipsis")
         if self._paused:
             left.append(" ⏸ PAUSED ", self.get_component_rich_style("status--paused", partial=True))
             left.append(" ")
         for i, line in enumerate(self._sources):
             if i:
-                left.append(" │ ", self.get_component_rich_style("status--hint", partial=True))
+                left.append(" │", self.get_component_rich_style("status--hint", partial=True))
             name = f"status--{line.state}" if line.state in GLYPHS else "status--loading"
             if line.state == "off":
                 name = "status--loading"
             left.append(" " + source_text(line), self.get_component_rich_style(name, partial=True))
+        return left
+
+    def _right_text(self) -> Text:
         right = Text(no_wrap=True)
         for key, label in self._hints:
-            candidate = right.copy()
-            candidate.append(f" {key}", self.get_component_rich_style("status--key", partial=True))
-            candidate.append(
-                f" {label} ", self.get_component_rich_style("status--hint", partial=True)
-            )
-            if left.cell_len + candidate.cell_len + 1 > width:
-                break
-            right = candidate
-        gap = max(1, width - left.cell_len - right.cell_len)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append_text(left)
-        text.append(" " * gap, Style())
-        text.append_text(right)
-        text.truncate(width)
-        return text
+            right.append(f" {key}", self.get_component_rich_style("status--key", partial=True))
+            right.append(f" {label} ", self.get_component_rich_style("status--hint", partial=True))
+        return right

@@ -369,3 +369,25 @@ async def test_ansi_and_no_color_modes() -> None:
         text = mono.dashboard.query_one(SectorHeatmap).render_line(1).text
         leg = snapshot.heatmap[0].returns["1M"]
         assert f"{leg.spread_pp:+.2f}" in text  # the sign carries the direction
+
+
+async def test_live_ticks_reach_the_screen() -> None:
+    from data_sources.demo import DemoSource
+    from tests.tui.conftest import START
+
+    # 600x: ten demo minutes a second, so every poll brings new prices.
+    source = DemoSource(seed=7, scenario="rotation", speed=600.0, start=START)
+    app = RotmonApp(source, live_polling=True, poll_interval=0.2, refresh=10.0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        first = await app.wait_for_snapshot()
+        await wait_until(lambda: app.snapshot is not None and app.snapshot.asof > first.asof, 10)
+        await pilot.press("p")  # freeze what is on screen
+        await pilot.pause(0.3)
+        shown = app.snapshot
+        assert shown is not None and shown.spreads != first.spreads
+        table = app.dashboard.query_one(SpreadTable)
+        iwm = next(r for r in shown.spreads if r.id == "IWM/SPY")
+        line = table.render_line(1).text  # y 0 is the header, y 1 the headline pair
+        assert line.startswith("IWM/SPY")
+        assert f"{iwm.returns['1D'].spread_pp:+.2f}" in line
+        assert f"{iwm.ratio:.4f}" in line
