@@ -111,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = pack_sub.add_parser("check", help="per file: rows, first/last date, gaps, problems")
     check.add_argument("dir", type=Path, metavar="DIR")
     _common(check)
+    download = pack_sub.add_parser(
+        "download", help="build a pack of every spec symbol and series (Yahoo, FRED)"
+    )
+    download.add_argument("dir", type=Path, metavar="DIR")
+    download.add_argument("--years", type=_positive(int), default=25, help="years (25)")
+    _common(download)
+
+    record = sub.add_parser("record", help="save what live polling sees as a data pack")
+    record.add_argument("dir", type=Path, metavar="DIR")
+    record.add_argument("--minutes", type=_positive(float), default=5.0, help="minutes (5)")
+    _common(record)
+
+    _common(sub.add_parser("doctor", help="one live fetch cycle; per-source diagnostics"))
 
     cfg = sub.add_parser("config", help="the configuration file")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser)
@@ -148,11 +161,18 @@ def _load_source(args: argparse.Namespace, *, frozen: bool = False) -> DataSourc
             return DemoSource(args.seed, args.scenario, speed)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    raise UsageError("live data is not available yet: use --demo or --data DIR")
+    from tui.live_cli import app_source
+
+    return app_source(_settings(args))  # type: ignore[return-value]  # a factory: the app builds it
 
 
 def _fetch_once(args: argparse.Namespace) -> MarketData:
-    """What the chosen source knows now (the demo clock's start, the pack's as-of date)."""
+    """What the chosen source knows now (the demo clock's start, the pack's as-of date,
+    or live: the network, waiting up to a minute)."""
+    if args.data is None and not args.demo:
+        from tui.live_cli import fetch_once
+
+        return fetch_once(_settings(args))
     source = _load_source(args, frozen=True)
 
     async def fetch() -> MarketData:
@@ -226,9 +246,31 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def cmd_pack(args: argparse.Namespace) -> int:
     from data_sources.pack import check_pack, format_pack_check
 
+    if args.pack_command == "download":
+        return _live(args, "download")
     reports = check_pack(args.dir)
     sys.stdout.write(format_pack_check(reports).rstrip("\n") + "\n")
     return EXIT_DATA if any(r.problems for r in reports) else EXIT_OK
+
+
+def _live(args: argparse.Namespace, what: str) -> int:
+    """``record``, ``pack download`` and ``doctor`` (tui/live_cli.py)."""
+    from tui import live_cli
+
+    settings = _settings(args)  # live_cli raises ConfigError (exit 2) for a bad setting
+    if what == "record":
+        return live_cli.cmd_record(settings, args.dir, args.minutes)
+    if what == "download":
+        return live_cli.cmd_pack_download(settings, args.dir, args.years)
+    return live_cli.cmd_doctor(settings)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    return _live(args, "record")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    return _live(args, "doctor")
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -295,6 +337,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         no_color=args.no_color or "NO_COLOR" in os.environ,
     )
     app.run()
+    for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
+        sys.stderr.write(f"rotmon: {warning}\n")
     return app.return_code or EXIT_OK
 
 
@@ -304,6 +348,8 @@ COMMANDS = {
     "pack": cmd_pack,
     "serve": cmd_serve,
     "config": cmd_config,
+    "record": cmd_record,
+    "doctor": cmd_doctor,
     None: cmd_app,
 }
 
