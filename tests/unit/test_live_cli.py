@@ -301,3 +301,19 @@ def test_doctor_exits_1_when_yahoo_answers_503(
     assert errors == [f"  last error: quotes: HTTP 503 Service Unavailable: {title}"]
     assert "\x1b" not in out
     assert " of 5 sources not ok: yahoo-history, yahoo-quotes" in out.splitlines()[-1]
+
+
+def test_the_app_gets_a_factory_of_the_live_source_with_the_store(tmp_path: Path) -> None:
+    from data_sources.live import LiveSource
+    from data_sources.store import Store
+    from tui.__main__ import _load_source, build_parser
+
+    args = build_parser().parse_args(common(tmp_path, None, fred="http://127.0.0.1:9"))
+    factory = _load_source(args)
+    assert callable(factory) and not isinstance(factory, LiveSource)  # built on its own thread
+    source = factory()  # type: ignore[operator]
+    assert isinstance(source, LiveSource) and isinstance(source.cache, Store)
+    assert source.settings.fred_graph_url == "http://127.0.0.1:9/graph/fredgraph.csv"
+    assert source.settings.stream_url is None  # ROTMON_SOURCES_STREAM_URL=off
+    assert (tmp_path / "rotmon.sqlite3").is_file() and factory.warnings == []  # type: ignore[attr-defined]
+    source.cache.close()

@@ -1,0 +1,313 @@
+"""The diagnostics screen (`D`): per source requests, latency, errors, retry schedule, cache hits.
+
+It shows what ``rotmon doctor`` prints, refreshed every second while open. The rows come from
+a provider: ``LiveSource.diagnostics`` for live data, or ``health_from_status`` over any
+source's ``status()`` (demo, packs), where what a status does not know shows as n/a.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from widgets import formatting as fmt
+from widgets.status_bar import GLYPHS
+
+if TYPE_CHECKING:
+    from data_sources.model import SourceStatus
+    from data_sources.polling import HealthSnapshot
+
+log = logging.getLogger(__name__)
+
+Provider = Callable[[], Sequence["HealthSnapshot"]]
+Clock = Callable[[], datetime]
+
+WIDE = 100
+"""From this many columns two fields share a line."""
+STATES = ("ok", "stale", "failing", "loading", "off")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def health_from_status(
+    statuses: Iterable[SourceStatus], now: datetime | None = None
+) -> tuple[HealthSnapshot, ...]:
+    """Diagnostics rows for a source without request records (demo, pack): its state, last
+    success and its age, error and next retry; request counts, latency and the circuit are
+    unknown (None, shown as n/a)."""
+    from data_sources.polling import HealthSnapshot
+
+    now = now or _utc_now()
+    unknown = cast(Any, None)  # HealthSnapshot types these as known; here they are not
+    rows = []
+    for s in statuses:
+        age = None
+        if s.last_success is not None:
+            age = (now - _aware(s.last_success)).total_seconds()
+        rows.append(
+            HealthSnapshot(
+                name=s.name,
+                state=s.state,
+                last_request=None,
+                last_success=s.last_success,
+                last_failure=None,
+                last_latency_ms=None,
+                mean_latency_ms=None,
+                requests=unknown,
+                errors=unknown,
+                consecutive_failures=unknown,
+                last_error=s.error,
+                next_retry=s.next_retry,
+                next_due=None,
+                cache_hits=unknown,
+                circuit=unknown,
+                interval_s=unknown,
+                age_s=age,
+            )
+        )
+    return tuple(rows)
+
+
+def provider_for(source: Callable[[], object | None], clock: Clock | None = None) -> Provider:
+    """The rows for whatever ``source()`` returns now: its ``diagnostics(now)`` when it has
+    them (live), else ``health_from_status`` of its ``status()``; nothing while it is None."""
+    clock = clock or _utc_now
+
+    def rows() -> Sequence[HealthSnapshot]:
+        current = source()
+        if current is None:
+            return ()
+        diagnostics = getattr(current, "diagnostics", None)
+        if callable(diagnostics):
+            return tuple(diagnostics())
+        return health_from_status(current.status(), clock())  # type: ignore[attr-defined]
+
+    return rows
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    """``14:03:22Z (12s ago)`` / ``(in 3m)``; the date too when it is not today's (UTC)."""
+    if moment is None:
+        return "never"
+    m = _aware(moment).astimezone(UTC)
+    n = _aware(now).astimezone(UTC)
+    stamp = f"{m:%H:%M:%S}Z" if m.date() == n.date() else f"{m:%Y-%m-%d %H:%M:%S}Z"
+    delta = (m - n).total_seconds()
+    rel = f"in {fmt.age(delta)}" if delta > 0.5 else f"{fmt.age(-delta)} ago"
+    return f"{stamp} ({rel})"
+
+
+def _ms(value: float | None) -> str:
+    return fmt.NA if value is None else f"{value:.0f} ms"
+
+
+def _count(value: int | None) -> str:
+    return fmt.NA if value is None else str(value)
+
+
+def _interval(seconds: float | None) -> str:
+    if seconds is None or seconds <= 0:
+        return fmt.NA
+    return f"every {fmt.age(seconds)}"
+
+
+def fields(snap: HealthSnapshot, now: datetime) -> list[tuple[str, str]]:
+    """(label, value) pairs in the order the screen shows them (all plain, inert text)."""
+    errors = _count(snap.errors)
+    if snap.consecutive_failures is not None and snap.errors is not None:
+        errors += f" ({snap.consecutive_failures} in a row)"
+    latency = _ms(snap.last_latency_ms)
+    if snap.mean_latency_ms is not None:
+        latency += f", mean {_ms(snap.mean_latency_ms)}"
+    circuit = fmt.NA if snap.circuit is None else str(snap.circuit).replace("_", "-")
+    retry = when(snap.next_retry, now) if snap.next_retry is not None else "none"
+    due = when(snap.next_due, now) if snap.next_due is not None else fmt.NA
+    return [
+        ("last request", when(snap.last_request, now)),
+        ("last success", when(snap.last_success, now)),
+        ("last failure", when(snap.last_failure, now)),
+        ("latency", latency),
+        ("requests", _count(snap.requests)),
+        ("errors", errors),
+        ("cache hits", _count(snap.cache_hits)),
+        ("circuit", circuit),
+        ("next retry", retry),
+        ("next due", due),
+        ("interval", _interval(snap.interval_s)),
+        ("last error", fmt.inert(snap.last_error) if snap.last_error else "none"),
+    ]
+
+
+def title_text(snap: HealthSnapshot) -> Text:
+    """``● yahoo-history  ok · age 12s`` - the state in words, not only in colour."""
+    glyph = GLYPHS.get(snap.state, "?")
+    text = Text(f"{glyph} {fmt.inert(snap.name, 40)}  ", style="bold")
+    text.append(fmt.inert(snap.state, 12))
+    if snap.age_s is not None:
+        text.append(f" · age {fmt.age(snap.age_s)}")
+    return text
+
+
+def body_text(snap: HealthSnapshot, now: datetime, width: int) -> Text:
+    """The fields as aligned lines: two per line from ``WIDE`` columns, else one; the last
+    error always gets a line of its own."""
+    pairs = fields(snap, now)
+    *grid, last_error = pairs
+    label_w = max(len(label) for label, _ in pairs) + 2
+    text = Text()
+    lines: list[list[tuple[str, str]]]
+    if width >= WIDE:
+        lines = [grid[i : i + 2] for i in range(0, len(grid), 2)]
+        value_w = max(len(value) for _, value in grid[0::2]) + 3
+    else:
+        lines = [[pair] for pair in grid]
+        value_w = 0
+    for row in [*lines, [last_error]]:
+        for i, (label, value) in enumerate(row):
+            text.append(label.ljust(label_w), style="dim")
+            text.append(value.ljust(value_w) if i == 0 and len(row) > 1 else value)
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+# -- the screen -------------------------------------------------------------------------------
+
+
+class SourceCard(Vertical):
+    """One source: a title in the state's colour and its fields."""
+
+    DEFAULT_CSS = """
+    SourceCard { height: auto; margin: 0 0 1 0; }
+    SourceCard > .diag-title { height: 1; }
+    SourceCard > .diag-body { height: auto; }
+    SourceCard.-ok > .diag-title { color: $success; }
+    SourceCard.-stale > .diag-title { color: $warning; }
+    SourceCard.-failing > .diag-title { color: $error; }
+    SourceCard.-loading > .diag-title { color: $text-muted; }
+    SourceCard.-off > .diag-title { color: $text-muted; }
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(classes="diag-card")
+        self.source_name = name
+        self.title = Static("", classes="diag-title")
+        self.body = Static("", classes="diag-body")
+
+    def compose(self) -> ComposeResult:
+        yield self.title
+        yield self.body
+
+    def show(self, snap: HealthSnapshot, now: datetime, width: int) -> None:
+        for state in STATES:
+            self.set_class(snap.state == state, f"-{state}")
+        self.title.update(title_text(snap))
+        self.body.update(body_text(snap, now, width))
+
+
+class DiagnosticsScreen(ModalScreen[None]):
+    """Per-source diagnostics from ``provider``, refreshed every ``interval`` seconds."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "dismiss", "Back", id="diagnostics.close"),
+        Binding("D", "dismiss", "Close diagnostics", show=False, id="diagnostics.toggle"),
+    ]
+
+    DEFAULT_CSS = """
+    DiagnosticsScreen { align: center middle; }
+    DiagnosticsScreen > VerticalScroll {
+        width: 96%;
+        max-width: 140;
+        height: 94%;
+        border: round $border;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    DiagnosticsScreen #diag-note { color: $text-muted; height: auto; margin: 0 0 1 0; }
+    """
+
+    def __init__(
+        self, provider: Provider, *, clock: Clock | None = None, interval: float = 1.0
+    ) -> None:
+        super().__init__(id="diagnostics")
+        self.provider = provider
+        self.clock = clock or _utc_now
+        self.interval = interval
+        self.cards: dict[str, SourceCard] = {}
+        self.note = Static("", id="diag-note")
+        self._busy = False
+        self.updates = 0
+        """How many times the view was refreshed (tests, benches)."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="diag-body") as scroll:
+            scroll.border_title = "rotmon · diagnostics"
+            scroll.border_subtitle = "escape closes · r refreshes the sources"
+            yield self.note
+
+    async def on_mount(self) -> None:
+        await self.refresh_view()
+        self.set_interval(self.interval, self._tick)
+
+    def _tick(self) -> None:
+        # Timer bodies stay trivial: the work runs as a worker, its errors become text; a
+        # refresh still running (a slow mount) is not overlapped.
+        if not self._busy:
+            self.run_worker(self.refresh_view, group="diagnostics", exit_on_error=False)
+
+    async def refresh_view(self) -> None:
+        """Ask the provider again and repaint the cards (one per source, in its order)."""
+        self._busy = True
+        try:
+            await self._refresh_view()
+        finally:
+            self._busy = False
+
+    async def _refresh_view(self) -> None:
+        now = self.clock()
+        try:
+            rows = tuple(self.provider())
+        except Exception as exc:  # a failing provider must not close the screen
+            log.debug("diagnostics provider failed", exc_info=True)
+            self.note.update(Text(f"diagnostics unavailable: {fmt.inert(exc, 200)}"))
+            return
+        names = [r.name for r in rows]
+        if names != list(self.cards):
+            await self._rebuild(names)
+        scroll = self.query_one("#diag-body", VerticalScroll)
+        width = scroll.content_size.width or self.app.size.width or WIDE
+        for row in rows:
+            self.cards[row.name].show(row, now, width)
+        note = f"{len(rows)} sources · as of {now.astimezone(UTC):%H:%M:%S}Z"
+        self.note.update(Text(note if rows else "no source has reported yet"))
+        self.updates += 1
+
+    async def _rebuild(self, names: Sequence[str]) -> None:
+        scroll = self.query_one("#diag-body", VerticalScroll)
+        for card in self.cards.values():
+            await card.remove()
+        self.cards = {name: SourceCard(name) for name in names}
+        if self.cards:
+            await scroll.mount_all(self.cards.values())
+
+    def on_resize(self) -> None:
+        self._tick()
