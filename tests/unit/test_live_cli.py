@@ -335,3 +335,14 @@ def test_the_app_gets_a_factory_of_the_live_source_with_the_store(tmp_path: Path
     assert source.settings.stream_url is None  # ROTMON_SOURCES_STREAM_URL=off
     assert (tmp_path / "rotmon.sqlite3").is_file() and factory.warnings == []  # type: ignore[attr-defined]
     source.cache.close()
+
+
+@pytest.mark.parametrize("command", [["record"], ["pack", "download"]])
+def test_a_file_where_the_pack_should_go_is_a_usage_error(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "taken"
+    target.write_text("x", encoding="utf-8")
+    rc, out, err = run(capsys, *command, str(target), *common(tmp_path, None))
+    assert (rc, out) == (2, "")
+    assert err == f"{target}: expected a directory for the data pack, found a file\n"
