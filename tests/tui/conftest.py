@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +57,11 @@ async def settled(app: RotmonApp) -> None:
         ),
         10.0,
     )
+    # Earlier tests leave their objects to the collector; a full collection walking them in the
+    # middle of a measurement would time the test session, not the app (which freezes its own
+    # heap once its data is loaded; see tui.app._freeze_heap).
+    gc.collect()
+    gc.freeze()
 
 
 async def key_latency(app: RotmonApp, key: str, done: Callable[[], bool]) -> float:
@@ -75,6 +81,13 @@ async def key_latency(app: RotmonApp, key: str, done: Callable[[], bool]) -> flo
             raise AssertionError(f"key {key!r} had no effect within 5 s")
         await asyncio.sleep(0.001)
     return time.perf_counter() - t0
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_heap() -> Iterator[None]:
+    """Each test starts with a normal collector, whatever the previous app froze."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

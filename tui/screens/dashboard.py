@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+import functools
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, ParamSpec
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
+from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
@@ -48,6 +51,23 @@ PANE_TITLES: dict[str, str] = {
     "risk": "3 Risk",
     "macro": "4 Macro & energy",
 }
+
+
+P = ParamSpec("P")
+
+
+def _while_mounted(method: Callable[P, None]) -> Callable[P, None]:
+    """Updates that arrive while the screen is being torn down (quit) are dropped, not raised.
+
+    A thread's ``call_from_thread`` or a queued message can land after the panes are gone.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        with contextlib.suppress(NoMatches):
+            method(*args, **kwargs)
+
+    return wrapper
 
 
 class Pane(Vertical):
@@ -205,6 +225,7 @@ class DashboardScreen(Screen[None]):
 
     # -- data ------------------------------------------------------------------------------
 
+    @_while_mounted
     def show_snapshot(
         self, snapshot: Snapshot, *, acked: Collection[str] = (), muted: Collection[str] = ()
     ) -> None:
@@ -219,12 +240,14 @@ class DashboardScreen(Screen[None]):
         )
         self.query_one(MacroTable).update_macro(snapshot.macro)
 
+    @_while_mounted
     def show_clock(self, now: datetime | None, market_state: str | None, badge: str | None) -> None:
         header = self.query_one(MarketHeader)
         header.set_clock(now)
         header.set_market_state(market_state)
         header.set_badge(badge)
 
+    @_while_mounted
     def show_status(
         self, sources: tuple[SourceLine, ...], *, paused: bool, hints: tuple[tuple[str, str], ...]
     ) -> None:
