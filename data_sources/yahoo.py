@@ -525,6 +525,19 @@ class _Collect(logging.Handler):
 _quieted = False
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _yfinance() -> Any:
+    """yfinance, imported once under a lock: worker threads that race into a half-imported
+    yfinance fail with "cannot import name ... from partially initialized module"."""
+    with _IMPORT_LOCK:
+        import yfinance
+        import yfinance.data
+        import yfinance.live
+    return yfinance
+
+
 def _quiet_yfinance() -> None:
     """yfinance logs errors and triggers pandas deprecation warnings; without a handler and a
     filter Python would print both on stderr, over the TUI (done once per process)."""
@@ -664,7 +677,7 @@ class QuoteStream:
             await asyncio.wait_for(client.close(), 2.0)
 
     async def _run(self) -> None:
-        from yfinance.live import AsyncWebSocket
+        AsyncWebSocket = _yfinance().live.AsyncWebSocket
 
         _quiet_yfinance()
         assert self._wake is not None
@@ -852,7 +865,7 @@ class YahooSource:
     def _ensure_session(self) -> Any:
         """Our session installed in yfinance's process-wide ``YfData`` (worker thread)."""
         with self._session_lock:
-            from yfinance.data import YfData
+            YfData = _yfinance().data.YfData
 
             _quiet_yfinance()
             if self._session is None:
@@ -944,8 +957,8 @@ class YahooSource:
             self._downloading -= 1
 
     def _download_batches(self, symbols: list[str]) -> HistoryResult:
-        import yfinance as yf
-        from yfinance.data import YfData
+        yf = _yfinance()
+        YfData = yf.data.YfData
 
         self._ensure_session()
         # yfinance memoises some chart answers for the whole process, error pages included;
@@ -1161,7 +1174,7 @@ class YahooSource:
         """``Ticker.info`` (quoteSummary, v7 quote and a fundamentals time series). When that
         fails - ``info`` raises on any malformed part - the v7 quote alone still carries
         P/E and the 52-week range."""
-        import yfinance as yf
+        yf = _yfinance()
 
         self._ensure_session()
         try:

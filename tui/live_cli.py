@@ -185,15 +185,7 @@ def live_source(settings: Settings, store: LiveCache | None = None, **overrides:
     """The live ``DataSource`` for ``settings`` with ``store`` as its cache."""
     from data_sources.live import LiveSource
 
-    import_yfinance()
     return LiveSource(live_settings(settings, **overrides), cache=store)
-
-
-def import_yfinance() -> None:
-    """Import yfinance once, before any worker thread does: the history and quote workers
-    would otherwise import it at the same moment from two threads, and the loser gets a
-    partially initialised module ("cannot import name 'YfData'") and a failed download."""
-    import yfinance  # noqa: F401
 
 
 def app_source(settings: Settings) -> Callable[[], LiveSource]:
@@ -507,7 +499,6 @@ async def download_pack(
 
     live = live_settings(settings, **overrides)
     wanted = tuple(dict.fromkeys(symbols or MARKET_SYMBOLS))
-    await asyncio.to_thread(import_yfinance)
     yahoo = YahooSource(
         wanted,
         routes=live.yahoo_routes,

@@ -162,8 +162,8 @@ def test_snapshot_live_with_fred_down_prints_the_partial_result_and_exits_1(
     tmp_path: Path, servers: Servers
 ) -> None:
     # A fresh process, as users run it: nothing has imported yfinance or built the calendar.
-    # (Without live_cli.import_yfinance the source's two worker threads import yfinance at
-    # once and the history download fails now and then; timing-dependent, so not forced here.)
+    # (The source's worker threads import yfinance under a lock: racing into a half-imported
+    # module made the history download fail now and then; timing-dependent, so not forced.)
     args = common(tmp_path, servers, fred=refused_url())
     env = {**os.environ, live_cli.STREAM_ENV: "off", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
