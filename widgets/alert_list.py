@@ -56,7 +56,7 @@ class ScoreGauge(Widget):
     ScoreGauge > .gauge--warn { color: $warning; }
     ScoreGauge > .gauge--crit { color: $error; text-style: bold; }
     ScoreGauge > .gauge--na { color: $stale; }
-    ScoreGauge > .gauge--track { color: $panel-lighten-2; }
+    ScoreGauge > .gauge--track { color: $stale; }
     ScoreGauge > .gauge--label { color: $foreground; }
     """
 

@@ -48,7 +48,7 @@ class MarketHeader(Horizontal):
     MarketHeader { height: 1; dock: top; background: $panel; color: $foreground; }
     MarketHeader > .header--gain { color: $gain; }
     MarketHeader > .header--loss { color: $loss; }
-    MarketHeader > .header--dim { color: $text-muted; }
+    MarketHeader > .header--dim { color: $neutral; }
     MarketHeader > .header--brand { color: $accent; text-style: bold; }
     MarketHeader Static { height: 1; width: auto; padding: 0 1; }
     MarketHeader #indices { width: 1fr; }

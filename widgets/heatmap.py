@@ -101,7 +101,7 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
     SectorHeatmap > .heatmap--gain { color: $gain; }
     SectorHeatmap > .heatmap--loss { color: $loss; }
     SectorHeatmap > .heatmap--base { background: $surface; color: $foreground; }
-    SectorHeatmap > .heatmap--header { color: $text-muted; text-style: bold; }
+    SectorHeatmap > .heatmap--header { color: $neutral; text-style: bold; }
     SectorHeatmap > .heatmap--na { color: $stale; }
     SectorHeatmap > .heatmap--cursor {
         background: $block-cursor-background;
@@ -112,7 +112,7 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
         background: $block-cursor-blurred-background;
         color: $foreground;
     }
-    SectorHeatmap > .heatmap--legend { color: $text-muted; }
+    SectorHeatmap > .heatmap--legend { color: $neutral; }
     """
 
     window: reactive[str] = reactive("1M")

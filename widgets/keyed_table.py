@@ -99,7 +99,7 @@ class KeyedTable(DataTable[Text]):
     KeyedTable > .keyed-table--warn { color: $warning; }
     KeyedTable > .keyed-table--crit { color: $error; }
     KeyedTable > .keyed-table--accent { color: $accent; }
-    KeyedTable > .keyed-table--dim { color: $text-muted; }
+    KeyedTable > .keyed-table--dim { color: $neutral; }
     """
 
     def __init__(

@@ -120,7 +120,7 @@ class PairDetail(Widget):
     PairDetail { height: auto; padding: 1 0 0 0; }
     PairDetail > .pair-detail--gain { color: $gain; }
     PairDetail > .pair-detail--loss { color: $loss; }
-    PairDetail > .pair-detail--dim { color: $text-muted; }
+    PairDetail > .pair-detail--dim { color: $neutral; }
     PairDetail > .pair-detail--title { text-style: bold; }
     PairDetail > .pair-detail--spark { color: $accent; }
     """

@@ -65,10 +65,10 @@ class StatusBar(Horizontal):
     StatusBar > .status--ok { color: $gain; }
     StatusBar > .status--stale { color: $warning; }
     StatusBar > .status--failing { color: $error; text-style: bold; }
-    StatusBar > .status--loading { color: $text-muted; }
+    StatusBar > .status--loading { color: $neutral; }
     StatusBar > .status--paused { background: $warning; color: $background; text-style: bold; }
     StatusBar > .status--key { color: $accent; text-style: bold; }
-    StatusBar > .status--hint { color: $text-muted; }
+    StatusBar > .status--hint { color: $neutral; }
     StatusBar Static { height: 1; width: auto; }
     StatusBar #status-gap { width: 1fr; min-width: 1; }
     """

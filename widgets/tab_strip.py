@@ -19,7 +19,7 @@ class TabStrip(Widget):
     DEFAULT_CSS = """
     TabStrip { height: 1; background: $panel; }
     TabStrip > .tab-strip--active { background: $accent; color: $background; text-style: bold; }
-    TabStrip > .tab-strip--tab { color: $text-muted; }
+    TabStrip > .tab-strip--tab { color: $neutral; }
     """
 
     active: reactive[int] = reactive(0)

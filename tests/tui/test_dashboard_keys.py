@@ -270,6 +270,9 @@ async def test_mouse_clicks_select_tabs_panes_and_rows() -> None:
         await pilot.click(MacroTable, offset=(3, 3))
         assert wide.dashboard.active_pane == 3
         assert wide.dashboard.query_one(MacroTable).cursor_row == 2
+        await pilot.click("#gauge-hard_landing", offset=(2, 0))  # not focusable: selects the pane
+        assert wide.dashboard.active_pane == 2
+        assert isinstance(wide.focused, AlertTable)
 
 
 async def test_sort_key_orders_spreads_by_window_and_back() -> None:

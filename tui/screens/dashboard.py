@@ -219,6 +219,12 @@ class DashboardScreen(Screen[None]):
         if index is not None and index != self.active_pane:
             self._set_active(index)
 
+    def on_click(self, event: events.Click) -> None:
+        # A click anywhere in a pane (its border, the gauges) selects that pane.
+        index = self._pane_of(event.widget)
+        if index is not None and not self.pane_widget(index).has_focus:
+            self.action_show_pane(index)
+
     @on(TabStrip.Chosen)
     def _tab_chosen(self, event: TabStrip.Chosen) -> None:
         self.action_show_pane(event.index)
