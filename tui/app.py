@@ -37,6 +37,7 @@ from widgets.status_bar import SourceLine
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
     from data_sources.base import DataSource
+    from data_sources.model import MarketData
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +168,16 @@ class RotmonApp(App[int]):
         """kind ("pair", "sector", "alert", "macro") -> screen factory; later screens register."""
         self.snapshot: Snapshot | None = None
         """The snapshot on screen (None until the first poll lands)."""
+        self.market: MarketData | None = None
+        """The merged market data the snapshot on screen was computed from (drill-downs)."""
+        self.snapshot_listeners: list[Callable[[Snapshot, MarketData | None], None]] = []
+        """Called after each snapshot reaches the screen (drill-down contexts, alert books)."""
         self.acked: set[str] = set()
         self.muted: set[str] = set()
         self.drill_requests: list[tuple[str, str]] = []
         self.updates_applied = 0
         self._pending: Snapshot | None = None
+        self._pending_market: MarketData | None = None
         self._apply_timer_armed = False
         self._last_apply = 0.0
         self._failures: dict[str, str] = {}
@@ -264,6 +270,7 @@ class RotmonApp(App[int]):
             self._market_state_at = None
             self.call_later(self._tick)
         self._pending = message.snapshot
+        self._pending_market = message.market
         self._cached_view = False
         self._failures.pop(message.source, None)
         self._schedule_apply()
@@ -300,6 +307,8 @@ class RotmonApp(App[int]):
             return
         self._last_apply = time.monotonic()
         self.snapshot = snapshot
+        if self._pending_market is not None:
+            self.market, self._pending_market = self._pending_market, None
         self.updates_applied += 1
         try:
             dashboard = self.dashboard
@@ -308,6 +317,11 @@ class RotmonApp(App[int]):
         with self.batch_update():
             dashboard.show_snapshot(snapshot, acked=self.acked, muted=self.muted)
             self._show_status()
+        for listener in list(self.snapshot_listeners):
+            try:
+                listener(snapshot, self.market)
+            except Exception:  # one broken consumer must not take the dashboard down
+                log.exception("snapshot listener %r failed", listener)
         if not self._heap_frozen and not self._cached_view:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)

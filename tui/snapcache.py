@@ -55,6 +55,8 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
                 "corr_3m": _num(r.corr_3m),
                 "beta_3m": _num(r.beta_3m),
                 "ratio_spark": [v for v in r.ratio_spark if math.isfinite(v)],
+                "small_drawdown": _num(r.small_drawdown),
+                "large_drawdown": _num(r.large_drawdown),
             }
             for r in s.spreads
         ],
@@ -96,10 +98,12 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
                 "stale": r.stale,
                 "error": r.error,
                 "state": r.state,
+                "next_retry": _iso(r.next_retry),
             }
             for r in s.sources
         ],
         "indices": {k: [_num(v[0]), _num(v[1])] for k, v in s.indices.items()},
+        "problems": list(s.problems),
     }
 
 
@@ -137,6 +141,8 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
                 corr_3m=r["corr_3m"],
                 beta_3m=r["beta_3m"],
                 ratio_spark=tuple(r["ratio_spark"]),
+                small_drawdown=r.get("small_drawdown"),
+                large_drawdown=r.get("large_drawdown"),
             )
             for r in doc["spreads"]
         ),
@@ -178,10 +184,12 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
                 stale=r["stale"],
                 error=r["error"],
                 state=r["state"],
+                next_retry=_datetime(r.get("next_retry")),
             )
             for r in doc["sources"]
         ),
         indices={k: (v[0], v[1]) for k, v in doc["indices"].items()},
+        problems=tuple(doc.get("problems", ())),
     )
 
 

@@ -394,3 +394,22 @@ async def test_live_ticks_reach_the_screen() -> None:
         assert line.startswith("IWM/SPY")
         assert f"{iwm.returns['1D'].spread_pp:+.2f}" in line
         assert f"{iwm.ratio:.4f}" in line
+
+
+async def test_snapshot_listeners_get_snapshot_and_market_and_cannot_break_the_app() -> None:
+    seen: list[tuple[Any, Any]] = []
+
+    def broken(_snapshot: Any, _market: Any) -> None:
+        raise RuntimeError("consumer bug")
+
+    app = demo_app()
+    app.snapshot_listeners.extend([broken, lambda s, m: seen.append((s, m))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        assert len(seen) == 1 and seen[0][0] is snapshot
+        market = seen[0][1]
+        assert market is app.market and "IWM" in market.prices
+        await pilot.press("r")
+        await wait_until(lambda: len(seen) == 2)
+        await pilot.press("q")
+    assert app.return_code == 0
