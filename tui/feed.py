@@ -53,24 +53,40 @@ def default_compute(market: MarketData) -> Snapshot:
 
 
 class SourceLoop:
-    """A private asyncio loop in a daemon thread: the home of one source's coroutines."""
+    """A private asyncio loop in a daemon thread: the home of one source's coroutines.
+
+    The thread starts on first use, so an app that is built but never run leaves nothing behind.
+    """
 
     def __init__(self, name: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name=f"rotmon-source-{name}", daemon=True)
-        self._thread.start()
+        self.name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=self._run, args=(loop,), name=f"rotmon-source-{self.name}", daemon=True
+                )
+                thread.start()
+                self._loop = loop
+            return self._loop
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
         try:
-            self.loop.run_forever()
+            loop.run_forever()
         finally:
-            tasks = asyncio.all_tasks(self.loop)
+            tasks = asyncio.all_tasks(loop)
             for task in tasks:
                 task.cancel()
             if tasks:
-                self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            self.loop.close()
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -86,8 +102,11 @@ class SourceLoop:
 
     def close(self) -> None:
         """Stop the loop; the thread closes it once any running callback returns."""
+        loop = self._loop
+        if loop is None:
+            return
         with contextlib.suppress(RuntimeError):  # already closed
-            self.loop.call_soon_threadsafe(self.loop.stop)
+            loop.call_soon_threadsafe(loop.stop)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ class SourceLine:
 
 
 def source_text(line: SourceLine, error_width: int = 40) -> str:
-    """``yahoo ● ok 4s`` / ``fred ✖ failing: timeout · retry 20s`` (words, not only colour)."""
+    """``yahoo ● ok 4s next 11s`` / ``fred ✖ failing: timeout 2m retry 20s`` (words, not colour
+    alone: the state is spelled out for NO_COLOR and 16-colour terminals)."""
     glyph = GLYPHS.get(line.state, "?")
     parts = [f"{fmt.inert(line.name, 12)} {glyph} {fmt.inert(line.state, 8)}"]
     if line.state == "failing" and line.error:
@@ -40,6 +41,8 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
         parts.append(fmt.age(line.age))
     if line.next_in is not None and line.state in ("failing", "stale"):
         parts.append(f"retry {fmt.age(line.next_in)}")
+    elif line.next_in is not None and line.state == "ok":
+        parts.append(f"next {fmt.age(line.next_in)}")
     return " ".join(parts)
 
 

@@ -413,3 +413,22 @@ async def test_snapshot_listeners_get_snapshot_and_market_and_cannot_break_the_a
         await wait_until(lambda: len(seen) == 2)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_builtin_theme_works_with_default_gain_and_loss_colours() -> None:
+    from tui.themes import VARIABLE_DEFAULTS
+
+    app = demo_app(theme="nord")
+    async with app.run_test(size=(80, 24)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        iwm = next(r for r in snapshot.spreads if r.id == "IWM/SPY")
+        tone = "gain" if (iwm.returns["1Y"].spread_pp or 0) > 0 else "loss"
+        cell = app.dashboard.query_one(SpreadTable).get_cell("IWM/SPY", "1Y")
+        assert cell.style.color == RichColor.parse(VARIABLE_DEFAULTS[tone])
+        await pilot.press("t")
+        assert app.theme == "rotmon-dark"  # the configured theme joins the cycle, first
+
+
+def test_an_unknown_theme_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown theme 'nope': expected one of"):
+        demo_app(theme="nope")

@@ -116,5 +116,6 @@ def test_macro_cells_show_unit_change_arrow_and_date() -> None:
 
 def test_source_text_names_state_in_words() -> None:
     assert source_text(SourceLine("yahoo", "ok", 4.0)) == "yahoo ● ok 4s"
+    assert source_text(SourceLine("yahoo", "ok", 4.0, 11.2)) == "yahoo ● ok 4s next 11s"
     failing = SourceLine("fred", "failing", 130.0, 20.0, "timeout")
     assert source_text(failing) == "fred ✖ failing: timeout 2m retry 20s"
