@@ -324,18 +324,62 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    from tui.app import RotmonApp
+def _snapshot_cache(args: argparse.Namespace) -> Path:
+    """Where the last snapshot of this market is kept for an instant first paint."""
+    import platformdirs
 
-    source = _load_source(args)
-    badge = "DEMO" if args.demo else None
-    app = RotmonApp(
-        source,
-        refresh=args.refresh or 4.0,
-        badge=badge,
-        ansi=args.ansi,
-        no_color=args.no_color or "NO_COLOR" in os.environ,
-    )
+    if args.demo:
+        name = f"demo-{args.scenario}-{args.seed}"
+    elif args.data is not None:
+        import hashlib
+
+        digest = hashlib.sha1(str(args.data.resolve()).encode()).hexdigest()[:12]
+        name = f"pack-{digest}"
+    else:
+        name = "live"
+    return platformdirs.user_cache_path("rotmon") / f"snapshot-{name}.json"
+
+
+def _app_source(args: argparse.Namespace, settings: Settings) -> object:
+    """A factory the app calls on the source's own thread (pandas never delays the first
+    paint); packs are read here so a bad pack is an error before the screen opens."""
+    if args.data is not None:
+        return _load_source(args)
+    if args.demo:
+        if args.seed < 0:  # checked here: the source itself is built inside the app
+            raise UsageError(f"--seed: expected a whole number >= 0, got {args.seed}")
+        seed, scenario, speed = args.seed, args.scenario, args.speed
+
+        def demo() -> DataSource:
+            from data_sources.demo import DemoSource
+
+            return DemoSource(seed, scenario, speed)
+
+        return demo
+    from tui.live_cli import app_source
+
+    return app_source(settings)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from tui.wiring import build_app
+
+    settings = _settings(args)
+    kind = "demo" if args.demo else "pack" if args.data is not None else "live"
+    source = _app_source(args, settings)
+    try:
+        app = build_app(
+            source,  # type: ignore[arg-type]
+            settings,
+            kind=kind,
+            db=args.db,
+            badge={"demo": "DEMO", "pack": "PACK"}.get(kind),
+            ansi=args.ansi,
+            no_color=args.no_color or "NO_COLOR" in os.environ,
+            snapshot_cache=_snapshot_cache(args),
+        )
+    except ValueError as exc:  # an unknown theme or key in the config
+        raise UsageError(str(exc)) from None
     app.run()
     for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
         sys.stderr.write(f"rotmon: {warning}\n")

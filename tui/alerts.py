@@ -36,24 +36,31 @@ class AlertDesk:
     def __init__(self, store: Store, *, bell: bool = True) -> None:
         self.store = store
         self.bell = bell
+        self.warning: str | None = None
+        """Set by ``open`` when the store file was corrupt or foreign and was moved aside."""
         self.book = AlertBook(store.active_alerts(), store.muted_rules())
 
     @classmethod
     def open(cls, path: Path, *, bell: bool = True) -> tuple[AlertDesk, str | None]:
         """A desk over the store at ``path``; the warning names a corrupt file moved aside."""
         store, warning = open_store(path)
-        return cls(store, bell=bell), warning
+        desk = cls(store, bell=bell)
+        desk.warning = warning
+        return desk, warning
 
     def follow(self, snapshot: Snapshot) -> Outcome:
         """Apply one snapshot's active alerts; every transition is committed before return."""
         transitions = self.book.update(snapshot.alerts, snapshot.asof)
         if transitions:
             self.store.append_transitions(transitions)
-        notices = tuple(
-            (_notice(t), "error" if t.severity == "critical" else "warning")
-            for t in transitions
-            if t.announce and t.event in ("raised", "deescalated", "cleared")
-        )
+        shown = [
+            t for t in transitions if t.announce and t.event in ("raised", "deescalated", "cleared")
+        ]
+        notices = tuple((_notice(t), _severity(t)) for t in shown)
+        if len(notices) > MAX_NOTICES:  # a start into a crisis: one toast, not a wall of them
+            worst = "error" if any(t.severity == "critical" for t in shown) else "warning"
+            rules = ", ".join(t.rule for t in shown)
+            notices = ((f"{len(shown)} alert changes: {rules}", worst),)
         return Outcome(transitions, self.bell and needs_bell(transitions), notices)
 
     def acknowledge(self, rule: str, now: datetime) -> Transition | None:
@@ -81,6 +88,16 @@ class AlertDesk:
 
     def close(self) -> None:
         self.store.close()
+
+
+MAX_NOTICES = 3
+"""More announced transitions than this at once are summed up in one notification."""
+
+
+def _severity(t: Transition) -> str:
+    if t.event == "cleared":
+        return "information"
+    return "error" if t.severity == "critical" else "warning"
 
 
 def _notice(t: Transition) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from widgets.status_bar import SourceLine
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
     from data_sources.base import DataSource
     from data_sources.model import MarketData
+    from tui.alerts import AlertDesk
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,9 @@ class RotmonApp(App[int]):
         Binding("escape,backspace", "back", "Back", show=False, group=APP_GROUP, id="app.back"),
         Binding("q", "quit_app", "Quit", group=APP_GROUP, id="app.quit"),
         Binding(
+            "D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"
+        ),
+        Binding(
             "less_than_sign",
             "step_asof(-1)",
             "As-of −1 trading day",
@@ -152,6 +158,7 @@ class RotmonApp(App[int]):
         export_dir: Path | None = None,
         drill_screens: Mapping[str, DrillFactory] | None = None,
         snapshot_cache: Path | None = None,
+        alerts: Callable[[], AlertDesk] | None = None,
     ) -> None:
         super().__init__(ansi_color=True if ansi else None)
         sources = tuple(source) if isinstance(source, Sequence) else (source,)
@@ -174,6 +181,9 @@ class RotmonApp(App[int]):
         """Called after each snapshot reaches the screen (drill-down contexts, alert books)."""
         self.acked: set[str] = set()
         self.muted: set[str] = set()
+        self._alerts_factory = alerts
+        self.alerts: AlertDesk | None = None
+        """The durable alert book (opened with the first real snapshot); None without a store."""
         self.drill_requests: list[tuple[str, str]] = []
         self.updates_applied = 0
         self._pending: Snapshot | None = None
@@ -234,6 +244,13 @@ class RotmonApp(App[int]):
         return self.feed.source(0)
 
     async def on_mount(self) -> None:
+        if not self.is_headless:
+            # SIGTERM and SIGHUP (a dropped SSH link) end the app the normal way, so the store
+            # is closed and the terminal restored.
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, self.exit, 128 + sig)
         await self.push_screen(DashboardScreen())
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
@@ -251,6 +268,8 @@ class RotmonApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.feed.stop()
+        if self.alerts is not None:
+            self.alerts.close()
         if self._heap_frozen:
             gc.unfreeze()  # hand the objects back to the collector (tests run many apps)
 
@@ -310,6 +329,8 @@ class RotmonApp(App[int]):
         if self._pending_market is not None:
             self.market, self._pending_market = self._pending_market, None
         self.updates_applied += 1
+        if not self._cached_view:
+            self._follow_alerts(snapshot)
         try:
             dashboard = self.dashboard
         except LookupError:
@@ -325,6 +346,43 @@ class RotmonApp(App[int]):
         if not self._heap_frozen and not self._cached_view:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
+
+    def _follow_alerts(self, snapshot: Snapshot) -> None:
+        """Log the snapshot's alert transitions (committed before they are shown), then
+        announce them: a notification each, the bell for a new unmuted critical."""
+        desk = self._open_alerts()
+        if desk is None:
+            return
+        try:
+            outcome = desk.follow(snapshot)
+        except Exception as exc:  # a full disk must not stop the dashboard
+            log.exception("alert log write failed")
+            self.notify(f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False)
+            return
+        self._sync_alert_state()
+        for message, severity in outcome.notices:
+            self.notify(inert(message, 200), severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
+        if outcome.ring:
+            self.bell()
+
+    def _open_alerts(self) -> AlertDesk | None:
+        if self.alerts is None and self._alerts_factory is not None:
+            factory, self._alerts_factory = self._alerts_factory, None
+            try:
+                self.alerts = factory()
+            except Exception as exc:
+                log.exception("opening the alert log failed")
+                self.notify(f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False)
+                return None
+            warning = getattr(self.alerts, "warning", None)
+            if warning:
+                self.notify(inert(warning, 300), severity="warning", timeout=15, markup=False)
+        return self.alerts
+
+    def _sync_alert_state(self) -> None:
+        if self.alerts is not None:
+            self.acked = {e.rule for e in self.alerts.active() if e.acked}
+            self.muted = set(self.alerts.book.muted)
 
     def on_source_failed(self, message: SourceFailed) -> None:
         first = message.source not in self._failures
@@ -450,6 +508,14 @@ class RotmonApp(App[int]):
         if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
 
+    def action_diagnostics(self) -> None:
+        """Per source: request times, latency, errors, retry schedule, cache hits."""
+        from tui.screens.diagnostics import DiagnosticsScreen, provider_for
+
+        if not isinstance(self.screen, DiagnosticsScreen):
+            provider = provider_for(lambda: self.source, self.now)
+            self.push_screen(DiagnosticsScreen(provider, clock=self.now))
+
     def action_quit_app(self) -> None:
         self.exit(0)
 
@@ -479,19 +545,30 @@ class RotmonApp(App[int]):
         self.feed.refresh_now()
 
     def action_acknowledge(self, rule: str) -> None:
-        """Mark an alert acknowledged (in memory; the durable alert log arrives with issue 5)."""
-        self.acked.add(rule)
+        """Acknowledge a rule's active alert; logged in the alert log when there is one."""
+        desk = self._open_alerts()
+        if desk is not None:
+            if desk.acknowledge(rule, self.now()) is None:
+                self.notify(f"{inert(rule, 40)}: nothing to acknowledge", timeout=2, markup=False)
+                return
+            self._sync_alert_state()
+        else:
+            self.acked.add(rule)
         self._reshow()
         self.notify(f"Acknowledged {inert(rule, 40)}", timeout=2, markup=False)
 
     def action_mute(self, rule: str) -> None:
-        """Mute a rule's announcements (in memory; still evaluated)."""
-        if rule in self.muted:
+        """Mute or unmute a rule: still evaluated and logged, not announced."""
+        desk = self._open_alerts()
+        if desk is not None:
+            desk.toggle_mute(rule, self.now())
+            self._sync_alert_state()
+        elif rule in self.muted:
             self.muted.discard(rule)
-            self.notify(f"Unmuted {inert(rule, 40)}", timeout=2, markup=False)
         else:
             self.muted.add(rule)
-            self.notify(f"Muted {inert(rule, 40)}", timeout=2, markup=False)
+        word = "Muted" if rule in self.muted else "Unmuted"
+        self.notify(f"{word} {inert(rule, 40)}", timeout=2, markup=False)
         self._reshow()
 
     def _reshow(self) -> None:

@@ -123,7 +123,7 @@ class Settings:
     """Merged over ``analytics.risk.STALE_AFTER_DAYS``; ``evaluate_risk(stale_after=)``."""
     refresh: float = 4.0
     bell: bool = True
-    theme: str = "textual-dark"
+    theme: str = "rotmon-dark"
     export_dir: Path = Path(".")
     db: Path = field(default_factory=default_db_path)
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -249,7 +249,7 @@ def _base_keys() -> list[_Key]:
              _parse_float, "Screen updates per second at most (--refresh)."),
         _Key("bell", True, _boolean, _parse_bool,
              "Ring the terminal bell on a new critical alert."),
-        _Key("theme", "textual-dark", _text, _parse_text, "Colour theme (t cycles themes)."),
+        _Key("theme", "rotmon-dark", _text, _parse_text, "Colour theme (t cycles themes)."),
         _Key("export_dir", ".", _path, _parse_text,
              "Where `e` writes snapshot exports (relative to the working directory)."),
         _Key("db", str(default_db_path()), _path, _parse_text,

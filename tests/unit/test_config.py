@@ -46,7 +46,7 @@ def test_defaults(tmp_path: Path) -> None:
     s = load_settings(write(tmp_path, ""), {}, {})
     assert s.rules == DEFAULT_RULES
     assert dict(s.release_lags) == dict(RELEASE_LAGS) == {"monthly": 7, "weekly": 5, "daily": 1}
-    assert (s.refresh, s.bell, s.theme) == (4.0, True, "textual-dark")
+    assert (s.refresh, s.bell, s.theme) == (4.0, True, "rotmon-dark")
     assert s.poll == PollSettings(15.0, 300.0, 21600.0, 86400.0, 600.0)
     assert s.sources.fred_api_key is None
     assert s.sources.fred_graph_url == "https://fred.stlouisfed.org/graph/fredgraph.csv"

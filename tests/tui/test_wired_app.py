@@ -1,0 +1,128 @@
+"""The app as the CLI builds it (tui.wiring.build_app): durable alerts with bell, ack and mute,
+drill-down screens and back, diagnostics, and as-of time travel on a pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_sources.store import Store
+from tests.tui.conftest import START, demo_source, settled, wait_until
+from tui.app import RotmonApp
+from tui.config import Settings
+from tui.wiring import build_app
+
+PACK = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small"
+
+
+def wired(scenario: str, db: Path, **kwargs: object) -> tuple[RotmonApp, list[int]]:
+    app = build_app(
+        demo_source(scenario),
+        Settings(export_dir=db.parent),
+        kind="demo",
+        db=db,
+        badge="DEMO",
+        clock=lambda: START,
+        live_polling=False,
+        **kwargs,
+    )
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    return app, rings
+
+
+async def test_alerts_are_logged_rung_acknowledged_and_muted(tmp_path: Path) -> None:
+    db = tmp_path / "alerts.sqlite3"
+    app, rings = wired("hard-landing", db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        assert rings == [1]  # new unmuted criticals ring once
+        with Store(db) as store:
+            raised = {e.rule for e in store.alert_log() if e.event == "raised"}
+        assert {"sahm", "vix", "hy_oas"} <= raised
+        await pilot.press("3")
+        await pilot.pause()
+        first = app.dashboard.query_one("AlertTable").cursor_row
+        assert first == 0
+        await pilot.press("a")
+        await wait_until(lambda: bool(app.acked))
+        acked_rule = next(iter(app.acked))
+        await pilot.press("m")
+        await wait_until(lambda: bool(app.muted))
+        assert app.muted == {acked_rule}
+        # a second poll of the same market changes nothing and rings nothing
+        app.feed.refresh_now()
+        await app.wait_for_snapshot()
+        assert rings == [1]
+    with Store(db) as store:
+        events = [e.event for e in store.alert_log(acked_rule)]
+        assert events[:2] == ["muted", "acknowledged"] and "raised" in events
+        assert store.muted_rules() == frozenset({acked_rule})
+
+
+async def test_a_restart_restores_acks_and_does_not_ring_again(tmp_path: Path) -> None:
+    db = tmp_path / "alerts.sqlite3"
+    app, _ = wired("hard-landing", db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("3", "a")
+        await wait_until(lambda: bool(app.acked))
+        acked = set(app.acked)
+    app2, rings2 = wired("hard-landing", db)
+    async with app2.run_test(size=(160, 48)):
+        await app2.wait_for_snapshot()
+        assert rings2 == []
+        assert app2.acked == acked
+
+
+async def test_enter_drills_down_and_escape_returns(tmp_path: Path) -> None:
+    app, _ = wired("rotation", tmp_path / "a.sqlite3")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        await pilot.press("1", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "PairScreen")
+        await pilot.press("escape")
+        await wait_until(lambda: type(app.screen).__name__ == "DashboardScreen")
+        await pilot.press("2", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
+        await pilot.press("enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SymbolScreen", 10)
+        await pilot.press("escape", "escape")
+        await wait_until(lambda: type(app.screen).__name__ == "DashboardScreen")
+        await pilot.press("D")
+        await wait_until(lambda: type(app.screen).__name__ == "DiagnosticsScreen")
+        await pilot.press("escape")
+        await wait_until(lambda: type(app.screen).__name__ == "DashboardScreen")
+
+
+async def test_alert_screen_shows_the_rule_and_its_log(tmp_path: Path) -> None:
+    app, _ = wired("hard-landing", tmp_path / "a.sqlite3")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        await pilot.press("3", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "AlertScreen", 10)
+        screen = app.screen
+        await wait_until(lambda: screen.log_entries is not None)  # type: ignore[attr-defined]
+        assert [e.event for e in screen.log_entries] == ["raised"]  # type: ignore[attr-defined]
+        assert screen.log_entries[0].rule == screen.rule.id  # type: ignore[attr-defined]
+
+
+async def test_pack_as_of_steps_one_day_and_one_week(tmp_path: Path) -> None:
+    from data_sources.pack import PackSource
+
+    source = PackSource(PACK)
+    app = build_app(
+        source, Settings(), kind="pack", db=tmp_path / "p.sqlite3", badge="PACK",
+        live_polling=False,
+    )  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        assert str(app.snapshot.asof.date()) == "2020-12-11"  # type: ignore[union-attr]
+        await pilot.press("less_than_sign")
+        await wait_until(lambda: str(app.snapshot.asof.date()) == "2020-12-10")  # type: ignore[union-attr]
+        await pilot.press("left_curly_bracket")
+        await wait_until(lambda: str(app.snapshot.asof.date()) == "2020-12-03")  # type: ignore[union-attr]
+        await wait_until(
+            lambda: "PACK asof 2020-12-03" in str(app.dashboard.query_one("#badge").render())
+        )

@@ -1,0 +1,145 @@
+"""Composition of the app: the source, the alert desk, the drill-down screens and settings in one
+RotmonApp, the same for the CLI and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.app import RotmonApp
+from tui.config import Settings
+
+if TYPE_CHECKING:
+    from analytics.risk import RiskResult
+    from analytics.types import Snapshot
+    from data_sources.base import DataSource
+    from data_sources.model import MarketData
+    from tui.alerts import AlertDesk
+    from tui.drilldown import DrillData
+
+DRILL_KINDS = ("pair", "sector", "alert", "macro", "symbol")
+
+
+class _AppAlertLog:
+    """The drill-down screens' view of the app's alert log (opened lazily by the app)."""
+
+    def __init__(self, app: RotmonApp) -> None:
+        self._app = app
+
+    def alert_log(self, rule: str) -> Sequence[Any]:
+        desk = self._app.alerts
+        return [] if desk is None else desk.log(rule)
+
+
+def _risk_for(settings: Settings) -> Callable[[MarketData], RiskResult]:
+    def compute(market: MarketData) -> RiskResult:
+        from analytics.risk import evaluate_risk
+
+        return evaluate_risk(
+            market.prices,
+            {k: m.values for k, m in market.macro.items()},
+            market.asof.date(),
+            settings.rules,
+            release_lags=settings.release_lags,
+            stale_after=settings.stale_after,
+        )
+
+    return compute
+
+
+def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
+    """Register the drill-down screens and keep their context current with every snapshot."""
+    holder: dict[str, DrillData] = {}
+    export_dir = settings.export_dir
+
+    def listener(snapshot: Snapshot, market: MarketData | None) -> None:
+        from tui.drilldown import DrillData, refresh_visible
+
+        if market is None:
+            return
+        ctx = holder.get("ctx")
+        if ctx is None:
+            source = app.source
+
+            async def bars(symbol: str) -> Any:  # on the source's own loop and thread
+                return await app.feed.run_on(0, source.bars(symbol))  # type: ignore[union-attr]
+
+            holder["ctx"] = DrillData(
+                market,
+                snapshot,
+                bars=bars if source is not None else None,
+                store=_AppAlertLog(app),
+                rules=settings.rules,
+                compute_risk=_risk_for(settings),
+                export_dir=export_dir,
+            )
+        else:
+            ctx.update(market, snapshot)
+            refresh_visible(app, ctx)
+
+    def factory_for(kind: str) -> Callable[[RotmonApp, str], Any]:
+        def open_screen(_app: RotmonApp, key: str) -> Any:
+            from tui.drilldown import drill_screen
+
+            ctx = holder.get("ctx")
+            if ctx is None:
+                raise ValueError("no data yet")
+            screen = drill_screen(kind, key, ctx, export_dir=export_dir)
+            if screen is None:
+                raise ValueError(f"{key} has no market symbol to chart")
+            return screen
+
+        return open_screen
+
+    app.snapshot_listeners.append(listener)
+    for kind in DRILL_KINDS:
+        app.drill_screens[kind] = factory_for(kind)
+
+
+def build_app(
+    source: DataSource | Callable[[], DataSource],
+    settings: Settings,
+    *,
+    kind: str,
+    db: Path | None = None,
+    badge: str | None = None,
+    ansi: bool = False,
+    no_color: bool = False,
+    snapshot_cache: Path | None = None,
+    alerts: bool = True,
+    **app_options: Any,
+) -> RotmonApp:
+    """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
+    ``db`` names one; ``alerts=False`` runs without a durable alert log."""
+
+    def compute(market: MarketData) -> Snapshot:
+        from tui.compute import snapshot_from_market
+
+        return snapshot_from_market(market, settings)
+
+    desk_factory: Callable[[], AlertDesk] | None = None
+    if alerts:
+
+        def desk_factory() -> AlertDesk:
+            from tui.alerts import AlertDesk, store_path_for
+
+            return AlertDesk.open(store_path_for(kind, db), bell=settings.bell)[0]
+
+    app = RotmonApp(
+        source,
+        refresh=settings.refresh,
+        badge=badge,
+        ansi=ansi,
+        no_color=no_color,
+        # --ansi keeps the terminal palette unless the config names an ANSI theme itself
+        theme=None if ansi and "ansi" not in settings.theme else settings.theme,
+        keymap=settings.keymap,
+        compute=compute,
+        export_dir=settings.export_dir,
+        snapshot_cache=snapshot_cache,
+        alerts=desk_factory,
+        **app_options,
+    )
+    attach_drilldown(app, settings)
+    return app
