@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--format", choices=("table", "json"), default="table")
     _common(bt)
 
+    shots = sub.add_parser("screenshots", help="regenerate the SVG screenshots (demo data)")
+    shots.add_argument("dir", nargs="?", type=Path, default=Path("screenshots"), metavar="DIR")
+    shots.add_argument("--seed", type=int, default=7, help="demo seed (7)")
+    _common(shots)
+
     serve = sub.add_parser("serve", help="the app in a browser (textual-serve, 127.0.0.1)")
     _market(serve, demo_only_speed=True)
     serve.add_argument("--port", type=int, default=8000, help="port (8000)")
@@ -311,6 +316,16 @@ def _app_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from tui.screenshots import write_screenshots
+
+    if args.seed < 0:
+        raise UsageError(f"--seed: expected a whole number >= 0, got {args.seed}")
+    for path in write_screenshots(args.dir, seed=args.seed):
+        sys.stdout.write(f"{path}\n")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import shlex
 
@@ -391,6 +406,7 @@ COMMANDS = {
     "backtest": cmd_backtest,
     "pack": cmd_pack,
     "serve": cmd_serve,
+    "screenshots": cmd_screenshots,
     "config": cmd_config,
     "record": cmd_record,
     "doctor": cmd_doctor,

@@ -1,4 +1,5 @@
-"""`rotmon screenshots`: SVGs of the dashboard for every demo scenario, deterministic for a seed."""
+"""`rotmon screenshots`: SVGs of the dashboard for every demo scenario and of each drill-down
+screen, deterministic for a seed."""
 
 from __future__ import annotations
 
@@ -38,11 +39,74 @@ async def render_dashboard(
     return svg
 
 
+SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (name, scenario, keys pressed on the dashboard to reach the screen)
+    ("pair", "rotation", ("1", "enter")),
+    ("sector", "rotation", ("2", "enter")),
+    ("symbol", "rotation", ("2", "enter", "enter")),
+    ("alert", "hard-landing", ("3", "enter")),
+    ("help", "rotation", ("question_mark",)),
+    ("diagnostics", "rotation", ("D",)),
+)
+"""The screens behind the dashboard, as a user reaches them."""
+
+
+async def render_screen(
+    name: str,
+    scenario: str,
+    keys: Sequence[str],
+    size: tuple[int, int],
+    seed: int = 7,
+    at: datetime = FROZEN_AT,
+) -> str:
+    """A screen of the fully wired app (drill-downs, alert log in a scratch store) as SVG."""
+    import tempfile
+
+    from data_sources.demo import DemoSource
+    from tui.config import Settings
+    from tui.wiring import build_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_app(
+            DemoSource(seed=seed, scenario=scenario, start=at),
+            Settings(export_dir=Path(tmp), bell=False),
+            kind="demo",
+            db=Path(tmp) / "alerts.sqlite3",
+            badge="DEMO",
+            clock=lambda: at,
+            live_polling=False,
+        )
+        async with app.run_test(size=size) as pilot:
+            await app.wait_for_snapshot()
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+            await _settle(app)
+            app.clear_notifications()
+            await pilot.pause()
+            svg = app.export_screenshot(title=f"rotmon · {name} · demo {scenario} · seed {seed}")
+            await pilot.press("escape")
+    return svg
+
+
+async def _settle(app: object, timeout: float = 10.0) -> None:
+    """Wait for the screen's background work (bars, charts) to finish."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        await asyncio.sleep(0.2)
+        busy = [w for w in app.workers if w.is_running]  # type: ignore[attr-defined]
+        if not busy:
+            break
+    await asyncio.sleep(0.3)
+
+
 async def write_screenshots_async(
     directory: Path,
     seed: int = 7,
     scenarios: Sequence[str] = SCENARIOS,
     sizes: Sequence[tuple[int, int]] = SIZES,
+    drill: bool = True,
 ) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -52,6 +116,13 @@ async def write_screenshots_async(
             path = directory / screenshot_name(scenario, size)
             path.write_text(svg, encoding="utf-8")
             written.append(path)
+    if drill:
+        for name, scenario, keys in SCREENS:
+            for size in sizes:
+                svg = await render_screen(name, scenario, keys, size, seed)
+                path = directory / f"{name}-{size[0]}x{size[1]}.svg"
+                path.write_text(svg, encoding="utf-8")
+                written.append(path)
     return written
 
 
