@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import os
 import signal
@@ -581,10 +580,13 @@ class RotmonApp(App[int]):
         if snapshot is None:
             self.notify("Nothing to export yet", timeout=2)
             return
+        from tui.export import export_snapshot_json
+
         directory = self.export_dir or Path.cwd()
-        path = directory / f"rotmon-snapshot-{snapshot.asof:%Y%m%d-%H%M%S}.json"
-        try:
-            await asyncio.to_thread(_write_snapshot, snapshot, path)
+        try:  # a new file each time, never overwriting an earlier export
+            path = await asyncio.to_thread(
+                export_snapshot_json, snapshot, directory, now=snapshot.asof
+            )
         except Exception as exc:
             self.notify(f"Export failed: {exc}", severity="error", timeout=5, markup=False)
             return
@@ -651,10 +653,3 @@ def _write_cache_quietly(snapshot: Snapshot, path: Path) -> None:
         write_cached(snapshot, path)
     except OSError as exc:  # a read-only or full disk costs the fast start, nothing else
         log.info("could not write the snapshot cache %s: %s", path, exc)
-
-
-def _write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    from analytics.snapshot import snapshot_to_dict
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(snapshot_to_dict(snapshot), indent=2, allow_nan=False) + "\n")

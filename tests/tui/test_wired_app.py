@@ -126,3 +126,18 @@ async def test_pack_as_of_steps_one_day_and_one_week(tmp_path: Path) -> None:
         await wait_until(
             lambda: "PACK asof 2020-12-03" in str(app.dashboard.query_one("#badge").render())
         )
+
+
+async def test_e_exports_the_dashboard_as_the_snapshot_document(tmp_path: Path) -> None:
+    import json
+
+    app, _ = wired("rotation", tmp_path / "a.sqlite3")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("e")
+        await wait_until(lambda: len(list(tmp_path.glob("rotmon-snapshot-*.json"))) == 1)
+        await pilot.press("e")  # the same second: a second file, not an overwrite
+        await wait_until(lambda: len(list(tmp_path.glob("rotmon-snapshot-*.json"))) == 2)
+    docs = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rotmon-snapshot-*.json"))]
+    assert all(d["schema"] == "rotmon.snapshot/1" and d["source"] == "demo" for d in docs)
+    assert docs[0]["spreads"][0]["id"] == "IWM/SPY"
