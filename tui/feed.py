@@ -38,6 +38,9 @@ Compute = Callable[["MarketData"], Snapshot]
 SourceFactory = Callable[[], "DataSource"]
 PollPhase = Literal["loading", "ok", "stale", "failing", "off"]
 
+MIN_POLL_GAP = 1.0
+"""Seconds between polls of a source that wakes the feed itself (``wait_for_update``)."""
+
 DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
 """Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
 
@@ -140,6 +143,8 @@ class _Slot:
     polls: int = 0
     worker: Worker[None] | None = None
     timer: Timer | None = None
+    waiter: Worker[None] | None = None
+    """Waiting on the source's ``wait_for_update`` for the next poll (live streaming sources)."""
     running: threading.Event | None = field(default=None, repr=False)
     """Set when the source's last fetch has really ended on its own loop (not just cancelled)."""
 
@@ -312,6 +317,9 @@ class Feed:
         if slot.timer is not None:
             slot.timer.stop()
             slot.timer = None
+        if slot.waiter is not None:
+            slot.waiter.cancel()
+            slot.waiter = None
         slot.next_poll = None
 
     def _launch(self, slot: _Slot) -> None:
@@ -334,9 +342,39 @@ class Feed:
         if self._stopped or self._paused or not self.live:
             return
         slot.next_poll = time.monotonic() + delay
+        wait = getattr(slot.source, "wait_for_update", None)
+        if callable(wait) and slot.phase == "ok":
+            # A streaming source says when it has news (a tick, a finished download): poll
+            # then, at most every MIN_POLL_GAP seconds, and at the latest after ``delay``.
+            slot.waiter = self._app.run_worker(
+                self._wait_then_launch(slot, wait, delay),
+                name=f"wait:{slot.name}",
+                group=f"wait:{slot.name}",
+                exclusive=True,
+                exit_on_error=False,
+            )
+            return
         slot.timer = self._app.set_timer(
             delay, lambda: self._launch(slot), name=f"rearm:{slot.name}"
         )
+
+    async def _wait_then_launch(
+        self, slot: _Slot, wait: Callable[[float], Coroutine[Any, Any, object]], delay: float
+    ) -> None:
+        started = time.monotonic()
+        try:
+            await slot.loop.run(wait(delay))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken wait falls back to the interval
+            log.debug("wait_for_update of %s failed: %s", slot.name, exc)
+            await asyncio.sleep(max(0.0, delay - (time.monotonic() - started)))
+        rest = MIN_POLL_GAP - (time.monotonic() - started)
+        if rest > 0:
+            await asyncio.sleep(rest)
+        slot.waiter = None
+        if not (self._stopped or self._paused):
+            self._launch(slot)
 
     def _backoff(self, slot: _Slot) -> float:
         base = min(self.max_backoff, slot.interval * 2 ** max(0, slot.failures - 1))
