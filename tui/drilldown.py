@@ -30,6 +30,7 @@ from analytics.types import Snapshot
 from data_sources.base import SourceError
 from data_sources.model import MarketData
 from tui.export import ExportError, export_table_csv
+from tui.screens.fit import FitsTerminal
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ def refresh_visible(app: App, context: DrillContext) -> bool:
     return False
 
 
-class DrillScreen(Screen):
+class DrillScreen(FitsTerminal, Screen):
     """Base of the drill-down screens: back, export, the chart window, live refresh."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

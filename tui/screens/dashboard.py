@@ -8,7 +8,6 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import ClassVar, ParamSpec
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from analytics.types import Snapshot
 from tui.messages import DrillDownRequested
+from tui.screens.fit import too_small_text
 from widgets.alert_list import AlertTable, RiskPane
 from widgets.header import MarketHeader
 from widgets.heatmap import SectorHeatmap
@@ -172,13 +172,7 @@ class DashboardScreen(Screen[None]):
         self.set_class(tiny, "-tiny")
         self.set_class(narrow and not tiny, "-narrow")
         if tiny:
-            self.query_one("#too-small", Static).update(
-                Text(
-                    f"Terminal too small ({size.width}×{size.height}): rotmon needs at least "
-                    f"{MIN_SIZE.width}×{MIN_SIZE.height}. Enlarge it, or press q to quit.",
-                    no_wrap=False,
-                )
-            )
+            self.query_one("#too-small", Static).update(too_small_text(size))
 
     @property
     def narrow(self) -> bool:

@@ -19,6 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.fit import FitsTerminal
 from widgets import formatting as fmt
 from widgets.status_bar import GLYPHS
 
@@ -223,7 +224,7 @@ class SourceCard(Vertical):
         self.body.update(body_text(snap, now, width))
 
 
-class DiagnosticsScreen(ModalScreen[None]):
+class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
     """Per-source diagnostics from ``provider``, refreshed every ``interval`` seconds."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.commands import KeyEntry, grouped
+from tui.screens.fit import FitsTerminal
 
 
 def keys_table(entries: Sequence[KeyEntry]) -> RichGroup:
@@ -34,7 +35,7 @@ def keys_table(entries: Sequence[KeyEntry]) -> RichGroup:
     return RichGroup(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(FitsTerminal, ModalScreen[None]):
     """``?`` opens it; ``escape``, ``?`` or ``q`` close it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
