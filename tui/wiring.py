@@ -3,6 +3,7 @@ RotmonApp, the same for the CLI and the tests."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from data_sources.model import MarketData
     from tui.alerts import AlertDesk
     from tui.drilldown import DrillData
+
+log = logging.getLogger(__name__)
 
 DRILL_KINDS = ("pair", "sector", "alert", "macro", "symbol")
 
@@ -48,9 +51,60 @@ def _risk_for(settings: Settings) -> Callable[[MarketData], RiskResult]:
     return compute
 
 
+def hot_symbols(app: RotmonApp) -> tuple[str, ...]:
+    """The symbols on screen: the dashboard's, plus the constituents rows visible on a sector
+    screen, or the symbol of a symbol screen (only these are polled at the fast interval)."""
+    from analytics.catalog import MARKET_SYMBOLS
+    from tui.screens.sector import SectorScreen
+    from tui.screens.symbol import SymbolScreen
+
+    symbols = list(MARKET_SYMBOLS)
+    screen = app.screen
+    if isinstance(screen, SectorScreen):
+        table = screen.table
+        top = int(table.scroll_y)
+        rows = table.visible_rows()[top : top + max(1, table.size.height)]
+        symbols += [r.symbol for r in rows]
+    elif isinstance(screen, SymbolScreen):
+        symbols.append(screen.symbol)
+    return tuple(dict.fromkeys(symbols))
+
+
+def _keep_hot(app: RotmonApp, asked: set[str]) -> None:
+    """Tell a live source which symbols are on screen (sources without ``set_hot`` ignore it),
+    and ask once for the details (P/E, 52-week range) of a symbol screen's symbol."""
+    from tui.screens.symbol import SymbolScreen
+
+    screen = app.screen
+    if isinstance(screen, SymbolScreen) and screen.symbol not in asked:
+        asked.add(screen.symbol)
+        _fetch_details(app, screen.symbol)
+    set_hot = getattr(app.source, "set_hot", None)
+    if callable(set_hot):
+        try:
+            set_hot(hot_symbols(app))
+        except Exception as exc:  # a screen mid-teardown: the next update tries again
+            log.debug("set_hot failed: %s", exc)
+
+
+def _fetch_details(app: RotmonApp, symbol: str) -> None:
+    """P/E and the 52-week range come lazily from a live source; poll again once they are in."""
+    source = app.source
+    details = getattr(source, "details", None)
+    if not callable(details):
+        return
+
+    async def load() -> None:
+        await app.feed.run_on(0, details(symbol))
+        app.feed.refresh_now()
+
+    app.run_worker(load(), name=f"details {symbol}", group="details", exit_on_error=False)
+
+
 def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
     """Register the drill-down screens and keep their context current with every snapshot."""
     holder: dict[str, DrillData] = {}
+    asked: set[str] = set()
     export_dir = settings.export_dir
 
     def listener(snapshot: Snapshot, market: MarketData | None) -> None:
@@ -58,6 +112,7 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
 
         if market is None:
             return
+        _keep_hot(app, asked)
         ctx = holder.get("ctx")
         if ctx is None:
             source = app.source
@@ -88,6 +143,7 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
             screen = drill_screen(kind, key, ctx, export_dir=export_dir)
             if screen is None:
                 raise ValueError(f"{key} has no market symbol to chart")
+            app.call_after_refresh(_keep_hot, app, asked)
             return screen
 
         return open_screen

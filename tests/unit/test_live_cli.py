@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +17,7 @@ import pytest
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS, PAIRS
 from data_sources.pack import load_pack
 from tests.support.data_servers import SMALL_HOLDINGS, FredApp, HoldingsApp
+from tests.support.live_env import Servers, aliases, serve, write_config
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.stream_server import StreamServer, pricing_frame
@@ -35,40 +35,9 @@ QQQ_LAST = 538.15
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def aliases(unknown: tuple[str, ...] = ()) -> dict[str, str]:
-    return {s: "QQQ" for s in MARKET_SYMBOLS if s not in unknown and s != "QQQ"}
-
-
-@dataclass
-class Servers:
-    yahoo: LoopbackServer
-    fred: LoopbackServer
-    holdings: LoopbackServer
-
-
 @pytest.fixture
 def servers() -> Iterator[Servers]:
-    with ExitStack() as stack:
-        yield Servers(
-            stack.enter_context(LoopbackServer(YahooApp(aliases()))),
-            stack.enter_context(LoopbackServer(FredApp())),
-            stack.enter_context(LoopbackServer(HoldingsApp(SMALL_HOLDINGS))),
-        )
-
-
-def write_config(path: Path, servers: Servers | None, *, fred: str | None = None) -> Path:
-    yahoo = servers.yahoo.url if servers else refused_url()
-    fred = fred or (servers.fred.url if servers else refused_url())
-    holdings = servers.holdings.url if servers else refused_url()
-    path.write_text(
-        "[sources]\n"
-        f'yahoo_url = "{yahoo}"\n'
-        f'fred_graph_url = "{fred}/graph/fredgraph.csv"\n'
-        f'fred_api_url = "{fred}/fred"\n'
-        f'holdings_url = "{holdings}/holdings.ajax"\n',
-        encoding="utf-8",
-    )
-    return path
+    yield from serve()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,59 @@
+"""The live app on loopback Yahoo/FRED/iShares servers: data arrives without waiting a poll
+interval, the symbols on screen are kept hot, a symbol screen asks for P/E lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analytics.catalog import MARKET_SYMBOLS
+from data_sources.live import LiveSource
+from tests.support.live_env import Servers, serve, write_config
+from tests.support.netguard import no_network  # noqa: F401  (autouse)
+from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
+from tests.tui.conftest import wait_until
+from tui import live_cli
+from tui.config import load_settings
+from tui.wiring import build_app
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    yield from serve()
+
+
+async def test_live_dashboard_hot_symbols_and_lazy_details(
+    tmp_path: Path, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(live_cli.STREAM_ENV, "off")
+    settings = load_settings(write_config(tmp_path / "c.toml", servers), env={})
+    built: list[LiveSource] = []
+
+    def factory() -> LiveSource:  # built on the source's own thread, as the CLI does
+        source = live_cli.live_source(settings, None, stream_url=None)
+        built.append(source)
+        return source
+
+    app = build_app(factory, settings, kind="live", db=tmp_path / "a.sqlite3", alerts=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        # the first fetch answers at once with nothing; the downloads wake the feed
+        await wait_until(
+            lambda: app.snapshot is not None and app.snapshot.spreads[0].small_last is not None,
+            30,
+        )
+        assert app.snapshot.source == "live"  # type: ignore[union-attr]
+        source = built[0]
+        await wait_until(lambda: source.yahoo.hot == frozenset(MARKET_SYMBOLS), 10)
+        before = servers.yahoo.hits(r"^/v10/finance/quoteSummary/")
+        await pilot.press("4")
+        vix_row = next(i for i, m in enumerate(app.snapshot.macro) if m.id == "VIX")  # type: ignore[union-attr]
+        for _ in range(vix_row):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SymbolScreen", 10)
+        assert app.screen.symbol == "^VIX"  # type: ignore[attr-defined]
+        await wait_until(lambda: servers.yahoo.hits(r"^/v10/finance/quoteSummary/") > before, 15)
+        await wait_until(lambda: "^VIX" in source.yahoo.hot, 10)
+        await pilot.press("escape")
