@@ -11,6 +11,7 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -249,7 +250,8 @@ class RotmonApp(App[int]):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(sig, self.exit, 128 + sig)
+                    loop.add_signal_handler(sig, partial(self._exit_on_signal, sig))
+            _resume_only_on_a_live_terminal(self)
         await self.push_screen(DashboardScreen())
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
@@ -258,6 +260,11 @@ class RotmonApp(App[int]):
                 self._pending = cached
                 self._apply_pending()
         self.call_after_refresh(self._started)
+
+    def _exit_on_signal(self, sig: int) -> None:
+        if not _terminal_alive(self):
+            _silence_output(self)  # the link is gone: restoring the terminal has no reader
+        self.exit(return_code=128 + sig)
 
     def _started(self) -> None:
         self.feed.start()
@@ -634,6 +641,51 @@ def _poll_line(state: PollState, now: float) -> SourceLine:
     if phase == "loading" and state.in_flight_since is not None:
         age = None
     return SourceLine(state.name, phase, age, next_in, state.error)
+
+
+def _terminal_alive(app: App[Any]) -> bool:
+    """False once the terminal has hung up (its tty no longer answers)."""
+    driver = app._driver
+    fileno = getattr(driver, "fileno", None)
+    if not isinstance(fileno, int):
+        return True
+    try:
+        return os.isatty(fileno)
+    except OSError:
+        return False
+
+
+def _silence_output(app: App[Any]) -> None:
+    """Send the driver's remaining output (the terminal restore on exit) to /dev/null.
+
+    Writing to a hung-up terminal fails with EIO and ends Textual's output thread; the
+    shutdown writes would then fill its queue and block the exit for ever.
+    """
+    driver = app._driver
+    if getattr(driver, "_writer_thread", None) is None:
+        return
+    from textual.drivers._writer_thread import WriterThread
+
+    quiet = WriterThread(open(os.devnull, "w"))  # noqa: SIM115  (lives until the process ends)
+    quiet.start()
+    driver._writer_thread = quiet  # type: ignore[union-attr]
+
+
+def _resume_only_on_a_live_terminal(app: App[Any]) -> None:
+    """Textual answers SIGCONT (``fg`` after ctrl+z) by re-entering application mode. The
+    kernel also sends SIGCONT right after the SIGHUP of a hung-up terminal (a dropped SSH
+    link); re-entering then starts a second output thread on the dead terminal and the exit
+    that SIGHUP asked for deadlocks. Resume only while the terminal still answers."""
+    previous = signal.getsignal(signal.SIGCONT)
+    if not callable(previous):
+        return
+
+    def on_sigcont(signum: int, frame: Any) -> None:
+        if _terminal_alive(app):
+            previous(signum, frame)
+
+    with contextlib.suppress(ValueError):  # not the main thread: keep Textual's handler
+        signal.signal(signal.SIGCONT, on_sigcont)
 
 
 def _freeze_heap() -> None:
