@@ -13,6 +13,8 @@ from analytics.risk import RiskResult, visible_series
 from analytics.types import MacroRow
 
 SPARK_POINTS = 60
+TAIL_OBS = 400
+"""Observations of a FRED series read for its row: the spark, a change and a 4-week mean."""
 
 
 def _market_series(prices: pd.Series, day: date) -> pd.Series:
@@ -36,7 +38,9 @@ def indicator_series(
     if ind.market and ind.market in prices and not prices[ind.market].empty:
         s = _market_series(prices[ind.market], day)
     elif ind.series and ind.series in macro:
-        s = visible_series(ind.series, macro[ind.series], day, release_lags)
+        # The pane shows the tail only; cleaning decades of history each poll would be waste.
+        tail = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-TAIL_OBS:]
+        s = visible_series(ind.series, tail, day, release_lags)
     if s is not None and ind.id == "ICSA":
         s = (s.rolling(4).mean() / 1000.0).dropna()
     if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:

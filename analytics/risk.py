@@ -2,10 +2,11 @@
 
 How a day is evaluated
 ----------------------
-- **Days.** The replay runs over the union of the trading days of the price series (or business
-  days when there are no prices), from the earliest data up to ``asof``; the result keeps the
-  days from ``start`` on. The days before ``start`` still run, so that hysteresis, episode starts
-  and the yield-curve memory are the same whatever ``start`` is.
+- **Days.** The replay runs over the union of the trading days of the price series the rules read
+  (``RULE_SYMBOLS``; or business days when there are none), from the earliest data up to
+  ``asof``; the result keeps the days from ``start`` on. The days before ``start`` still run,
+  so that hysteresis, episode starts and the yield-curve memory are the same whatever
+  ``start`` is.
 - **No look-ahead.** A macro observation is usable from its release date only
   (:data:`RELEASE_LAGS`: monthly series on the 7th of the next month, weekly claims 5 days after
   the week's date, daily FRED series the next day). Market prices are known on their own date.
@@ -302,6 +303,9 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
 
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in DEFAULT_RULES)
 
+RULE_SYMBOLS: frozenset[str] = frozenset({"IWM", "^RUT", "SPY", "XLE", "^VIX", "^OVX", "CL=F"})
+"""The market symbols the rules read; the replay runs on the union of their trading days."""
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RiskResult:
@@ -336,6 +340,20 @@ class RiskResult:
 # -- inputs -----------------------------------------------------------------------------------
 
 
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _midnights(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``idx.normalize()`` in nanoseconds, without pandas inferring a frequency on the way
+    (that inference was most of the cost of a snapshot on a long pack)."""
+    ns = idx.as_unit("ns")
+    i8 = ns.asi8
+    floored = i8 - i8 % _NS_PER_DAY
+    if np.array_equal(floored, i8):
+        return ns
+    return pd.DatetimeIndex(floored.view("datetime64[ns]"))
+
+
 def _clean(name: str, s: object) -> pd.Series:
     """A float series on a normalised, tz-naive, ascending, unique date index, NaN dropped."""
     if not isinstance(s, pd.Series):
@@ -351,7 +369,7 @@ def _clean(name: str, s: object) -> pd.Series:
     if idx.tz is not None:
         idx = idx.tz_localize(None)
     vals = pd.to_numeric(pd.Series(s.to_numpy(), copy=False), errors="coerce").to_numpy(float)
-    out = pd.Series(vals, index=idx.normalize().as_unit("ns"), name=name)
+    out = pd.Series(vals, index=_midnights(idx), name=name)
     out = out[np.isfinite(vals)]
     if not out.index.is_monotonic_increasing:
         out = out.sort_index(kind="stable")
@@ -426,7 +444,11 @@ class _Inputs:
         lags: dict[str, int],
         stale: Mapping[str, int],
     ) -> None:
-        self.prices = {k: _clean(f"prices[{k!r}]", v) for k, v in prices.items()}
+        # Only the symbols the rules read: their trading days are the replay grid, and cleaning
+        # fifty other series on every snapshot cost more than the whole replay.
+        self.prices = {
+            k: _clean(f"prices[{k!r}]", v) for k, v in prices.items() if k in RULE_SYMBOLS
+        }
         self.macro = {k: _clean(f"macro[{k!r}]", v) for k, v in macro.items()}
         self.prices = {k: v for k, v in self.prices.items() if not v.empty}
         self.macro = {k: v for k, v in self.macro.items() if not v.empty}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import WINDOWS, Pair
-from analytics.returns import drawdown, finite, last_value, window_returns
+from analytics.returns import asof_position, drawdown, finite, last_value, window_returns
 from analytics.types import LegReturns, PairRow, Trend
 
 Z_ROWS = 252
@@ -29,13 +29,21 @@ def leg_returns(
     return out
 
 
+def aligned(small: pd.Series, large: pd.Series, asof: date | None = None) -> pd.DataFrame:
+    """Both legs on the dates both have (inner join, no NaN), up to ``asof``: columns s, l."""
+    joined = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
+    if asof is not None:
+        joined = joined.loc[: pd.Timestamp(asof)]
+    return joined
+
+
 def ratio_series(small: pd.Series, large: pd.Series, asof: date | None = None) -> pd.Series:
     """``small / large`` on the dates both have, up to ``asof``."""
-    joined = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
-    ratio = joined["s"] / joined["l"]
-    if asof is not None:
-        ratio = ratio.loc[: pd.Timestamp(asof)]
-    return ratio
+    return _ratio(aligned(small, large, asof))
+
+
+def _ratio(joined: pd.DataFrame) -> pd.Series:
+    return joined["s"] / joined["l"]
 
 
 def zscore(ratio: pd.Series, rows: int = Z_ROWS) -> float | None:
@@ -68,9 +76,10 @@ def corr_beta(
     small: pd.Series, large: pd.Series, asof: date | None = None, rows: int = CORR_ROWS
 ) -> tuple[float | None, float | None]:
     """Correlation and beta (cov/var of large) over the last ``rows`` common daily returns."""
-    joined = pd.concat([small.rename("s"), large.rename("l")], axis=1, join="inner").dropna()
-    if asof is not None:
-        joined = joined.loc[: pd.Timestamp(asof)]
+    return _corr_beta(aligned(small, large, asof), rows)
+
+
+def _corr_beta(joined: pd.DataFrame, rows: int = CORR_ROWS) -> tuple[float | None, float | None]:
     if len(joined) < rows + 1:
         return None, None
     prices = joined.to_numpy(dtype=float)[-(rows + 1) :]
@@ -83,6 +92,16 @@ def corr_beta(
     var_s = float(np.var(s, ddof=1))
     corr = finite(cov / np.sqrt(var_s * var_l)) if var_s > 0 else None
     return corr, finite(cov / var_l)
+
+
+TAIL_ROWS = 600
+"""Rows of each leg kept for the ratio statistics: the longest window they read is 252 common
+rows, so joining decades of history on every snapshot would only cost time."""
+
+
+def _tail(prices: pd.Series, asof: date | None, rows: int = TAIL_ROWS) -> pd.Series:
+    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
+    return prices.iloc[: 0 if t is None else t + 1].iloc[-rows:]
 
 
 def pair_row(
@@ -105,8 +124,12 @@ def pair_row(
             corr_3m=None,
             beta_3m=None,
         )
-    ratio = ratio_series(small, large, asof)
-    corr, beta = corr_beta(small, large, asof)
+    s_tail, l_tail = _tail(small, asof), _tail(large, asof)
+    joined = aligned(s_tail, l_tail)
+    if len(joined) <= Z_ROWS and (len(s_tail) < len(small) or len(l_tail) < len(large)):
+        joined = aligned(small, large, asof)  # calendars that rarely meet: use all of it
+    ratio = _ratio(joined)
+    corr, beta = _corr_beta(joined)
     return PairRow(
         id=pair.id,
         small=pair.small,

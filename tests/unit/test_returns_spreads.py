@@ -173,3 +173,16 @@ def test_ratio_zscore_is_scale_invariant(values: list[float], k: float) -> None:
     z1 = pair_row(Pair("A", "B", ""), a, b).zscore_1y
     z2 = pair_row(Pair("A", "B", ""), a * k, b).zscore_1y
     assert (z1 is None and z2 is None) or z1 == pytest.approx(z2, rel=1e-6, abs=1e-6)
+
+
+def test_pair_row_on_long_history_equals_the_full_computation() -> None:
+    rng = np.random.default_rng(3)
+    small = series(100 * np.cumprod(1 + rng.normal(0, 0.01, 2000)))
+    large = series(100 * np.cumprod(1 + rng.normal(0, 0.01, 2000))).drop(small.index[1500:1510])
+    asof = small.index[1800].date()
+    row = pair_row(Pair("S", "L", ""), small, large, asof)
+    full = ratio_series(small, large, asof)
+    assert row.zscore_1y == pytest.approx(zscore(full), rel=1e-12)
+    assert row.trend == trend(full)
+    assert (row.corr_3m, row.beta_3m) == pytest.approx(corr_beta(small, large, asof), rel=1e-12)
+    assert row.ratio_spark == tuple(full.to_numpy()[-120:])
