@@ -15,6 +15,8 @@ from textual.color import Color
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
+from widgets.formatting import FORMAT_CONTROLS
+
 MAX_POINTS = 600
 """More points than a terminal has braille columns only cost time: longer series are thinned."""
 
@@ -56,7 +58,10 @@ class ChartData:
         return any(v is not None for line in self.lines for v in line.values)
 
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+_CONTROL: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " "),
+    **dict.fromkeys(FORMAT_CONTROLS),  # bidi overrides and the like: dropped
+}
 
 
 def inert(text: object) -> str:
@@ -233,7 +238,7 @@ class LineChart(PlotextPlot):
         if data is None or not data.has_points:
             message = "loading…" if data is None else data.empty_message
             head = Text() if data is None else self.legend()
-            return Group(head, Text(message, style="italic"))
+            return Group(head, Text(inert(message), style="italic"))  # may name a symbol
         width, height = self.size.width, max(self.size.height - 1, 1)
         key = (data, width, height, self.app.theme)
         if key != self._drawn_for:

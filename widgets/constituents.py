@@ -22,12 +22,17 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from widgets.formatting import FORMAT_CONTROLS
+
 MOVE_GROUP = Binding.Group("Move")
 
 REBUILD_AT = 48
 """Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+_CONTROL: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " "),
+    **dict.fromkeys(FORMAT_CONTROLS),  # bidi overrides and the like: dropped
+}
 
 
 def inert(text: object) -> str:

@@ -97,6 +97,19 @@ def age(seconds: float | None) -> str:
     return f"{s // 86400}d"
 
 
+FORMAT_CONTROLS: tuple[int, ...] = (
+    0x061C,  # Arabic letter mark
+    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+    *range(0x202A, 0x202F),  # bidi embeddings and overrides (U+202E flips the line)
+    *range(0x2060, 0x2065),  # word joiner, invisible operators
+    *range(0x2066, 0x2070),  # bidi isolates, deprecated format characters
+    0xFEFF,  # zero-width no-break space (BOM)
+    *range(0xFFF9, 0xFFFC),  # interlinear annotations
+)
+"""Invisible format characters (Unicode category Cf) that reorder or hide text on screen;
+``inert`` drops every Cf character, the tables' own translations drop these."""
+
+
 def inert(text: object, limit: int | None = None) -> str:
     """External text made harmless: control characters removed, optionally cut to ``limit``.
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import ClassVar, ParamSpec
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -324,5 +325,7 @@ class DashboardScreen(Screen[None]):
     def _pair_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = self.query_one(SpreadTable)
         key = str(event.row_key.value)
-        self.query_one("#pane-spreads", Pane).border_subtitle = table.labels.get(key, "")
+        # A Text, not a str: Textual parses a str title as markup (a label is data, packs
+        # name their own pairs, and "[/]" in one raised MarkupError).
+        self.query_one("#pane-spreads", Pane).border_subtitle = Text(table.labels.get(key, ""))
         self.query_one(PairDetail).show_pair(table.pairs.get(key))
