@@ -4,7 +4,10 @@ For the floor (a bare Textual app showing one DataTable row) and for rotmon on t
 measures: time from start to the IWM/SPY row with numbers on screen; CPU (% of one core) while
 live; bytes written to the terminal per second while live, at 160x48 and 80x24; peak memory.
 
-    .venv/bin/python bench/bench_tui.py [--seconds 20] [--app-cmd "python -m tui --demo"]
+    .venv/bin/python bench/bench_tui.py [--seconds 20] [--app-cmd "..."]
+
+rotmon is started as users start it: `python -m tui --demo` (the first run has no snapshot
+cache yet and is reported as the cold start).
 
 Targets: start <= 2.0x floor, CPU <= floor + 3 points, <= 4 KB/s, peak RSS <= 200 MB.
 """
@@ -48,24 +51,6 @@ class Floor(App):
         table.add_row("IWM/SPY", "+0.12", "-0.40", "+1.25")
 
 Floor().run()
-"""
-
-RUNNER = """
-import sys
-from pathlib import Path
-from tui.app import RotmonApp
-
-speed = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
-
-def demo():
-    # Built on the source's own thread: pandas and the simulator load after the first paint.
-    from data_sources.demo import DemoSource
-    return DemoSource(seed=7, scenario="rotation", speed=speed)
-
-cache = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-app = RotmonApp(demo, badge="DEMO", snapshot_cache=cache)
-app.run()
-sys.exit(app.return_code or 0)
 """
 
 
@@ -165,11 +150,14 @@ def main() -> int:
     )
     args = parser.parse_args()
     python = sys.executable
-    cache = Path(tempfile.mkdtemp(prefix="rotmon-bench-")) / "snapshot.json"
+    # The real command line, with its cache, config and alert log in a scratch home.
+    home = Path(tempfile.mkdtemp(prefix="rotmon-bench-"))
+    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        os.environ[var] = str(home / var.lower())
     app_argv = (
         shlex.split(args.app_cmd)
         if args.app_cmd
-        else [python, "-c", RUNNER, str(cache), str(args.speed)]
+        else [python, "-m", "tui", "--demo", "--speed", str(args.speed)]
     )
     results: list[tuple[Figures, Figures]] = []
     cold: Figures | None = None

@@ -35,6 +35,7 @@ import pandas as pd
 from analytics.lifecycle import EVENTS, ActiveEntry, Transition
 from analytics.types import Alert
 from data_sources.model import Bars, MacroSeries, Quote
+from data_sources.paths import default_db_path
 
 APPLICATION_ID = 0x726F746D  # "rotm": tells our files from any other SQLite database
 SCHEMA_VERSION = 1
@@ -132,13 +133,6 @@ class Cached(Generic[T]):
 
     def age(self, now: datetime) -> timedelta:
         return _utc(now) - self.fetched_at
-
-
-def default_db_path() -> Path:
-    """``<user data dir>/rotmon.sqlite3`` (platformdirs)."""
-    import platformdirs
-
-    return platformdirs.user_data_path("rotmon") / "rotmon.sqlite3"
 
 
 def _utc(moment: datetime) -> datetime:

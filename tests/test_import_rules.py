@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,5 +34,33 @@ def test_demo_snapshot_never_imports_yfinance() -> None:
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
+def test_the_app_starts_without_pandas_so_the_cached_view_paints_at_once(
+    tmp_path: Path,
+) -> None:
+    # Everything up to App.run() (arguments, config, wiring) must stay clear of pandas: the
+    # source, the analytics and the alert store load on the source's thread after the first paint.
+    code = (
+        "import sys\n"
+        "sys.argv = ['rotmon', '--demo']\n"
+        "import tui.app\n"
+        "tui.app.RotmonApp.run = lambda self, *a, **k: None\n"
+        "import tui.__main__ as m\n"
+        "rc = m.main()\n"
+        "names = ('pandas', 'numpy', 'yfinance', 'exchange_calendars')\n"
+        "heavy = [x for x in names if x in sys.modules]\n"
+        "print(rc, heavy)\n"
+    )
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
     assert out.stdout.strip() == "0 []", out.stdout + out.stderr

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition, needs_bell
 from analytics.types import Snapshot
-from data_sources.store import LogEntry, Store, default_db_path, open_store
+from data_sources.paths import default_db_path
+from data_sources.store import LogEntry, Store, open_store
 
 
 def store_path_for(kind: str, db: Path | None) -> Path:

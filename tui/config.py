@@ -10,7 +10,7 @@ Environment: ``ROTMON_`` + the key path in capitals with ``_`` for ``.`` (``ROTM
 ``ROTMON_CONFIG`` for the file. Other ``ROTMON_*`` variables are ignored (they may belong to
 tests or wrappers). Command-line overrides use the same dotted key paths (``{"refresh": 2.0}``).
 
-The rule defaults come from ``analytics.risk.DEFAULT_RULES``; which keys a rule accepts is read
+The rule defaults come from ``analytics.rules.DEFAULT_RULES``; which keys a rule accepts is read
 from its own defaults (a field that is None for that rule, such as ``window`` of ``vix``, does
 not apply to it and is an unknown key), so the config cannot drift from the risk engine.
 """
@@ -30,8 +30,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from data_sources.paths import default_db_path
+
 if TYPE_CHECKING:
-    from analytics.risk import RuleSpec
+    from analytics.rules import RuleSpec
 
 ENV_PREFIX = "ROTMON_"
 
@@ -79,13 +81,6 @@ class SourceSettings:
     fred_api_key: str | None = field(default=None, repr=False)
 
 
-def default_db_path() -> Path:
-    """``<user data dir>/rotmon.sqlite3`` (platformdirs); the store owns the definition."""
-    from data_sources.store import default_db_path as store_default
-
-    return store_default()
-
-
 def config_path() -> Path:
     """``<user config dir>/config.toml`` (platformdirs)."""
     import platformdirs
@@ -94,19 +89,19 @@ def config_path() -> Path:
 
 
 def _default_rules() -> tuple[RuleSpec, ...]:
-    from analytics.risk import DEFAULT_RULES
+    from analytics.rules import DEFAULT_RULES
 
     return tuple(DEFAULT_RULES)
 
 
 def _default_release_lags() -> Mapping[str, int]:
-    from analytics.risk import RELEASE_LAGS
+    from analytics.rules import RELEASE_LAGS
 
     return MappingProxyType(dict(RELEASE_LAGS))
 
 
 def _default_stale_after() -> Mapping[str, int]:
-    from analytics.risk import STALE_AFTER_DAYS
+    from analytics.rules import STALE_AFTER_DAYS
 
     return MappingProxyType(dict(STALE_AFTER_DAYS))
 
@@ -118,9 +113,9 @@ class Settings:
 
     rules: tuple[RuleSpec, ...] = field(default_factory=_default_rules)
     release_lags: Mapping[str, int] = field(default_factory=_default_release_lags)
-    """Merged over ``analytics.risk.RELEASE_LAGS``; pass to ``evaluate_risk(release_lags=)``."""
+    """Merged over ``analytics.rules.RELEASE_LAGS``; pass to ``evaluate_risk(release_lags=)``."""
     stale_after: Mapping[str, int] = field(default_factory=_default_stale_after)
-    """Merged over ``analytics.risk.STALE_AFTER_DAYS``; ``evaluate_risk(stale_after=)``."""
+    """Merged over ``analytics.rules.STALE_AFTER_DAYS``; ``evaluate_risk(stale_after=)``."""
     refresh: float = 4.0
     bell: bool = True
     theme: str = "rotmon-dark"

@@ -108,10 +108,10 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
     export_dir = settings.export_dir
 
     def listener(snapshot: Snapshot, market: MarketData | None) -> None:
+        if market is None:  # the cached first paint: nothing to drill into yet (no pandas)
+            return
         from tui.drilldown import DrillData, refresh_visible
 
-        if market is None:
-            return
         _keep_hot(app, asked)
         ctx = holder.get("ctx")
         if ctx is None:
