@@ -468,6 +468,14 @@ class RotmonApp(App[int]):
             now = self.now()
             for row in self.snapshot.sources:
                 if row.name in names:
+                    # The feed fetched fine, but the source itself reports trouble (a data
+                    # pack's malformed files): its own state and error win over "ok".
+                    i = next(i for i, ln in enumerate(lines) if ln.name == row.name)
+                    line = lines[i]
+                    if line.state == "ok" and row.state in ("failing", "stale") and row.error:
+                        lines[i] = SourceLine(
+                            line.name, row.state, line.age, line.next_in, row.error, line.detail
+                        )
                     continue
                 age = None
                 if row.last_success is not None and self.live_polling:

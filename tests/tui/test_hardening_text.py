@@ -174,3 +174,28 @@ async def test_payloads_reach_every_screen_as_inert_text(tmp_path: Path) -> None
             assert_inert(app, f"symbol {symbol!r}")
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_a_pack_problem_reaches_the_status_bar_as_inert_text(tmp_path: Path) -> None:
+    """The feed fetched the pack fine, but the pack reports a malformed file: the status bar
+    says so (it said "ok"), with the file's name as text."""
+    import shutil
+
+    from data_sources.pack import PackSource
+    from tui.config import Settings
+    from tui.wiring import build_app
+
+    pack = tmp_path / "pack"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "pack_small", pack)
+    bad = pack / "prices" / "[red]B[bold].csv"
+    bad.write_text(f"Date,Close\n2020-12-10,{ESCAPES}\n2020-12-11,1.0\n", encoding="utf-8")
+    app = build_app(
+        PackSource(pack), Settings(), kind="pack", db=tmp_path / "p.sqlite3", badge="PACK",
+        live_polling=False,
+    )  # fmt: skip
+    app.bell = lambda: None  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)):
+        await app.wait_for_snapshot()
+        text = assert_inert(app, "pack status")
+        status = text.splitlines()[-1]
+        assert "pack ✖ failing: 1 problem in the pack; first: prices/[r…" in status

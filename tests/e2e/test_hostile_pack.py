@@ -1,0 +1,78 @@
+"""A data pack whose names, tickers and file contents carry markup, escape sequences, OSC 52 /
+OSC 8 strings and bidi overrides, shown by the real process in a pty: every byte the app writes
+is checked (SPEC 10; the pilot-level test of every pane is tests/tui/test_hardening_text.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from data_sources.model import Constituent
+from data_sources.pack import PackConfig, load_pack, write_pack
+from tests.e2e.ptyrun import PtyApp, isolated_env, rotmon
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pty: Linux only")
+
+PACK_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small"
+
+MARKUP = "[red]x[/] [/] [link=https://evil.example/]hi[/link]"
+ESCAPES = "\x1b[31mRED\x1b[2J\x1b]52;c;ZXZpbA==\x07\x1b]8;;https://evil.example/\x1b\\L\x9b31m"
+BIDI = "\u202eBIDI"
+PAYLOAD = f"{MARKUP} {ESCAPES} {BIDI}"
+
+
+def hostile_pack(root: Path) -> Path:
+    """pack_small rewritten with write_pack, plus payloads in the holdings, a ticker with its
+    own price file, the pack's name, and a malformed price file named with markup."""
+    base = load_pack(PACK_SMALL)
+    prices = {symbol: bars.frame for symbol, bars in base.prices.items()}
+    prices["[B]X"] = base.prices["IWM"].frame  # a ticker that looks like markup, with prices
+    extra = (
+        Constituent("[B]X", PAYLOAD, "Energy", 9.0, 10.0, 1.0),
+        Constituent(f"R{BIDI}", "W" * 3000, "Energy", 8.0, 11.0, -1.0),
+        Constituent("E\x1b[2JV", f"{BIDI} {MARKUP}", "Energy", 7.0, 12.0, 0.5),
+    )
+    pack = root / "pack"
+    write_pack(
+        pack,
+        prices,
+        {series: m.values for series, m in base.macro.items()},
+        extra + base.constituents,
+        config=PackConfig(name=PAYLOAD, universe="IWM"),
+        holdings_asof=base.holdings_asof,
+    )
+    bad = pack / "prices" / "[red]B[bold].csv"
+    bad.write_text(f"Date,Close\n2020-12-10,{ESCAPES}\n2020-12-11,1.0\n", encoding="utf-8")
+    return pack
+
+
+def test_a_hostile_pack_paints_only_inert_text(tmp_path: Path) -> None:
+    pack = hostile_pack(tmp_path)
+    app = PtyApp(
+        rotmon("--data", str(pack), "--db", str(tmp_path / "p.sqlite3")),
+        isolated_env(tmp_path),
+        size=(160, 48),
+    )
+    try:
+        app.wait_for("PACK asof 2020-12-11")
+        app.wait_for("pack ✖ failing")  # the malformed file is a problem, the rest loads
+        app.press("2", "j", "j", "enter")  # sectors: Info Tech, Financials, Energy
+        shown = app.wait_for("[red]x[/] [/] [link=https://evil.example/]hi[/link]")
+        assert "[B]X" in shown and "WWWWWWWW" in shown
+        app.press("enter")  # the first constituent: the markup ticker has a price history
+        shown = app.wait_for(lambda s: s.startswith(" [B]X  [red]x[/]"))
+        app.press("escape", "escape", "D")
+        shown = app.wait_for("rotmon · diagnostics")
+        shown = app.wait_for("prices/[red]B[bold].csv")  # the problem names the file, literally
+        app.press("escape", "q")
+        assert app.wait(10) == 0
+    finally:
+        app.close()
+    out = bytes(app.output)
+    for sequence in (b"\x1b]52", b"\x1b]8;", b"\x1b[2J", b"\x1b[31m"):
+        assert sequence not in out, sequence  # Textual itself never writes these
+    for char in ("\u202e", "\x9b"):
+        assert char.encode() not in out, char
+    assert b"Traceback" not in out
