@@ -182,6 +182,7 @@ class RotmonApp(App[int]):
         self.acked: set[str] = set()
         self.muted: set[str] = set()
         self._alerts_factory = alerts
+        self._problems_shown: tuple[str, ...] = ()
         self.alerts: AlertDesk | None = None
         """The durable alert book (opened with the first real snapshot); None without a store."""
         self.drill_requests: list[tuple[str, str]] = []
@@ -337,6 +338,7 @@ class RotmonApp(App[int]):
         self.updates_applied += 1
         if not self._cached_view:
             self._follow_alerts(snapshot)
+            self._announce_problems(snapshot.problems)
         try:
             dashboard = self.dashboard
         except LookupError:
@@ -352,6 +354,17 @@ class RotmonApp(App[int]):
         if not self._heap_frozen and not self._cached_view:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
+
+    def _announce_problems(self, problems: tuple[str, ...]) -> None:
+        """A toast when what the data lacks changes (the status bar keeps showing it)."""
+        if problems == self._problems_shown:
+            return
+        new = [p for p in problems if p not in self._problems_shown]
+        self._problems_shown = problems
+        if new:
+            more = f"\n… and {len(new) - 3} more" if len(new) > 3 else ""
+            text = "\n".join(inert(p, 160) for p in new[:3]) + more
+            self.notify(text, title="Data", severity="warning", timeout=10, markup=False)
 
     def _follow_alerts(self, snapshot: Snapshot) -> None:
         """Log the snapshot's alert transitions (committed before they are shown), then
@@ -484,6 +497,10 @@ class RotmonApp(App[int]):
                 if row.next_retry is not None:
                     next_in = max(0.0, (row.next_retry - now).total_seconds())
                 lines.append(SourceLine(row.name, row.state, age, next_in, row.error))
+            problems = self.snapshot.problems
+            if problems:  # what the data lacks (missing symbols, bad pack rows): never silent
+                count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+                lines.append(SourceLine("data", "stale", detail=f"{count}: {problems[0]}"))
         return tuple(lines)
 
     def _show_status(self) -> None:

@@ -141,3 +141,40 @@ async def test_e_exports_the_dashboard_as_the_snapshot_document(tmp_path: Path) 
     docs = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rotmon-snapshot-*.json"))]
     assert all(d["schema"] == "rotmon.snapshot/1" and d["source"] == "demo" for d in docs)
     assert docs[0]["spreads"][0]["id"] == "IWM/SPY"
+
+
+async def test_what_a_pack_lacks_shows_in_the_status_bar_and_a_toast(tmp_path: Path) -> None:
+    from data_sources.pack import PackSource
+    from tests.tui.conftest import status_text
+
+    app = build_app(
+        PackSource(PACK), Settings(), kind="pack", db=tmp_path / "p.sqlite3", badge="PACK",
+        live_polling=False,
+    )  # fmt: skip
+    async with app.run_test(size=(160, 48)):
+        await app.wait_for_snapshot()
+        await wait_until(lambda: "data" in status_text(app))
+        assert "1 problem: no data for ^RUT" in status_text(app)
+        toasts = [n.message for n in app._notifications]
+        assert any("no data for ^RUT, ^GSPC, RSP" in m for m in toasts)
+
+
+async def test_pack_drill_down_three_levels_and_back(tmp_path: Path) -> None:
+    from data_sources.pack import PackSource
+
+    app = build_app(
+        PackSource(PACK), Settings(), kind="pack", db=tmp_path / "p.sqlite3", badge="PACK",
+        live_polling=False,
+    )  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        await pilot.press("2", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
+        await pilot.press("enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SymbolScreen", 10)
+        await pilot.press("escape")
+        await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
+        await pilot.press("escape")
+        await wait_until(lambda: type(app.screen).__name__ == "DashboardScreen")
+        assert app.dashboard.focused is not None
