@@ -183,9 +183,19 @@ class LineChart(PlotextPlot):
                 continue
         return Color(192, 192, 192)
 
-    def _color(self, variable: str) -> tuple[int, int, int]:
-        """plotext takes RGB triples."""
-        return self._theme_color(variable).rgb
+    def _color(self, variable: str) -> tuple[int, int, int] | int | str:
+        """plotext takes RGB triples, or a palette number (0-15 are the terminal's own
+        colours: --ansi) or "default"."""
+        color = self._theme_color(variable)
+        if color.ansi is not None:
+            return "default" if color.ansi < 0 else color.ansi
+        return color.rgb
+
+    def _ansi(self) -> bool:
+        """True when the theme paints with the terminal's palette (--ansi): its surface is
+        a palette colour or the terminal's own background (transparent)."""
+        surface = self._theme_color("surface")
+        return surface.ansi is not None or surface.a == 0
 
     def _draw(self, width: int, height: int) -> None:
         data = self._data
@@ -215,7 +225,9 @@ class LineChart(PlotextPlot):
         plt.plotsize(width, height)
         # textual-plotext sets the size twice too (textual-plotext#5).
         plt._set_size(width, height)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        # --ansi: plotext's "clear" theme leaves canvas, axes and ticks in the terminal's
+        # default colours (an RGB theme built from "ansi_default" would paint them black).
+        plt.theme("clear" if self._ansi() else self._get_plotext_theme_name(self.app.theme))
 
     def legend(self) -> Text:
         """The title and a key of the lines in their colours (plotext's own legend would cover

@@ -397,6 +397,10 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
         target = self._color("heatmap--gain" if value > 0 else "heatmap--loss", "color")
         surface = self._color("heatmap--base", "background")
         if value == 0:
+            # --ansi: the surface is the terminal's own background (transparent here), which
+            # as a Rich colour would read #000000, black on a light terminal
+            if surface.ansi is not None or surface.a == 0:
+                return Style()
             return Style(bgcolor=surface.rich_color)
         if target.ansi is not None or surface.ansi is not None:
             # Terminal palette colours cannot be blended: two steps, tinted text then a filled cell.
