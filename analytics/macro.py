@@ -7,12 +7,17 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.catalog import MACRO, MacroIndicator
+from analytics.catalog import MACRO, MONTHLY_SERIES, WEEKLY_SERIES, MacroIndicator
 from analytics.returns import finite
 from analytics.risk import RiskResult, visible_series
 from analytics.types import MacroRow
 
 SPARK_POINTS = 60
+STALE_DAYS: dict[str, int] = {"market": 5, "daily": 6, "weekly": 21, "monthly": 100}
+"""Calendar days after which a value is stale: three expected intervals plus its release lag
+(daily: 3 sessions + a weekend; weekly: 3 weeks; monthly: 3 months past the 1st-of-month
+date minus the release wait already in it)."""
+
 TAIL_OBS = 400
 """Observations of a FRED series read for its row: the spark, a change and a 4-week mean."""
 
@@ -48,6 +53,15 @@ def indicator_series(
     return None if s is None or s.empty else s
 
 
+def _kind(ind: MacroIndicator, prices: Mapping[str, pd.Series]) -> str:
+    """How often the shown series is expected to move."""
+    if ind.market and ind.market in prices and not prices[ind.market].empty:
+        return "market"
+    if ind.series in MONTHLY_SERIES:
+        return "monthly"
+    return "weekly" if ind.series in WEEKLY_SERIES else "daily"
+
+
 def macro_rows(
     prices: Mapping[str, pd.Series],
     macro: Mapping[str, pd.Series],
@@ -64,16 +78,18 @@ def macro_rows(
             rows.append(MacroRow(ind.id, ind.label, None, None, unit=ind.unit))
             continue
         value = finite(s.iloc[-1])
+        last = s.index[-1].date()
         change = finite(s.iloc[-1] - s.iloc[-2]) if len(s) > 1 else None
         rows.append(
             MacroRow(
                 id=ind.id,
                 label=ind.label,
                 value=value,
-                date=s.index[-1].date(),
+                date=last,
                 change=change,
                 unit=ind.unit,
                 spark=tuple(float(x) for x in s.to_numpy(dtype=float)[-SPARK_POINTS:]),
+                stale=(day - last).days > STALE_DAYS[_kind(ind, prices)],
             )
         )
     return tuple(rows)

@@ -77,6 +77,8 @@ class MacroRow:
     change: float | None = None
     unit: str = ""
     spark: tuple[float, ...] = ()
+    stale: bool = False
+    """Older than three of its expected intervals (SPEC 8): shown dimmed, with its age."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
                 "change": _num(m.change),
                 "unit": m.unit,
                 "spark": [v for v in m.spark if math.isfinite(v)],
+                "stale": m.stale,
             }
             for m in s.macro
         ],
@@ -173,6 +174,7 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
                 change=m["change"],
                 unit=m["unit"],
                 spark=tuple(m["spark"]),
+                stale=bool(m.get("stale", False)),
             )
             for m in doc["macro"]
         ),

@@ -22,12 +22,14 @@ def macro_cells(row: MacroRow, index: int) -> list[Cell]:
     arrow = ""
     if fmt.known(change):
         arrow = "▲" if (change or 0) > 0 else ("▼" if (change or 0) < 0 else "→")
-    tone = "dim" if row.value is None else None
+    tone = "dim" if row.value is None else ("stale" if row.stale else None)
+    # A stale value is dimmed and its date flagged, so old data never passes for current.
+    when = " " + fmt.short_date(row.date) + (" old" if row.stale else "")
     return [
         Cell(fmt.inert(row.label, 14), sort=index),
-        Cell(fmt.level(row.value, row.unit), tone, bold=row.value is not None, sort=row.value),
+        Cell(fmt.level(row.value, row.unit), tone, bold=tone is None, sort=row.value),
         Cell(f"{fmt.change(change, row.unit)} {arrow}".rstrip(), "dim" if change is None else None),
-        Cell(" " + fmt.short_date(row.date), "dim"),
+        Cell(when, "stale" if row.stale else "dim"),
         Cell(" " + fmt.sparkline(row.spark, SPARK_WIDTH - 2), "accent"),
     ]
 
@@ -41,14 +43,15 @@ class MacroTable(KeyedTable):
 The indicators behind the risk rules: policy rate, 2- and 10-year yields, the 10Y-2Y and
 10Y-3M curves, high-yield spread, Sahm rule, jobless claims (4-week average), VIX, WTI,
 Brent, oil volatility (OVX) and the dollar. Each shows its latest value, change since the
-previous observation, the observation date and its recent path.
+previous observation, the observation date and its recent path. A value older than three of
+its expected intervals is dimmed and its date marked `old`.
 """
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("label", "Indicator", 14, "left"),
         Column("value", "Value", 10),
         Column("change", "Change", 11),
-        Column("date", " As of", 8, "left"),
+        Column("date", " As of", 11, "left"),
         Column("spark", " Recent", SPARK_WIDTH, "left"),
     )
 

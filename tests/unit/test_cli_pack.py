@@ -180,3 +180,24 @@ def test_bad_config_stops_snapshot_with_exit_2(
     err = capsys.readouterr().err
     assert rc == 2
     assert err.startswith("config.toml:2: rules.vix.warning: expected"), err
+
+
+def test_macro_values_older_than_three_intervals_are_stale() -> None:
+    from data_sources.pack import PackSource
+    from tui.compute import snapshot_from_market
+
+    # 2020-06-01: FEDFUNDS for April is the latest released (May's comes on 7 June): fresh.
+    fresh = snapshot_from_market(PackSource(PACK, asof=date(2020, 6, 1)).market_data())
+    assert not any(m.stale for m in fresh.macro)
+    # T10Y3M ends on 2020-12-11 in the pack's FRED file: read as of 2020-12-31 it is 20 days
+    # old, more than three daily intervals plus a weekend, so it is stale.
+    from analytics.macro import macro_rows
+
+    market = PackSource(PACK).market_data()
+    rows = macro_rows(
+        market.prices, {k: m.values for k, m in market.macro.items()}, date(2020, 12, 31)
+    )
+    t10 = next(m for m in rows if m.id == "T10Y3M")
+    assert t10.date == date(2020, 12, 11) and t10.stale
+    fed = next(m for m in rows if m.id == "FEDFUNDS")
+    assert not fed.stale  # monthly: November's value, released 7 December
