@@ -109,27 +109,15 @@ def pair_row(
 ) -> PairRow:
     """Everything the spreads pane shows about one pair; unknowns are None."""
     returns = leg_returns(small, large, asof)
-    if small is None or large is None or small.empty or large.empty:
-        return PairRow(
-            id=pair.id,
-            small=pair.small,
-            large=pair.large,
-            label=pair.label,
-            small_last=last_value(small, asof),
-            large_last=last_value(large, asof),
-            ratio=None,
-            returns=returns,
-            zscore_1y=None,
-            trend=None,
-            corr_3m=None,
-            beta_3m=None,
-        )
-    s_tail, l_tail = _tail(small, asof), _tail(large, asof)
-    joined = aligned(s_tail, l_tail)
-    if len(joined) <= Z_ROWS and (len(s_tail) < len(small) or len(l_tail) < len(large)):
-        joined = aligned(small, large, asof)  # calendars that rarely meet: use all of it
-    ratio = _ratio(joined)
-    corr, beta = _corr_beta(joined)
+    ratio = pd.Series(dtype=float)
+    corr = beta = None
+    if small is not None and large is not None and not small.empty and not large.empty:
+        s_tail, l_tail = _tail(small, asof), _tail(large, asof)
+        joined = aligned(s_tail, l_tail)
+        if len(joined) <= Z_ROWS and (len(s_tail) < len(small) or len(l_tail) < len(large)):
+            joined = aligned(small, large, asof)  # calendars that rarely meet: use all of it
+        ratio = _ratio(joined)
+        corr, beta = _corr_beta(joined)
     return PairRow(
         id=pair.id,
         small=pair.small,
@@ -144,6 +132,6 @@ def pair_row(
         corr_3m=corr,
         beta_3m=beta,
         ratio_spark=tuple(float(x) for x in ratio.to_numpy(dtype=float)[-SPARK_ROWS:]),
-        small_drawdown=drawdown(small, asof),
-        large_drawdown=drawdown(large, asof),
+        small_drawdown=None if small is None else drawdown(small, asof),
+        large_drawdown=None if large is None else drawdown(large, asof),
     )
