@@ -147,10 +147,59 @@ async def bench_ticks(ticks: int, yahoo: str, fred: str, holdings: str) -> None:
     )
 
 
+async def bench_screen_ticks(ticks: int, yahoo: str, fred: str, holdings: str) -> None:
+    """A streamed tick through the whole app: stream -> source -> feed -> analytics -> screen."""
+    from tui.config import Settings
+    from tui.wiring import build_app
+
+    async with StreamServer() as server:
+
+        def factory() -> LiveSource:
+            return LiveSource(
+                _settings(yahoo, fred, holdings, server.url),
+                clock=lambda: NOW,
+                market_state=lambda now: "open",
+            )
+
+        with tempfile.TemporaryDirectory() as tmp:
+            app = build_app(
+                factory, Settings(), kind="live", db=Path(tmp) / "a.sqlite3", clock=lambda: NOW
+            )
+            delays: list[float] = []
+            async with app.run_test(size=(160, 48)) as pilot:
+                deadline = time.perf_counter() + 60
+                while not (app.snapshot and app.snapshot.spreads[0].small_last):
+                    if time.perf_counter() > deadline:
+                        raise SystemExit("the live app never showed IWM")
+                    await asyncio.sleep(0.05)
+                while not server.clients:
+                    await asyncio.sleep(0.05)
+                base_ms = int(datetime(2025, 2, 14, 21, 30, tzinfo=UTC).timestamp() * 1000)
+                for i in range(ticks):
+                    await asyncio.sleep(0.6)  # a quiet moment: ticks of 35 symbols, not a flood
+                    price = 300.0 + i * 0.25
+                    frame = pricing_frame("IWM", price, base_ms + i, previous_close=299.0)
+                    t0 = time.perf_counter()
+                    await server.send(frame)
+                    while app.snapshot.spreads[0].small_last != price:  # type: ignore[union-attr]
+                        if time.perf_counter() - t0 > 5:
+                            raise SystemExit("a streamed tick did not reach the screen in 5 s")
+                        await asyncio.sleep(0.002)
+                    await pilot.pause(0)
+                    delays.append((time.perf_counter() - t0) * 1e3)
+    worst = max(delays)
+    print(
+        f"streamed tick to the screen, {ticks} ticks: median {statistics.median(delays):.0f} ms,"
+        f" max {worst:.0f} ms (target <= {TARGET_TICK_MS:.0f} ms:"
+        f" {'OK' if statistics.median(delays) <= TARGET_TICK_MS else 'MISSED'})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--ticks", type=int, default=200)
+    parser.add_argument("--screen-ticks", type=int, default=20)
     args = parser.parse_args()
     import yfinance as yf
 
@@ -163,6 +212,7 @@ def main() -> int:
     ):
         asyncio.run(bench_poll(args.rounds, yahoo.url, fred.url, holdings.url))
         asyncio.run(bench_ticks(args.ticks, yahoo.url, fred.url, holdings.url))
+        asyncio.run(bench_screen_ticks(args.screen_ticks, yahoo.url, fred.url, holdings.url))
     return 0
 
 

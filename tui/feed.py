@@ -38,8 +38,9 @@ Compute = Callable[["MarketData"], Snapshot]
 SourceFactory = Callable[[], "DataSource"]
 PollPhase = Literal["loading", "ok", "stale", "failing", "off"]
 
-MIN_POLL_GAP = 1.0
-"""Seconds between polls of a source that wakes the feed itself (``wait_for_update``)."""
+MIN_POLL_GAP = 0.25
+"""Seconds between polls of a source that wakes the feed itself (``wait_for_update``): the
+default refresh cap, so a streamed tick reaches the screen at once unless one just did."""
 
 DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
 """Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
