@@ -74,13 +74,32 @@ def _market(p: argparse.ArgumentParser, *, demo_only_speed: bool = False) -> Non
     g.add_argument("--seed", type=int, default=7, help="demo seed (7)")
     g.add_argument("--asof", type=_iso_date, metavar="YYYY-MM-DD", help="as-of date (packs)")
     if demo_only_speed:
-        g.add_argument("--speed", type=_positive(float), default=1.0, help="demo clock speed")
+        g.add_argument(
+            "--speed", type=_positive(float), default=1.0, help="demo clock speed (1 = real time)"
+        )
+
+
+EPILOG = """\
+in the app: ? lists every key, ctrl+p the command palette, q quits.
+
+environment:
+  NO_COLOR          no colour (as --no-color)
+  FRED_API_KEY      use FRED's JSON API instead of the keyless graph CSV
+  ROTMON_CONFIG     the config file (as --config)
+  ROTMON_<KEY>      any setting, e.g. ROTMON_REFRESH=2, ROTMON_POLL_FRED=3600
+
+exit codes: 0 success; 1 data could not be obtained (the partial result is still
+printed); 2 usage or configuration error.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rotmon",
-        description="Terminal dashboard for the rotation from mega-cap tech into small caps.",
+        description="Terminal dashboard for the rotation from mega-cap tech into small caps.\n"
+        "Without --demo or --data: live data (Yahoo, FRED, iShares holdings).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"rotmon {__version__}")
     _market(parser, demo_only_speed=True)
@@ -89,18 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     snap = sub.add_parser("snapshot", help="print the dashboard's numbers once and exit")
     _market(snap)
-    snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    snap.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output (table)"
+    )
     _common(snap)
 
     bt = sub.add_parser("backtest", help="replay every trading day under the risk rules")
     _market(bt)
     bt.add_argument("--from", dest="from_", type=_iso_date, metavar="D", help="first day listed")
     bt.add_argument("--to", type=_iso_date, metavar="D", help="last day replayed")
-    bt.add_argument("--format", choices=("table", "json"), default="table")
+    bt.add_argument("--format", choices=("table", "json"), default="table", help="output (table)")
     _common(bt)
 
     shots = sub.add_parser("screenshots", help="regenerate the SVG screenshots (demo data)")
-    shots.add_argument("dir", nargs="?", type=Path, default=Path("screenshots"), metavar="DIR")
+    shots.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("screenshots"),
+        metavar="DIR",
+        help="where the SVGs go (screenshots)",
+    )
     shots.add_argument("--seed", type=int, default=7, help="demo seed (7)")
     _common(shots)
 
@@ -114,17 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_Parser)
     pack_sub.required = True
     check = pack_sub.add_parser("check", help="per file: rows, first/last date, gaps, problems")
-    check.add_argument("dir", type=Path, metavar="DIR")
+    check.add_argument("dir", type=Path, metavar="DIR", help="the pack directory")
     _common(check)
     download = pack_sub.add_parser(
         "download", help="build a pack of every spec symbol and series (Yahoo, FRED)"
     )
-    download.add_argument("dir", type=Path, metavar="DIR")
+    download.add_argument("dir", type=Path, metavar="DIR", help="the pack directory to write")
     download.add_argument("--years", type=_positive(int), default=25, help="years (25)")
     _common(download)
 
     record = sub.add_parser("record", help="save what live polling sees as a data pack")
-    record.add_argument("dir", type=Path, metavar="DIR")
+    record.add_argument("dir", type=Path, metavar="DIR", help="the pack directory to write")
     record.add_argument("--minutes", type=_positive(float), default=5.0, help="minutes (5)")
     _common(record)
 
@@ -138,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(init)
     _common(cfg_sub.add_parser("path", help="print where the config file is read from"))
     _common(cfg_sub.add_parser("check", help="validate the config file"))
+    for group in (sub, pack_sub, cfg_sub):  # each subcommand's --help starts with what it does
+        for action in group._choices_actions:
+            group.choices[action.dest].description = action.help
     return parser
 
 

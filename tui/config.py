@@ -786,8 +786,9 @@ def default_config_text(keymap: Mapping[str, str] | None = None) -> str:
     out += [
         "",
         "[keys]",
-        "# Remap keys: an action id and its key(s), comma-separated; `?` lists the actions.",
-        '# For example:  quit = "q,ctrl+q"',
+        "# Remap keys: an action id (quoted: ids have dots) and its key(s), comma-separated;",
+        "# `?` in the app lists what each key does, the README lists the ids.",
+        '# For example:  "app.quit" = "q,ctrl+q"    "window.next" = "w"',
     ]
     for action, keys in (keymap or {}).items():
         out.append(f"# {action} = {_toml_value(keys)}")
