@@ -167,7 +167,14 @@ def build_app(
     **app_options: Any,
 ) -> RotmonApp:
     """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
-    ``db`` names one; ``alerts=False`` runs without a durable alert log."""
+    ``db`` names one; ``alerts=False`` runs without a durable alert log. Raises ValueError
+    (one line) for a ``[keys]`` entry that names no action: a typo must not pass silently."""
+    if settings.keymap:
+        from tui.keymap import keymap_problems
+
+        problems = keymap_problems(settings.keymap)
+        if problems:
+            raise ValueError(problems[0])
 
     def compute(market: MarketData) -> Snapshot:
         from tui.compute import snapshot_from_market

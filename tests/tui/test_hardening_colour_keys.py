@@ -125,3 +125,23 @@ async def test_keys_remapped_in_the_config_file_work_and_help_shows_them(
         assert "x quit" in status and "q quit" not in status  # the hints follow the keymap
         await pilot.press("x")
     assert app.return_code == 0
+
+
+def test_every_action_id_is_in_the_readme_and_an_unknown_one_is_an_error(
+    tmp_path: Path,
+) -> None:
+    import pytest
+
+    from tui.config import load_settings
+    from tui.keymap import binding_ids
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    ids = binding_ids()
+    assert {"app.quit", "window.next", "pane.2", "move.down", "asof.next_week"} <= ids
+    missing = sorted(i for i in ids if f"`{i}`" not in readme)
+    assert not missing, f"the README's key table lacks {missing}"
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"window.nxt" = "w"\n', encoding="utf-8")
+    settings = load_settings(config, {}, {})
+    with pytest.raises(ValueError, match=r"^\[keys\] window\.nxt: unknown action id \(did you"):
+        wired_demo(tmp_path, settings=settings)
