@@ -60,7 +60,8 @@ def test_serve_binds_loopback_and_runs_the_dashboard(server: int) -> None:
         seen = b""
         async with websockets.connect(url, max_size=None) as ws:
             deadline = time.monotonic() + 40
-            while b"IWM/SPY" not in seen and time.monotonic() < deadline:
+            # The badge and the numbers can arrive in different frames: wait for both.
+            while not (b"IWM/SPY" in seen and b"DEMO" in seen) and time.monotonic() < deadline:
                 try:
                     msg = await asyncio.wait_for(ws.recv(), timeout=5)
                 except TimeoutError:
