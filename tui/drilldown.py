@@ -378,6 +378,11 @@ class DrillScreen(FitsTerminal, Screen):
         # Numbers are coloured from the theme when drawn: redraw them when it changes.
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
+    def on_unmount(self) -> None:
+        # The signal's callback holds the screen: without this every screen ever opened stays
+        # in memory until the next theme change (~1 MB each, the soak's leak).
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _theme_changed(self, _theme: object) -> None:
         if self.is_current:
             self.update_view()

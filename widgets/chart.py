@@ -146,6 +146,11 @@ class LineChart(PlotextPlot):
         self._last_refresh = -math.inf
         self._pending: Timer | None = None
 
+    def on_unmount(self) -> None:
+        # PlotextPlot subscribes to theme changes on mount and never unsubscribes: the signal
+        # would hold every chart of every drill-down screen ever opened (the soak's leak).
+        self.app.theme_changed_signal.unsubscribe(self)
+
     @property
     def data(self) -> ChartData | None:
         return self._data

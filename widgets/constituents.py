@@ -383,6 +383,10 @@ class ConstituentsTable(KeyedTable):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
 
+    def on_unmount(self) -> None:
+        # the subscription holds the table (and its rows) until the next theme change
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def on_resize(self) -> None:
         # The name column takes what the fixed numeric columns leave (between 16 and 60).
         fixed = sum(c.width for c in self.table_columns if c.key != "name")

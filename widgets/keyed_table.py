@@ -122,6 +122,10 @@ class KeyedTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
 
+    def on_unmount(self) -> None:
+        # the subscription holds the table (and its rows) until the next theme change
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _on_theme_changed(self, _theme: object) -> None:
         self.call_after_refresh(self.restyle)
 
