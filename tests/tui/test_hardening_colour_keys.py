@@ -37,11 +37,12 @@ def _row(text: str, start: str) -> str:
 async def test_no_color_keeps_every_meaning_in_signs_arrows_words_and_bold(
     tmp_path: Path,
 ) -> None:
-    app = wired_demo(tmp_path, no_color=True)
+    app = wired_demo(tmp_path, "oil-shock", no_color=True)  # critical and warning alerts
     async with app.run_test(size=(160, 48)):
         snapshot = await app.wait_for_snapshot()
         await settled(app)
         assert app.no_color
+        assert {a.severity for a in snapshot.alerts} == {"critical", "warning"}
         for text, colour in _colours(app):  # greys only: no hue is left to carry a meaning
             assert colour.type in (ColorType.TRUECOLOR, ColorType.DEFAULT), (text, colour)
             if colour.type == ColorType.TRUECOLOR:
