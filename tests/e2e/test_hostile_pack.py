@@ -59,13 +59,18 @@ def test_a_hostile_pack_paints_only_inert_text(tmp_path: Path) -> None:
         app.wait_for("PACK asof 2020-12-11")
         app.wait_for("pack ✖ failing")  # the malformed file is a problem, the rest loads
         app.press("2", "j", "j", "enter")  # sectors: Info Tech, Financials, Energy
-        shown = app.wait_for("[red]x[/] [/] [link=https://evil.example/]hi[/link]")
-        assert "[B]X" in shown and "WWWWWWWW" in shown
+        app.wait_for(
+            lambda s: (
+                "[red]x[/] [/] [link=https://evil.example/]hi[/link]" in s
+                and "[B]X" in s
+                and "WWWWWWWW" in s
+            )
+        )
         app.press("enter")  # the first constituent: the markup ticker has a price history
-        shown = app.wait_for(lambda s: s.startswith(" [B]X  [red]x[/]"))
+        app.wait_for(lambda s: s.startswith(" [B]X  [red]x[/]"))
         app.press("escape", "escape", "D")
-        shown = app.wait_for("rotmon · diagnostics")
-        shown = app.wait_for("prices/[red]B[bold].csv")  # the problem names the file, literally
+        # the problem names the file, literally
+        app.wait_for(lambda s: "rotmon · diagnostics" in s and "prices/[red]B[bold].csv" in s)
         app.press("escape", "q")
         assert app.wait(10) == 0
     finally:
