@@ -247,7 +247,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from analytics.backtest import backtest_json, episodes
-    from analytics.risk import evaluate_risk
+    from tui.compute import risk_of_market
 
     settings = _settings(args)
     market = _fetch_once(args)
@@ -255,14 +255,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     to = min(args.to, last) if args.to else last
     if args.from_ and args.from_ > to:
         raise UsageError(f"--from {args.from_} is after the last day replayed ({to})")
-    result = evaluate_risk(
-        market.prices,
-        {k: m.values for k, m in market.macro.items()},
-        to,
-        settings.rules,
-        release_lags=settings.release_lags,
-        stale_after=settings.stale_after,
-    )
+    result = risk_of_market(market, settings, to)
     doc = backtest_json(result, episodes(result), args.from_, to)
     if args.format == "json":
         import json

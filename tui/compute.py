@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from analytics.risk import RiskResult, evaluate_risk
 from analytics.snapshot import build_snapshot
 from analytics.types import Snapshot, SourceRow
 from data_sources.model import MarketData, SourceStatus
@@ -20,6 +23,21 @@ def source_row(status: SourceStatus) -> SourceRow:
         error=status.error,
         state=status.state,
         next_retry=status.next_retry,
+    )
+
+
+def risk_of_market(
+    market: MarketData, settings: Settings | None = None, asof: date | None = None
+) -> RiskResult:
+    """The rules of ``settings`` replayed over ``market`` up to ``asof`` (default its own)."""
+    cfg = settings or _DEFAULTS
+    return evaluate_risk(
+        market.prices,
+        {k: m.values for k, m in market.macro.items()},
+        asof or market.asof.date(),
+        cfg.rules,
+        release_lags=cfg.release_lags,
+        stale_after=cfg.stale_after,
     )
 
 

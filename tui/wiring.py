@@ -37,16 +37,9 @@ class _AppAlertLog:
 
 def _risk_for(settings: Settings) -> Callable[[MarketData], RiskResult]:
     def compute(market: MarketData) -> RiskResult:
-        from analytics.risk import evaluate_risk
+        from tui.compute import risk_of_market
 
-        return evaluate_risk(
-            market.prices,
-            {k: m.values for k, m in market.macro.items()},
-            market.asof.date(),
-            settings.rules,
-            release_lags=settings.release_lags,
-            stale_after=settings.stale_after,
-        )
+        return risk_of_market(market, settings)
 
     return compute
 
