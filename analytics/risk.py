@@ -164,10 +164,14 @@ def release_dates(
     lags = _lags(release_lags)
     freq = _frequency(series_id)
     lag = lags.get(series_id, lags[freq])
-    if freq == "monthly":
-        month_start = index.to_period("M").to_timestamp()
-        return (month_start + pd.offsets.MonthBegin(1) + pd.Timedelta(days=lag - 1)).as_unit("ns")
-    return (index + pd.Timedelta(days=lag)).as_unit("ns")
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    days = index.as_unit("ns").to_numpy().astype("datetime64[D]")
+    if freq == "monthly":  # day ``lag`` of the month after the observation's month
+        days = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") + (lag - 1)
+    else:
+        days = days + lag
+    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
 
 
 def visible_series(
@@ -457,16 +461,6 @@ def _after_long_inversion(
 # -- the replay ---------------------------------------------------------------------------------
 
 
-def _run_start(level: np.ndarray, at_least: float) -> np.ndarray:
-    """Per day, the index of the first day of the current run of ``level >= at_least`` (else -1)."""
-    on = level >= at_least
-    n = len(on)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.where(on & ~np.concatenate(([False], on[:-1])), np.arange(n), -1)
-    return np.where(on, np.maximum.accumulate(starts), -1)
-
-
 def _fmt(x: float, unit: str) -> str:
     text = f"{x:.{2 if abs(x) < 10 else 1}f}"
     return f"{text} {unit}" if unit else text
@@ -534,6 +528,116 @@ def evaluate_risk(
     ``release_lags`` / ``stale_after`` are merged over :data:`RELEASE_LAGS` /
     :data:`STALE_AFTER_DAYS`. Bad input raises ``ValueError`` with a one-line message.
     """
+    replay = replay_risk(
+        prices, macro, asof, rules, release_lags=release_lags, stale_after=stale_after
+    )
+    return replay.at(asof, start=start)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RiskReplay:
+    """The rules replayed over every day of the data up to ``asof``, as raw day x rule arrays.
+
+    The replay never looks ahead (rolling windows look back, values become visible on their
+    release, hysteresis and the yield-curve memory run forwards), so its first rows are exactly
+    the replay of the same data cut at an earlier day: :meth:`at` gives the result as of any day
+    up to ``asof`` without running the rules again (a pack's as-of steps use that).
+    """
+
+    rules: tuple[RuleSpec, ...]
+    asof: date
+    grid: pd.DatetimeIndex
+    values: np.ndarray
+    levels: np.ndarray
+    trigger_values: np.ndarray
+    thresholds: np.ndarray
+    kinds: np.ndarray
+    """day x rule: the kind of the condition behind the level (for the alert's message)."""
+    history: np.ndarray
+    """day x group: the group scores."""
+
+    def at(self, asof: date | None = None, *, start: date | None = None) -> RiskResult:
+        """The :class:`RiskResult` as of ``asof`` (default: the replay's own), days from ``start``.
+
+        Raises ``ValueError`` for a day after the replay's ``asof`` (its data ends there).
+        """
+        day = self.asof if asof is None else asof
+        if day > self.asof:
+            raise ValueError(
+                f"as-of date {day}: expected a day up to {self.asof}, where the replayed data ends"
+            )
+        grid_ns = self.grid.as_unit("ns").asi8
+        n = int(
+            np.searchsorted(grid_ns, pd.Timestamp(day).normalize().as_unit("ns").value, "right")
+        )
+        rules, levels = self.rules, self.levels
+        ids = [r.id for r in rules]
+
+        # Alerts at the last day, with `since` from the whole replay (before `start` trims it).
+        alerts: list[Alert] = []
+        if n:
+            last = n - 1
+            for j, spec in enumerate(rules):
+                lev = levels[last, j]
+                if lev <= 0:
+                    continue
+                severity: Severity = "critical" if lev >= 1.0 else "warning"
+                below = np.flatnonzero(levels[:n, j] < lev)
+                first = int(below[-1]) + 1 if len(below) else 0
+                value, threshold = self.trigger_values[last, j], self.thresholds[last, j]
+                alerts.append(
+                    Alert(
+                        rule=spec.id,
+                        group=spec.group,
+                        severity=severity,
+                        value=float(value),
+                        threshold=float(threshold),
+                        since=self.grid[first].date(),
+                        message=_message(spec, severity, value, threshold, self.kinds[last, j]),
+                        label=spec.label,
+                    )
+                )
+        alerts.sort(key=lambda a: (-SEVERITY_LEVEL[a.severity], ids.index(a.rule)))
+
+        lo = 0
+        if start is not None:
+            start_ns = pd.Timestamp(start).normalize().as_unit("ns").value
+            lo = min(int(np.searchsorted(grid_ns, start_ns)), n)
+        keep = slice(lo, n)
+        days = self.grid[keep]
+        days.name = "date"
+
+        def frame(a: np.ndarray) -> pd.DataFrame:
+            return pd.DataFrame(a[keep], index=days, columns=pd.Index(ids, dtype=object))
+
+        history = self.history
+        score_history = pd.DataFrame(
+            history[keep], index=days, columns=pd.Index(GROUPS, dtype=object)
+        )
+        last_scores = history[n - 1] if n and len(days) else np.zeros(len(GROUPS))
+        return RiskResult(
+            rules=rules,
+            days=days,
+            values=frame(self.values),
+            levels=frame(levels),
+            trigger_values=frame(self.trigger_values),
+            thresholds=frame(self.thresholds),
+            alerts=tuple(alerts) if len(days) else (),
+            scores={g: float(last_scores[i]) for i, g in enumerate(GROUPS)},
+            score_history=score_history,
+        )
+
+
+def replay_risk(
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    asof: date,
+    rules: tuple[RuleSpec, ...] = DEFAULT_RULES,
+    *,
+    release_lags: Mapping[str, object] | None = None,
+    stale_after: Mapping[str, int] | None = None,
+) -> RiskReplay:
+    """Run ``rules`` over every day up to ``asof``; :func:`evaluate_risk` is this plus ``at``."""
     rules = tuple(rules)
     _check_rules(rules)
     asof_ts = pd.Timestamp(asof).normalize()
@@ -546,51 +650,24 @@ def evaluate_risk(
             )
     inp = _Inputs(prices, macro, asof_ts, _lags(release_lags), stale)
     n = len(inp.grid)
-    ids = [r.id for r in rules]
     values = np.full((n, len(rules)), np.nan)
     levels = np.zeros((n, len(rules)))
     trig_v = np.full((n, len(rules)), np.nan)
     trig_t = np.full((n, len(rules)), np.nan)
-    kinds: list[np.ndarray] = []
+    kinds = np.full((n, len(rules)), "", dtype=object)
     for j, spec in enumerate(rules):
         v, conds = _rule_conditions(spec, inp)
         values[:, j] = v
         lev = np.zeros(n)
         for c in conds:
             lev = np.maximum(lev, np.where(c.active, c.level, 0.0))
-        kind = np.full(n, "", dtype=object)
         # Walk from least to most preferred so the preferred active condition wins.
         for c in reversed(conds):
             pick = c.active & (lev == c.level)
             trig_v[pick, j] = c.values[pick]
             trig_t[pick, j] = c.threshold
-            kind[pick] = c.kind
+            kinds[pick, j] = c.kind
         levels[:, j] = lev
-        kinds.append(kind)
-
-    # Alerts at the last day, with `since` from the full replay (before `start` trims it).
-    alerts: list[Alert] = []
-    if n:
-        for j, spec in enumerate(rules):
-            lev = levels[-1, j]
-            if lev <= 0:
-                continue
-            severity: Severity = "critical" if lev >= 1.0 else "warning"
-            first = _run_start(levels[:, j], lev)[-1]
-            day0 = inp.grid[first].date()
-            alerts.append(
-                Alert(
-                    rule=spec.id,
-                    group=spec.group,
-                    severity=severity,
-                    value=float(trig_v[-1, j]),
-                    threshold=float(trig_t[-1, j]),
-                    since=day0,
-                    message=_message(spec, severity, trig_v[-1, j], trig_t[-1, j], kinds[j][-1]),
-                    label=spec.label,
-                )
-            )
-    alerts.sort(key=lambda a: (-SEVERITY_LEVEL[a.severity], ids.index(a.rule)))
 
     history = np.zeros((n, len(GROUPS)))
     for g, group in enumerate(GROUPS):
@@ -600,28 +677,14 @@ def evaluate_risk(
         if cols and total > 0:
             history[:, g] = 100.0 * (levels[:, cols] @ weights) / total
 
-    keep = slice(None)
-    if start is not None:
-        first_kept = np.searchsorted(
-            inp.grid.as_unit("ns"), pd.Timestamp(start).normalize().as_unit("ns")
-        )
-        keep = slice(int(first_kept), None)
-    days = inp.grid[keep]
-    days.name = "date"
-
-    def frame(a: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(a[keep], index=days, columns=pd.Index(ids, dtype=object))
-
-    score_history = pd.DataFrame(history[keep], index=days, columns=pd.Index(GROUPS, dtype=object))
-    last = history[-1] if n and len(days) else np.zeros(len(GROUPS))
-    return RiskResult(
+    return RiskReplay(
         rules=rules,
-        days=days,
-        values=frame(values),
-        levels=frame(levels),
-        trigger_values=frame(trig_v),
-        thresholds=frame(trig_t),
-        alerts=tuple(alerts) if len(days) else (),
-        scores={g: float(last[i]) for i, g in enumerate(GROUPS)},
-        score_history=score_history,
+        asof=asof_ts.date(),
+        grid=inp.grid,
+        values=values,
+        levels=levels,
+        trigger_values=trig_v,
+        thresholds=trig_t,
+        kinds=kinds,
+        history=history,
     )

@@ -14,7 +14,7 @@ import pandas as pd
 from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
 from analytics.macro import macro_rows
 from analytics.returns import last_value, window_return
-from analytics.risk import DEFAULT_RULES, RuleSpec, evaluate_risk
+from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
 from analytics.spreads import pair_row
 from analytics.types import LegReturns, Snapshot, SourceRow
@@ -35,14 +35,19 @@ def build_snapshot(
     sectors: tuple[SectorPair, ...] = SECTORS,
     release_lags: Mapping[str, Any] | None = None,
     stale_after: Mapping[str, int] | None = None,
+    risk: RiskResult | None = None,
 ) -> Snapshot:
-    """Compute everything the dashboard shows as of ``asof`` (a moment; its date selects row t)."""
+    """Compute everything the dashboard shows as of ``asof`` (a moment; its date selects row t).
+
+    ``risk``: the rules already replayed to ``asof`` over the same data (else replayed here).
+    """
     day: date = asof.date()
     spreads = tuple(pair_row(p, prices.get(p.small), prices.get(p.large), day) for p in pairs)
     heatmap = sector_rows(prices, day, sectors)
-    risk = evaluate_risk(
-        prices, macro, day, rules, release_lags=release_lags, stale_after=stale_after
-    )
+    if risk is None:
+        risk = evaluate_risk(
+            prices, macro, day, rules, release_lags=release_lags, stale_after=stale_after
+        )
     indices = {
         sym: (last_value(prices.get(sym), day), _day_change(prices.get(sym), day))
         for sym in INDICES
