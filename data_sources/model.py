@@ -10,6 +10,8 @@ from typing import Literal
 
 import pandas as pd
 
+from analytics.catalog import Pair, SectorPair
+
 SourceKind = Literal["demo", "pack", "live"]
 SourceState = Literal["ok", "stale", "failing", "loading", "off"]
 
@@ -99,6 +101,10 @@ class MarketData:
 
     ``prices`` maps a symbol to its adjusted close by trading day; when the market is open the
     last row is the live price for today (SPEC 6: the live last is row t, the previous close t-1).
+    ``pairs`` / ``sectors`` are the ones the source names (a pack's ``pack.toml``); None means
+    the catalog's. ``uncut``, when set, is the same source's data to its last day, of which this
+    is the cut at ``asof`` (a pack stepped back in time): computations that never look ahead may
+    run once on ``uncut`` and be cut at each as-of date.
     """
 
     source: SourceKind
@@ -109,6 +115,9 @@ class MarketData:
     constituents: tuple[Constituent, ...] = ()
     statuses: tuple[SourceStatus, ...] = ()
     problems: tuple[str, ...] = ()
+    pairs: tuple[Pair, ...] | None = None
+    sectors: tuple[SectorPair, ...] | None = None
+    uncut: MarketData | None = None
 
     def merged(self, newer: MarketData) -> MarketData:
         """This data overlaid by ``newer``: newer fields win symbol by symbol."""
@@ -124,4 +133,7 @@ class MarketData:
             constituents=newer.constituents or self.constituents,
             statuses=tuple(statuses.values()),
             problems=tuple(dict.fromkeys((*self.problems, *newer.problems))),
+            pairs=newer.pairs if newer.pairs is not None else self.pairs,
+            sectors=newer.sectors if newer.sectors is not None else self.sectors,
+            uncut=None,  # two sources' data overlaid is no longer the cut of one history
         )

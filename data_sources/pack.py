@@ -456,6 +456,8 @@ class PackSource:
         self._price_ns = {s: b.frame.index.asi8 for s, b in self._pack.prices.items()}
         self._macro_ns = {s: m.values.index.asi8 for s, m in self._pack.macro.items()}
         self._asof: date = sessions[-1].date()
+        self._uncut: MarketData | None = None
+        self._uncut_lock = threading.Lock()
         wanted = asof if asof is not None else self._pack.config.asof
         if wanted is not None:
             self.set_asof(wanted)
@@ -523,9 +525,21 @@ class PackSource:
         return tuple(out)
 
     def market_data(self) -> MarketData:
-        """What the pack knows at the as-of date (synchronous; ``fetch`` wraps it)."""
-        cut = pd.Timestamp(self._asof).value
-        moment = self.asof_time
+        """What the pack knows at the as-of date (synchronous; ``fetch`` wraps it).
+
+        The whole pack is built once; before its last day the result carries it as ``uncut``,
+        so the risk replay runs once per pack instead of once per as-of step.
+        """
+        with self._uncut_lock:
+            if self._uncut is None:
+                self._uncut = self._market_at(self._pack.sessions[-1].date())
+        if self._asof == self._pack.sessions[-1].date():
+            return self._uncut  # the same object each time: its replay is computed once
+        return self._market_at(self._asof, uncut=self._uncut)
+
+    def _market_at(self, day: date, uncut: MarketData | None = None) -> MarketData:
+        cut = pd.Timestamp(day).value
+        moment = datetime.combine(day, CLOSE, tzinfo=NY)
         prices: dict[str, pd.Series] = {}
         quotes: dict[str, Quote] = {}
         for symbol, bars in self._pack.prices.items():
@@ -549,6 +563,9 @@ class PackSource:
             constituents=self._pack.constituents,
             statuses=self.status(),
             problems=self._pack.problems,
+            pairs=self._pack.config.pairs,
+            sectors=self._pack.config.sectors,
+            uncut=uncut,
         )
 
     async def fetch(self, now: datetime) -> MarketData:

@@ -201,3 +201,48 @@ def test_macro_values_older_than_three_intervals_are_stale() -> None:
     assert t10.date == date(2020, 12, 11) and t10.stale
     fed = next(m for m in rows if m.id == "FEDFUNDS")
     assert not fed.stale  # monthly: November's value, released 7 December
+
+
+def configured_pack(tmp_path: Path) -> Path:
+    """The small pack with a pack.toml naming its own pairs and sectors."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    (pack / "pack.toml").write_text(
+        'name = "own pairs"\n'
+        "[[pairs]]\n"
+        'small = "IJR"\nlarge = "SPY"\nlabel = "S&P 600 vs S&P 500"\n'
+        "[[pairs]]\n"
+        'small = "IWM"\nlarge = "QQQ"\n'
+        "[[sectors]]\n"
+        'sector = "Technology"\nlarge = "XLK"\nsmall = "PSCT"\n'
+        "[[sectors]]\n"
+        'sector = "Energy"\nlarge = "XLE"\nsmall = "PSCE"\n',
+        encoding="utf-8",
+    )
+    return pack
+
+
+def test_pack_toml_pairs_and_sectors_are_what_the_snapshot_shows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pack = configured_pack(tmp_path)
+    rc, doc, err = run_json(
+        capsys, "snapshot", "--data", str(pack), "--asof", ASOF, "--format", "json"
+    )
+    assert [p["id"] for p in doc["spreads"]] == ["IJR/SPY", "IWM/QQQ"]
+    assert [(h["sector"], h["large"], h["small"]) for h in doc["heatmap"]] == [
+        ("Technology", "XLK", "PSCT"),
+        ("Energy", "XLE", "PSCE"),
+    ]
+    # Only what the pack itself names (and the header's indices) can be missing now.
+    assert rc == 1 and "no data for ^RUT, ^GSPC" in err and "RSP" not in err
+    ijr, spy = [v for _, v in closes("IJR")], [v for _, v in closes("SPY")]
+    leg = doc["spreads"][0]["returns"]["1M"]
+    spread = ((ijr[-1] / ijr[-22] - 1) - (spy[-1] / spy[-22] - 1)) * 100
+    assert leg["spread_pp"] == pytest.approx(spread, rel=1e-12)
+    xlk, psct = [v for _, v in closes("XLK")], [v for _, v in closes("PSCT")]
+    tech = doc["heatmap"][0]["returns"]["1W"]
+    assert tech["large"] == pytest.approx((xlk[-1] / xlk[-6] - 1) * 100, rel=1e-12)
+    assert tech["small"] == pytest.approx((psct[-1] / psct[-6] - 1) * 100, rel=1e-12)

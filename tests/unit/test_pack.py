@@ -435,3 +435,23 @@ def test_write_holdings_then_read_them(tmp_path: Path) -> None:
     pack = load_pack(tmp_path)
     assert pack.constituents == members
     assert pack.holdings_asof is None
+
+
+def test_a_stepped_pack_carries_its_whole_history_once() -> None:
+    """Before the last day the market data names the whole pack as ``uncut`` (the same object
+    every time, so the risk replay runs once per pack); overlaying other data drops it."""
+    from dataclasses import replace
+
+    source = PackSource(SMALL)
+    last = source.market_data()
+    assert last.uncut is None and source.market_data() is last
+    assert last.pairs == PAIRS
+    source.step(-5)
+    cut = source.market_data()
+    assert cut.uncut is last and source.market_data().uncut is last
+    assert cut.prices["IWM"].index[-1] == pd.Timestamp("2020-12-04")
+    assert last.prices["IWM"].index[-1] == pd.Timestamp("2020-12-11")
+    own = (Pair("IJR", "SPY", "S&P 600 vs S&P 500"),)
+    merged = cut.merged(replace(cut, uncut=None, pairs=own))
+    assert merged.uncut is None and merged.pairs == own
+    assert cut.merged(replace(cut, pairs=None)).pairs == PAIRS
