@@ -10,6 +10,8 @@ import pandas as pd
 
 from analytics.catalog import WINDOW_ROWS
 
+_NS = np.dtype("datetime64[ns]")
+
 
 def asof_position(index: pd.DatetimeIndex, asof: date | None) -> int | None:
     """Position of row ``t``: the last row at or before ``asof`` (the last row when None)."""
@@ -17,7 +19,11 @@ def asof_position(index: pd.DatetimeIndex, asof: date | None) -> int | None:
         return None
     if asof is None:
         return len(index) - 1
-    pos = int(index.searchsorted(pd.Timestamp(asof), side="right")) - 1
+    key = pd.Timestamp(asof)
+    if index.dtype == _NS and key.tz is None:  # the common case, without pandas' boxing
+        pos = int(np.searchsorted(index.asi8, key.as_unit("ns").value, side="right")) - 1
+    else:
+        pos = int(index.searchsorted(key, side="right")) - 1
     return pos if pos >= 0 else None
 
 
