@@ -129,7 +129,9 @@ class MarketHeader(Horizontal):
     def set_badge(self, badge: str | None) -> None:
         if badge == self._badge:
             return
+        # A pack stepping its as-of date keeps the badge's width: repaint without a layout pass.
+        relayout = len(badge or "") != len(self._badge or "")
         self._badge = badge
         widget = self.query_one("#badge", Static)
         widget.set_class(not badge, "-none")
-        widget.update(Text(fmt.inert(badge or "", 30)))
+        widget.update(Text(fmt.inert(badge or "", 30)), layout=relayout)

@@ -114,6 +114,8 @@ class KeyedTable(DataTable[Text]):
             cell_padding=0,
         )
         self._shown: dict[str, dict[str, Cell]] = {}
+        self._tones: dict[str, Style] = {}
+        """Tone -> the theme's style for it (looked up once per theme, not once per cell)."""
         self._sort_column: str | None = None
         self._sort_reverse = True
         for col in self.COLUMNS:
@@ -146,15 +148,30 @@ class KeyedTable(DataTable[Text]):
                 self._shown[key] = dict(zip((c.key for c in self.COLUMNS), cells, strict=True))
                 changed = True
                 continue
+            moved: list[str] = []
             for col, cell in zip(self.COLUMNS, cells, strict=True):
                 if old.get(col.key) != cell:
-                    self._put_cell(key, col.key, self._text(cell, col))
+                    self._put_cell(key, col.key, self._text(cell, col), refresh=False)
                     old[col.key] = cell
+                    moved.append(col.key)
                     changed = changed or col.key == self._sort_column
+            self._refresh_cells(key, moved)
         if changed and self._sort_column is not None:
             self._apply_sort()
 
-    def _put_cell(self, key: str, column: str, value: Text) -> None:
+    def _refresh_cells(self, key: str, columns: Sequence[str]) -> None:
+        """Mark these cells of one row for repaint: each alone when few, else the row once."""
+        if len(columns) > 2:
+            self.refresh_row(self.get_row_index(RowKey(key)))
+            return
+        for column in columns:
+            self.refresh_coordinate(
+                Coordinate(
+                    self.get_row_index(RowKey(key)), self.get_column_index(ColumnKey(column))
+                )
+            )
+
+    def _put_cell(self, key: str, column: str, value: Text, *, refresh: bool = True) -> None:
         """``update_cell`` that repaints only the cell, not the whole table.
 
         DataTable.update_cell marks the entire widget dirty, so every tick would resend every
@@ -166,11 +183,12 @@ class KeyedTable(DataTable[Text]):
         row_key, column_key = RowKey(key), ColumnKey(column)
         self._data[row_key][column_key] = value
         self._update_count += 1  # invalidates DataTable's render caches, as update_cell does
-        coordinate = Coordinate(self.get_row_index(row_key), self.get_column_index(column_key))
-        self.refresh_coordinate(coordinate)
+        if refresh:
+            self._refresh_cells(key, (column,))
 
     def restyle(self) -> None:
         """Re-render every cell with the current theme's colours."""
+        self._tones.clear()
         for key, cells in self._shown.items():
             for col in self.COLUMNS:
                 cell = cells.get(col.key)
@@ -185,7 +203,11 @@ class KeyedTable(DataTable[Text]):
             text = text[: max(0, col.width - 2)] + "…"
         style = Style(bold=True) if cell.bold else Style()
         if cell.tone is not None:
-            style = self.get_component_rich_style(f"keyed-table--{cell.tone}", partial=True) + style
+            tone = self._tones.get(cell.tone)
+            if tone is None:
+                tone = self.get_component_rich_style(f"keyed-table--{cell.tone}", partial=True)
+                self._tones[cell.tone] = tone
+            style = tone + style
         return SortableText(text, style=style, justify=col.justify, sort=cell.sort)
 
     # -- sorting ---------------------------------------------------------------------------

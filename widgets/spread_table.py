@@ -135,8 +135,10 @@ class PairDetail(Widget):
     def show_pair(self, row: PairRow | None) -> None:
         if row == self._row:
             return
+        # Five lines whatever the pair: only appearing or going away changes the height.
+        relayout = (row is None) != (self._row is None)
         self._row = row
-        self.refresh(layout=True)
+        self.refresh(layout=relayout)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"pair-detail--{name}", partial=True)
