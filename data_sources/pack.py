@@ -454,6 +454,12 @@ class PackSource:
             )
         self._session_ns = sessions.asi8
         self._price_ns = {s: b.frame.index.asi8 for s, b in self._pack.prices.items()}
+        # Columns taken out once: an as-of step only slices them (a step is a key press).
+        self._closes = {s: b.frame["close"] for s, b in self._pack.prices.items()}
+        self._columns = {
+            s: tuple(b.frame[c].to_numpy(dtype=float) for c in ("close", "high", "low", "volume"))
+            for s, b in self._pack.prices.items()
+        }
         self._macro_ns = {s: m.values.index.asi8 for s, m in self._pack.macro.items()}
         self._asof: date = sessions[-1].date()
         self._uncut: MarketData | None = None
@@ -542,13 +548,12 @@ class PackSource:
         moment = datetime.combine(day, CLOSE, tzinfo=NY)
         prices: dict[str, pd.Series] = {}
         quotes: dict[str, Quote] = {}
-        for symbol, bars in self._pack.prices.items():
+        for symbol in self._pack.prices:
             n = int(np.searchsorted(self._price_ns[symbol], cut, "right"))
             if n == 0:
                 continue
-            frame = bars.frame.iloc[:n]
-            prices[symbol] = frame["close"]
-            quotes[symbol] = _quote(symbol, frame, moment)
+            prices[symbol] = self._closes[symbol].iloc[:n]
+            quotes[symbol] = _quote(symbol, self._columns[symbol], n, moment)
         macro: dict[str, MacroSeries] = {}
         for series_id, series in self._pack.macro.items():
             n = int(np.searchsorted(self._macro_ns[series_id], cut, "right"))
@@ -608,16 +613,22 @@ class PackSource:
         return None
 
 
-def _quote(symbol: str, frame: pd.DataFrame, moment: datetime) -> Quote:
-    """The as-of day's bar as a quote; unknown fields None."""
-    close = frame["close"].to_numpy()
-    price = float(close[-1])
-    prev = float(close[-2]) if len(close) >= 2 else None
+def _quote(
+    symbol: str,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    n: int,
+    moment: datetime,
+) -> Quote:
+    """The bar of row ``n - 1`` (the as-of day) as a quote; unknown fields None.
+
+    ``columns``: close, high, low and volume of the whole file as float arrays.
+    """
+    close, high, low, volume = columns
+    price = float(close[n - 1])
+    prev = float(close[n - 2]) if n >= 2 else None
     change = (price / prev - 1.0) * 100.0 if prev is not None and prev > 0 else None
-    year = frame.iloc[-252:]
-    high = year["high"].to_numpy()
-    low = year["low"].to_numpy()
-    year_close = year["close"].to_numpy()
+    year = slice(max(0, n - 252), n)
+    year_close = close[year]
     return Quote(
         symbol=symbol,
         price=price,
@@ -625,11 +636,11 @@ def _quote(symbol: str, frame: pd.DataFrame, moment: datetime) -> Quote:
         prev_close=prev,
         change_pct=change,
         # Indices (^VIX, ^GSPC) report volume 0: unknown, not a traded volume of nothing.
-        volume=_known(frame["volume"].iat[-1]) or None,
-        day_high=_known(frame["high"].iat[-1]),
-        day_low=_known(frame["low"].iat[-1]),
-        year_high=_known(np.nanmax(np.fmax(high, year_close))),
-        year_low=_known(np.nanmin(np.fmin(low, year_close))),
+        volume=_known(volume[n - 1]) or None,
+        day_high=_known(high[n - 1]),
+        day_low=_known(low[n - 1]),
+        year_high=_known(np.nanmax(np.fmax(high[year], year_close))),
+        year_low=_known(np.nanmin(np.fmin(low[year], year_close))),
         market_state="closed",
     )
 
