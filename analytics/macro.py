@@ -19,11 +19,11 @@ STALE_DAYS: dict[str, int] = {"market": 5, "daily": 6, "weekly": 21, "monthly": 
 date minus the release wait already in it)."""
 
 TAIL_OBS = 400
-"""Observations of a FRED series read for its row: the spark, a change and a 4-week mean."""
+"""Observations of a series read for its row: the spark, a change and a 4-week mean."""
 
 
 def _market_series(prices: pd.Series, day: date) -> pd.Series:
-    return prices.loc[: pd.Timestamp(day)].dropna()
+    return prices.loc[: pd.Timestamp(day)].iloc[-TAIL_OBS:].dropna()
 
 
 def indicator_series(

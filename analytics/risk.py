@@ -95,6 +95,7 @@ class RiskResult:
 
 
 _NS_PER_DAY = 86_400_000_000_000
+_NS_DTYPE = np.dtype("datetime64[ns]")
 
 
 def _midnights(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -115,6 +116,15 @@ def _clean(name: str, s: object) -> pd.Series:
             f"{name}: expected a pandas Series indexed by date, got {type(s).__name__}"
         )
     idx = s.index
+    if (
+        idx.dtype == _NS_DTYPE
+        and s.dtype == np.float64
+        and idx.is_monotonic_increasing
+        and idx.is_unique
+    ):
+        vals = s.to_numpy()
+        if not (idx.asi8 % _NS_PER_DAY).any() and np.isfinite(vals).all():
+            return pd.Series(vals, index=idx, name=name, copy=False)  # clean already (a pack)
     if not isinstance(idx, pd.DatetimeIndex):
         try:
             idx = pd.DatetimeIndex(pd.to_datetime(idx))
