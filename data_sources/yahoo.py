@@ -367,6 +367,11 @@ def quote_from_stream(msg: Mapping[str, Any]) -> Quote | None:
     )
 
 
+def _host_trouble(status: int | None) -> bool:
+    """An answer that says the host is unwell (no answer, 5xx, 429), not the symbol unknown."""
+    return status is None or status >= 500 or status == 429
+
+
 def details_from_info(symbol: str, info: Mapping[str, Any], now: datetime) -> Quote | None:
     """P/E and 52-week range from ``Ticker.info`` (quoteSummary + v7 quote, flattened)."""
     price = _number(info.get("regularMarketPrice")) or _number(info.get("currentPrice"))
@@ -1177,15 +1182,27 @@ class YahooSource:
         yf = _yfinance()
 
         self._ensure_session()
+        mark = self.wiretap.mark()
+        first: str | None = None
         try:
-            info = yf.Ticker(symbol, session=self._session).info
-            return dict(info or {})
+            info = dict(yf.Ticker(symbol, session=self._session).info or {})
         except Exception as exc:
             first = describe_exception(exc)
+        else:
+            if details_from_info(symbol, info, _utc_now()) is not None:
+                return info
+            # With its default settings yfinance swallows error pages and returns what little
+            # it has: no price means the v7 quote alone must answer, or say why it cannot.
         result = self._quotes_sync([symbol])
         item = result.quotes.get(symbol)
         if item is None:
-            raise RuntimeError(result.error or first)
+            exchanges = self.wiretap.since(mark)
+            trouble = [x.error for x in exchanges if x.error and _host_trouble(x.status)]
+            if trouble or result.error:
+                raise RuntimeError(trouble[-1] if trouble else result.error)
+            if first is not None and not any(x.status == 404 for x in exchanges):
+                raise RuntimeError(first)
+            return {}  # Yahoo answered and knows nothing of the symbol: not a failing host
         return {
             "regularMarketPrice": item.price,
             "regularMarketTime": item.time.timestamp(),

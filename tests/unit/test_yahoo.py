@@ -463,3 +463,42 @@ async def test_history_is_downloaded_again_after_the_close(server: LoopbackServe
         assert src.history_due(datetime(2025, 2, 18, 16, 21, tzinfo=ny))
     finally:
         await src.aclose()
+
+
+@pytest.mark.parametrize("backend", ["requests", "curl"])
+async def test_details_when_yahoo_answers_503_is_a_failure(
+    server: LoopbackServer, backend: str
+) -> None:
+    # With the curl backend (the production one) yfinance's Ticker.info swallows the error
+    # pages and hands back an almost empty dict: the health record must still say the details
+    # failed, with the HTTP status, not that they arrived.
+    for path in (r"/v10/finance/quoteSummary/", r"/v7/finance/quote"):
+        server.fault(path, Reply(503, "<html><title>busy</title></html>", "text/html"))
+    src = YahooSource(
+        ["QQQ"],
+        routes=routes_to(server.url),
+        backend=backend,  # type: ignore[arg-type]
+        stream_url=None,
+        timeout=2.0,
+        backoff=_backoff,
+        market_state=lambda now: "closed",
+    )
+    try:
+        q = await src.details("QQQ")
+    finally:
+        await src.aclose()
+    assert q is None
+    assert src.details_health.errors == 1 and src.details_health.last_success is None
+    assert "503" in (src.details_health.last_error or "")
+
+
+async def test_details_of_a_symbol_yahoo_does_not_know_is_no_failure(
+    server: LoopbackServer,
+) -> None:
+    src = make_source(server.url, ["QQQ"])
+    try:
+        q = await src.details("NOSUCH")
+    finally:
+        await src.aclose()
+    assert q is None
+    assert src.details_health.errors == 0 and src.details_health.last_success is not None
