@@ -728,10 +728,25 @@ def check_config(path: Path | None = None) -> list[str]:
     if path is None and not file.exists():
         return []
     try:
-        _, problems = _load(file, {}, {})
+        settings, problems = _load(file, {}, {})
     except ConfigError as exc:
         return exc.problems
+    if settings.keymap and file.is_file():
+        # The action ids live on the screens' bindings: importing them costs a second, so only
+        # `config check` and the app's start pay it, never a plain settings load.
+        from tui.keymap import keymap_problems
+
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        for action, key in settings.keymap.items():
+            for problem in keymap_problems({action: key}):
+                problems.append(f"{file.name}:{_keys_line(lines, action)}: {problem}")
     return problems
+
+
+def _keys_line(lines: list[str], action: str) -> int:
+    """The line that binds ``action`` under ``[keys]`` (quoted or bare), else 1."""
+    pattern = re.compile(rf"""\s*(["']?){re.escape(action)}\1\s*=""")
+    return next((i for i, line in enumerate(lines, 1) if pattern.match(line)), 1)
 
 
 # -- the default file ---------------------------------------------------------------------------

@@ -167,6 +167,14 @@ def test_config_init_check_path(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert main(["config", "check", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("config.toml:1: refresh: expected")
+    # An action id that names nothing is caught by the check, not first by the app's start.
+    cfg.write_text('refresh = 2\n\n[keys]\n"app.quit" = "q"\n"window.nxt" = "w"\n')
+    assert main(["config", "check", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "config.toml:5: [keys] window.nxt: unknown action id (did you mean window.next?);"
+        " the README lists the ids"
+    )
     assert main(["config", "path", "--config", str(cfg)]) == 0
     assert capsys.readouterr().out.strip() == str(cfg)
 
