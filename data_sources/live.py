@@ -38,6 +38,8 @@ from data_sources.yahoo import DEFAULT_STREAM_URL, NY, Backend, Exchange, YahooS
 Clock = Callable[[], datetime]
 
 QUOTE_SAVE_EVERY = timedelta(seconds=60)
+UNIVERSE = "IWM"
+"""The fund whose holdings file is the small-cap universe (the key of its cache rows)."""
 
 
 def _utc_now() -> datetime:
@@ -51,7 +53,8 @@ class Cached(Protocol):
 
 class LiveCache(Protocol):
     """What the live source needs from a cache; ``data_sources.store.Store`` fits as it is.
-    Methods are called from a worker thread."""
+    Methods are called from a worker thread. ``save_holdings`` / ``load_holdings`` are used
+    when the cache has them."""
 
     def save_bars(self, bars: Bars, fetched_at: datetime) -> None: ...
 
@@ -282,16 +285,23 @@ class LiveSource:
                 self._adopt(*loaded)
         self.yahoo.start_stream()
 
-    def _load_cache(self) -> tuple[dict[str, Any], dict[str, Any], Mapping[str, Any]]:
+    def _load_cache(self) -> tuple[dict[str, Any], dict[str, Any], Mapping[str, Any], Any]:
         assert self.cache is not None
         bars = {s: c for s in self.yahoo.symbols if (c := self.cache.load_bars(s)) is not None}
         series = {
             s: c for s in self.fred.series_ids if (c := self.cache.load_series(s)) is not None
         }
-        return bars, series, self.cache.load_quotes()
+        # Holdings are optional in a cache (an older or a test cache may not keep them).
+        load_holdings = getattr(self.cache, "load_holdings", None)
+        holdings = load_holdings(UNIVERSE) if self.holdings is not None and load_holdings else None
+        return bars, series, self.cache.load_quotes(), holdings
 
     def _adopt(
-        self, bars: dict[str, Any], series: dict[str, Any], quotes: Mapping[str, Any]
+        self,
+        bars: dict[str, Any],
+        series: dict[str, Any],
+        quotes: Mapping[str, Any],
+        holdings: Any = None,
     ) -> None:
         y = self.yahoo
         for symbol, cached in bars.items():
@@ -311,6 +321,10 @@ class LiveSource:
         if series:
             self.fred.health.restore(min(c.fetched_at for c in series.values()))
             self.fred.health.cache_hit(len(series))
+        if holdings is not None and self.holdings is not None:
+            self.holdings.adopt(holdings.value.constituents, holdings.value.as_of)
+            self.holdings.health.restore(holdings.fetched_at)
+            self.holdings.health.cache_hit()
         self._notify()
 
     def _spawn(self, kind: str, coro: Any) -> None:
@@ -365,6 +379,17 @@ class LiveSource:
             def work() -> None:
                 for item in series:
                     cache.save_series(item, stamp)
+
+        elif kind == "holdings" and self.holdings is not None:
+            h = self.holdings
+            save_holdings = getattr(cache, "save_holdings", None)
+            fresh = h.health.last_success is not None and h.health.consecutive_failures == 0
+            if fresh and h.constituents and save_holdings:
+                stamp = h.health.last_success
+                members, as_of = h.constituents, h.as_of
+
+                def work() -> None:
+                    save_holdings(UNIVERSE, members, as_of, stamp)
 
         elif kind == "quotes" and (
             self._last_quote_save is None or now - self._last_quote_save >= QUOTE_SAVE_EVERY

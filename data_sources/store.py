@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -34,7 +34,7 @@ import pandas as pd
 
 from analytics.lifecycle import EVENTS, ActiveEntry, Transition
 from analytics.types import Alert
-from data_sources.model import Bars, MacroSeries, Quote
+from data_sources.model import Bars, Constituent, MacroSeries, Quote
 from data_sources.paths import default_db_path
 
 APPLICATION_ID = 0x726F746D  # "rotm": tells our files from any other SQLite database
@@ -92,6 +92,20 @@ CREATE TABLE acknowledged (
     time TEXT NOT NULL
 );
 """
+
+_ADDED_SINCE_VERSION_1 = """
+CREATE TABLE IF NOT EXISTS holdings (
+    universe TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    json TEXT NOT NULL,
+    as_of TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (universe, symbol)
+) WITHOUT ROWID
+"""
+"""Tables added after schema version 1 was released. A rotmon that does not know a table leaves
+it alone, so they are created on open without a version bump (older builds still open the file
+and keep its alert log)."""
 
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -256,13 +270,13 @@ class Store:
     def _create_schema(self) -> None:
         with self._write() as conn:
             # Another process may have created it between our check and our write lock.
-            if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
-                return
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(_ADDED_SINCE_VERSION_1)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -543,6 +557,57 @@ class Store:
             except (ValueError, TypeError, KeyError):
                 continue
         return out
+
+    def save_holdings(
+        self,
+        universe: str,
+        constituents: Iterable[Constituent],
+        as_of: date | None,
+        fetched_at: datetime,
+    ) -> None:
+        """Replace the cached members of ``universe`` (the fund's holdings file, parsed)."""
+        stamp = _iso(fetched_at)
+        day = None if as_of is None else as_of.isoformat()
+        rows = [(universe, c.symbol, json.dumps(asdict(c)), day, stamp) for c in constituents]
+        if not rows:
+            return
+        with self._write() as conn:
+            conn.execute("DELETE FROM holdings WHERE universe = ?", (universe,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO holdings (universe, symbol, json, as_of, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def load_holdings(self, universe: str) -> Cached[Holdings] | None:
+        """The cached members of ``universe`` by weight, or None; unreadable rows are skipped."""
+        known = {f.name for f in fields(Constituent)}
+        members: list[Constituent] = []
+        as_of: date | None = None
+        fetched: datetime | None = None
+        for text, day, stamp in self._read(
+            "SELECT json, as_of, fetched_at FROM holdings WHERE universe = ? ORDER BY symbol",
+            (universe,),
+        ):
+            try:
+                payload = {k: v for k, v in json.loads(text).items() if k in known}
+                members.append(Constituent(**payload))
+                as_of = date.fromisoformat(day) if day else None
+                fetched = _from_iso(stamp)
+            except (ValueError, TypeError):
+                continue
+        if not members or fetched is None:
+            return None
+        members.sort(key=lambda c: -c.weight)
+        return Cached(Holdings(tuple(members), as_of), fetched)
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """A fund's members as the cache keeps them, with the date the fund published them."""
+
+    constituents: tuple[Constituent, ...]
+    as_of: date | None
 
 
 def _stamp(now: datetime) -> str:

@@ -195,6 +195,16 @@ async def test_a_start_with_the_network_down_paints_the_cache_at_once(servers: S
         )
         assert data.quotes["QQQ"].price == 538.15
         assert data.macro["DGS10"].values.iloc[-1] == 4.30
+        # the constituents screen too: the fund's members as last downloaded
+        assert first.holdings is not None and first.holdings.constituents
+        assert [c.symbol for c in data.constituents] == [
+            c.symbol for c in first.holdings.constituents
+        ]
+        assert [c.weight for c in data.constituents] == [
+            c.weight for c in first.holdings.constituents
+        ]
+        holdings = next(s for s in data.statuses if s.name == "holdings")
+        assert holdings.last_success == NOW
         yahoo = next(s for s in data.statuses if s.name == "yahoo")
         assert yahoo.last_success == NOW  # the age of what is shown
         await src.settle()

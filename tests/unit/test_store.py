@@ -20,7 +20,7 @@ import pytest
 
 from analytics.lifecycle import AlertBook, Transition
 from analytics.types import Alert
-from data_sources.model import Bars, MacroSeries, Quote
+from data_sources.model import Bars, Constituent, MacroSeries, Quote
 from data_sources.store import APPLICATION_ID, SCHEMA_VERSION, Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,6 +266,41 @@ def _assert_moved_aside(db: Path, warning: str | None, reason: str, original: by
         f"{db}: not a rotmon database ({reason}); moved aside to {aside[0]}, starting a fresh log"
     )
     assert aside[0].read_bytes() == original  # kept untouched
+
+
+def test_holdings_round_trip_replace_and_order(db: Path) -> None:
+    members = [
+        Constituent("AAA", "Alpha Inc", "Energy", 0.5, 12.5, None),
+        Constituent("ZZZ", "Zeta Corp", "Health Care", 0.9),
+        Constituent("MMM", 'Em "quoted" & Co', "Industrials", 0.7, None, -1.25),
+    ]
+    when = datetime(2025, 2, 14, 21, 0, tzinfo=UTC)
+    with Store(db) as store:
+        assert store.load_holdings("IWM") is None
+        store.save_holdings("IWM", members, date(2025, 2, 13), when)
+    with Store(db) as store:
+        cached = store.load_holdings("IWM")
+        assert cached is not None and cached.fetched_at == when
+        assert cached.value.as_of == date(2025, 2, 13)
+        assert [c.symbol for c in cached.value.constituents] == ["ZZZ", "MMM", "AAA"]  # by weight
+        assert set(cached.value.constituents) == set(members)
+        store.save_holdings("IWM", members[:1], None, when + timedelta(days=1))
+        again = store.load_holdings("IWM")
+        assert again is not None and again.value.constituents == (members[0],)
+        assert again.value.as_of is None and store.load_holdings("IJR") is None
+
+
+def test_a_version_1_file_without_the_holdings_table_gets_it(db: Path) -> None:
+    with Store(db) as store:
+        store.append_transitions([])
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE holdings")  # as a file written before the table existed
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        assert store.pragma("user_version") == SCHEMA_VERSION == 1
+        store.save_holdings("IWM", [Constituent("AAA", "Alpha", "Energy", 1.0)], None, T0)
+        assert store.load_holdings("IWM") is not None
 
 
 def test_corrupt_file_is_moved_aside(db: Path) -> None:
