@@ -206,7 +206,8 @@ class KeyedTable(DataTable[Text]):
             tone = self._tones.get(cell.tone)
             if tone is None:
                 tone = self.get_component_rich_style(f"keyed-table--{cell.tone}", partial=True)
-                self._tones[cell.tone] = tone
+                if self.is_mounted:  # before that the stylesheet may not have reached it
+                    self._tones[cell.tone] = tone
             style = tone + style
         return SortableText(text, style=style, justify=col.justify, sort=cell.sort)
 
