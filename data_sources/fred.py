@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
 from data_sources.fredcsv import parse_fred_csv
+from data_sources.httpclient import LazyClient
 from data_sources.model import MacroSeries, SourceStatus
 from data_sources.polling import (
     FRED_INTERVAL,
@@ -172,8 +173,7 @@ class FredSource:
         self.years = years
         self.clock = clock
         self._sem = asyncio.Semaphore(max(1, concurrency))
-        self._client = client
-        self._own_client = client is None
+        self._http = LazyClient(client, timeout=timeout, headers={"User-Agent": USER_AGENT})
         self.health = SourceHealth(
             "fred",
             FRED_INTERVAL,
@@ -197,19 +197,8 @@ class FredSource:
     def _scrub(self, text: str) -> str:
         return scrub(text, [self._api_key])
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self.timeout,
-                headers={"User-Agent": USER_AGENT},
-                follow_redirects=True,
-            )
-        return self._client
-
     async def aclose(self) -> None:
-        if self._client is not None and self._own_client:
-            await self._client.aclose()
-        self._client = None
+        await self._http.aclose()
 
     def _partial_due(self, now: datetime) -> list[str]:
         """Series that failed in an otherwise good round and whose own retry time has come."""
@@ -244,7 +233,7 @@ class FredSource:
                 params["cosd"] = start
         async with self._sem:
             try:
-                resp = await self._http().get(url, params=params, timeout=self.timeout)
+                resp = await self._http.client().get(url, params=params, timeout=self.timeout)
                 body = resp.text
             except httpx.HTTPError as exc:
                 raise FetchError(

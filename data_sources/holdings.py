@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
+from data_sources.httpclient import LazyClient
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Constituent, SourceStatus
 from data_sources.polling import (
@@ -55,8 +56,11 @@ class HoldingsSource:
         self.url = url
         self.timeout = timeout
         self.clock = clock
-        self._client = client
-        self._own_client = client is None
+        self._http = LazyClient(
+            client,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/csv,*/*;q=0.5"},
+        )
         self.health = SourceHealth(
             "holdings",
             HOLDINGS_INTERVAL,
@@ -67,19 +71,8 @@ class HoldingsSource:
         self.as_of: date | None = None
         self.problems: tuple[str, ...] = ()
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self.timeout,
-                headers={"User-Agent": USER_AGENT, "Accept": "text/csv,*/*;q=0.5"},
-                follow_redirects=True,
-            )
-        return self._client
-
     async def aclose(self) -> None:
-        if self._client is not None and self._own_client:
-            await self._client.aclose()
-        self._client = None
+        await self._http.aclose()
 
     def due(self, now: datetime) -> bool:
         return self.health.due(now)
@@ -97,7 +90,7 @@ class HoldingsSource:
         h.started(now)
         started = _time.perf_counter()
         try:
-            resp = await self._http().get(self.url, timeout=self.timeout)
+            resp = await self._http.client().get(self.url, timeout=self.timeout)
             body = resp.text
         except asyncio.CancelledError:
             h.cancelled()
