@@ -29,6 +29,7 @@ from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote
 from data_sources.polling import (
     HealthSnapshot,
     MarketStateFn,
+    SourceHealth,
     default_market_state,
     describe_exception,
     one_line,
@@ -304,23 +305,10 @@ class LiveSource:
         holdings: Any = None,
     ) -> None:
         y = self.yahoo
-        for symbol, cached in bars.items():
-            if symbol not in y.bars:
-                y.bars[symbol] = cached.value
-        if bars:
-            y.history_health.restore(min(c.fetched_at for c in bars.values()))
-            y.history_health.cache_hit(len(bars))
-        for symbol, cached in quotes.items():
-            if symbol not in y.quotes:
-                y.quotes[symbol] = cached.value
-        if quotes:
-            y.quote_health.restore(max(c.fetched_at for c in quotes.values()))
-            y.quote_health.cache_hit(len(quotes))
-        for series_id, cached in series.items():
-            self.fred.data.setdefault(series_id, cached.value)
-        if series:
-            self.fred.health.restore(min(c.fetched_at for c in series.values()))
-            self.fred.health.cache_hit(len(series))
+        # Histories and series are as old as the oldest of them; quotes as new as the newest.
+        _adopt_cached(y.bars, bars, y.history_health, min)
+        _adopt_cached(y.quotes, quotes, y.quote_health, max)
+        _adopt_cached(self.fred.data, series, self.fred.health, min)
         if holdings is not None and self.holdings is not None:
             self.holdings.adopt(holdings.value.constituents, holdings.value.as_of)
             self.holdings.health.restore(holdings.fetched_at)
@@ -364,16 +352,14 @@ class LiveSource:
         work: Callable[[], None] | None = None
         cache = self.cache
         assert cache is not None
-        if kind == "history" and self.yahoo.history_health.last_success is not None:
-            stamp = self.yahoo.history_health.last_success
+        if kind == "history" and (stamp := _saved_as_of(self.yahoo.history_health)):
             bars = list(self.yahoo.bars.values())
 
             def work() -> None:
                 for item in bars:
                     cache.save_bars(item, stamp)
 
-        elif kind == "fred" and self.fred.health.last_success is not None:
-            stamp = self.fred.health.last_success
+        elif kind == "fred" and (stamp := _saved_as_of(self.fred.health)):
             series = list(self.fred.data.values())
 
             def work() -> None:
@@ -383,9 +369,8 @@ class LiveSource:
         elif kind == "holdings" and self.holdings is not None:
             h = self.holdings
             save_holdings = getattr(cache, "save_holdings", None)
-            fresh = h.health.last_success is not None and h.health.consecutive_failures == 0
-            if fresh and h.constituents and save_holdings:
-                stamp = h.health.last_success
+            stamp = _saved_as_of(h.health)
+            if stamp and h.constituents and save_holdings:
                 members, as_of = h.constituents, h.as_of
 
                 def work() -> None:
@@ -524,3 +509,23 @@ class LiveSource:
             statuses=statuses,
             problems=tuple(dict.fromkeys(problems)),
         )
+
+
+def _adopt_cached(
+    into: dict[str, Any],
+    cached: Mapping[str, Any],
+    health: SourceHealth,
+    age: Callable[[Iterable[datetime]], datetime],
+) -> None:
+    """Cached values where nothing fresher has arrived yet; ``health`` shows their age."""
+    for key, item in cached.items():
+        into.setdefault(key, item.value)
+    if cached:
+        health.restore(age(item.fetched_at for item in cached.values()))
+        health.cache_hit(len(cached))
+
+
+def _saved_as_of(health: SourceHealth) -> datetime | None:
+    """The fetch time to save the data under, or None when the last refresh failed (the data
+    is then what was loaded from the cache or saved before: nothing new to write)."""
+    return health.last_success if health.consecutive_failures == 0 else None
