@@ -372,9 +372,13 @@ def _host_trouble(status: int | None) -> bool:
     return status is None or status >= 500 or status == 429
 
 
+def _info_price(info: Mapping[str, Any]) -> float | None:
+    return _number(info.get("regularMarketPrice")) or _number(info.get("currentPrice"))
+
+
 def details_from_info(symbol: str, info: Mapping[str, Any], now: datetime) -> Quote | None:
     """P/E and 52-week range from ``Ticker.info`` (quoteSummary + v7 quote, flattened)."""
-    price = _number(info.get("regularMarketPrice")) or _number(info.get("currentPrice"))
+    price = _info_price(info)
     when = _epoch(info.get("regularMarketTime")) or now
     if price is None:
         return None
@@ -1189,7 +1193,7 @@ class YahooSource:
         except Exception as exc:
             first = describe_exception(exc)
         else:
-            if details_from_info(symbol, info, _utc_now()) is not None:
+            if _info_price(info) is not None:  # what details_from_info needs
                 return info
             # With its default settings yfinance swallows error pages and returns what little
             # it has: no price means the v7 quote alone must answer, or say why it cannot.
