@@ -736,17 +736,11 @@ def check_config(path: Path | None = None) -> list[str]:
         # `config check` and the app's start pay it, never a plain settings load.
         from tui.keymap import keymap_problems
 
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = _key_lines(file.read_text(encoding="utf-8", errors="replace"))
         for action, key in settings.keymap.items():
             for problem in keymap_problems({action: key}):
-                problems.append(f"{file.name}:{_keys_line(lines, action)}: {problem}")
+                problems.append(f"{file.name}:{_line_of(lines, f'keys.{action}')}: {problem}")
     return problems
-
-
-def _keys_line(lines: list[str], action: str) -> int:
-    """The line that binds ``action`` under ``[keys]`` (quoted or bare), else 1."""
-    pattern = re.compile(rf"""\s*(["']?){re.escape(action)}\1\s*=""")
-    return next((i for i, line in enumerate(lines, 1) if pattern.match(line)), 1)
 
 
 # -- the default file ---------------------------------------------------------------------------
