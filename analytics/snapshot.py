@@ -197,30 +197,17 @@ def snapshot_to_csv(s: Snapshot) -> str:
     def cell(x: float | None) -> str:
         return "" if _num(x) is None else repr(float(x))  # type: ignore[arg-type]
 
-    for p in s.spreads:
+    rows = [("spreads", p.id, p.small, p.large, p.returns) for p in s.spreads]
+    rows += [("heatmap", h.sector, h.small or "", h.large, h.returns) for h in s.heatmap]
+    for table, ident, small, large, returns in rows:
         for win in WINDOWS:
-            leg = p.returns[win]
+            leg = returns[win]
             w.writerow(
                 (
-                    "spreads",
-                    p.id,
-                    p.small,
-                    p.large,
-                    win,
-                    cell(leg.small),
-                    cell(leg.large),
-                    cell(leg.spread_pp),
-                )
-            )
-    for h in s.heatmap:
-        for win in WINDOWS:
-            leg = h.returns[win]
-            w.writerow(
-                (
-                    "heatmap",
-                    h.sector,
-                    h.small or "",
-                    h.large,
+                    table,
+                    ident,
+                    small,
+                    large,
                     win,
                     cell(leg.small),
                     cell(leg.large),
