@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual import events
 
+from tests.support.waiting import until
 from tui.app import RotmonApp
 from widgets.status_bar import StatusBar
 
@@ -38,11 +39,7 @@ def status_text(app: RotmonApp) -> str:
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.02)
+    await until(predicate, timeout, poll=0.02)
 
 
 async def settled(app: RotmonApp) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from tests.support.data_servers import SMALL_HOLDINGS, FredApp, HoldingsApp
 from tests.support.loopback import LoopbackServer, refused_url
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.stream_server import StreamServer, pricing_frame
+from tests.support.waiting import until
 from tests.support.yahoo_server import YahooApp
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 
@@ -80,15 +80,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
 
 
 def state_of(data: object, name: str) -> str:

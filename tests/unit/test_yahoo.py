@@ -45,16 +45,17 @@ def server() -> Iterator[LoopbackServer]:
 
 
 def make_source(url: str, symbols: list[str], **kw: object) -> YahooSource:
-    return YahooSource(
-        symbols,
-        routes=routes_to(url),
-        backend="requests",
-        stream_url=None,
-        timeout=kw.pop("timeout", 2.0),  # type: ignore[arg-type]
-        backoff=_backoff,
-        market_state=lambda now: "closed",
-        **kw,  # type: ignore[arg-type]
-    )
+    """A source with every Yahoo host routed to ``url``; ``kw`` overrides the test defaults."""
+    options: dict[str, object] = {
+        "routes": routes_to(url),
+        "backend": "requests",
+        "stream_url": None,
+        "timeout": 2.0,
+        "backoff": _backoff,
+        "market_state": lambda now: "closed",
+    }
+    options.update(kw)
+    return YahooSource(symbols, **options)  # type: ignore[arg-type]
 
 
 # -- conversions ----------------------------------------------------------------------------
@@ -367,12 +368,10 @@ async def test_quote_faults(server: LoopbackServer, reply: Reply, expected: str)
 
 async def test_hot_symbols_poll_fast_others_slow(server: LoopbackServer) -> None:
     clock = {"now": datetime(2025, 2, 14, 15, 0, tzinfo=UTC)}
-    src = YahooSource(
+    src = make_source(
+        server.url,
         ["QQQ", "AAPL"],
-        routes=routes_to(server.url),
-        backend="requests",
-        stream_url=None,
-        timeout=2.0,
+        backoff=None,
         clock=lambda: clock["now"],
         market_state=lambda now: "open",
     )
@@ -406,14 +405,7 @@ async def test_details_fetch_pe_and_range_lazily_and_once(server: LoopbackServer
 
 async def test_curl_backend_reaches_loopback_too(server: LoopbackServer) -> None:
     # The production transport (curl_cffi with browser TLS) with every Yahoo host routed.
-    src = YahooSource(
-        ["QQQ"],
-        routes=routes_to(server.url),
-        backend="curl",
-        stream_url=None,
-        timeout=2.0,
-        market_state=lambda now: "closed",
-    )
+    src = make_source(server.url, ["QQQ"], backend="curl", backoff=None)
     try:
         assert await src.poll_quotes(symbols=["QQQ"])
     finally:
@@ -442,12 +434,10 @@ async def test_details_fall_back_to_the_v7_quote_when_info_breaks(server: Loopba
 async def test_history_is_downloaded_again_after_the_close(server: LoopbackServer) -> None:
     ny = ZoneInfo("America/New_York")
     clock = {"now": datetime(2025, 2, 14, 15, 0, tzinfo=ny)}  # Friday, a session
-    src = YahooSource(
+    src = make_source(
+        server.url,
         ["AAPL"],
-        routes=routes_to(server.url),
-        backend="requests",
-        stream_url=None,
-        timeout=2.0,
+        backoff=None,
         clock=lambda: clock["now"],
         market_state=lambda now: "open",
     )
@@ -474,15 +464,7 @@ async def test_details_when_yahoo_answers_503_is_a_failure(
     # failed, with the HTTP status, not that they arrived.
     for path in (r"/v10/finance/quoteSummary/", r"/v7/finance/quote"):
         server.fault(path, Reply(503, "<html><title>busy</title></html>", "text/html"))
-    src = YahooSource(
-        ["QQQ"],
-        routes=routes_to(server.url),
-        backend=backend,  # type: ignore[arg-type]
-        stream_url=None,
-        timeout=2.0,
-        backoff=_backoff,
-        market_state=lambda now: "closed",
-    )
+    src = make_source(server.url, ["QQQ"], backend=backend)
     try:
         q = await src.details("QQQ")
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from data_sources.polling import Backoff
 from data_sources.yahoo import QuoteStream
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.stream_server import StreamServer, pricing_frame, recorded_frame
+from tests.support.waiting import until
 
 T_MS = 1739548800000  # 2025-02-14 16:00:00 UTC
 
@@ -38,15 +38,6 @@ def frames(symbols: list[str]) -> list[str]:
         ),
         pricing_frame("SPY", 601.25, T_MS + 500, change_percent=0.5),
     ]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
 
 
 def make_stream(url: str, got: dict[str, Quote], **kw: object) -> QuoteStream:
