@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.theme import Theme
 
 VARIABLE_DEFAULTS: dict[str, str] = {
@@ -64,27 +66,36 @@ LIGHT = Theme(
     },
 )
 
+# The ANSI themes name the terminal's own 16 colours and keep its default foreground and
+# background; they differ only in the accent and in what stands out against a dark or a light
+# terminal.
+_ANSI_BASE: dict[str, Any] = {
+    "ansi": True,
+    "primary": "ansi_blue",
+    "secondary": "ansi_cyan",
+    "warning": "ansi_yellow",
+    "error": "ansi_red",
+    "success": "ansi_green",
+    "foreground": "ansi_default",
+    "background": "ansi_default",
+    "surface": "ansi_default",
+    "panel": "ansi_default",
+    "boost": "ansi_default",
+}
+_ANSI_VARIABLES = {
+    "gain": "ansi_green",
+    "loss": "ansi_red",
+    "stale": "ansi_bright_black",
+    "border": "ansi_blue",
+}
+
 ANSI_DARK = Theme(
     name="rotmon-ansi-dark",
-    ansi=True,
-    primary="ansi_blue",
-    secondary="ansi_cyan",
     accent="ansi_yellow",
-    warning="ansi_yellow",
-    error="ansi_red",
-    success="ansi_green",
-    foreground="ansi_default",
-    background="ansi_default",
-    surface="ansi_default",
-    panel="ansi_default",
-    boost="ansi_default",
     dark=True,
     variables={
-        "gain": "ansi_green",
-        "loss": "ansi_red",
+        **_ANSI_VARIABLES,
         "neutral": "ansi_white",
-        "stale": "ansi_bright_black",
-        "border": "ansi_blue",
         "border-blurred": "ansi_bright_black",
         "block-cursor-foreground": "ansi_black",
         "block-cursor-background": "ansi_white",
@@ -92,29 +103,16 @@ ANSI_DARK = Theme(
         "ansi-background": "ansi_black",
         "ansi-foreground": "ansi_white",
     },
+    **_ANSI_BASE,
 )
 
 ANSI_LIGHT = Theme(
     name="rotmon-ansi-light",
-    ansi=True,
-    primary="ansi_blue",
-    secondary="ansi_cyan",
     accent="ansi_magenta",
-    warning="ansi_yellow",
-    error="ansi_red",
-    success="ansi_green",
-    foreground="ansi_default",
-    background="ansi_default",
-    surface="ansi_default",
-    panel="ansi_default",
-    boost="ansi_default",
     dark=False,
     variables={
-        "gain": "ansi_green",
-        "loss": "ansi_red",
+        **_ANSI_VARIABLES,
         "neutral": "ansi_black",
-        "stale": "ansi_bright_black",
-        "border": "ansi_blue",
         "border-blurred": "ansi_white",
         "block-cursor-foreground": "ansi_bright_white",
         "block-cursor-background": "ansi_blue",
@@ -122,6 +120,7 @@ ANSI_LIGHT = Theme(
         "ansi-background": "ansi_white",
         "ansi-foreground": "ansi_black",
     },
+    **_ANSI_BASE,
 )
 
 THEMES: tuple[Theme, ...] = (DARK, LIGHT, ANSI_DARK, ANSI_LIGHT)
