@@ -9,14 +9,14 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
@@ -623,6 +623,33 @@ class RotmonApp(App[int]):
             self.notify(f"Export failed: {exc}", severity="error", timeout=5, markup=False)
             return
         self.notify(f"Snapshot written to {path}", timeout=5, markup=False)
+
+    async def action_save_screenshot(self) -> None:
+        """Save what the screen shows as SVG beside the exports, the full path in the toast."""
+        from tui.export import export_screenshot_svg
+
+        svg = self.export_screenshot()
+        directory = self.export_dir or Path.cwd()
+        try:
+            path = await asyncio.to_thread(export_screenshot_svg, svg, directory, now=self.now())
+        except Exception as exc:
+            self.notify(f"Screenshot failed: {exc}", severity="error", timeout=5, markup=False)
+            return
+        self.notify(f"Screenshot written to {path}", timeout=5, markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette entries less the ones our bindings already offer (Quit, Theme),
+        with a screenshot that is written where exports go and says where."""
+        for command in super().get_system_commands(screen):
+            if command.title in ("Quit", "Theme"):
+                continue
+            if command.title == "Screenshot":
+                command = SystemCommand(
+                    "Screenshot",
+                    "Save an SVG screenshot of the screen beside the exports",
+                    lambda: self.run_worker(self.action_save_screenshot(), group="export"),
+                )
+            yield command
 
     # -- drill-down ------------------------------------------------------------------------
 

@@ -70,6 +70,11 @@ def export_snapshot_json(
     return _write_new(Path(directory), f"rotmon-snapshot-{_stamp(now)}", ".json", text)
 
 
+def export_screenshot_svg(svg: str, directory: Path | str, *, now: datetime | None = None) -> Path:
+    """Write an SVG screenshot of the screen as ``rotmon-screen-<stamp>.svg``; return the path."""
+    return _write_new(Path(directory), f"rotmon-screen-{_stamp(now)}", ".svg", svg)
+
+
 def csv_cell(value: Any) -> str:
     """One CSV cell: unknown numbers are empty, floats keep full precision, text is inert."""
     if value is None:

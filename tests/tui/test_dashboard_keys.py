@@ -432,3 +432,38 @@ async def test_a_builtin_theme_works_with_default_gain_and_loss_colours() -> Non
 def test_an_unknown_theme_is_one_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown theme 'nope': expected one of"):
         demo_app(theme="nope")
+
+
+async def test_palette_has_one_quit_and_one_theme_and_its_screenshot_says_where(
+    tmp_path: Any,
+) -> None:
+    app = demo_app(export_dir=tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quit" not in titles and "Theme" not in titles  # the bindings' entries serve
+        shot = next(c for c in app.get_system_commands(app.screen) if c.title == "Screenshot")
+        shot.callback()
+        await wait_until(lambda: any(tmp_path.glob("rotmon-screen-*.svg")))
+        path = next(tmp_path.glob("rotmon-screen-*.svg"))
+        assert "IWM/SPY" in path.read_text(encoding="utf-8").replace("&#160;", " ")
+        await wait_until(lambda: any(str(path) in n.message for n in app._notifications))
+
+
+async def test_help_scrolls_with_j_k_g_and_G() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        scroller = app.screen._scroller()
+        assert scroller.max_scroll_y > 3  # the key list is longer than 24 lines
+        await pilot.press("j", "j", "j")
+        await wait_until(lambda: scroller.scroll_y == 3)
+        await pilot.press("k")
+        await wait_until(lambda: scroller.scroll_y == 2)
+        await pilot.press("G")
+        await wait_until(lambda: scroller.scroll_y == scroller.max_scroll_y)
+        await pilot.press("g")
+        await wait_until(lambda: scroller.scroll_y == 0)

@@ -40,6 +40,12 @@ class HelpScreen(FitsTerminal, ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="help.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="help.page_up"),
+        Binding("g,home", "edge(0)", "Top", show=False, id="help.top"),
+        Binding("G,end", "edge(1)", "Bottom", show=False, id="help.bottom"),
     ]
 
     DEFAULT_CSS = """
@@ -61,6 +67,25 @@ class HelpScreen(FitsTerminal, ModalScreen[None]):
         super().__init__(id="help")
         self.entries = tuple(entries)
         self.pane_help = tuple(pane_help)
+
+    def _scroller(self) -> VerticalScroll:
+        return self.query_one(VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._scroller().scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        scroller = self._scroller()
+        scroller.scroll_relative(
+            y=pages * max(1, scroller.scrollable_content_region.height - 1), animate=False
+        )
+
+    def action_edge(self, end: int) -> None:
+        scroller = self._scroller()
+        if end:
+            scroller.scroll_end(animate=False)
+        else:
+            scroller.scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
