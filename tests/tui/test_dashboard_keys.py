@@ -438,7 +438,7 @@ async def test_palette_has_one_quit_and_one_theme_and_its_screenshot_says_where(
     tmp_path: Any,
 ) -> None:
     app = demo_app(export_dir=tmp_path)
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48)):
         await app.wait_for_snapshot()
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Quit" not in titles and "Theme" not in titles  # the bindings' entries serve
