@@ -134,6 +134,12 @@ async def test_sector_filter_sort_symbol_and_back_three_levels(ctx: DrillData, m
         await pilot.press("slash")
         assert isinstance(app.focused, FilterInput)
         await pilot.press(*"chg < -1")
+        box = app.focused
+        await pilot.pause()
+        # What is typed is seen: the focused box draws no border into its one line.
+        assert box.content_region.height == 1
+        assert "chg < -1" in "".join(s.text for s in box.render_line(0))
+        assert "weight" in box.placeholder and "chg" in box.placeholder
         expected = {c.symbol for c in members if c.change_pct is not None and c.change_pct < -1}
         assert 0 < len(expected) < len(members)
         assert set(table.keys) == expected

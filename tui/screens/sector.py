@@ -25,7 +25,7 @@ from tui.drilldown import (
     asof_text,
     date_labels,
 )
-from tui.filter_expr import FilterError, RowFilter, parse_filter
+from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.constituents import ConstituentRow, ConstituentsTable, inert
 
@@ -83,11 +83,16 @@ def rebased(series: pd.Series | None, rows: int) -> pd.Series | None:
     return cut / base * 100.0
 
 
+FILTER_PLACEHOLDER = (
+    f"symbol or name, or an expression on {', '.join(COLUMNS)} (e.g. chg < -3 and weight > 0.05)"
+)
+
+
 class FilterInput(Input):
     """The one-line filter; ``escape`` closes it (and must not leave the screen)."""
 
     DEFAULT_CSS = """
-    FilterInput {
+    FilterInput, FilterInput:focus {
         border: none;
         height: 1;
         padding: 0 1;
@@ -144,7 +149,7 @@ class SectorScreen(DrillScreen):
         yield Static(id="sector-info", classes="drill-info")
         yield LineChart(id="sector-chart")
         yield Static(id="sector-status")
-        yield FilterInput(placeholder="symbol or name, or e.g. chg < -3 and weight > 0.05")
+        yield FilterInput(placeholder=FILTER_PLACEHOLDER)
         yield Static(id="sector-error")
         yield ConstituentsTable(id="sector-table")
         yield Footer()
@@ -228,6 +233,8 @@ class SectorScreen(DrillScreen):
         arrow = "▼" if table.sort_descending else "▲"
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{table.row_count:,} of {table.total:,} names", style="bold")
+        if table.total and not table.row_count:
+            text.append("  ·  no name matches the filter", style="italic")
         text.append(f"  ·  sort {sort} {arrow}  ·  filter: ")
         text.append(inert(self.row_filter.describe()))
         if table.total == 0:
@@ -242,10 +249,18 @@ class SectorScreen(DrillScreen):
     def action_sort(self) -> None:
         self.table.action_cycle_sort()
         self._update_status()
+        self._say_sort()
 
     def action_reverse_sort(self) -> None:
         self.table.action_reverse_sort()
         self._update_status()
+        self._say_sort()
+
+    def _say_sort(self) -> None:
+        table = self.table
+        label = {c.key: c.label for c in table.table_columns}[table.sort_column]
+        order = "descending ▼" if table.sort_descending else "ascending ▲"
+        self.notify(f"Sorted by {label}, {order}", timeout=2, markup=False)
 
     def action_open_filter(self) -> None:
         box = self.query_one(FilterInput)
