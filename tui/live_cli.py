@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.config import ConfigError
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from data_sources.store import Store
     from tui.config import Settings
 
-EXIT_OK, EXIT_DATA = 0, 1
 
 DEFAULT_YAHOO_URL = "https://query1.finance.yahoo.com"
 STREAM_ENV = "ROTMON_SOURCES_STREAM_URL"

@@ -113,7 +113,7 @@ def test_table_prints_every_section(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["snapshot", "--demo", "--scenario", "boom"], "--scenario: invalid choice: 'boom'"),
         (["snapshot", "--demo", "--format", "xml"], "--format: invalid choice: 'xml'"),
-        (["snapshot", "--data", "x", "--demo"], "not allowed with argument"),
+        (["snapshot", "--data", "x", "--demo"], "--data: not allowed with --demo"),
         (["snapshot", "--demo", "--asof", "2024-13-01"], "expected a date YYYY-MM-DD"),
     ],
 )

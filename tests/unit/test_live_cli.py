@@ -293,10 +293,11 @@ def test_doctor_exits_1_when_yahoo_answers_503(
 def test_the_app_gets_a_factory_of_the_live_source_with_the_store(tmp_path: Path) -> None:
     from data_sources.live import LiveSource
     from data_sources.store import Store
-    from tui.__main__ import _load_source, build_parser
+    from tui.cli.options import Options
+    from tui.cli.sources import load_source
 
-    args = build_parser().parse_args(common(tmp_path, None, fred="http://127.0.0.1:9"))
-    factory = _load_source(args)
+    config, db = common(tmp_path, None, fred="http://127.0.0.1:9")[1::2]
+    factory = load_source(Options(config=Path(config), db=Path(db)))
     assert callable(factory) and not isinstance(factory, LiveSource)  # built on its own thread
     source = factory()  # type: ignore[operator]
     assert isinstance(source, LiveSource) and isinstance(source.cache, Store)
@@ -315,3 +316,21 @@ def test_a_file_where_the_pack_should_go_is_a_usage_error(
     rc, out, err = run(capsys, *command, str(target), *common(tmp_path, None))
     assert (rc, out) == (2, "")
     assert err == f"{target}: expected a directory for the data pack, found a file\n"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_db_before_or_after_doctor_is_the_db_doctor_opens(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+) -> None:
+    # issue 15: `rotmon --db X doctor` wrote into the default database
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    config, db = common(tmp_path, None)[1::2]
+    argv = ["--db", db]
+    before, after = (argv, []) if where == "before" else ([], argv)
+    rc, out, err = run(capsys, *before, "doctor", "--config", config, *after)
+    assert rc == 1 and "sources not ok" in out, err  # every source refused, on loopback
+    assert Path(db).is_file()
+    assert not (tmp_path / "data").exists()

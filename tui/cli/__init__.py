@@ -1,0 +1,1 @@
+"""rotmon's command line: ``main`` (click) and one module per command (see ``tui.cli.main``)."""

@@ -1,0 +1,90 @@
+"""The Textual app from the command line (``rotmon`` with no command) and ``rotmon screenshots``.
+
+The only CLI modules that import Textual; both are imported when their command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui.cli.exits import EXIT_OK, UsageError
+from tui.cli.options import Options
+from tui.cli.sources import load_source, settings_of
+
+if TYPE_CHECKING:
+    from data_sources.base import DataSource
+    from tui.config import Settings
+
+NO_TERMINAL = "rotmon needs a terminal; try `rotmon snapshot`"
+
+
+def snapshot_cache(opts: Options) -> Path:
+    """Where the last snapshot of this market is kept for an instant first paint."""
+    import platformdirs
+
+    if opts.demo:
+        name = f"demo-{opts.scenario}-{opts.seed}"
+    elif opts.data is not None:
+        import hashlib
+
+        digest = hashlib.sha1(str(opts.data.resolve()).encode()).hexdigest()[:12]
+        name = f"pack-{digest}"
+    else:
+        name = "live"
+    return platformdirs.user_cache_path("rotmon") / f"snapshot-{name}.json"
+
+
+def app_source(opts: Options, settings: Settings) -> object:
+    """A factory the app calls on the source's own thread (pandas never delays the first
+    paint); packs are read here so a bad pack is an error before the screen opens."""
+    if opts.data is not None:
+        return load_source(opts)
+    if opts.demo:
+        seed, scenario, speed = opts.seed, opts.scenario, opts.speed
+
+        def demo() -> DataSource:
+            from data_sources.demo import DemoSource
+
+            return DemoSource(seed, scenario, speed)
+
+        return demo
+    from tui.live_cli import app_source as live_app_source
+
+    return live_app_source(settings)
+
+
+def run_app(opts: Options) -> int:
+    """Start the dashboard; its return code is the exit code."""
+    from tui.wiring import build_app
+
+    settings = settings_of(opts)
+    source = app_source(opts, settings)
+    try:
+        app = build_app(
+            source,  # type: ignore[arg-type]
+            settings,
+            kind=opts.kind,
+            db=opts.db,
+            badge={"demo": "DEMO", "pack": "PACK"}.get(opts.kind),
+            ansi=opts.ansi,
+            no_color=opts.no_color or "NO_COLOR" in os.environ,
+            snapshot_cache=snapshot_cache(opts),
+        )
+    except ValueError as exc:  # an unknown theme or key in the config
+        raise UsageError(str(exc)) from None
+    app.run()
+    for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
+        sys.stderr.write(f"rotmon: {warning}\n")
+    return app.return_code or EXIT_OK
+
+
+def run_screenshots(opts: Options, directory: Path) -> int:
+    """Regenerate the SVG screenshots of the demo market in ``directory``."""
+    from tui.screenshots import write_screenshots
+
+    for path in write_screenshots(directory, seed=opts.seed):
+        sys.stdout.write(f"{path}\n")
+    return EXIT_OK
