@@ -23,6 +23,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from widgets.formatting import FORMAT_CONTROLS
+from widgets.keyed_table import EDGE_BINDINGS, EdgeKeys, sort_label
 
 MOVE_GROUP = Binding.Group("Move")
 
@@ -61,7 +62,7 @@ class _KeyText(Text):
         self.row_key = row_key
 
 
-class KeyedTable(DataTable):
+class KeyedTable(EdgeKeys, DataTable):
     """A DataTable whose rows are replaced by ``sync(rows)``: rows keyed, cells diffed."""
 
     DEFAULT_CSS = """
@@ -79,6 +80,7 @@ class KeyedTable(DataTable):
         Binding("j", "cursor_down", "Down", show=False, group=MOVE_GROUP, id="move.down"),
         Binding("h", "cursor_left", "Left", show=False, group=MOVE_GROUP, id="move.left"),
         Binding("l", "cursor_right", "Right", show=False, group=MOVE_GROUP, id="move.right"),
+        *EDGE_BINDINGS,
     ]
 
     def __init__(
@@ -144,7 +146,7 @@ class KeyedTable(DataTable):
             self.scroll_to(y=target, animate=False, immediate=True)
 
     def _header(self, col: Column, suffix: str = "") -> Text:
-        label = col.label + suffix
+        label = sort_label(col.label, suffix.strip(), col.width) if suffix else col.label
         return Text(label, justify="right" if col.numeric else "left", no_wrap=True)
 
     @property

@@ -76,8 +76,8 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False, group=MOVE, id="move.up"),
         Binding("down,j", "cursor_down", "Down", show=False, group=MOVE, id="move.down"),
-        Binding("home", "cursor_home", "First row", show=False, group=MOVE),
-        Binding("end", "cursor_end", "Last row", show=False, group=MOVE),
+        Binding("g,home", "cursor_home", "First row", show=False, group=MOVE, id="move.first"),
+        Binding("G,end", "cursor_end", "Last row", show=False, group=MOVE, id="move.last"),
         Binding("enter", "select", "Drill down", show=False, group=MOVE, id="move.enter"),
     ]
 

@@ -29,6 +29,24 @@ MOVE_BINDINGS: list[BindingType] = [
     Binding("enter", "select_cursor", "Drill down", show=False, group=MOVE, id="move.enter"),
 ]
 
+EDGE_BINDINGS: list[BindingType] = [
+    Binding("g,home", "cursor_first", "First row", show=False, group=MOVE, id="move.first"),
+    Binding("G,end", "cursor_last", "Last row", show=False, group=MOVE, id="move.last"),
+]
+"""``g``/``G``/Home/End: every list jumps to its first and last row the same way."""
+
+
+class EdgeKeys:
+    """The actions behind EDGE_BINDINGS for a DataTable."""
+
+    def action_cursor_first(self: Any) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_cursor_last(self: Any) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -62,6 +80,16 @@ class SortableText(Text):
         self.sort_value = sort
 
 
+def sort_label(label: str, arrow: str, width: int) -> str:
+    """``label`` with the sort arrow, in ``width - 1`` cells so that it never runs into the
+    column before it (``Z 1Y ▼`` in a 6-wide column read as ``1YZ 1Y ▼``)."""
+    room = max(1, width - 1)
+    for text in (f"{label} {arrow}", f"{label}{arrow}"):
+        if len(text) <= room:
+            return text
+    return label[: max(0, room - 1)] + arrow
+
+
 def sort_key(cell: object) -> tuple[int, Any]:
     """Unknown values last, whatever the direction (the caller flips the flag with reverse)."""
     value = getattr(cell, "sort_value", None)
@@ -70,11 +98,11 @@ def sort_key(cell: object) -> tuple[int, Any]:
     return (1, value)
 
 
-class KeyedTable(DataTable[Text]):
+class KeyedTable(EdgeKeys, DataTable[Text]):
     """Rows keyed by id; ``update_rows`` adds, removes and updates only the cells that changed."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
-    BINDINGS: ClassVar[list[BindingType]] = MOVE_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = MOVE_BINDINGS + EDGE_BINDINGS
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "keyed-table--gain",
         "keyed-table--loss",
@@ -231,17 +259,25 @@ class KeyedTable(DataTable[Text]):
 
     def _label_sort_column(self) -> None:
         for col in self.COLUMNS:
-            mark = " ▼" if col.key == self._sort_column else ""
-            label = col.label if not mark else (col.label + mark)[-col.width :]
+            label = col.label
+            if col.key == self._sort_column:
+                label = sort_label(col.label, "▼", col.width)
             self.columns[ColumnKey(col.key)].label = Text(label, justify=col.justify)
         self.refresh()
 
     def _apply_sort(self) -> None:
+        # The selection follows its row, not its row number: Enter after a re-sort must open
+        # the pair that was selected, not whatever moved under the cursor.
+        selected = self.cursor_key
         if self._sort_column is None:
             # Convention: the first column's sort value is the row's natural position.
             self.sort(self.COLUMNS[0].key, key=sort_key)
         else:
             self.sort(self._sort_column, key=sort_key, reverse=self._sort_reverse)
+        if selected is not None:
+            row = self.get_row_index(RowKey(selected))
+            if row != self.cursor_row:
+                self.move_cursor(row=row, animate=False)
 
     # -- helpers for subclasses -------------------------------------------------------------
 

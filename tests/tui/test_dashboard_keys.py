@@ -467,3 +467,35 @@ async def test_help_scrolls_with_j_k_g_and_G() -> None:
         await wait_until(lambda: scroller.scroll_y == scroller.max_scroll_y)
         await pilot.press("g")
         await wait_until(lambda: scroller.scroll_y == 0)
+
+
+async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump() -> None:
+    from widgets.keyed_table import sort_label
+
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        table = app.dashboard.query_one(SpreadTable)
+        table.focus()
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("end")
+        last = table.cursor_key
+        await pilot.press("home", "j", "j")
+        chosen = table.cursor_key
+        assert chosen not in (None, last)
+        seen_rows = set()
+        for _ in range(len(table.SORTABLE)):
+            await pilot.press("s")
+            await pilot.pause()
+            assert table.cursor_key == chosen  # the rows moved; the selection went with its pair
+            seen_rows.add(table.cursor_row)
+        assert len(seen_rows) > 1  # some sort really moved the pair
+        await pilot.press("enter")
+        assert app.drill_requests[-1] == ("pair", chosen)
+    # A sorted header keeps a gap before its neighbour: never "1YZ 1Y ▼".
+    assert sort_label("Z 1Y", "▼", 6) == "Z 1Y▼"
+    assert sort_label("1D", "▼", 7) == "1D ▼"
+    assert len(sort_label("Ratio 6M", "▼", 6)) == 5
