@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_the_app_starts_without_pandas_so_the_cached_view_paints_at_once(
         "rc = m.main()\n"
         "names = ('pandas', 'numpy', 'yfinance', 'exchange_calendars')\n"
         "heavy = [x for x in names if x in sys.modules]\n"
-        "print(rc, heavy)\n"
+        "print(rc, heavy, file=sys.stderr)\n"
     )
     env = {
         **os.environ,
@@ -60,7 +61,13 @@ def test_the_app_starts_without_pandas_so_the_cached_view_paints_at_once(
         "XDG_DATA_HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path),
     }
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
-    )
-    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+    master, slave = pty.openpty()  # the app needs a terminal on stdin and stdout
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, stdin=slave, stdout=slave,
+            stderr=subprocess.PIPE, text=True, timeout=120, env=env, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert out.stderr.strip().splitlines()[-1:] == ["0 []"], out.stderr

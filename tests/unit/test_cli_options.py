@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,25 @@ def test_demo_serve_serves_the_demo_with_every_option(
         "--config", str(cfg.resolve()), "--db", str(db.resolve()), "--refresh", "2.0",
         "--no-color", "--debug",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("stdin_tty", [False, True])
+def test_without_a_terminal_the_dashboard_does_not_start(tmp_path: Path, stdin_tty: bool) -> None:
+    # `rotmon --demo </dev/null >file` wrote escape codes into the file forever (issue 14)
+    master, slave = pty.openpty()
+    out_file = tmp_path / "out.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path)}
+    env.pop("TEXTUAL_DRIVER", None)
+    try:
+        with out_file.open("wb") as out, open(os.devnull, "rb") as devnull:
+            done = subprocess.run(
+                [sys.executable, "-m", "tui", "--demo"], cwd=ROOT, env=env,
+                stdin=slave if stdin_tty else devnull, stdout=out, stderr=subprocess.PIPE,
+                text=True, timeout=60, check=False,
+            )  # fmt: skip
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert done.returncode == 2
+    assert done.stderr == "rotmon needs a terminal; try `rotmon snapshot`\n"
+    assert out_file.read_bytes() == b""

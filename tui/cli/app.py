@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli.exits import EXIT_OK, UsageError
+from tui.cli.exits import EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.options import Options
 from tui.cli.sources import load_source, settings_of
 
@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from tui.config import Settings
 
 NO_TERMINAL = "rotmon needs a terminal; try `rotmon snapshot`"
+
+
+def has_terminal() -> bool:
+    """Whether the dashboard has a terminal to draw on: stdin and stdout are both a terminal,
+    or textual-serve runs it (its web driver, named in ``TEXTUAL_DRIVER``, talks over pipes).
+    Without one the app would write escape codes into a file forever (issue 14)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
 
 
 def snapshot_cache(opts: Options) -> Path:
@@ -58,6 +70,9 @@ def app_source(opts: Options, settings: Settings) -> object:
 
 def run_app(opts: Options) -> int:
     """Start the dashboard; its return code is the exit code."""
+    if not has_terminal():
+        sys.stderr.write(NO_TERMINAL + "\n")
+        return EXIT_USAGE
     from tui.wiring import build_app
 
     settings = settings_of(opts)
