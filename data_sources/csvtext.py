@@ -6,6 +6,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,17 @@ import pandas as pd
 MAX_PROBLEMS_PER_FILE = 20
 """Beyond this many, one file's problems are summarised in one line (a broken file must not
 flood the status bar or `pack check`)."""
+
+MAX_FIELD_CHARS = 131_072
+"""The longest line (and so field) a CSV reader accepts: the csv module's own default field
+limit, checked here first so that no process-wide setting changes what a pack means."""
+
+MAX_LINES = 250_000
+"""The most lines one file may have: a thousand years of daily rows. A longer file is refused
+whole (reading only its first rows would silently cut off its newest data)."""
+
+EARLIEST = date(1900, 1, 1)
+"""Dates before this are not market data (a typo, a spreadsheet's day zero)."""
 
 MISSING_MARKERS = frozenset({"", ".", "null", "nan", "na", "n/a", "none", "-"})
 """Written by Yahoo (`null`), FRED (`.` or empty) and spreadsheets for "no value"."""
@@ -71,18 +83,96 @@ class ProblemLog:
         return list(self.items)
 
 
-def read_rows(lines: Sequence[str], start: int) -> tuple[list[list[str]], list[int]]:
+def too_long(lines: Sequence[str], log: ProblemLog) -> bool:
+    """True (and reported) when ``lines`` exceed :data:`MAX_LINES`; the file is then skipped."""
+    if len(lines) <= MAX_LINES:
+        return False
+    log.add(
+        MAX_LINES + 1,
+        f"more than {MAX_LINES:,} lines, the limit of one pack file; the file is skipped",
+    )
+    return True
+
+
+def read_rows(
+    lines: Sequence[str], start: int, log: ProblemLog | None = None
+) -> tuple[list[list[str]], list[int]]:
     """CSV records of ``lines[start:]`` with their 1-based line numbers; blank lines skipped.
 
-    Price and FRED files never quote newlines, so one physical line is one record.
+    Price and FRED files never quote newlines, so one physical line is one record. A line
+    longer than :data:`MAX_FIELD_CHARS` or that the csv module refuses is skipped and reported
+    to ``log``: one bad row never stops the file.
     """
-    numbers = [i + 1 for i, line in enumerate(lines[start:], start) if line.strip()]
-    rows = list(csv.reader([lines[n - 1] for n in numbers]))
+    numbers: list[int] = []
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if len(line) > MAX_FIELD_CHARS:
+            if log is not None:
+                log.add(
+                    i + 1,
+                    f"a line of {len(line):,} characters, over the {MAX_FIELD_CHARS:,}-character "
+                    "limit of a CSV row; row skipped",
+                )
+            continue
+        numbers.append(i + 1)
+    try:
+        rows = [_fields(lines[n - 1]) for n in numbers]
+    except csv.Error:
+        rows, kept = [], []
+        for n in numbers:
+            try:
+                rows.append(_fields(lines[n - 1]))
+            except csv.Error as exc:
+                if log is not None:
+                    log.add(n, f"unreadable CSV row ({exc}); row skipped")
+                continue
+            kept.append(n)
+        numbers = kept
     return rows, numbers
 
 
-def parse_dates(raw: Iterable[str]) -> pd.DatetimeIndex:
-    """Tz-naive normalised dates; ``NaT`` where a value is not a date.
+def _fields(line: str) -> list[str]:
+    """One line's CSV fields (without quotes the csv module would only split on commas)."""
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader((line,)))
+
+
+def latest_day() -> date:
+    """The last date that is not in the future: today somewhere on Earth (UTC+14), so a pack
+    written east of New York is never called "from the future" by a clock west of it."""
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_US_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NAT_DAY = np.datetime64("NaT", "D")
+
+
+def _day(value: str) -> np.datetime64:
+    """One date as numpy days (any year 1-9999, so 9999-12-31 stays 9999); NaT if none."""
+    head = value.split(maxsplit=1)[0] if value.strip() else ""
+    head = head.split("T", 1)[0]
+    match = _ISO_DAY.match(head)
+    if match:
+        y, m, d = (int(g) for g in match.groups())
+    else:
+        match = _US_DAY.match(head)
+        if not match:
+            return _NAT_DAY
+        m, d, y = (int(g) for g in match.groups())
+    try:
+        return np.datetime64(date(y, m, d), "D")
+    except ValueError:
+        return _NAT_DAY
+
+
+def parse_days(raw: Iterable[str]) -> np.ndarray:
+    """Dates as ``datetime64[D]`` (NaT where a value is not a date), in numpy's day unit,
+    which holds any year: range checks happen before anything converts to nanoseconds
+    (where 9999-12-31 would wrap around to 1816).
 
     Only the date part counts: ``2016-04-28 00:00:00`` and yfinance's
     ``2022-01-03 00:00:00-05:00`` (local midnight) both mean that exchange day.
@@ -90,19 +180,50 @@ def parse_dates(raw: Iterable[str]) -> pd.DatetimeIndex:
     """
     items = [value.strip() for value in raw]
     heads = [value[:10] for value in items]
-    if all(len(h) == 10 and h[4] == "-" and h[7] == "-" for h in heads):
+    iso = all(len(h) == 10 and h[4] == "-" and h[7] == "-" and h[:4].isdigit() for h in heads)
+    if iso and all(len(v) == 10 or v[10] in " T" for v in items):
         try:  # fast path: numpy parses ISO dates in C and raises on the first bad one
-            days = np.array(heads, dtype="datetime64[D]")
-            return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+            return np.array(heads, dtype="datetime64[D]")
         except ValueError:
             pass
-    values = pd.Series(items, dtype=object).astype(str)
-    iso = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if iso.isna().any():
-        first_part = values.str.split(" ", n=1).str[0]
-        us = pd.to_datetime(first_part, format="%m/%d/%Y", errors="coerce")
-        iso = iso.fillna(us)
-    return pd.DatetimeIndex(iso)
+    return np.array([_day(v) for v in items], dtype="datetime64[D]")
+
+
+def parse_dates(raw: Iterable[str]) -> pd.DatetimeIndex:
+    """Tz-naive normalised dates; ``NaT`` where a value is not a date or lies outside
+    :data:`EARLIEST` .. :func:`latest_day` (see :func:`parse_days`)."""
+    days = parse_days(raw)
+    days[~in_range(days)] = _NAT_DAY
+    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+
+
+def in_range(days: np.ndarray) -> np.ndarray:
+    """Mask of ``days`` (``datetime64[D]``) from :data:`EARLIEST` to :func:`latest_day`."""
+    lo, hi = np.datetime64(EARLIEST, "D"), np.datetime64(latest_day(), "D")
+    return ~np.isnat(days) & (days >= lo) & (days <= hi)
+
+
+def read_dates(
+    cells: Sequence[str], lines: np.ndarray, log: ProblemLog
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Dates of ``cells`` (one per row, ``lines`` their line numbers) and the mask of rows
+    without a usable one, each reported: not a date, before 1900-01-01, or after today."""
+    days = parse_days(cells)
+    good = in_range(days)
+    if not good.all():
+        lo, hi = np.datetime64(EARLIEST, "D"), np.datetime64(latest_day(), "D")
+        for pos in np.nonzero(~good)[0]:
+            day = days[pos]
+            if np.isnat(day):
+                message = f"expected a date YYYY-MM-DD, found {snippet(cells[int(pos)])}"
+            elif day < lo:
+                message = f"date {day} is before {EARLIEST}: expected market data; row skipped"
+            else:
+                message = f"date {day} is after today ({hi}): expected no future rows; row skipped"
+            log.add(int(lines[pos]), message)
+        days = days.copy()
+        days[~good] = _NAT_DAY
+    return pd.DatetimeIndex(days.astype("datetime64[ns]")), ~good
 
 
 def parse_numbers(raw: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -12,15 +14,34 @@ from data_sources.csvtext import (
     order_rows,
     parse_dates,
     parse_numbers,
+    read_dates,
     read_rows,
     snippet,
     strip_bom,
+    too_long,
 )
 
 DATE_HEADERS = frozenset({"date", "observationdate"})
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FredParse:
+    """What one FRED graph CSV held: the series, its problems, and ``listed``, every date
+    that has a row with or without a value (FRED writes holidays as `.` rows, so a date
+    without any row is a real gap)."""
+
+    values: pd.Series
+    problems: list[str]
+    listed: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+
+
 def parse_fred_csv(text: str, name: str) -> tuple[pd.Series, list[str]]:
+    """The series in FRED graph CSV ``text`` and the problems found (see :func:`read_fred_csv`)."""
+    result = read_fred_csv(text, name)
+    return result.values, result.problems
+
+
+def read_fred_csv(text: str, name: str) -> FredParse:
     """The series in FRED graph CSV ``text`` and the problems found, as ``NAME:LINE: ...``.
 
     The header is ``DATE`` (downloads before December 2024) or ``observation_date`` and then
@@ -28,29 +49,34 @@ def parse_fred_csv(text: str, name: str) -> tuple[pd.Series, list[str]]:
     dropped (never read as 0). A BOM and CRLF line ends are tolerated. Unsorted rows are sorted
     and of duplicate dates the last is kept, both reported. The result is a float series on a
     tz-naive, normalised, ascending ``DatetimeIndex``; empty when nothing could be read.
+    Dates before 1900-01-01 or after today, lines over the CSV row limit and files over the
+    line limit are problems too (csvtext); values may be zero or negative.
     """
     log = ProblemLog(name)
     lines = strip_bom(text).splitlines()
+    if too_long(lines, log):
+        return FredParse(_empty(None), log.result())
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:
         log.add(1, "empty file: expected a header `observation_date,SERIES` and dated rows")
-        return _empty(None), log.result()
+        return FredParse(_empty(None), log.result())
 
-    header = [clean(cell) for cell in next(iter(read_rows(lines[start : start + 1], 0)[0]))]
+    header_rows = read_rows(lines[start : start + 1], 0, ProblemLog(name))[0]
+    header = [clean(cell) for cell in header_rows[0]] if header_rows else []
     if not header or norm_name(header[0]) not in DATE_HEADERS or len(header) < 2:
         log.add(
             start + 1,
             "expected a FRED header `observation_date,SERIES` (or `DATE,SERIES`), found "
             + snippet(lines[start], 60),
         )
-        return _empty(None), log.result()
+        return FredParse(_empty(None), log.result())
 
     column = _value_column(header, name)
     series_id = header[column] or None
-    rows, numbers = read_rows(lines, start + 1)
+    rows, numbers = read_rows(lines, start + 1, log)
     if not rows:
         log.add(start + 2, "no data rows: expected dated rows after the header")
-        return _empty(series_id), log.result()
+        return FredParse(_empty(series_id), log.result())
 
     width = len(header)
     good = [i for i, row in enumerate(rows) if len(row) >= column + 1]
@@ -60,11 +86,8 @@ def parse_fred_csv(text: str, name: str) -> tuple[pd.Series, list[str]]:
     rows = [rows[i] for i in good]
     line_nos = np.asarray([numbers[i] for i in good], dtype=np.int64)
 
-    dates = parse_dates(row[0] for row in rows)
+    dates, bad_dates = read_dates([row[0] for row in rows], line_nos, log)
     values, bad = parse_numbers([row[column] for row in rows])
-    bad_dates = np.asarray(dates.isna())
-    for pos in np.nonzero(bad_dates)[0]:
-        log.add(int(line_nos[pos]), f"expected a date YYYY-MM-DD, found {snippet(rows[pos][0])}")
     for pos in np.nonzero(bad & ~bad_dates)[0]:
         log.add(
             int(line_nos[pos]),
@@ -72,12 +95,13 @@ def parse_fred_csv(text: str, name: str) -> tuple[pd.Series, list[str]]:
             f"found {snippet(rows[pos][column])}",
         )
 
+    listed = pd.DatetimeIndex(dates[~bad_dates].unique()).sort_values()
     keep = ~bad_dates & ~np.isnan(values)
     frame = pd.DataFrame({"value": values[keep]}, index=dates[keep])
     frame, _ = order_rows(frame, line_nos[keep], log)
     series = frame["value"].rename(series_id)
     series.index = pd.DatetimeIndex(series.index, name=None)
-    return series, log.result()
+    return FredParse(series, log.result(), listed)
 
 
 def listed_dates(text: str) -> pd.DatetimeIndex:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from data_sources.csvtext import ProblemLog, clean, snippet, strip_bom
+from data_sources.csvtext import ProblemLog, clean, snippet, strip_bom, too_long
 from data_sources.model import Constituent
 
 HEADER_START = "Ticker,"
@@ -41,6 +41,8 @@ def parse_holdings(text: str, name: str = "IWM.csv") -> HoldingsParse:
     """
     log = ProblemLog(name)
     lines = strip_bom(text).splitlines()
+    if too_long(lines, log):
+        return HoldingsParse((), None, log.result())
     if not any(line.strip() for line in lines):
         log.add(1, "empty file: expected an iShares holdings CSV (preamble, `Ticker,...` header)")
         return HoldingsParse((), None, log.result())
@@ -61,7 +63,11 @@ def parse_holdings(text: str, name: str = "IWM.csv") -> HoldingsParse:
     # The rest is parsed as one CSV stream: the legal text at the end is one quoted field
     # spanning several lines, which a line-by-line split would cut apart.
     reader = csv.reader(io.StringIO("\n".join(lines[header_at:])))
-    header = [clean(cell) for cell in next(reader)]
+    try:
+        header = [clean(cell) for cell in next(reader)]
+    except csv.Error as exc:
+        log.add(header_at + 1, f"unreadable header ({exc}): expected `Ticker,Name,Sector,...`")
+        return HoldingsParse((), as_of, log.result())
     columns = {cell: i for i, cell in enumerate(header)}
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
@@ -73,7 +79,14 @@ def parse_holdings(text: str, name: str = "IWM.csv") -> HoldingsParse:
 
     out: list[Constituent] = []
     seen: set[str] = set()
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit: that row only
+            log.add(header_at + reader.line_num, f"unreadable CSV row ({exc}); row skipped")
+            continue
         line_no = header_at + reader.line_num
         if not any(clean(cell) for cell in row):
             continue

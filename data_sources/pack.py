@@ -35,6 +35,7 @@ directory that does not exist, or holds neither ``prices/`` nor ``macro/``, rais
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -47,6 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISLNK, S_ISREG, S_ISSOCK
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -54,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import (
+    INDICES,
     MACRO,
     MONTHLY_SERIES,
     PAIRS,
@@ -64,10 +67,10 @@ from analytics.catalog import (
 )
 from data_sources.base import SourceError
 from data_sources.csvtext import clean, norm_name, strip_bom
-from data_sources.fredcsv import listed_dates, parse_fred_csv
+from data_sources.fredcsv import read_fred_csv
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
-from data_sources.pricecsv import PriceParse, parse_price_csv
+from data_sources.pricecsv import parse_price_csv
 
 NY = ZoneInfo("America/New_York")
 CLOSE = time(16, 0)
@@ -89,6 +92,44 @@ class PackConfig:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class PackFile:
+    """One path of the pack the loader read or refused, and what it found there.
+
+    ``name`` is the symbol or series the file holds (None for pack.toml, a folder or a path
+    that could not be read); ``listed`` every date with a row, with or without a value (gap
+    checks); ``problems`` the file's own, as ``FILE:LINE: what was expected``.
+    """
+
+    rel: str
+    kind: Literal["config", "prices", "macro", "holdings"]
+    name: str | None = None
+    rows: int = 0
+    first: date | None = None
+    last: date | None = None
+    listed: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProgress:
+    """How far ``load_pack`` is: ``done`` of ``total`` files read, ``rows`` so far, and the
+    file being read next (None when finished)."""
+
+    done: int
+    total: int
+    rows: int
+    current: str | None
+
+    def text(self) -> str:
+        if self.current is None:
+            return f"read {self.total} files, {self.rows:,} rows"
+        return f"reading {self.current} ({self.done + 1}/{self.total} files, {self.rows:,} rows)"
+
+
+Progress = Callable[[LoadProgress], None]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Pack:
     """Everything a pack directory holds, parsed once."""
 
@@ -101,6 +142,8 @@ class Pack:
     holdings_asof: date | None = None
     sessions: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
     """Trading days: the weekdays on which most price files that span the day have a row."""
+    files: tuple[PackFile, ...] = ()
+    """Every path read or refused, in reading order: ``pack check`` reports these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +152,8 @@ class FileReport:
 
     ``gaps`` counts expected days (weeks, months) without any row in the file — NYSE sessions
     for prices, NYSE sessions that are also US federal workdays for daily FRED series — and
-    ``largest_gap`` is the longest run of them, both in ``unit``.
+    ``largest_gap`` is the longest run of them, both in ``unit``. ``missing``: a file the
+    dashboard needs that the pack does not have (its one problem says what needs it).
     """
 
     file: str
@@ -120,30 +164,63 @@ class FileReport:
     largest_gap: int = 0
     unit: str = "days"
     problems: tuple[str, ...] = ()
+    missing: bool = False
 
 
 # --- reading -------------------------------------------------------------------------------
 
-_CACHE: OrderedDict[tuple[str, str, int, int], Any] = OrderedDict()
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""The largest file a pack may hold (a century of daily rows is under 3 MB); a larger one is
+refused unread."""
+
+_CACHE: OrderedDict[tuple[str, str, int, int, int], Any] = OrderedDict()
 _CACHE_SIZE = 512
 _CACHE_LOCK = threading.Lock()  # packs may be opened from worker threads
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""O_NONBLOCK: a FIFO swapped in after the listing checked the path must not block the open."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def _cached(path: Path, kind: str, parse: Callable[[str], T], rel: str) -> T | list[str]:
     """``parse(text)`` of the file, remembered by path, size and modification time, so that
-    opening the same pack again (a new as-of, a backtest) does not re-read unchanged files."""
+    opening the same pack again (a new as-of, a backtest) does not re-read unchanged files.
+
+    Only a regular file is read, and only up to :data:`MAX_FILE_BYTES`; anything else is a
+    problem, returned as a list of one.
+    """
     try:
-        stat = path.stat()
-        key = (str(path.resolve()), kind, stat.st_mtime_ns, stat.st_size)
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return [f"{rel}:1: cannot read the file: {_reason(exc)}"]
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return [f"{rel}:1: {_file_kind(stat.st_mode)}, not a regular file; not read"]
+        if stat.st_size > MAX_FILE_BYTES:
+            return [
+                f"{rel}:1: {stat.st_size / 2**20:,.0f} MB, over the "
+                f"{MAX_FILE_BYTES // 2**20} MB limit of one pack file; not read"
+            ]
+        key = (str(path.resolve()), kind, stat.st_mtime_ns, stat.st_size, stat.st_ino)
         with _CACHE_LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]  # type: ignore[no-any-return]
-        text = path.read_bytes().decode("utf-8")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # grew while being read
+            return [f"{rel}:1: over the {MAX_FILE_BYTES // 2**20} MB limit of one pack file"]
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return [f"{rel}:1: expected UTF-8 text (a CSV), found binary or another encoding"]
     except OSError as exc:
-        return [f"{rel}:1: cannot read the file: {exc.strerror or exc}"]
+        return [f"{rel}:1: cannot read the file: {_reason(exc)}"]
+    finally:
+        os.close(fd)
+    del data
     result = parse(text)
     with _CACHE_LOCK:
         _CACHE[key] = result
@@ -152,14 +229,85 @@ def _cached(path: Path, kind: str, parse: Callable[[str], T], rel: str) -> T | l
     return result
 
 
-def _csv_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+def _file_kind(mode: int) -> str:
+    if S_ISDIR(mode):
+        return "a folder"
+    if S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if S_ISSOCK(mode):
+        return "a socket"
+    if S_ISCHR(mode) or S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _refusal(path: Path, real_root: Path) -> str | None:
+    """Why ``path`` must not be opened, or None: a symlink loop, a dangling symlink, a symlink
+    leading outside the pack, a path that cannot be looked at, or not a regular file. Only
+    stat calls: nothing is opened here (opening a FIFO blocks)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot read: {_reason(exc)}"
+    if S_ISLNK(mode):
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:  # Python 3.11's resolve() on a loop
+            return "a symlink loop; not followed"
+        except FileNotFoundError:
+            return "a dangling symlink (its target does not exist); not followed"
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "a symlink loop; not followed"
+            return f"a symlink that cannot be followed: {_reason(exc)}"
+        if not target.is_relative_to(real_root):
+            return f"a symlink leading outside the pack (to {target}); not followed"
+        try:
+            mode = target.stat().st_mode
+        except OSError as exc:
+            return f"cannot read: {_reason(exc)}"
+    if S_ISDIR(mode) or S_ISREG(mode):
+        return None
+    return f"{_file_kind(mode)}, not a regular file; not opened"
+
+
+def _csv_files(root: Path, sub: str, refused: list[PackFile]) -> list[tuple[Path, str]]:
+    """The readable ``*.csv`` files of ``root/sub`` with their names relative to the pack;
+    every path that cannot or must not be read goes to ``refused``, named."""
+    folder = root / sub
+    kind: Literal["prices", "macro", "holdings"] = sub  # type: ignore[assignment]
+    if not os.path.lexists(folder):
         return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith(".")
-    )
+    real_root = root.resolve()
+    why = _refusal(folder, real_root)
+    if why is None and not folder.is_dir():
+        why = "expected a folder, found a file"
+    if why is not None:
+        refused.append(PackFile(f"{sub}/", kind, problems=(f"{sub}/: {why}",)))
+        return []
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted(entry.name for entry in listing)
+    except OSError as exc:
+        problem = f"{sub}/: cannot list the folder: {_reason(exc)}; its files are not read"
+        refused.append(PackFile(f"{sub}/", kind, problems=(problem,)))
+        return []
+    out: list[tuple[Path, str]] = []
+    for name in names:
+        if name.startswith(".") or not name.lower().endswith(".csv"):
+            continue
+        path, rel = folder / name, f"{sub}/{name}"
+        why = _refusal(path, real_root)
+        if why is None and path.is_dir():
+            why = "a folder, expected a CSV file; not read"
+        if why is not None:
+            refused.append(PackFile(rel, kind, problems=(f"{rel}: {why}",)))
+            continue
+        out.append((path, rel))
+    return out
+
+
+_KIND_ORDER = {"config": 0, "prices": 1, "macro": 2, "holdings": 3}
 
 
 def _symbol_of(path: Path) -> str:
@@ -173,54 +321,102 @@ def _check_root(root: Path) -> None:
         raise SourceError(f"data pack {root} does not exist: {expected}")
     if not root.is_dir():
         raise SourceError(f"data pack {root} is not a directory: {expected}")
-    if not (root / "prices").is_dir() and not (root / "macro").is_dir():
+    if not os.path.lexists(root / "prices") and not os.path.lexists(root / "macro"):
         raise SourceError(f"data pack {root} has neither prices/ nor macro/: {expected}")
 
 
-def load_pack(path: Path | str) -> Pack:
-    """The pack at ``path``; raises SourceError only when there is no pack directory at all."""
+def _span(index: pd.DatetimeIndex) -> tuple[int, date | None, date | None]:
+    if len(index) == 0:
+        return 0, None, None
+    return len(index), index[0].date(), index[-1].date()
+
+
+def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
+    """The pack at ``path``; raises SourceError only when there is no pack directory at all.
+
+    ``progress`` is called before each file and once at the end (from the calling thread), so
+    a large pack can say how far it is instead of showing nothing.
+    """
     root = Path(path).expanduser()
     _check_root(root)
-    problems: list[str] = []
+    files: list[PackFile] = []
+    real_root = root.resolve()
 
     config = PackConfig()
     toml_path = root / "pack.toml"
-    if toml_path.is_file():
-        parsed = _cached(toml_path, "toml", read_pack_config, "pack.toml")
+    if os.path.lexists(toml_path):
+        why = _refusal(toml_path, real_root)
+        parsed = (
+            [f"pack.toml: {why}"]
+            if why is not None
+            else _cached(toml_path, "toml", read_pack_config, "pack.toml")
+        )
         if isinstance(parsed, list):
-            problems.extend(parsed)
+            files.append(PackFile("pack.toml", "config", problems=tuple(parsed)))
         else:
             config, toml_problems = parsed
-            problems.extend(toml_problems)
+            files.append(PackFile("pack.toml", "config", problems=tuple(toml_problems)))
+
+    price_files = _csv_files(root, "prices", files)
+    macro_files = _csv_files(root, "macro", files)
+    holdings: list[tuple[Path, str]] = []
+    holdings_file = root / "holdings" / f"{config.universe}.csv"
+    if os.path.lexists(holdings_file):
+        rel = f"holdings/{holdings_file.name}"
+        why = _refusal(holdings_file, real_root)
+        if why is None and holdings_file.is_dir():
+            why = "a folder, expected a CSV file; not read"
+        if why is None:
+            holdings.append((holdings_file, rel))
+        else:
+            files.append(PackFile(rel, "holdings", problems=(f"{rel}: {why}",)))
+
+    total = len(price_files) + len(macro_files) + len(holdings)
+    done = rows = 0
+
+    def step(rel: str | None) -> None:
+        if progress is not None:
+            progress(LoadProgress(done, total, rows, rel))
 
     prices: dict[str, Bars] = {}
-    for file in _csv_files(root / "prices"):
+    for file, rel in price_files:
+        step(rel)
         symbol = _symbol_of(file)
-        rel = f"prices/{file.name}"
         result = _cached(file, "price", lambda t, s=symbol, r=rel: parse_price_csv(t, s, r), rel)
+        done += 1
         if isinstance(result, list):
-            problems.extend(result)
+            files.append(PackFile(rel, "prices", problems=tuple(result)))
             continue
-        problems.extend(result.problems)
-        if result.bars is None:
-            continue
-        if symbol in prices:
+        problems = list(result.problems)
+        bars = result.bars
+        if bars is not None and symbol in prices:
             problems.append(
                 f"{rel}:1: another file already holds {symbol}; expected one per symbol"
             )
-            continue
-        prices[symbol] = result.bars
+            bars = None
+        n, first, last = _span(bars.frame.index if bars is not None else pd.DatetimeIndex([]))
+        rows += n
+        files.append(
+            PackFile(rel, "prices", symbol, n, first, last, result.listed, tuple(problems))
+        )
+        if bars is not None:
+            prices[symbol] = bars
 
     macro: dict[str, MacroSeries] = {}
-    for file in _csv_files(root / "macro"):
+    for file, rel in macro_files:
+        step(rel)
         series_id = _symbol_of(file)
-        rel = f"macro/{file.name}"
-        parsed_macro = _cached(file, "fred", lambda t, r=rel: parse_fred_csv(t, r), rel)
-        if isinstance(parsed_macro, list):
-            problems.extend(parsed_macro)
+        read = _cached(file, "fred", lambda t, r=rel: read_fred_csv(t, r), rel)
+        done += 1
+        if isinstance(read, list):
+            files.append(PackFile(rel, "macro", problems=tuple(read)))
             continue
-        values, fred_problems = parsed_macro
-        problems.extend(fred_problems)
+        values = read.values
+        n, first, last = _span(values.index)
+        rows += n
+        files.append(
+            PackFile(rel, "macro", series_id, n, first, last, read.listed, tuple(read.problems))
+        )
         if values.empty:
             continue
         values = values.rename(series_id)
@@ -228,25 +424,34 @@ def load_pack(path: Path | str) -> Pack:
 
     constituents: tuple[Constituent, ...] = ()
     holdings_asof: date | None = None
-    holdings_file = root / "holdings" / f"{config.universe}.csv"
-    if holdings_file.is_file():
-        rel = f"holdings/{holdings_file.name}"
-        held = _cached(holdings_file, "holdings", lambda t, r=rel: parse_holdings(t, r), rel)
+    for file, rel in holdings:
+        step(rel)
+        held = _cached(file, "holdings", lambda t, r=rel: parse_holdings(t, r), rel)
+        done += 1
         if isinstance(held, HoldingsParse):
             constituents, holdings_asof = held.constituents, held.as_of
-            problems.extend(held.problems)
+            rows += len(constituents)
+            files.append(
+                PackFile(
+                    rel, "holdings", config.universe, len(constituents), holdings_asof,
+                    holdings_asof, problems=tuple(held.problems),
+                )
+            )  # fmt: skip
         else:
-            problems.extend(held)
+            files.append(PackFile(rel, "holdings", problems=tuple(held)))
+    step(None)
+    files.sort(key=lambda f: (_KIND_ORDER[f.kind], f.rel))
 
     return Pack(
         path=root,
         prices=prices,
         macro=macro,
         constituents=constituents,
-        problems=tuple(problems),
+        problems=tuple(p for f in files for p in f.problems),
         config=config,
         holdings_asof=holdings_asof,
         sessions=_sessions(prices, macro),
+        files=tuple(files),
     )
 
 
@@ -443,8 +648,10 @@ class PackSource:
     name = "pack"
     kind: Literal["pack"] = "pack"
 
-    def __init__(self, path: Path | str, asof: date | None = None) -> None:
-        self._pack = load_pack(path)
+    def __init__(
+        self, path: Path | str, asof: date | None = None, progress: Progress | None = None
+    ) -> None:
+        self._pack = load_pack(path, progress)
         sessions = self._pack.sessions
         if len(sessions) == 0:
             first = f"; first problem: {self._pack.problems[0]}" if self._pack.problems else ""
@@ -515,20 +722,17 @@ class PackSource:
         return self._asof
 
     def missing(self) -> tuple[str, ...]:
-        """Symbols and series the pack's pairs, sectors and macro pane name but the pack lacks."""
-        config = self._pack.config
-        wanted: list[str] = []
-        for pair in config.pairs:
-            wanted += [pair.small, pair.large]
-        for sector in config.sectors:
-            wanted += [sector.large] + ([sector.small] if sector.small else [])
-        out = [s for s in dict.fromkeys(wanted) if s not in self._pack.prices]
-        for indicator in MACRO:
-            have_series = indicator.series is not None and indicator.series in self._pack.macro
-            have_market = indicator.market is not None and indicator.market in self._pack.prices
-            if not have_series and not have_market:
-                out.append(indicator.series or indicator.market or indicator.id)
-        return tuple(out)
+        """Symbols and series the pack's pairs, sectors, header and macro pane need but the
+        pack lacks (see :func:`missing_files`)."""
+        return tuple(
+            rel.split("/", 1)[1].removesuffix(".csv") for rel, _ in missing_files(self._pack)
+        )
+
+    def problems(self) -> tuple[str, ...]:
+        """The pack's problems at the as-of day: its files' own, then the files whose data
+        ends before the as-of day (these change as the as-of date moves)."""
+        ended = tuple(problem for _, problem in ended_before(self._pack, self._asof))
+        return (*self._pack.problems, *ended)
 
     def market_data(self) -> MarketData:
         """What the pack knows at the as-of date (synchronous; ``fetch`` wraps it).
@@ -546,6 +750,8 @@ class PackSource:
     def _market_at(self, day: date, uncut: MarketData | None = None) -> MarketData:
         cut = pd.Timestamp(day).value
         moment = datetime.combine(day, CLOSE, tzinfo=NY)
+        ended = tuple(problem for _, problem in ended_before(self._pack, day))
+        problems = (*self._pack.problems, *ended)
         prices: dict[str, pd.Series] = {}
         quotes: dict[str, Quote] = {}
         for symbol in self._pack.prices:
@@ -566,8 +772,8 @@ class PackSource:
             macro=macro,
             quotes=quotes,
             constituents=self._pack.constituents,
-            statuses=self.status(),
-            problems=self._pack.problems,
+            statuses=self._status(problems),
+            problems=problems,
             pairs=self._pack.config.pairs,
             sectors=self._pack.config.sectors,
             uncut=uncut,
@@ -589,7 +795,9 @@ class PackSource:
         return bars.frame.iloc[:n] if n else None
 
     def status(self) -> tuple[SourceStatus, ...]:
-        problems = self._pack.problems
+        return self._status(self.problems())
+
+    def _status(self, problems: tuple[str, ...]) -> tuple[SourceStatus, ...]:
         detail = (
             f"asof {self._asof}; {len(self._pack.prices)} price files, "
             f"{len(self._pack.macro)} macro series"
@@ -654,91 +862,43 @@ def _known(value: object) -> float | None:
 
 
 def check_pack(path: Path | str) -> list[FileReport]:
-    """Per file of the pack: rows, first and last date, gaps, problems (``rotmon pack check``)."""
-    root = Path(path).expanduser()
-    _check_root(root)
+    """``rotmon pack check``: the loader's own reading of the pack (``load_pack``, so every
+    problem the app reports is here), per file rows, first and last date and gaps; then the
+    files the dashboard needs that the pack lacks, and the files that end before the pack's
+    as-of day."""
+    pack = load_pack(path)
+    asof = default_asof(pack)
+    ended = dict(ended_before(pack, asof)) if asof is not None else {}
     reports: list[FileReport] = []
-    toml_path = root / "pack.toml"
-    if toml_path.is_file():
-        parsed = _cached(toml_path, "toml", read_pack_config, "pack.toml")
-        problems = parsed if isinstance(parsed, list) else parsed[1]
-        reports.append(FileReport("pack.toml", 0, None, None, problems=tuple(problems)))
-
-    for file in _csv_files(root / "prices"):
-        rel = f"prices/{file.name}"
-        symbol = _symbol_of(file)
-        result = _cached(file, "price", lambda t, s=symbol, r=rel: parse_price_csv(t, s, r), rel)
-        if isinstance(result, list):
-            reports.append(FileReport(rel, 0, None, None, problems=tuple(result)))
-            continue
-        reports.append(_price_report(rel, result))
-
-    for file in _csv_files(root / "macro"):
-        rel = f"macro/{file.name}"
-        parsed_macro = _cached(file, "fred-check", lambda t, r=rel: _fred_check(t, r), rel)
-        if isinstance(parsed_macro, list):
-            reports.append(FileReport(rel, 0, None, None, problems=tuple(parsed_macro)))
-            continue
-        reports.append(_macro_report(rel, *parsed_macro, series_id=_symbol_of(file)))
-
-    for file in _csv_files(root / "holdings"):
-        rel = f"holdings/{file.name}"
-        held = _cached(file, "holdings", lambda t, r=rel: parse_holdings(t, r), rel)
-        if isinstance(held, HoldingsParse):
-            reports.append(
-                FileReport(
-                    rel,
-                    len(held.constituents),
-                    held.as_of,
-                    held.as_of,
-                    unit="",
-                    problems=tuple(held.problems),
-                )
-            )
-        else:
-            reports.append(FileReport(rel, 0, None, None, problems=tuple(held)))
+    for file in pack.files:
+        report = _report(file, pack)
+        if file.rel in ended:
+            report = replace(report, problems=(*report.problems, ended[file.rel]))
+        reports.append(report)
+    for rel, why in missing_files(pack):
+        reports.append(FileReport(rel, 0, None, None, unit="", problems=(why,), missing=True))
     return reports
 
 
-def _fred_check(text: str, rel: str) -> tuple[pd.Series, list[str], pd.DatetimeIndex]:
-    values, problems = parse_fred_csv(text, rel)
-    return values, problems, listed_dates(text)
-
-
-def _price_report(rel: str, result: PriceParse) -> FileReport:
-    if result.bars is None or result.bars.frame.empty:
-        return FileReport(rel, 0, None, None, problems=tuple(result.problems))
-    index = result.bars.frame.index
+def _report(file: PackFile, pack: Pack) -> FileReport:
+    if file.first is None or file.last is None or file.kind in ("config", "holdings"):
+        unit = "" if file.kind in ("config", "holdings") else "days"
+        return FileReport(
+            file.rel, file.rows, file.first, file.last, unit=unit, problems=file.problems
+        )
+    first, last = pd.Timestamp(file.first), pd.Timestamp(file.last)
+    listed = file.listed[(file.listed >= first) & (file.listed <= last)]
     from data_sources import market_calendar  # exchange_calendars is slow to import
 
-    expected = market_calendar.sessions(index[0].date(), index[-1].date())
-    gaps, largest = _gaps(expected, result.listed)
-    return FileReport(
-        rel,
-        len(index),
-        index[0].date(),
-        index[-1].date(),
-        gaps,
-        largest,
-        "days",
-        tuple(result.problems),
-    )
-
-
-def _macro_report(
-    rel: str, values: pd.Series, problems: list[str], listed: pd.DatetimeIndex, series_id: str
-) -> FileReport:
-    if values.empty:
-        return FileReport(rel, 0, None, None, problems=tuple(problems))
-    first, last = values.index[0], values.index[-1]
-    frequency = infer_frequency(values, series_id)
-    listed = listed[(listed >= first) & (listed <= last)]
-    if frequency == "daily":
+    series = pack.macro.get(file.name or "") if file.kind == "macro" else None
+    frequency = series.frequency if series is not None else "daily"
+    if file.kind == "prices":
+        gaps, largest = _gaps(market_calendar.sessions(file.first, file.last), listed)
+        unit = "days"
+    elif frequency == "daily":
         from pandas.tseries.holiday import USFederalHolidayCalendar
 
-        from data_sources import market_calendar
-
-        expected = market_calendar.sessions(first.date(), last.date())
+        expected = market_calendar.sessions(file.first, file.last)
         holidays = USFederalHolidayCalendar().holidays(first, last)
         gaps, largest = _gaps(expected.difference(holidays), listed)
         unit = "days"
@@ -746,8 +906,90 @@ def _macro_report(
         gaps, largest = _spacing_gaps(listed)
         unit = "weeks" if frequency == "weekly" else "periods"
     return FileReport(
-        rel, len(values), first.date(), last.date(), gaps, largest, unit, tuple(problems)
+        file.rel, file.rows, file.first, file.last, gaps, largest, unit, file.problems
     )
+
+
+def default_asof(pack: Pack) -> date | None:
+    """The as-of day a pack opens at: its ``pack.toml`` ``asof`` (the session on or before
+    it), else its last session; None without sessions or when ``asof`` lies outside them."""
+    sessions = pack.sessions
+    if len(sessions) == 0:
+        return None
+    wanted = pack.config.asof
+    if wanted is None:
+        return sessions[-1].date()
+    if not sessions[0].date() <= wanted <= sessions[-1].date():
+        return None
+    pos = int(np.searchsorted(sessions.asi8, pd.Timestamp(wanted).value, "right")) - 1
+    return sessions[pos].date()
+
+
+def ended_before(pack: Pack, asof: date) -> list[tuple[str, str]]:
+    """(file, problem) for every file whose data ends before ``asof``, the as-of day.
+
+    A price file ends before it when its last row is older than the as-of day. A FRED series
+    when its next observation would already be released by then (rotmon's release lags: daily
+    series the next day, allowing one holiday; weekly claims 5 days after the week's date;
+    monthly series on the 7th of the next month), so a monthly series whose latest value is
+    last month's is not called short.
+    """
+    out: list[tuple[str, str]] = []
+    day = pd.Timestamp(asof)
+    for file in pack.files:
+        if file.last is None or file.last >= asof or file.kind not in ("prices", "macro"):
+            continue
+        if file.kind == "macro":
+            series = pack.macro.get(file.name or "")
+            if series is None or not _next_released_by(series, day):
+                continue
+        out.append((file.rel, f"{file.rel}: data ends {file.last}, before the as-of day {asof}"))
+    return out
+
+
+def _next_released_by(series: MacroSeries, day: pd.Timestamp) -> bool:
+    from analytics.risk import release_dates
+
+    last = series.values.index[-1]
+    if series.frequency == "daily":
+        # released the next day; one missing weekday may be a holiday
+        return int(np.busday_count(last.date(), day.date())) > 2
+    if series.frequency == "weekly":
+        following = last + pd.Timedelta(days=7)
+    else:
+        following = last + pd.DateOffset(months=1)
+    released = release_dates(series.id, pd.DatetimeIndex([following]))[0]
+    return bool(released <= day)
+
+
+def missing_files(pack: Pack) -> list[tuple[str, str]]:
+    """(file, problem) for each symbol or series the dashboard shows that the pack lacks:
+    the same list as the snapshot's "no data for …" (analytics.snapshot.missing_inputs)."""
+    config = pack.config
+    needs: dict[str, list[str]] = {}
+    for pair in config.pairs:
+        for symbol in (pair.small, pair.large):
+            needs.setdefault(symbol, []).append(f"the pair {pair.small}/{pair.large}")
+    for sector in config.sectors:
+        for held in (sector.large, sector.small):
+            if held:
+                needs.setdefault(held, []).append(f"the {sector.sector} sector")
+    for symbol in INDICES:
+        needs.setdefault(symbol, []).append(f"the header's {symbol} level")
+    out: list[tuple[str, str]] = []
+    for symbol, users in needs.items():
+        if symbol not in pack.prices:
+            rel = f"prices/{symbol}.csv"
+            named = list(dict.fromkeys(users))
+            verb = "shows" if len(named) == 1 else "show"
+            out.append((rel, f"{rel}: missing, so {' and '.join(named)} {verb} n/a"))
+    for ind in MACRO:
+        if ind.market in pack.prices or (ind.series and ind.series in pack.macro):
+            continue
+        names = [f"macro/{ind.series}.csv"] if ind.series else []
+        names += [f"prices/{ind.market}.csv"] if ind.market else []
+        out.append((names[0], f"{' or '.join(names)}: missing, so {ind.label} shows n/a"))
+    return out
 
 
 def _gaps(expected: pd.DatetimeIndex, listed: pd.DatetimeIndex) -> tuple[int, int]:
@@ -780,16 +1022,23 @@ def format_pack_check(reports: Sequence[FileReport]) -> str:
         gaps = f"{r.gaps} {r.unit} (largest {r.largest_gap})" if r.gaps else "0"
         if r.first is None or not r.unit:
             gaps = "-"
+        if r.missing:
+            gaps = "missing"
         first = r.first.isoformat() if r.first else "-"
         last = r.last.isoformat() if r.last else "-"
-        flag = f"  {len(r.problems)} problem(s)" if r.problems else ""
+        flag = f"  {len(r.problems)} problem(s)" if r.problems and not r.missing else ""
         lines.append(f"{r.file:<{width}}  {r.rows:>6}  {first:<10}  {last:<10}  {gaps}{flag}")
     problems = [p for r in reports for p in r.problems]
     if problems:
         lines += ["", "Problems:", *(f"  {p}" for p in problems)]
-    total = sum(r.rows for r in reports)
+    present = [r for r in reports if not r.missing]
+    total = sum(r.rows for r in present)
     noun = "problem" if len(problems) == 1 else "problems"
-    lines += ["", f"{len(reports)} files, {total} rows, {len(problems)} {noun}"]
+    summary = f"{len(present)} files, {total} rows, {len(problems)} {noun}"
+    missing = len(reports) - len(present)
+    if missing:
+        summary += f" ({missing} missing)"
+    lines += ["", summary]
     return "\n".join(lines)
 
 

@@ -13,11 +13,12 @@ from data_sources.csvtext import (
     looks_like_date,
     norm_name,
     order_rows,
-    parse_dates,
     parse_numbers,
+    read_dates,
     read_rows,
     snippet,
     strip_bom,
+    too_long,
 )
 from data_sources.model import Bars
 
@@ -68,6 +69,8 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     """
     log = ProblemLog(name or f"{symbol}.csv")
     lines = strip_bom(text).splitlines()
+    if too_long(lines, log):
+        return _failed(log)
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:
         log.add(1, f"empty file: {_LAYOUT_HELP}, then daily rows")
@@ -76,7 +79,8 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     data_start = start
     while data_start < len(lines) and not _is_data_line(lines[data_start]):
         data_start += 1
-    headers = [[clean(cell) for cell in row] for row in read_rows(lines[start:data_start], 0)[0]]
+    header_rows = read_rows(lines[start:data_start], 0, ProblemLog(log.name))[0]
+    headers = [[clean(cell) for cell in row] for row in header_rows]
     if not headers or len(headers) > _MAX_HEADER_ROWS:
         found = "no header line" if not headers else f"{len(headers)} lines before the first date"
         log.add(start + 1, f"unknown layout ({found}): {_LAYOUT_HELP}")
@@ -87,7 +91,7 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
         return _failed(log)
     date_col, columns, kind, width = layout
 
-    rows, numbers = read_rows(lines, data_start)
+    rows, numbers = read_rows(lines, data_start, log)
     if not rows:
         log.add(data_start + 1, "no data rows: expected daily rows after the header")
         return _failed(log, kind)
@@ -101,12 +105,7 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     rows = [rows[i] for i in good]
     line_nos = np.asarray([numbers[i] for i in good], dtype=np.int64)
 
-    dates = parse_dates(row[date_col] for row in rows)
-    bad_date = np.asarray(dates.isna())
-    for pos in np.nonzero(bad_date)[0]:
-        log.add(
-            int(line_nos[pos]), f"expected a date YYYY-MM-DD, found {snippet(rows[pos][date_col])}"
-        )
+    dates, bad_date = read_dates([row[date_col] for row in rows], line_nos, log)
     listed = pd.DatetimeIndex(dates[~bad_date].unique()).sort_values()
 
     values: dict[str, np.ndarray] = {}
@@ -120,6 +119,8 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
                 f"expected a number in {headers[-1][col] or role}, found {snippet(rows[pos][col])}",
             )
         reported |= bad
+    if not is_future(symbol):
+        _check_prices(values, columns, headers[-1], rows, line_nos, reported, log)
 
     frame = _frame(values, len(rows))
     keep = ~bad_date & ~np.isnan(frame["close"].to_numpy())
@@ -131,6 +132,53 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     frame, _ = order_rows(frame, line_nos[keep], log)
     frame.index = pd.DatetimeIndex(frame.index, name=None)
     return PriceParse(Bars(symbol, frame), log.result(), kind, listed)
+
+
+def is_future(symbol: str) -> bool:
+    """A futures contract (``CL=F``): its price may be zero or negative (WTI, April 2020)."""
+    return symbol.strip().upper().endswith("=F")
+
+
+_TINY = float(np.finfo(np.float64).tiny)
+"""The smallest normal double: a positive price below it (``1e-320``) is no price at all, and a
+return over it overflows to infinity."""
+
+
+def _check_prices(
+    values: dict[str, np.ndarray],
+    columns: dict[str, int],
+    names: list[str],
+    rows: list[list[str]],
+    line_nos: np.ndarray,
+    reported: np.ndarray,
+    log: ProblemLog,
+) -> None:
+    """Prices ≤ 0 (or too small to divide by) become problems, in place: a bad close or
+    adjusted close drops its row, a bad open, high or low is read as unknown; a negative
+    volume too. Each row is reported once, at its first bad value."""
+    told = reported.copy()
+    for role in ("adj", "close", "open", "high", "low", "volume"):
+        if role not in values:
+            continue
+        v = values[role]
+        with np.errstate(invalid="ignore"):
+            bad = (v < 0) if role == "volume" else ~np.isnan(v) & ~(v >= _TINY)
+        if not bad.any():
+            continue
+        col = columns[role]
+        what = names[col] if col < len(names) and names[col] else role
+        kind = "a volume ≥ 0" if role == "volume" else "a price > 0"
+        outcome = "row skipped" if role in ("adj", "close") else "read as unknown"
+        for pos in np.nonzero(bad & ~told)[0]:
+            found = snippet(rows[pos][col])
+            log.add(int(line_nos[pos]), f"expected {kind} in {what}, found {found}; {outcome}")
+        told |= bad
+        if role in ("adj", "close"):
+            reported |= bad
+            for dropped in ("adj", "close"):
+                if dropped in values:
+                    values[dropped][bad] = np.nan
+        v[bad] = np.nan
 
 
 def _is_data_line(line: str) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analytics.catalog import PAIRS, Pair, SectorPair
+from analytics.snapshot import missing_inputs
 from data_sources.base import DataSource, SourceError
 from data_sources.model import Constituent
 from data_sources.pack import (
@@ -136,9 +137,15 @@ def test_bad_files_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
         "macro/T10Y3M.csv:3: expected a number or `.` for T10Y3M, found 'x'",
     )
     source = PackSource(root)
+    # DUP.csv ends a session before the as-of day (SPY's last, 2020-01-06): a problem at it.
+    ended = "prices/DUP.csv: data ends 2020-01-03, before the as-of day 2020-01-06"
+    assert source.problems() == (*pack.problems, ended)
+    assert source.market_data().problems == source.problems()
     (status,) = source.status()
     assert status.state == "failing"
-    assert status.error == f"5 problems in the pack; first: {pack.problems[0]}"
+    assert status.error == f"6 problems in the pack; first: {pack.problems[0]}"
+    source.set_asof(date(2020, 1, 3))  # on DUP's last day it has not ended yet
+    assert ended not in source.problems() and ended not in source.market_data().problems
 
 
 def test_binary_file_is_reported(tmp_path: Path) -> None:
@@ -329,7 +336,21 @@ def test_check_small_pack_and_format() -> None:
     lines = text.splitlines()
     assert lines[0].split() == ["FILE", "ROWS", "FIRST", "LAST", "GAPS"]
     assert "prices/SPY.csv" in text and "macro/ICSA.csv" in text
-    assert lines[-1] == f"{len(reports)} files, {sum(r.rows for r in reports)} rows, 0 problems"
+    # The small pack's files are clean; what it lacks is listed, the same as the snapshot's
+    # "no data for ..." (missing_inputs), each as a file that would hold it.
+    present = [r for r in reports if not r.missing]
+    assert not any(r.problems for r in present)
+    missing = [r for r in reports if r.missing]
+    market = PackSource(SMALL).market_data()
+    expected = missing_inputs(market.prices, {k: m.values for k, m in market.macro.items()})
+    assert sorted(r.file.split("/")[1].removesuffix(".csv") for r in missing) == sorted(expected)
+    rsp = next(r for r in missing if r.file == "prices/RSP.csv")
+    assert rsp.problems == ("prices/RSP.csv: missing, so the pair RSP/SPY shows n/a",)
+    assert "prices/RSP.csv" in text and "missing" in text
+    assert lines[-1] == (
+        f"{len(present)} files, {sum(r.rows for r in present)} rows, "
+        f"{len(missing)} problems ({len(missing)} missing)"
+    )
 
 
 def test_format_lists_problems() -> None:
