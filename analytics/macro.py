@@ -22,8 +22,8 @@ TAIL_OBS = 400
 """Observations of a series read for its row: the spark, a change and a 4-week mean."""
 
 
-def _market_series(prices: pd.Series, day: date) -> pd.Series:
-    return prices.loc[: pd.Timestamp(day)].iloc[-TAIL_OBS:].dropna()
+def _market_series(prices: pd.Series, day: date, tail: int = TAIL_OBS) -> pd.Series:
+    return prices.loc[: pd.Timestamp(day)].iloc[-tail:].dropna()
 
 
 def indicator_series(
@@ -33,19 +33,22 @@ def indicator_series(
     day: date,
     risk: RiskResult | None = None,
     release_lags: Mapping[str, object] | None = None,
+    tail: int = TAIL_OBS,
 ) -> pd.Series | None:
     """The indicator's history as known on ``day``: a market price, else the released FRED series.
+
+    ``tail`` observations at most (the pane needs few; a drill-down chart asks for more).
 
     Claims are shown as their 4-week average in thousands; the Sahm rule falls back to the risk
     engine's value (computed from UNRATE) when SAHMREALTIME is absent.
     """
     s: pd.Series | None = None
     if ind.market and ind.market in prices and not prices[ind.market].empty:
-        s = _market_series(prices[ind.market], day)
+        s = _market_series(prices[ind.market], day, tail)
     elif ind.series and ind.series in macro:
         # The pane shows the tail only; cleaning decades of history each poll would be waste.
-        tail = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-TAIL_OBS:]
-        s = visible_series(ind.series, tail, day, release_lags)
+        recent = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-tail:]
+        s = visible_series(ind.series, recent, day, release_lags)
     if s is not None and ind.id == "ICSA":
         s = (s.rolling(4).mean() / 1000.0).dropna()
     if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:

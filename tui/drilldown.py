@@ -242,8 +242,8 @@ def drill_screen(
 
     ``pair`` -> PairScreen (key ``IWM/SPY``), ``sector`` -> SectorScreen (``Energy``),
     ``alert`` -> AlertScreen (rule id), ``symbol`` -> SymbolScreen (ticker), ``macro`` -> the
-    SymbolScreen of the indicator's market symbol (``VIX`` -> ``^VIX``) where it has one.
-    Raises ValueError with one line for an unknown pair, sector or rule.
+    indicator's SeriesScreen (``T10Y3M``): its history with the thresholds of its rules.
+    Raises ValueError with one line for an unknown pair, sector, rule or indicator.
     """
     from tui.screens.alert import AlertScreen
     from tui.screens.pair import PairScreen
@@ -259,12 +259,9 @@ def drill_screen(
     if kind == "symbol":
         return SymbolScreen(key, context, export_dir=export_dir)
     if kind == "macro":
-        from analytics.catalog import MACRO
+        from tui.screens.series import SeriesScreen
 
-        indicator = next((m for m in MACRO if key in (m.id, m.series, m.market)), None)
-        if indicator is not None and indicator.market:
-            return SymbolScreen(indicator.market, context, export_dir=export_dir)
-        return None
+        return SeriesScreen(key, context, export_dir=export_dir)
     expected = "pair, sector, alert, symbol or macro"
     raise ValueError(f"drill-down kind: expected {expected}, got {kind!r}")
 

@@ -23,6 +23,7 @@ from tui.filter_expr import parse_filter
 from tui.screens.alert import AlertScreen
 from tui.screens.pair import PairScreen, find_pair
 from tui.screens.sector import FilterInput, SectorScreen, find_sector, sector_constituents
+from tui.screens.series import SeriesScreen
 from tui.screens.symbol import SymbolScreen
 from widgets.chart import LineChart
 from widgets.constituents import ConstituentRow, ConstituentsTable, KeyedTable
@@ -517,6 +518,35 @@ async def test_pack_flow_three_levels_and_asof_step(tmp_path: Path) -> None:
         assert len(app.screen_stack) == 1
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_macro_row_opens_its_history_with_the_rule_thresholds(
+    ctx: DrillData, size: tuple[int, int]
+) -> None:
+    app = Host()
+    async with app.run_test(size=size) as pilot:
+        await app.push_screen(SeriesScreen("VIX", ctx))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SeriesScreen)
+        row = next(m for m in ctx.snapshot().macro if m.id == "VIX")
+        chart = screen.query_one("#series-chart", LineChart).data
+        assert chart is not None and chart.lines[0].values[-1] == pytest.approx(row.value)
+        assert len(chart.x_labels) == 504  # the 2Y window
+        assert {h.y for h in chart.hlines} == {25.0, 35.0}  # the VIX rule's thresholds
+        rules = screen.query_one("#series-rules", KeyedTable)
+        assert rules.keys == ["vix"]
+        await pilot.press("left_square_bracket")  # 2Y -> 1Y
+        assert len(screen.query_one("#series-chart", LineChart).data.x_labels) == 252
+        await pilot.press("escape")
+        assert len(app.screen_stack) == 1
+        # Claims: the rule thresholds a change, not the level: none drawn, the rule listed.
+        await app.push_screen(SeriesScreen("ICSA", ctx))
+        await pilot.pause()
+        chart = app.screen.query_one("#series-chart", LineChart).data
+        assert chart is not None and chart.hlines == () and chart.lines[0].values
+        assert app.screen.query_one("#series-rules", KeyedTable).keys == ["claims"]
+
+
 def test_drill_screen_factory(ctx: DrillData) -> None:
     from tui.drilldown import drill_screen
 
@@ -524,8 +554,11 @@ def test_drill_screen_factory(ctx: DrillData) -> None:
     assert isinstance(drill_screen("sector", "Utilities", ctx), SectorScreen)
     assert isinstance(drill_screen("alert", "vix", ctx), AlertScreen)
     vix = drill_screen("macro", "VIX", ctx)
-    assert isinstance(vix, SymbolScreen) and vix.symbol == "^VIX"
-    assert drill_screen("macro", "T10Y3M", ctx) is None  # a FRED series has no symbol screen
+    assert isinstance(vix, SeriesScreen) and vix.indicator.id == "VIX"
+    curve = drill_screen("macro", "T10Y3M", ctx)  # a FRED series has its history screen too
+    assert isinstance(curve, SeriesScreen) and curve.indicator.series == "T10Y3M"
+    with pytest.raises(ValueError, match="macro indicator: expected one of"):
+        drill_screen("macro", "NOPE", ctx)
     with pytest.raises(ValueError, match="drill-down kind: expected pair"):
         drill_screen("nope", "x", ctx)
 
@@ -538,6 +571,7 @@ async def test_every_key_has_an_id_and_a_description(ctx: DrillData) -> None:
             SectorScreen("Energy", ctx),
             SymbolScreen("IWM", ctx),
             AlertScreen("vix", ctx),
+            SeriesScreen("T10Y3M", ctx),
         ):
             await app.push_screen(screen)
             await pilot.pause()
