@@ -457,6 +457,9 @@ class RotmonApp(App[int]):
     def _badge_text(self) -> str | None:
         if self.badge is None:
             return None
+        own = getattr(self.source, "badge_text", None)  # a desk terminal: DESK stale 47s
+        if callable(own):
+            return str(own())
         asof = getattr(self.source, "asof", None)
         if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
             day = asof.date() if isinstance(asof, datetime) else asof

@@ -378,8 +378,12 @@ class Feed:
             self._launch(slot)
 
     def _backoff(self, slot: _Slot) -> float:
-        base = min(self.max_backoff, slot.interval * 2 ** max(0, slot.failures - 1))
-        return min(self.max_backoff, base * random.uniform(0.8, 1.2))
+        cap = self.max_backoff
+        own = getattr(slot.source, "max_backoff", None)  # e.g. a desk terminal reconnecting
+        if isinstance(own, int | float) and not isinstance(own, bool) and own > 0:
+            cap = min(cap, float(own))
+        base = min(cap, slot.interval * 2 ** max(0, slot.failures - 1))
+        return min(cap, base * random.uniform(0.8, 1.2))
 
     async def _poll(self, slot: _Slot) -> None:
         cancelled = False

@@ -156,11 +156,12 @@ def build_app(
     ansi: bool = False,
     no_color: bool = False,
     snapshot_cache: Path | None = None,
-    alerts: bool = True,
+    alerts: bool | Callable[[], AlertDesk] = True,
     **app_options: Any,
 ) -> RotmonApp:
     """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
-    ``db`` names one; ``alerts=False`` runs without a durable alert log. Raises ValueError
+    ``db`` names one; ``alerts=False`` runs without a durable alert log, a callable gives the
+    desk to use (a desk terminal's, which the collector keeps). Raises ValueError
     (one line) for a ``[keys]`` entry that names no action: a typo must not pass silently."""
     if settings.keymap:
         from tui.keymap import keymap_problems
@@ -170,12 +171,17 @@ def build_app(
             raise ValueError(problems[0])
 
     def compute(market: MarketData) -> Snapshot:
+        published = getattr(market, "snapshot", None)
+        if published is not None:  # a desk terminal: the collector computed it once for all
+            return published  # type: ignore[no-any-return]
         from tui.compute import snapshot_from_market
 
         return snapshot_from_market(market, settings)
 
     desk_factory: Callable[[], AlertDesk] | None = None
-    if alerts:
+    if callable(alerts):
+        desk_factory = alerts
+    elif alerts:
 
         def desk_factory() -> AlertDesk:
             from tui.alerts import AlertDesk, store_path_for

@@ -1,0 +1,224 @@
+"""The Redis side of desk mode: key names, the versioned envelope, connecting (``redis://``,
+``rediss://``, ACL user and password) and the atomic scripts the collector publishes with.
+
+Every entry a collector writes carries the envelope: ``schema`` (``rotmon.desk/1``), ``collector``
+(its id), ``seq`` (per stream, assigned inside Redis) and ``asof``. Streams are capped with
+``XADD MAXLEN ~``; an entry's stream id is ``<seq>-0``, so Redis itself refuses a duplicate or
+out-of-order sequence number and a reader can resume from the last seq it saw.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import redis.asyncio as redis_async
+
+SCHEMA = "rotmon.desk/1"
+DEFAULT_PREFIX = "rotmon:desk"
+
+MAXLEN_UPDATES = 200
+"""Market updates kept in the stream: a terminal that falls further behind reloads the image."""
+MAXLEN_ALERTS = 10_000
+"""Alert transitions kept for the terminals' log views (the collectors' SQLite keeps all)."""
+MAXLEN_HEALTH = 100
+MAXLEN_COMMANDS = 1_000
+MAXLEN_REQUESTS = 1_000
+
+
+class DeskError(Exception):
+    """Redis cannot be used as asked; the message is one line and never holds the password."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The key names of one desk (``prefix`` separates desks sharing one Redis)."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    def _k(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    @property
+    def lease(self) -> str:
+        return self._k("lease")
+
+    @property
+    def updates(self) -> str:
+        """Stream: one entry per poll: the snapshot and the market's changes."""
+        return self._k("updates")
+
+    @property
+    def image(self) -> str:
+        """String: the whole market as of one updates seq (for terminals that join or lag)."""
+        return self._k("image")
+
+    @property
+    def health(self) -> str:
+        """Stream: the sources' health and the collector's heartbeat."""
+        return self._k("health")
+
+    @property
+    def alerts(self) -> str:
+        """Stream: every alert transition, with who and when."""
+        return self._k("alerts")
+
+    @property
+    def alert_state(self) -> str:
+        """String: the active alerts (acknowledged or not) and muted rules after the last seq."""
+        return self._k("alerts:state")
+
+    @property
+    def commands(self) -> str:
+        """Stream: acknowledge / mute requests from the terminals."""
+        return self._k("commands")
+
+    @property
+    def commands_done(self) -> str:
+        """String: the id of the last command the collectors have applied."""
+        return self._k("commands:done")
+
+    @property
+    def requests(self) -> str:
+        """Stream: rarely used history a terminal asks the collector for (bars, details)."""
+        return self._k("requests")
+
+    def seq(self, stream: str) -> str:
+        return f"{stream}:seq"
+
+    def reply(self, request_id: str) -> str:
+        return self._k(f"reply:{request_id}")
+
+    def bars(self, symbol: str) -> str:
+        return self._k(f"bars:{symbol}")
+
+
+def who() -> str:
+    """``user@host`` of this process, for the alert log."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in a container
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def collector_id() -> str:
+    return f"{who()}:{os.getpid()}"
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (safe to print or log)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable redis URL>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{quote(user)}:***@{host}" if user else f":***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
+
+
+def check_url(url: str) -> str:
+    """The URL if it is a usable redis URL; else DeskError naming what was expected."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        raise DeskError(f"--redis: {exc} in {redact(url)}") from None
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise DeskError(
+            f"--redis: expected redis://[user:password@]host[:port][/db] or rediss://..., "
+            f"got {redact(url)}"
+        )
+    return url
+
+
+def connect(
+    url: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 5.0,
+) -> redis_async.Redis:
+    """A client for ``url`` (``rediss://`` for TLS); ``username`` / ``password`` (from the
+    config) apply when the URL does not name them. Connects lazily, on first use."""
+    check_url(url)
+    parts = urlsplit(url)
+    kwargs: dict[str, Any] = {
+        "socket_timeout": None,  # blocking XREADs wait longer than any fixed timeout
+        "socket_connect_timeout": timeout,
+        "health_check_interval": 15,
+        "decode_responses": False,
+        "retry_on_timeout": False,
+    }
+    if parts.username is None and username:
+        kwargs["username"] = username
+    if parts.password is None and password:
+        kwargs["password"] = password
+    elif parts.password is not None:
+        kwargs["password"] = unquote(parts.password)
+    return redis_async.Redis.from_url(url, **kwargs)  # type: ignore[no-any-return]
+
+
+def describe_error(exc: BaseException, url: str) -> str:
+    """One line for a Redis failure, with the URL redacted (redis-py may quote it)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    parts = urlsplit(url)
+    if parts.password:
+        text = text.replace(parts.password, "***").replace(unquote(parts.password), "***")
+    return f"redis {redact(url)}: {text}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def envelope(collector: str, asof: str) -> dict[str, str]:
+    """The fields every entry starts with (``seq`` is added inside Redis)."""
+    return {"schema": SCHEMA, "collector": collector, "asof": asof, "published": str(now_ms())}
+
+
+# Publish one entry to stream KEYS[2] as its next seq, only while ARGV[1] holds the lease KEYS[1].
+# ARGV: [1] collector id, [2] the lowest acceptable seq - 1 (the publisher's own last seq: a Redis
+# that lost its data never hands out a seq twice), [3] MAXLEN, [4] n = how many keys follow the
+# stream in KEYS, [5 .. 4+n] their values (SET with the entry, each with ``<key>:at`` = the seq),
+# then the entry's field / value pairs. Returns the seq, or -1 when the lease is not the caller's.
+PUBLISH_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local seqkey = KEYS[2] .. ':seq'
+local cur = tonumber(redis.call('GET', seqkey) or '0')
+local floor = tonumber(ARGV[2])
+if floor > cur then cur = floor end
+cur = cur + 1
+redis.call('SET', seqkey, cur)
+local n = tonumber(ARGV[4])
+for i = 1, n do
+  redis.call('SET', KEYS[2 + i], ARGV[4 + i])
+  redis.call('SET', KEYS[2 + i] .. ':at', cur)
+end
+local args = {KEYS[2], 'MAXLEN', '~', ARGV[3], cur .. '-0', 'seq', cur}
+for i = 5 + n, #ARGV do table.insert(args, ARGV[i]) end
+redis.call('XADD', unpack(args))
+return cur
+"""
+
+RENEW_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -1,0 +1,319 @@
+"""Wire formats of desk mode: frozen dataclasses (the Snapshot, alert transitions) to JSON and
+back by their type hints, and market data as per-series changes a terminal applies in order.
+
+The dataclass codec walks the type hints, so a field added to ``Snapshot`` later travels without
+a change here. Floats keep NaN (our own readers; the public snapshot JSON is written elsewhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import Pair, SectorPair
+from data_sources.model import Constituent, MacroSeries, MarketData, Quote, SourceStatus
+
+T = TypeVar("T")
+
+
+class CodecError(ValueError):
+    """A payload does not match the type it should decode to."""
+
+
+# -- dataclasses by their type hints --------------------------------------------------------
+
+
+def to_plain(value: Any) -> Any:
+    """``value`` (dataclasses, mappings, sequences, dates, floats) as JSON-able data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def from_plain(tp: Any, data: Any) -> Any:
+    """Rebuild a value of type ``tp`` from ``to_plain`` output (raises CodecError)."""
+    try:
+        return _from(tp, data)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CodecError(f"cannot decode {getattr(tp, '__name__', tp)}: {exc}") from exc
+
+
+def _from(tp: Any, data: Any) -> Any:
+    if tp is Any:
+        return data
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        errors: list[str] = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _from(arg, data)
+            except (CodecError, TypeError, ValueError, KeyError) as exc:
+                errors.append(str(exc))
+        raise CodecError(f"no member of {tp} fits {data!r:.60}: {'; '.join(errors)}")
+    if origin is typing.Literal:
+        if data not in args:
+            raise CodecError(f"{data!r:.40} is not one of {args}")
+        return data
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from(args[0], v) for v in data)
+        if not args:
+            return tuple(data)
+        return tuple(_from(a, v) for a, v in zip(args, data, strict=True))
+    if origin in (list, Sequence):
+        return [_from(args[0] if args else Any, v) for v in data]
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        kt, vt = args if args else (Any, Any)
+        return {_from(kt, k): _from(vt, v) for k, v in data.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise CodecError(f"{tp.__name__}: expected an object, got {type(data).__name__}")
+        hints = _hints(tp)
+        kwargs = {
+            f.name: _from(hints[f.name], data[f.name])
+            for f in dataclasses.fields(tp)
+            if f.init and f.name in data
+        }
+        return tp(**kwargs)
+    if tp is datetime:
+        return datetime.fromisoformat(data)
+    if tp is date:
+        return date.fromisoformat(data)
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise CodecError(f"expected a number, got {data!r:.40}")
+        return float(data)
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise CodecError(f"expected an integer, got {data!r:.40}")
+        return data
+    if tp is str:
+        if not isinstance(data, str):
+            raise CodecError(f"expected text, got {data!r:.40}")
+        return data
+    if tp is bool:
+        if not isinstance(data, bool):
+            raise CodecError(f"expected true/false, got {data!r:.40}")
+        return data
+    return data
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON of ``to_plain(value)`` (NaN allowed: our own readers only)."""
+    return json.dumps(to_plain(value), separators=(",", ":"))
+
+
+def loads(tp: type[T], text: str | bytes) -> T:
+    """The value of type ``tp`` that ``dumps`` wrote."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CodecError(f"not JSON: {exc}") from exc
+    return from_plain(tp, data)  # type: ignore[no-any-return]
+
+
+# -- market data as changes -----------------------------------------------------------------
+
+
+def _series_rows(s: pd.Series) -> tuple[list[int], list[float | None]]:
+    days = [int(d.toordinal()) for d in s.index]
+    values = [None if not math.isfinite(v) else float(v) for v in s.to_numpy(dtype=float)]
+    return days, values
+
+
+def _series_from(days: list[int], values: list[float | None]) -> pd.Series:
+    index = pd.DatetimeIndex([pd.Timestamp(date.fromordinal(d)) for d in days])
+    return pd.Series(
+        np.array([np.nan if v is None else v for v in values], dtype=float), index=index
+    )
+
+
+def _first_change(old: pd.Series | None, new: pd.Series) -> int:
+    """The row of ``new`` from which it differs from ``old`` (len(new) when it does not)."""
+    if old is None or old.empty:
+        return 0
+    n = min(len(old), len(new))
+    same_day = old.index[:n] == new.index[:n]
+    a, b = old.to_numpy(dtype=float)[:n], new.to_numpy(dtype=float)[:n]
+    same_value = (a == b) | (np.isnan(a) & np.isnan(b))
+    differ = np.flatnonzero(~(same_day & same_value))
+    first = int(differ[0]) if differ.size else n
+    if first == n and len(old) > n:  # ``new`` is shorter: rewrite from where it ends
+        return max(0, n - 1) if n else 0
+    return first
+
+
+def series_change(old: pd.Series | None, new: pd.Series) -> dict[str, Any] | None:
+    """What turns ``old`` into ``new``: keep the rows before day ``cut``, append the rows given;
+    None when nothing changed. A live tick is one row, not the whole history."""
+    first = _first_change(old, new)
+    if old is not None and first >= len(new) and len(old) == len(new):
+        return None
+    tail = new.iloc[first:]
+    days, values = _series_rows(tail)
+    cut = days[0] if days else (int(new.index[-1].toordinal()) + 1 if len(new) else 0)
+    return {"cut": cut, "d": days, "v": values}
+
+
+def apply_series_change(old: pd.Series | None, change: Mapping[str, Any]) -> pd.Series:
+    """``old`` with ``change`` applied (``series_change``'s inverse)."""
+    tail = _series_from(change["d"], change["v"])
+    if old is None or old.empty:
+        return tail
+    cut = pd.Timestamp(date.fromordinal(int(change["cut"])))
+    head = old[old.index < cut]
+    if tail.empty:
+        return head.copy()
+    return pd.concat([head, tail])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MarketFrame:
+    """The small, whole parts of a MarketData that are sent in full with every change."""
+
+    source: str
+    asof: datetime
+    statuses: tuple[SourceStatus, ...]
+    problems: tuple[str, ...]
+    pairs: tuple[Pair, ...] | None
+    sectors: tuple[SectorPair, ...] | None
+
+
+def market_change(old: MarketData | None, new: MarketData) -> dict[str, Any]:
+    """The change from ``old`` (None: nothing, i.e. a full image) to ``new`` as JSON-able data."""
+    prices: dict[str, Any] = {}
+    for sym, s in new.prices.items():
+        ch = series_change(None if old is None else old.prices.get(sym), s)
+        if ch is not None:
+            prices[sym] = ch
+    macro: dict[str, Any] = {}
+    for sid, m in new.macro.items():
+        before = None if old is None else old.macro.get(sid)
+        ch = series_change(None if before is None else before.values, m.values)
+        if ch is not None or (before is not None and before.frequency != m.frequency):
+            macro[sid] = {
+                "f": m.frequency,
+                **(ch or {"cut": 0, "d": [], "v": [], "keep": True}),
+            }
+    quotes = {
+        sym: to_plain(q) for sym, q in new.quotes.items() if old is None or old.quotes.get(sym) != q
+    }
+    out: dict[str, Any] = {
+        "frame": to_plain(
+            MarketFrame(new.source, new.asof, new.statuses, new.problems, new.pairs, new.sectors)
+        ),
+        "prices": prices,
+        "macro": macro,
+        "quotes": quotes,
+        "gone": {
+            "prices": [] if old is None else [s for s in old.prices if s not in new.prices],
+            "macro": [] if old is None else [s for s in old.macro if s not in new.macro],
+            "quotes": [] if old is None else [s for s in old.quotes if s not in new.quotes],
+        },
+    }
+    if old is None or old.constituents != new.constituents:
+        known = {} if old is None else {c.symbol: c for c in old.constituents}
+        order = [c.symbol for c in new.constituents]
+        same_members = old is not None and [c.symbol for c in old.constituents] == order
+        changed = [to_plain(c) for c in new.constituents if known.get(c.symbol) != c]
+        out["constituents"] = {"order": None if same_members else order, "changed": changed}
+    return out
+
+
+def apply_market_change(old: MarketData | None, change: Mapping[str, Any]) -> MarketData:
+    """``old`` (None for a full image) with one ``market_change`` applied."""
+    frame: MarketFrame = from_plain(MarketFrame, change["frame"])
+    prices = {} if old is None else dict(old.prices)
+    macro = {} if old is None else dict(old.macro)
+    quotes = {} if old is None else dict(old.quotes)
+    gone = change.get("gone", {})
+    for sym in gone.get("prices", ()):
+        prices.pop(sym, None)
+    for sid in gone.get("macro", ()):
+        macro.pop(sid, None)
+    for sym in gone.get("quotes", ()):
+        quotes.pop(sym, None)
+    for sym, ch in change["prices"].items():
+        prices[sym] = apply_series_change(prices.get(sym), ch)
+    for sid, ch in change["macro"].items():
+        before = macro.get(sid)
+        values = before.values if before is not None and ch.get("keep") else None
+        if values is None:
+            values = apply_series_change(None if before is None else before.values, ch)
+        macro[sid] = MacroSeries(sid, values, ch["f"])
+    for sym, q in change["quotes"].items():
+        quotes[sym] = from_plain(Quote, q)
+    constituents: tuple[Constituent, ...] = () if old is None else old.constituents
+    cons = change.get("constituents")
+    if cons is not None:
+        by_symbol = {c.symbol: c for c in constituents}
+        for raw in cons["changed"]:
+            c = from_plain(Constituent, raw)
+            by_symbol[c.symbol] = c
+        order = cons["order"] if cons["order"] is not None else [c.symbol for c in constituents]
+        constituents = tuple(by_symbol[s] for s in order if s in by_symbol)
+    return MarketData(
+        source=frame.source,  # type: ignore[arg-type]
+        asof=frame.asof,
+        prices=prices,
+        macro=macro,
+        quotes=quotes,
+        constituents=constituents,
+        statuses=frame.statuses,
+        problems=frame.problems,
+        pairs=frame.pairs,
+        sectors=frame.sectors,
+    )
+
+
+def bars_to_plain(frame: pd.DataFrame | None) -> dict[str, Any] | None:
+    """Daily OHLCV bars (a tz-naive DatetimeIndex) as columns of numbers."""
+    if frame is None:
+        return None
+    out: dict[str, Any] = {"d": [int(pd.Timestamp(d).toordinal()) for d in frame.index]}
+    for col in frame.columns:
+        vals = frame[col].to_numpy(dtype=float)
+        out[str(col)] = [None if not math.isfinite(v) else float(v) for v in vals]
+    return out
+
+
+def bars_from_plain(data: Mapping[str, Any] | None) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    index = pd.DatetimeIndex([pd.Timestamp(date.fromordinal(int(d))) for d in data["d"]])
+    cols = {
+        k: np.array([np.nan if v is None else v for v in vals], dtype=float)
+        for k, vals in data.items()
+        if k != "d"
+    }
+    return pd.DataFrame(cols, index=index)

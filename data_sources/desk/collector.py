@@ -1,0 +1,474 @@
+"""The desk's collector: polls one source, computes the snapshot once, follows the alert rules
+and publishes everything to Redis for any number of terminals (SPEC 12).
+
+Two collectors may run. The one holding the lease (``SET key id NX PX``, renewed every third of
+the lease) polls and publishes; the other waits and takes over within one lease period after
+the leader stops. Every publish goes through a script that checks the lease and assigns the
+stream's next sequence number inside Redis, so a collector that lost the lease can never
+publish, and the alert stream's sequence has neither gaps nor duplicates across a handover: the
+new leader adopts the alert state stored atomically with the last published transition.
+
+No Textual here: the CLI wires a source, the snapshot computation and a store into ``Collector``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as redis_async
+from redis.exceptions import RedisError
+
+from analytics.lifecycle import ActiveEntry, AlertBook, Transition
+from analytics.types import Snapshot
+from data_sources.base import DataSource, SourceError
+from data_sources.desk import bus, codec
+from data_sources.model import MarketData, SourceStatus
+from data_sources.store import Store
+
+log = logging.getLogger(__name__)
+
+Compute = Callable[[MarketData], Snapshot]
+
+IMAGE_EVERY = 50
+"""Updates between two whole-market images (a terminal joining late starts from the last one)."""
+BARS_TTL_S = 3600
+"""How long bars fetched for one terminal answer every other terminal's request."""
+REPLY_TTL_S = 60
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """What every terminal needs to show alerts: the active ones (acknowledged or not) and the
+    muted rules, as of the alert stream's ``seq``."""
+
+    active: tuple[ActiveEntry, ...]
+    muted: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The heartbeat: the collector's poll interval and its sources' health."""
+
+    interval: float
+    statuses: tuple[SourceStatus, ...]
+    error: str | None = None
+
+
+class Collector:
+    """Run with ``await collector.run(stop)``; ``stop`` is an ``asyncio.Event``."""
+
+    def __init__(
+        self,
+        source: DataSource,
+        *,
+        client: redis_async.Redis,
+        compute: Compute,
+        store: Store,
+        keys: bus.Keys | None = None,
+        ident: str | None = None,
+        interval: float | None = None,
+        lease_ms: int = 5000,
+        fetch_timeout: float = 20.0,
+        public_json: Callable[[Snapshot], Mapping[str, Any]] | None = None,
+        url: str = "redis://",
+    ) -> None:
+        self.source = source
+        self.redis: Any = client  # redis-py's own annotations do not fit decode_responses=False
+        self.compute = compute
+        self.store = store
+        self.keys = keys or bus.Keys()
+        self.ident = ident or bus.collector_id()
+        self.interval = float(interval or getattr(source, "poll_interval", None) or 15.0)
+        self.lease_ms = int(lease_ms)
+        self.fetch_timeout = fetch_timeout
+        self.public_json = public_json
+        self.url = url
+        self.leader = False
+        self.book = AlertBook(store.active_alerts(), store.muted_rules())
+        self.alert_seq = 0
+        """The last alert seq this collector knows (published or adopted)."""
+        self.update_seq = 0
+        self.updates_published = 0
+        self.fetches = 0
+        """Upstream polls made (the bench shows they do not grow with terminals)."""
+        self.bars_fetched = 0
+        self._published_market: MarketData | None = None
+        self._statuses: tuple[SourceStatus, ...] = ()
+        self._last_error: str | None = None
+        self._alert_lock = asyncio.Lock()
+        self._pending: list[tuple[Transition, str]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._bars_inflight: dict[str, asyncio.Task[None]] = {}
+        self._scripts_loaded = False
+        self.redis_error: str | None = None
+
+    # -- the lease ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold or wait for the lease until ``stop`` is set; publish while holding it."""
+        publish = self.redis.register_script(bus.PUBLISH_SCRIPT)
+        self._publish = publish
+        self._renew = self.redis.register_script(bus.RENEW_SCRIPT)
+        self._release = self.redis.register_script(bus.RELEASE_SCRIPT)
+        try:
+            while not stop.is_set():
+                wait = self.lease_ms / 10_000
+                try:
+                    if not self.leader:
+                        if await self.redis.set(
+                            self.keys.lease, self.ident, nx=True, px=self.lease_ms
+                        ):
+                            await self._become_leader()
+                            wait = self.lease_ms / 3000
+                    elif await self._renew(
+                        keys=[self.keys.lease], args=[self.ident, self.lease_ms]
+                    ):
+                        await self._heartbeat()
+                        wait = self.lease_ms / 3000
+                    else:
+                        await self._step_down("the lease went to another collector")
+                    self.redis_error = None
+                except (RedisError, OSError) as exc:
+                    if self.redis_error is None:
+                        log.warning("%s", bus.describe_error(exc, self.url))
+                    self.redis_error = bus.describe_error(exc, self.url)
+                    # Redis down: a leader keeps polling and queues what it cannot publish; it
+                    # steps down only once Redis says the lease is someone else's.
+                    wait = min(1.0, self.lease_ms / 3000)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+        finally:
+            await self._step_down("stopping")
+            with contextlib.suppress(RedisError, OSError):
+                await self._release(keys=[self.keys.lease], args=[self.ident])
+
+    async def _become_leader(self) -> None:
+        log.info("collector %s holds the lease", self.ident)
+        await self._adopt_alert_state()
+        self._published_market = None  # the first update is a whole image
+        self.update_seq = max(self.update_seq, await self._seq_of(self.keys.updates))
+        self.leader = True
+        self._tasks = [
+            asyncio.create_task(self._poll_loop(), name="desk-poll"),
+            asyncio.create_task(self._command_loop(), name="desk-commands"),
+        ]
+
+    async def _step_down(self, why: str) -> None:
+        if not self.leader:
+            return
+        log.info("collector %s steps down: %s", self.ident, why)
+        self.leader = False
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for task in list(self._bars_inflight.values()):
+            task.cancel()
+        self._bars_inflight.clear()
+        # What was logged here but never published is regenerated by the next leader from the
+        # state it adopts; publishing it later would duplicate or reorder the desk's log.
+        self._pending.clear()
+
+    async def _seq_of(self, stream: str) -> int:
+        raw = await self.redis.get(self.keys.seq(stream))
+        return int(raw) if raw else 0
+
+    async def _adopt_alert_state(self) -> None:
+        """Take the desk's alert state as of its last published transition (when Redis has
+        one at least as new as ours); otherwise keep ours (a Redis that lost its data)."""
+        raw, at = await self.redis.mget(self.keys.alert_state, f"{self.keys.alert_state}:at")
+        seq = await self._seq_of(self.keys.alerts)
+        if raw is not None and at is not None and int(at) >= self.alert_seq:
+            state = codec.loads(AlertState, raw)
+            self.book = AlertBook(state.active, state.muted)
+            self.alert_seq = int(at)
+        self.alert_seq = max(self.alert_seq, seq)
+
+    async def _heartbeat(self) -> None:
+        await self._publish_health()
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        failures = 0
+        while True:
+            started = time.monotonic()
+            try:
+                ok = await self.poll_once()
+            except (RedisError, OSError) as exc:  # the source was fine; Redis is down
+                log.debug("publishing failed: %s", exc)
+                ok = True
+            failures = 0 if ok else failures + 1
+            delay = self.interval if ok else min(600.0, self.interval * 2 ** (failures - 1))
+            if not ok:
+                delay *= random.uniform(0.8, 1.2)
+            wait = getattr(self.source, "wait_for_update", None)
+            rest = max(0.0, delay - (time.monotonic() - started))
+            if ok and callable(wait):
+                with contextlib.suppress(Exception):
+                    await wait(rest)
+                await asyncio.sleep(0.25)
+            else:
+                await asyncio.sleep(rest)
+
+    def _now(self) -> datetime:
+        clock = getattr(getattr(self.source, "clock", None), "now", None)
+        if callable(clock):
+            return clock()  # type: ignore[no-any-return]
+        return datetime.now(UTC)
+
+    async def poll_once(self) -> bool:
+        """Fetch, compute, follow the alerts and publish; False when the source failed."""
+        self.fetches += 1
+        try:
+            market = await asyncio.wait_for(self.source.fetch(self._now()), self.fetch_timeout)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            return await self._source_failed(f"no answer after {self.fetch_timeout:g}s")
+        except SourceError as exc:
+            return await self._source_failed(str(exc) or type(exc).__name__)
+        except Exception as exc:  # a bug in a source is a failing source, not a dead collector
+            log.exception("source raised")
+            return await self._source_failed(f"{type(exc).__name__}: {exc}")
+        snapshot = await asyncio.to_thread(self.compute, market)
+        self._statuses = tuple(market.statuses)
+        self._last_error = None
+        async with self._alert_lock:
+            transitions = self.book.update(snapshot.alerts, snapshot.asof)
+            if transitions:
+                await asyncio.to_thread(self.store.append_transitions, transitions)
+                self._pending.extend((t, self.ident) for t in transitions)
+            await self._flush_alerts()
+        await self._publish_update(market, snapshot)
+        await self._publish_health()
+        return True
+
+    async def _source_failed(self, error: str) -> bool:
+        self._last_error = error.splitlines()[0][:200]
+        with contextlib.suppress(RedisError, OSError):
+            await self._publish_health()
+        return False
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    async def _run_publish(
+        self,
+        stream: str,
+        floor: int,
+        maxlen: int,
+        extras: Mapping[str, str],
+        fields: Mapping[str, str],
+    ) -> int:
+        args: list[Any] = [self.ident, floor, maxlen, len(extras), *extras.values()]
+        for k, v in fields.items():
+            args += [k, v]
+        seq = int(await self._publish(keys=[self.keys.lease, stream, *extras.keys()], args=args))
+        if seq < 0:
+            raise LeaseLost(f"{self.ident} no longer holds the lease")
+        return seq
+
+    async def _flush_alerts(self, done: str | None = None) -> None:
+        """Publish the queued transitions in order (kept queued while Redis is down)."""
+        while self._pending:
+            t, who = self._pending[0]
+            state = AlertState(self.book.active(), tuple(sorted(self.book.muted)))
+            extras = {self.keys.alert_state: codec.dumps(state)}
+            if done is not None and len(self._pending) == 1:
+                extras[self.keys.commands_done] = done
+            fields = {
+                **bus.envelope(self.ident, t.time.isoformat()),
+                "transition": codec.dumps(t),
+                "who": who,
+            }
+            try:
+                seq = await self._run_publish(
+                    self.keys.alerts, self.alert_seq, bus.MAXLEN_ALERTS, extras, fields
+                )
+            except LeaseLost:
+                await self._lost_lease()
+                return
+            self.alert_seq = seq
+            self._pending.pop(0)
+        if done is not None and self.leader:
+            await self.redis.set(self.keys.commands_done, done)
+
+    async def _lost_lease(self) -> None:
+        # Called from inside a leader task: stepping down cancels this very task, so hand it
+        # to the lease loop instead.
+        self.leader = False
+        self._pending.clear()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self._tasks = []
+        raise asyncio.CancelledError
+
+    async def _publish_update(self, market: MarketData, snapshot: Snapshot) -> None:
+        base = self._published_market
+        if base is not None and not await self.redis.exists(self.keys.image):
+            base = None  # Redis lost its data (a restart): terminals joining now need an image
+        kind = "image" if base is None else "delta"
+        change = codec.market_change(base, market)
+        extras: dict[str, str] = {}
+        fields = {
+            **bus.envelope(self.ident, snapshot.asof.isoformat()),
+            "kind": kind,
+            "snapshot": codec.dumps(snapshot),
+            "market": json.dumps(change, separators=(",", ":")),
+            "interval": repr(self.interval),
+        }
+        if kind == "image":
+            extras[self.keys.image] = fields["market"]
+        elif (self.update_seq + 1) % IMAGE_EVERY == 0:
+            extras[self.keys.image] = json.dumps(
+                codec.market_change(None, market), separators=(",", ":")
+            )
+        if self.public_json is not None:
+            extras[f"{self.keys.prefix}:snapshot.json"] = json.dumps(
+                self.public_json(snapshot), separators=(",", ":")
+            )
+        try:
+            seq = await self._run_publish(
+                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, extras, fields
+            )
+        except LeaseLost:
+            await self._lost_lease()
+            return
+        except (RedisError, OSError):
+            # Terminals miss this update; the next one must be a whole image, since a delta
+            # against what they never received would be wrong.
+            self._published_market = None
+            raise
+        self.update_seq = seq
+        self._published_market = market
+        self.updates_published += 1
+
+    async def _publish_health(self) -> None:
+        statuses = self._statuses or tuple(self.source.status())
+        health = Health(self.interval, statuses, self._last_error)
+        fields = {
+            **bus.envelope(self.ident, datetime.now(UTC).isoformat()),
+            "health": codec.dumps(health),
+        }
+        floor = await self._seq_of(self.keys.health)
+        with contextlib.suppress(LeaseLost):
+            await self._run_publish(self.keys.health, floor, bus.MAXLEN_HEALTH, {}, fields)
+
+    # -- commands and requests from terminals -------------------------------------------------
+
+    async def _command_loop(self) -> None:
+        done = await self.redis.get(self.keys.commands_done)
+        last_command = done.decode() if done else "0-0"
+        # Requests older than a few seconds were made to a collector that is gone; their
+        # terminals have given up.
+        last_request = f"{bus.now_ms() - 5000}-0"
+        while True:
+            try:
+                got = await self.redis.xread(
+                    {self.keys.commands: last_command, self.keys.requests: last_request},
+                    count=100,
+                    block=1000,
+                )
+            except (RedisError, OSError) as exc:
+                log.debug("reading commands: %s", exc)
+                await asyncio.sleep(0.5)
+                continue
+            for stream, entries in got or ():
+                name = stream.decode() if isinstance(stream, bytes) else stream
+                for entry_id, raw in entries:
+                    eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                    fields = {_text(k): _text(v) for k, v in raw.items()}
+                    if name == self.keys.commands:
+                        try:
+                            await self._apply_command(fields, eid)
+                        except (RedisError, OSError) as exc:
+                            # Not marked done: read again, the book makes it a no-op, and the
+                            # queued transition is published then.
+                            log.debug("applying a command: %s", exc)
+                            await asyncio.sleep(0.5)
+                            break
+                        last_command = eid
+                    else:
+                        self._answer(fields)
+                        last_request = eid
+
+    async def _apply_command(self, fields: Mapping[str, str], entry_id: str) -> None:
+        op, rule, who = fields.get("op", ""), fields.get("rule", ""), fields.get("who", "?")
+        now = self._now()
+        async with self._alert_lock:
+            t: Transition | None = None
+            if op == "ack":
+                t = self.book.ack(rule, now)
+            elif op in ("mute", "unmute"):
+                t = self.book.mute(rule, now, muted=op == "mute")
+            else:
+                log.info("ignoring unknown desk command %r", op[:20])
+            if t is not None:
+                t = replace(t, message=f"by {who}" + (f": {t.message}" if t.message else ""))
+                await asyncio.to_thread(self.store.append_transitions, [t])
+                self._pending.append((t, who))
+            await self._flush_alerts(done=entry_id)
+
+    def _answer(self, fields: Mapping[str, str]) -> None:
+        op, symbol, rid = fields.get("op"), fields.get("symbol", ""), fields.get("id", "")
+        if not rid or not symbol or op not in ("bars", "details"):
+            return
+        key = f"{op}:{symbol}"
+        task = self._bars_inflight.get(key)
+        if task is None or task.done():
+            task = asyncio.create_task(self._fetch_for(op, symbol))  # type: ignore[arg-type]
+            self._bars_inflight[key] = task
+        task.add_done_callback(lambda _t: asyncio.ensure_future(self._reply(op, symbol, rid)))
+
+    async def _fetch_for(self, op: str, symbol: str) -> None:
+        if op == "bars":
+            if await self.redis.exists(self.keys.bars(symbol)):
+                return
+            try:
+                frame = await asyncio.wait_for(self.source.bars(symbol), self.fetch_timeout)
+                body: Any = {"ok": True, "bars": codec.bars_to_plain(frame)}
+            except Exception as exc:
+                body = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
+            self.bars_fetched += 1
+            ttl = BARS_TTL_S if body["ok"] else 10
+            await self.redis.set(self.keys.bars(symbol), json.dumps(body), ex=ttl)
+        else:
+            details = getattr(self.source, "details", None)
+            if callable(details):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(details(symbol), self.fetch_timeout)
+
+    async def _reply(self, op: str, symbol: str, rid: str) -> None:
+        try:
+            if op == "bars":
+                body = await self.redis.get(self.keys.bars(symbol)) or b'{"ok": false}'
+            else:
+                body = b'{"ok": true}'
+            reply = self.keys.reply(rid)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.lpush(reply, body)
+                pipe.expire(reply, REPLY_TTL_S)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.debug("reply to %s failed: %s", rid, exc)
+
+
+class LeaseLost(Exception):
+    """A publish was refused: another collector holds the lease."""
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

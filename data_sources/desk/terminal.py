@@ -1,0 +1,471 @@
+"""A desk terminal's DataSource: what the collector published in Redis, never a request upstream.
+
+``fetch`` applies the market changes published since the last call (starting from the last
+whole image), hands the collector's snapshot on as it was computed, and adds a ``desk`` health
+row: ``stale`` with the age once the collector has been silent for three of its intervals.
+History that terminals rarely need (a symbol's bars, P/E details) is asked of the collector
+through the requests stream; the collector fetches it once for every terminal that asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import redis.asyncio as redis_async
+from redis.exceptions import RedisError
+
+from analytics.lifecycle import Transition
+from analytics.types import Snapshot
+from data_sources.base import SourceError
+from data_sources.desk import bus, codec
+from data_sources.desk.collector import AlertState, Health
+from data_sources.model import MarketData, SourceKind, SourceStatus
+from data_sources.store import LogEntry
+
+log = logging.getLogger(__name__)
+
+STALE_FACTOR = 3.0
+LOG_KEEP = 2000
+"""Alert transitions a terminal keeps for the alert screens' log view."""
+REQUEST_TIMEOUT_S = 20.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DeskMarket(MarketData):
+    """The market as the collector published it, with the snapshot it computed from it."""
+
+    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEntry:
+    """One transition of the desk's alert log, with its seq and who caused it."""
+
+    seq: int
+    transition: Transition
+    who: str
+    collector: str
+
+
+class DeskSource:
+    """The DataSource of ``rotmon --redis URL``. Methods run on the feed's source loop."""
+
+    name = "desk"
+    kind: SourceKind = "live"
+    poll_interval = 1.0
+    """Seconds between reads when nothing is published (the stale check runs as often)."""
+    max_backoff = 5.0
+    """Redis down: try again at least this often (the terminal reconnects by itself)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        keys: bus.Keys | None = None,
+        clock: Callable[[], datetime] | None = None,
+        client: redis_async.Redis | None = None,
+    ) -> None:
+        bus.check_url(url)
+        self.url = url
+        self.keys = keys or bus.Keys()
+        self._username = username
+        self._password = password
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._client = client
+        self._market: MarketData | None = None
+        self._snapshot: Snapshot | None = None
+        self._snapshot_raw: str | None = None
+        self._update_seq = 0
+        self._update_id = "0-0"
+        self._published_ms: int | None = None
+        self._health: Health | None = None
+        self._health_ms: int | None = None
+        self._collector: str | None = None
+        self._alert_id: str | None = None
+        self.alert_state: AlertState = AlertState((), ())
+        self.alert_state_seq = 0
+        self.log_entries: list[DeskEntry] = []
+        """Newest last, at most LOG_KEEP."""
+        self._new_transitions: list[DeskEntry] = []
+        self.redis_error: str | None = None
+        self.last_read: float | None = None
+        """Monotonic time of the last successful read from Redis."""
+        self.updates_applied = 0
+        self.received: list[tuple[int, int, float]] = []
+        """(seq, published ms, received wall ms) of each update applied (the bench reads it)."""
+        self.record_latency = False
+
+    # -- connection ---------------------------------------------------------------------------
+
+    @property
+    def redis(self) -> Any:  # redis-py's own annotations do not fit decode_responses=False
+        if self._client is None:
+            self._client = bus.connect(self.url, username=self._username, password=self._password)
+        return self._client
+
+    def _fail(self, exc: BaseException) -> SourceError:
+        self.redis_error = bus.describe_error(exc, self.url)
+        return SourceError(self.redis_error)
+
+    # -- DataSource ---------------------------------------------------------------------------
+
+    async def fetch(self, now: datetime) -> DeskMarket:
+        try:
+            await self._check_reset()
+            await self._pull(block_ms=None)
+            await self._read_health()
+            await self._read_alert_state()
+        except (RedisError, OSError) as exc:
+            raise self._fail(exc) from None
+        self.redis_error = None
+        self.last_read = time.monotonic()
+        market, snapshot = self._market, self._snapshot
+        if market is None or snapshot is None:
+            raise SourceError(
+                f"no collector has published to {bus.redact(self.url)} yet "
+                "(start one with: rotmon collect --redis URL)"
+            )
+        statuses = (*self._collector_statuses(), self._desk_status())
+        sources = tuple(_source_row(s) for s in statuses)
+        return DeskMarket(
+            source=market.source,
+            asof=market.asof,
+            prices=market.prices,
+            macro=market.macro,
+            quotes=market.quotes,
+            constituents=market.constituents,
+            statuses=statuses,
+            problems=market.problems,
+            pairs=market.pairs,
+            sectors=market.sectors,
+            snapshot=replace(snapshot, sources=sources),
+        )
+
+    async def wait_for_update(self, timeout: float) -> bool:
+        """Block until the collector publishes an update or an alert transition."""
+        try:
+            return await self._pull(block_ms=max(1, int(timeout * 1000)))
+        except (RedisError, OSError) as exc:
+            raise self._fail(exc) from None
+
+    async def bars(self, symbol: str) -> pd.DataFrame | None:
+        """Bars from the collector's cache in Redis, asked for when nobody has yet."""
+        try:
+            raw = await self.redis.get(self.keys.bars(symbol))
+            if raw is None:
+                raw = await self._request("bars", symbol)
+        except (RedisError, OSError) as exc:
+            raise self._fail(exc) from None
+        body = json.loads(raw)
+        if not body.get("ok"):
+            raise SourceError(f"{symbol}: {body.get('error') or 'the collector has no bars'}")
+        return codec.bars_from_plain(body.get("bars"))
+
+    async def details(self, symbol: str) -> None:
+        """Ask the collector for ``symbol``'s quote details; they arrive with the next update."""
+        try:
+            await self._request("details", symbol)
+        except (RedisError, OSError) as exc:
+            raise self._fail(exc) from None
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        return (*self._collector_statuses(), self._desk_status())
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+
+    # -- for the terminal's alert desk and header ---------------------------------------------
+
+    async def send_command(self, op: str, rule: str, who: str | None = None) -> None:
+        """Ask the collector to acknowledge / mute / unmute ``rule`` (logged with ``who``)."""
+        fields = {
+            "op": op,
+            "rule": rule,
+            "who": who or bus.who(),
+            "at": str(bus.now_ms()),
+            "id": uuid.uuid4().hex,
+        }
+        try:
+            await self.redis.xadd(
+                self.keys.commands, fields, maxlen=bus.MAXLEN_COMMANDS, approximate=True
+            )
+        except (RedisError, OSError) as exc:
+            raise self._fail(exc) from None
+
+    def take_transitions(self) -> list[DeskEntry]:
+        """The transitions received since the last call (to announce them once)."""
+        out, self._new_transitions = self._new_transitions, []
+        return out
+
+    def collector_age(self) -> float | None:
+        """Seconds since the collector's last heartbeat (None before the first)."""
+        if self._health_ms is None:
+            return None
+        return max(0.0, (bus.now_ms() - self._health_ms) / 1000)
+
+    def is_stale(self) -> bool:
+        age = self.collector_age()
+        interval = self._health.interval if self._health is not None else 15.0
+        return age is None or age > STALE_FACTOR * interval
+
+    def badge_text(self) -> str:
+        if self.redis_error is not None:
+            return "DESK redis down"
+        age = self.collector_age()
+        if age is not None and self.is_stale():
+            return f"DESK stale {_age(age)}"
+        return "DESK"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _pull(self, block_ms: int | None) -> bool:
+        """Read new updates and alert transitions (waiting up to ``block_ms`` for one)."""
+        if self._market is None:
+            await self._load_image()
+        if self._alert_id is None:
+            await self._load_log()
+        streams = {self.keys.updates: self._update_id, self.keys.alerts: self._alert_id or "0-0"}
+        got = await self.redis.xread(streams, count=bus.MAXLEN_UPDATES, block=block_ms)
+        if not got:
+            return False
+        for stream, entries in got:
+            if _text(stream) == self.keys.updates:
+                await self._apply_updates(entries)
+            else:
+                self._apply_alerts(entries, announce=True)
+        return True
+
+    async def _check_reset(self) -> None:
+        """Start over when Redis lost its data and a fresh collector counts from 1 again."""
+        upd, alerts = await self.redis.mget(
+            self.keys.seq(self.keys.updates), self.keys.seq(self.keys.alerts)
+        )
+        if upd is not None and int(upd) < self._update_seq:
+            log.info("desk updates restarted at %s (had %d)", _text(upd), self._update_seq)
+            self._market, self._snapshot, self._snapshot_raw = None, None, None
+            self._update_seq, self._update_id = 0, "0-0"
+        last = self.log_entries[-1].seq if self.log_entries else 0
+        if alerts is not None and int(alerts) < last:
+            self.log_entries.clear()
+            self._alert_id = None
+
+    async def _load_image(self) -> None:
+        """Start from the last whole image and the updates after it."""
+        raw, at = await self.redis.mget(self.keys.image, f"{self.keys.image}:at")
+        if raw is None or at is None:
+            latest = await self.redis.xrevrange(self.keys.updates, count=1)
+            if latest and _text(latest[0][1].get(b"kind", b"")) == "image":
+                await self._apply_updates(latest)
+            return
+        self._market = codec.apply_market_change(None, json.loads(raw))
+        self._update_seq = int(at)
+        self._update_id = f"{int(at)}-0"
+        rest = await self.redis.xrange(self.keys.updates, min=f"({int(at)}-0", max="+")
+        if rest:
+            await self._apply_updates(rest)
+        if self._snapshot_raw is None:  # no update after the image: its own entry has one
+            own = await self.redis.xrange(self.keys.updates, min=f"{int(at)}-0", max=f"{int(at)}-0")
+            if own:
+                self._take_snapshot(own[0][1])
+
+    async def _apply_updates(self, entries: list[Any]) -> None:
+        last_fields: Mapping[bytes, bytes] | None = None
+        for entry_id, fields in entries:
+            seq = int(fields[b"seq"])
+            if seq <= self._update_seq and self._market is not None:
+                continue
+            kind = _text(fields.get(b"kind", b""))
+            change = json.loads(fields[b"market"])
+            if kind == "image":
+                self._market = codec.apply_market_change(None, change)
+            elif self._market is None or seq != self._update_seq + 1:
+                # A gap (this terminal fell behind the stream's cap): start again from the image.
+                log.info(
+                    "desk updates: gap before seq %d (had %d); reloading", seq, self._update_seq
+                )
+                self._market = None
+                self._update_seq = 0
+                await self._load_image()
+                return
+            else:
+                self._market = codec.apply_market_change(self._market, change)
+            self._update_seq = seq
+            self._update_id = _text(entry_id)
+            last_fields = fields
+            if self.record_latency:
+                published = int(fields.get(b"published", b"0"))
+                self.received.append((seq, published, time.time() * 1000))
+        if last_fields is not None:
+            self._take_snapshot(last_fields)
+
+    def _take_snapshot(self, fields: Mapping[bytes, bytes]) -> None:
+        raw = _text(fields[b"snapshot"])
+        if raw != self._snapshot_raw:
+            self._snapshot = codec.loads(Snapshot, raw)
+            self._snapshot_raw = raw
+        self._published_ms = int(fields.get(b"published", b"0"))
+        self._collector = _text(fields.get(b"collector", b""))
+        self.updates_applied += 1
+
+    async def _load_log(self) -> None:
+        entries = await self.redis.xrevrange(self.keys.alerts, count=LOG_KEEP)
+        self._alert_id = "0-0"
+        self._apply_alerts(list(reversed(entries)), announce=False)
+
+    def _apply_alerts(self, entries: list[Any], *, announce: bool) -> None:
+        for entry_id, fields in entries:
+            try:
+                item = DeskEntry(
+                    seq=int(fields[b"seq"]),
+                    transition=codec.loads(Transition, fields[b"transition"]),
+                    who=_text(fields.get(b"who", b"")),
+                    collector=_text(fields.get(b"collector", b"")),
+                )
+            except (KeyError, ValueError) as exc:
+                log.info("skipping a malformed alert entry %s: %s", _text(entry_id), exc)
+                continue
+            finally:
+                self._alert_id = _text(entry_id)
+            if self.log_entries and item.seq <= self.log_entries[-1].seq:
+                continue  # already seen (a reconnect re-reads nothing twice)
+            self.log_entries.append(item)
+            if announce:
+                self._new_transitions.append(item)
+        if len(self.log_entries) > LOG_KEEP:
+            del self.log_entries[: len(self.log_entries) - LOG_KEEP]
+
+    async def _read_health(self) -> None:
+        latest = await self.redis.xrevrange(self.keys.health, count=1)
+        if not latest:
+            return
+        fields = latest[0][1]
+        self._health = codec.loads(Health, fields[b"health"])
+        self._health_ms = int(fields.get(b"published", b"0"))
+        self._collector = _text(fields.get(b"collector", b""))
+
+    async def _read_alert_state(self) -> None:
+        raw, at = await self.redis.mget(self.keys.alert_state, f"{self.keys.alert_state}:at")
+        if raw is None or at is None:
+            return
+        seq = int(at)
+        if seq != self.alert_state_seq:
+            self.alert_state = codec.loads(AlertState, raw)
+            self.alert_state_seq = seq
+
+    async def _request(self, op: str, symbol: str) -> bytes:
+        rid = uuid.uuid4().hex
+        fields = {"op": op, "symbol": symbol, "id": rid, "who": bus.who()}
+        await self.redis.xadd(
+            self.keys.requests, fields, maxlen=bus.MAXLEN_REQUESTS, approximate=True
+        )
+        got = await self.redis.blpop([self.keys.reply(rid)], timeout=REQUEST_TIMEOUT_S)
+        if got is None:
+            raise SourceError(
+                f"{symbol}: the collector did not answer within {REQUEST_TIMEOUT_S:g}s"
+            )
+        return got[1]  # type: ignore[no-any-return]
+
+    # -- health rows ---------------------------------------------------------------------------
+
+    def _collector_statuses(self) -> tuple[SourceStatus, ...]:
+        return () if self._health is None else self._health.statuses
+
+    def _desk_status(self) -> SourceStatus:
+        age = self.collector_age()
+        last = (
+            None if self._health_ms is None else datetime.fromtimestamp(self._health_ms / 1000, UTC)
+        )
+        who = self._collector or "no collector"
+        if age is None:
+            return SourceStatus("desk", "loading", None, "no collector heartbeat yet", detail=who)
+        if self.is_stale():
+            shown = ""
+            if self._published_ms is not None:
+                shown = ", numbers as of " + datetime.fromtimestamp(
+                    self._published_ms / 1000, UTC
+                ).strftime("%H:%M:%S UTC")
+            return SourceStatus(
+                "desk", "stale", last, f"collector silent for {_age(age)}{shown}", detail=who
+            )
+        error = self._health.error if self._health is not None else None
+        return SourceStatus("desk", "failing" if error else "ok", last, error, detail=who)
+
+
+def log_entry(item: DeskEntry) -> LogEntry:
+    """A desk transition as the alert screens' log shows it (the seq is its id)."""
+    t = item.transition
+    return LogEntry(
+        id=item.seq,
+        time=t.time,
+        rule=t.rule,
+        group=t.group,
+        severity=t.severity,
+        event=t.event,
+        value=t.value,
+        threshold=t.threshold,
+        message=t.message,
+    )
+
+
+def _source_row(status: SourceStatus) -> Any:
+    from analytics.types import SourceRow
+
+    return SourceRow(
+        name=status.name,
+        ok=status.ok,
+        last_success=status.last_success,
+        stale=status.stale,
+        error=status.error,
+        state=status.state,
+        next_retry=status.next_retry,
+    )
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+async def read_latest(
+    url: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    keys: bus.Keys | None = None,
+    timeout: float = 10.0,
+) -> DeskMarket:
+    """One read of the desk (``rotmon snapshot --redis URL``): the latest published market and
+    snapshot, waiting up to ``timeout`` for a first publish."""
+    source = DeskSource(url, username=username, password=password, keys=keys)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                return await source.fetch(datetime.now(UTC))
+            except SourceError:
+                if source.redis_error is not None or time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.2)
+    finally:
+        await source.aclose()

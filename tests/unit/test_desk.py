@@ -1,0 +1,177 @@
+"""Desk mode on a real redis-server (loopback): collector, terminal source, acks, the lease."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analytics.types import Snapshot
+from data_sources.desk import bus, codec
+from data_sources.desk.collector import Collector
+from data_sources.desk.terminal import DeskSource
+from data_sources.store import Store
+from tests.support.redis_server import RedisServer, redis_server
+from tests.support.waiting import until
+from tests.tui.conftest import START, demo_source
+from tui.compute import snapshot_from_market
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    with redis_server(tmp_path) as server:
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def running(collector: Collector) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(collector.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+
+
+def collector(
+    server: RedisServer, tmp_path: Path, ident: str, scenario: str = "hard-landing"
+) -> Collector:
+    return Collector(
+        demo_source(scenario),
+        client=bus.connect(server.url),
+        compute=snapshot_from_market,
+        store=Store(tmp_path / f"{ident}.sqlite3"),
+        ident=ident,
+        interval=0.5,
+        lease_ms=1200,
+        url=server.url,
+    )
+
+
+async def first_market(term: DeskSource, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await term.fetch(datetime.now(UTC))
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+def test_snapshot_and_market_round_trip_through_the_codec() -> None:
+    source = demo_source("hard-landing")
+    market = asyncio.run(source.fetch(START))
+    snapshot = snapshot_from_market(market)
+    assert codec.loads(Snapshot, codec.dumps(snapshot)) == snapshot
+    image = codec.apply_market_change(None, codec.market_change(None, market))
+    assert set(image.prices) == set(market.prices)
+    assert all(image.prices[s].equals(market.prices[s]) for s in market.prices)
+    assert all(image.macro[k].values.equals(market.macro[k].values) for k in market.macro)
+    assert image.quotes == market.quotes and image.constituents == market.constituents
+    later = asyncio.run(source.fetch(START.replace(hour=17)))
+    change = codec.market_change(market, later)
+    moved = codec.apply_market_change(image, change)
+    assert all(moved.prices[s].equals(later.prices[s]) for s in later.prices)
+    assert moved.quotes == later.quotes and moved.constituents == later.constituents
+    # a tick is a few rows, not the history again
+    assert all(len(ch["d"]) <= 2 for ch in change["prices"].values())
+
+
+def test_the_password_is_never_shown() -> None:
+    url = "rediss://desk:s3cr%40t@redis.example:6380/2"
+    assert "s3cr" not in bus.redact(url) and "desk:***@redis.example:6380" in bus.redact(url)
+    err = bus.describe_error(RuntimeError("auth failed for s3cr@t"), url)
+    assert "s3cr" not in err
+    with pytest.raises(bus.DeskError, match="expected redis://"):
+        bus.check_url("http://user:pw@host")
+
+
+async def test_a_terminal_renders_what_the_collector_publishes_and_acks_reach_all(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    col = collector(redis, tmp_path, "c1")
+    async with running(col):
+        one, two = DeskSource(redis.url), DeskSource(redis.url)
+        m1, m2 = await first_market(one), await first_market(two)
+        assert m1.snapshot is not None and m1.snapshot.alerts
+        assert set(m1.prices) == set(m2.prices)
+        rule = m1.snapshot.alerts[0].rule
+        await one.send_command("ack", rule, "alice@desk1")
+        loop = asyncio.get_running_loop()
+        sent = loop.time()
+        while not any(e.rule == rule and e.acked for e in two.alert_state.active):
+            assert loop.time() - sent < 1.0, "the ack did not reach the other terminal in 1 s"
+            await two.wait_for_update(0.1)
+            await two.fetch(datetime.now(UTC))
+        acks = [e for e in two.log_entries if e.transition.event == "acknowledged"]
+        assert [e.who for e in acks] == ["alice@desk1"]
+        assert "alice@desk1" in acks[0].transition.message
+        with Store(tmp_path / "c1.sqlite3") as store:  # logged durably by the collector
+            assert next(e.event for e in store.alert_log(rule)) == "acknowledged"
+        # bars come from the collector, fetched upstream once for every terminal
+        b1, b2 = await one.bars("IWM"), await two.bars("IWM")
+        assert b1 is not None and b2 is not None and b1.equals(b2)
+        assert col.bars_fetched == 1
+        for term in (one, two):
+            await term.aclose()
+
+
+async def test_the_follower_takes_over_without_gap_or_duplicate(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    a, b = collector(redis, tmp_path, "a"), collector(redis, tmp_path, "b")
+    async with running(a) as task_a, running(b):
+        await until(lambda: a.leader and a.alert_seq > 0, 20.0)
+        assert not b.leader
+        task_a.cancel()  # the leader stops without releasing its lease
+        with contextlib.suppress(asyncio.CancelledError):
+            await task_a
+        loop = asyncio.get_running_loop()
+        stopped = loop.time()
+        await until(lambda: b.leader, 5.0)
+        assert loop.time() - stopped <= 1.2 + 0.3  # one lease period (+ the follower's step)
+        term = DeskSource(redis.url)
+        before = (await first_market(term)).snapshot
+        await until(lambda: b.updates_published >= 2, 10.0)
+        await term.fetch(datetime.now(UTC))
+        seqs = [e.seq for e in term.log_entries]
+        assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+        raised = [e.transition.rule for e in term.log_entries if e.transition.event == "raised"]
+        assert len(raised) == len(set(raised))  # the new leader raised nothing twice
+        assert before is not None
+        await term.aclose()
+
+
+async def test_a_terminal_sees_a_silent_collector_as_stale_and_redis_down_as_failing(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    col = collector(redis, tmp_path, "c1")
+    term = DeskSource(redis.url)
+    async with running(col):
+        market = await first_market(term)
+        desk = next(s for s in market.statuses if s.name == "desk")
+        assert desk.state == "ok" and term.badge_text() == "DESK"
+    await asyncio.sleep(3 * 0.5 + 0.3)  # three intervals of silence
+    market = await term.fetch(datetime.now(UTC))
+    desk = next(s for s in market.statuses if s.name == "desk")
+    assert desk.state == "stale" and "collector silent for" in (desk.error or "")
+    assert term.badge_text().startswith("DESK stale")
+    redis.stop()
+    with pytest.raises(Exception, match=r"redis redis://127\.0\.0\.1"):
+        await term.fetch(datetime.now(UTC))
+    assert term.badge_text() == "DESK redis down"
+    redis.start()
+    col2 = collector(redis, tmp_path, "c2")
+    async with running(col2):
+        await until(lambda: col2.updates_published >= 1, 20.0)
+        market = await first_market(term)  # reconnected by itself, to a Redis that lost all
+        assert market.snapshot is not None
+        assert next(s for s in market.statuses if s.name == "desk").state == "ok"
+    await term.aclose()
