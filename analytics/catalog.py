@@ -93,6 +93,7 @@ MACRO: tuple[MacroIndicator, ...] = (
 
 FRED_SERIES: tuple[str, ...] = (
     "FEDFUNDS",
+    "DFEDTARU",
     "DGS2",
     "DGS10",
     "DGS3MO",
@@ -107,7 +108,7 @@ FRED_SERIES: tuple[str, ...] = (
     "DCOILBRENTEU",
     "OVXCLS",
 )
-"""Every FRED series the rules and the macro pane read (SPEC 3 and 7)."""
+"""Every FRED series the rules, the macro pane and the rate cycle read (SPEC 3, 7 and 11)."""
 
 MONTHLY_SERIES: frozenset[str] = frozenset({"FEDFUNDS", "SAHMREALTIME", "UNRATE"})
 WEEKLY_SERIES: frozenset[str] = frozenset({"ICSA"})

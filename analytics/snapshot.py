@@ -12,12 +12,14 @@ from typing import Any
 import pandas as pd
 
 from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
+from analytics.cycle import rate_cycle
 from analytics.macro import macro_rows
 from analytics.returns import last_value, window_return
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
 from analytics.spreads import pair_row
-from analytics.types import LegReturns, Snapshot, SourceRow
+from analytics.types import PE, LegReturns, RateCycle, Snapshot, SourceRow, ValuationGap
+from analytics.valuation import valuation_gap
 
 SCHEMA = "rotmon.snapshot/1"
 
@@ -36,10 +38,12 @@ def build_snapshot(
     release_lags: Mapping[str, Any] | None = None,
     stale_after: Mapping[str, int] | None = None,
     risk: RiskResult | None = None,
+    valuations: Mapping[str, pd.DataFrame] | None = None,
 ) -> Snapshot:
     """Compute everything the dashboard shows as of ``asof`` (a moment; its date selects row t).
 
     ``risk``: the rules already replayed to ``asof`` over the same data (else replayed here).
+    ``valuations``: P/E frames by symbol (``analytics.valuation``).
     """
     day: date = asof.date()
     spreads = tuple(pair_row(p, prices.get(p.small), prices.get(p.large), day) for p in pairs)
@@ -66,6 +70,8 @@ def build_snapshot(
         sources=sources,
         indices=indices,
         problems=problems,
+        valuation=valuation_gap(valuations or {}, day),
+        cycle=rate_cycle(macro, day, release_lags=release_lags, stale_after=stale_after),
     )
 
 
@@ -113,6 +119,51 @@ def _legs(legs: Mapping[str, LegReturns], order: tuple[str, str]) -> dict[str, A
             "spread_pp": _num(leg.spread_pp),
         }
     return out
+
+
+def _pe(p: PE) -> dict[str, Any]:
+    return {
+        "symbol": p.symbol,
+        "pe": _num(p.pe),
+        "forward_pe": _num(p.forward_pe),
+        "date": _iso(p.date),
+        "reason": p.reason,
+    }
+
+
+def valuation_to_dict(v: ValuationGap | None) -> dict[str, Any] | None:
+    """SPEC 11's ``valuation`` object; ``reason`` says why the gap is null when it is."""
+    if v is None:
+        return None
+    return {
+        "large": _pe(v.large),
+        "small": [_pe(p) for p in v.small],
+        "gap_turns": _num(v.gap_turns),
+        "gap_pct": _num(v.gap_pct),
+        "basis": v.basis,
+        "gap_small": v.gap_small,
+        "zscore_5y": _num(v.zscore_5y),
+        "reason": v.reason,
+    }
+
+
+def cycle_to_dict(c: RateCycle | None) -> dict[str, Any] | None:
+    """SPEC 11's ``cycle`` object; ``reason`` says why it is unknown, ``notes`` add caveats."""
+    if c is None:
+        return None
+    return {
+        "phase": c.phase,
+        "first_cut": _iso(c.first_cut),
+        "cuts": c.cuts,
+        "cut_bp": _num(c.cut_bp),
+        "months_since_first_cut": c.months_since_first_cut,
+        "two_year_minus_funds": _num(c.two_year_minus_funds),
+        "source": c.source,
+        "rate": _num(c.rate),
+        "rate_date": _iso(c.rate_date),
+        "reason": c.reason,
+        "notes": list(c.notes),
+    }
 
 
 def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
@@ -173,6 +224,8 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
             }
             for r in s.sources
         ],
+        "valuation": valuation_to_dict(s.valuation),
+        "cycle": cycle_to_dict(s.cycle),
     }
 
 

@@ -10,6 +10,8 @@ from typing import Literal
 Trend = Literal["up", "down", "flat"]
 Severity = Literal["warning", "critical"]
 Group = Literal["hard_landing", "energy_shock"]
+Phase = Literal["cutting", "hiking", "on hold"]
+Basis = Literal["forward", "trailing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,63 @@ class SourceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RateMove:
+    """One change of the policy rate: its observation date, size (pp) and the new level."""
+
+    date: date
+    change: float
+    level: float
+
+    @property
+    def is_cut(self) -> bool:
+        return self.change < 0
+
+
+@dataclass(frozen=True, slots=True)
+class RateCycle:
+    """Where the Fed stands at one date. Unknown fields are None and ``reason`` says why."""
+
+    phase: Phase | None
+    first_cut: date | None
+    cuts: int | None
+    cut_bp: float | None
+    months_since_first_cut: int | None
+    two_year_minus_funds: float | None
+    source: str | None
+    rate: float | None = None
+    rate_date: date | None = None
+    last_move: RateMove | None = None
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+    """Caveats that do not make a field unknown (a cycle that may have begun before the data)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PE:
+    """One fund's P/E at the as-of day. Unknown values are None and ``reason`` says why."""
+
+    symbol: str
+    pe: float | None
+    forward_pe: float | None
+    date: date | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationGap:
+    """The gap between the large side and the small side at the as-of day."""
+
+    large: PE
+    small: tuple[PE, ...]
+    gap_turns: float | None
+    gap_pct: float | None
+    basis: Basis | None = None
+    gap_small: str | None = None
+    zscore_5y: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything the dashboard shows at one moment; built once per poll, never mutated."""
 
@@ -109,3 +168,7 @@ class Snapshot:
     indices: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     """Header: symbol -> (last, day change %)."""
     problems: tuple[str, ...] = ()
+    valuation: ValuationGap | None = None
+    """P/E of SPY, IJR and IWM and the gap (SPEC 11); None when not computed."""
+    cycle: RateCycle | None = None
+    """The Fed's rate cycle (SPEC 11); None when not computed."""

@@ -41,6 +41,7 @@ from data_sources.demo_universe import (
     member_history,
     universe_day,
 )
+from data_sources.demo_valuation import demo_valuations
 from data_sources.market_calendar import (
     NY,
     market_state,
@@ -285,6 +286,7 @@ class DemoSource:
             quotes=view.quotes,
             constituents=view.constituents,
             statuses=(self._status,),
+            valuations=demo_valuations(view.prices, self.scenario, self.clock.start.date()),
         )
 
     def bars_at(self, symbol: str, now: datetime | None = None) -> pd.DataFrame | None:

@@ -129,6 +129,11 @@ class MacroModel:
                     rate = v
         return rate
 
+    def target_upper(self, month_offset: int) -> float:
+        """The upper bound of the target range (DFEDTARU) that the month's effective rate sits
+        under: the effective rate rounded up to the next quarter point."""
+        return math.ceil(round(self.policy(month_offset) / 0.25, 6)) * 0.25
+
     def _daily_policy(self) -> np.ndarray:
         """Cumulative sum of the daily policy rate from ``_policy_start`` (for 91-day means)."""
         n = (HORIZON_MONTHS + 52) * 31 + 200
@@ -173,6 +178,9 @@ class MacroModel:
         d3 = np.round(bill, 2)
         d10 = np.round(bill + s, 2)
         d2 = np.round(bill + s2, 2)
+        offsets = (days.astype("datetime64[M]") - np.datetime64(self.anchor, "M")).astype(int)
+        unique, where = np.unique(offsets, return_inverse=True)
+        upper = np.array([self.target_upper(int(k)) for k in unique])[where]
         log_oas = np.log(_interp(self.oas_knots, m)) + OAS_VIX_BETA * (lv - vix_theta) + oas_noise
         return {
             "DGS3MO": d3,
@@ -181,6 +189,7 @@ class MacroModel:
             "T10Y3M": np.round(d10 - d3, 2),
             "T10Y2Y": np.round(d10 - d2, 2),
             "BAMLH0A0HYM2": np.round(np.exp(log_oas), 2),
+            "DFEDTARU": upper,
         }
 
     def history(

@@ -118,6 +118,9 @@ class MarketData:
     pairs: tuple[Pair, ...] | None = None
     sectors: tuple[SectorPair, ...] | None = None
     uncut: MarketData | None = None
+    valuations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    """P/E by symbol (SPY, IJR, IWM): frames indexed by observation date with the columns
+    ``pe`` and ``forward_pe`` (NaN where unknown); see ``analytics.valuation``."""
 
     def merged(self, newer: MarketData) -> MarketData:
         """This data overlaid by ``newer``: newer fields win symbol by symbol."""
@@ -130,6 +133,7 @@ class MarketData:
             prices={**self.prices, **newer.prices},
             macro={**self.macro, **newer.macro},
             quotes={**self.quotes, **newer.quotes},
+            valuations={**self.valuations, **newer.valuations},
             constituents=newer.constituents or self.constituents,
             statuses=tuple(statuses.values()),
             problems=tuple(dict.fromkeys((*self.problems, *newer.problems))),

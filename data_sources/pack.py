@@ -6,6 +6,7 @@ Layout of a pack directory::
       prices/<SYMBOL>.csv   one file per Yahoo symbol, named as written: SPY.csv, ^RUT.csv, CL=F.csv
       macro/<SERIES>.csv    one FRED graph CSV per series: T10Y3M.csv, SAHMREALTIME.csv, ICSA.csv
       holdings/<FUND>.csv   optional iShares holdings CSV of the universe fund (default IWM.csv)
+      valuation/<SYMBOL>.csv optional P/E history of a fund: Date,PE[,ForwardPE] (SPY, IJR, IWM)
       pack.toml              optional, see below
 
 Price files may use any layout ``pricecsv.parse_price_csv`` reads (Yahoo, yfinance's multi-row
@@ -71,6 +72,7 @@ from data_sources.fredcsv import read_fred_csv
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
 from data_sources.pricecsv import parse_price_csv
+from data_sources.valuationcsv import parse_valuation_csv
 
 NY = ZoneInfo("America/New_York")
 CLOSE = time(16, 0)
@@ -101,7 +103,7 @@ class PackFile:
     """
 
     rel: str
-    kind: Literal["config", "prices", "macro", "holdings"]
+    kind: Literal["config", "prices", "macro", "holdings", "valuation"]
     name: str | None = None
     rows: int = 0
     first: date | None = None
@@ -144,6 +146,8 @@ class Pack:
     """Trading days: the weekdays on which most price files that span the day have a row."""
     files: tuple[PackFile, ...] = ()
     """Every path read or refused, in reading order: ``pack check`` reports these."""
+    valuations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """``valuation/<SYMBOL>.csv``: ``pe`` and ``forward_pe`` by date (SPEC 11)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +279,7 @@ def _csv_files(root: Path, sub: str, refused: list[PackFile]) -> list[tuple[Path
     """The readable ``*.csv`` files of ``root/sub`` with their names relative to the pack;
     every path that cannot or must not be read goes to ``refused``, named."""
     folder = root / sub
-    kind: Literal["prices", "macro", "holdings"] = sub  # type: ignore[assignment]
+    kind: Literal["prices", "macro", "holdings", "valuation"] = sub  # type: ignore[assignment]
     if not os.path.lexists(folder):
         return []
     real_root = root.resolve()
@@ -307,7 +311,7 @@ def _csv_files(root: Path, sub: str, refused: list[PackFile]) -> list[tuple[Path
     return out
 
 
-_KIND_ORDER = {"config": 0, "prices": 1, "macro": 2, "holdings": 3}
+_KIND_ORDER = {"config": 0, "prices": 1, "macro": 2, "holdings": 3, "valuation": 4}
 
 
 def _symbol_of(path: Path) -> str:
@@ -371,7 +375,8 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
         else:
             files.append(PackFile(rel, "holdings", problems=(f"{rel}: {why}",)))
 
-    total = len(price_files) + len(macro_files) + len(holdings)
+    valuation_files = _csv_files(root, "valuation", files)
+    total = len(price_files) + len(macro_files) + len(holdings) + len(valuation_files)
     done = rows = 0
 
     def step(rel: str | None) -> None:
@@ -439,6 +444,24 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
             )  # fmt: skip
         else:
             files.append(PackFile(rel, "holdings", problems=tuple(held)))
+
+    valuations: dict[str, pd.DataFrame] = {}
+    for file, rel in valuation_files:
+        step(rel)
+        symbol = _symbol_of(file)
+        parsed_pe = _cached(file, "valuation", lambda t, r=rel: parse_valuation_csv(t, r), rel)
+        done += 1
+        if isinstance(parsed_pe, list):
+            files.append(PackFile(rel, "valuation", problems=tuple(parsed_pe)))
+            continue
+        frame, pe_problems = parsed_pe
+        n, first, last = _span(frame.index if frame is not None else pd.DatetimeIndex([]))
+        rows += n
+        files.append(
+            PackFile(rel, "valuation", symbol, n, first, last, problems=tuple(pe_problems))
+        )
+        if frame is not None:
+            valuations[symbol] = frame
     step(None)
     files.sort(key=lambda f: (_KIND_ORDER[f.kind], f.rel))
 
@@ -452,6 +475,7 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
         holdings_asof=holdings_asof,
         sessions=_sessions(prices, macro),
         files=tuple(files),
+        valuations=valuations,
     )
 
 
@@ -765,6 +789,8 @@ class PackSource:
             n = int(np.searchsorted(self._macro_ns[series_id], cut, "right"))
             if n:
                 macro[series_id] = replace(series, values=series.values.iloc[:n])
+        end = pd.Timestamp(day)
+        valuations = {s: f.loc[:end] for s, f in self._pack.valuations.items()}
         return MarketData(
             source="pack",
             asof=moment,
@@ -777,6 +803,7 @@ class PackSource:
             pairs=self._pack.config.pairs,
             sectors=self._pack.config.sectors,
             uncut=uncut,
+            valuations={s: f for s, f in valuations.items() if not f.empty},
         )
 
     async def fetch(self, now: datetime) -> MarketData:
@@ -881,8 +908,9 @@ def check_pack(path: Path | str) -> list[FileReport]:
 
 
 def _report(file: PackFile, pack: Pack) -> FileReport:
-    if file.first is None or file.last is None or file.kind in ("config", "holdings"):
-        unit = "" if file.kind in ("config", "holdings") else "days"
+    undated = ("config", "holdings", "valuation")  # no calendar of expected rows to check
+    if file.first is None or file.last is None or file.kind in undated:
+        unit = "" if file.kind in undated else "days"
         return FileReport(
             file.rel, file.rows, file.first, file.last, unit=unit, problems=file.problems
         )

@@ -101,4 +101,5 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
         release_lags=cfg.release_lags,
         stale_after=cfg.stale_after,
         risk=risk_of_market(market, cfg),
+        valuations=market.valuations,
     )

@@ -15,7 +15,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from analytics.types import Alert, LegReturns, MacroRow, PairRow, SectorRow, Snapshot, SourceRow
+from analytics.types import (
+    PE,
+    Alert,
+    LegReturns,
+    MacroRow,
+    PairRow,
+    RateCycle,
+    RateMove,
+    SectorRow,
+    Snapshot,
+    SourceRow,
+    ValuationGap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +117,86 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
         ],
         "indices": {k: [_num(v[0]), _num(v[1])] for k, v in s.indices.items()},
         "problems": list(s.problems),
+        "valuation": _valuation_out(s.valuation),
+        "cycle": _cycle_out(s.cycle),
     }
+
+
+def _pe_out(p: PE) -> list[Any]:
+    return [p.symbol, _num(p.pe), _num(p.forward_pe), _iso(p.date), p.reason]
+
+
+def _pe_in(raw: list[Any]) -> PE:
+    return PE(raw[0], raw[1], raw[2], _date(raw[3]), raw[4])
+
+
+def _valuation_out(v: ValuationGap | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    return {
+        "large": _pe_out(v.large),
+        "small": [_pe_out(p) for p in v.small],
+        "gap": [_num(v.gap_turns), _num(v.gap_pct), _num(v.zscore_5y)],
+        "basis": v.basis,
+        "gap_small": v.gap_small,
+        "reason": v.reason,
+    }
+
+
+def _valuation_in(raw: dict[str, Any] | None) -> ValuationGap | None:
+    if raw is None:
+        return None
+    turns, pct, z = raw["gap"]
+    return ValuationGap(
+        large=_pe_in(raw["large"]),
+        small=tuple(_pe_in(p) for p in raw["small"]),
+        gap_turns=turns,
+        gap_pct=pct,
+        basis=raw["basis"],
+        gap_small=raw["gap_small"],
+        zscore_5y=z,
+        reason=raw["reason"],
+    )
+
+
+def _cycle_out(c: RateCycle | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    move = c.last_move
+    return {
+        "phase": c.phase,
+        "first_cut": _iso(c.first_cut),
+        "cuts": c.cuts,
+        "cut_bp": _num(c.cut_bp),
+        "months": c.months_since_first_cut,
+        "two_year": _num(c.two_year_minus_funds),
+        "source": c.source,
+        "rate": _num(c.rate),
+        "rate_date": _iso(c.rate_date),
+        "last_move": None if move is None else [move.date.isoformat(), move.change, move.level],
+        "reason": c.reason,
+        "notes": list(c.notes),
+    }
+
+
+def _cycle_in(raw: dict[str, Any] | None) -> RateCycle | None:
+    if raw is None:
+        return None
+    move = raw["last_move"]
+    return RateCycle(
+        phase=raw["phase"],
+        first_cut=_date(raw["first_cut"]),
+        cuts=raw["cuts"],
+        cut_bp=raw["cut_bp"],
+        months_since_first_cut=raw["months"],
+        two_year_minus_funds=raw["two_year"],
+        source=raw["source"],
+        rate=raw["rate"],
+        rate_date=_date(raw["rate_date"]),
+        last_move=None if move is None else RateMove(date.fromisoformat(move[0]), *move[1:]),
+        reason=raw["reason"],
+        notes=tuple(raw["notes"]),
+    )
 
 
 def _leg_map(raw: dict[str, list[float | None]]) -> dict[str, LegReturns]:
@@ -192,6 +283,8 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
         ),
         indices={k: (v[0], v[1]) for k, v in doc["indices"].items()},
         problems=tuple(doc.get("problems", ())),
+        valuation=_valuation_in(doc.get("valuation")),
+        cycle=_cycle_in(doc.get("cycle")),
     )
 
 

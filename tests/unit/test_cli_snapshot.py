@@ -40,7 +40,18 @@ def test_json_has_exactly_the_spec_shape(rotation_json: dict) -> None:
     doc = rotation_json
     assert list(doc) == [
         "schema", "asof", "source", "spreads", "heatmap", "alerts", "scores", "macro", "sources",
+        "valuation", "cycle",
     ]  # fmt: skip
+    assert list(doc["valuation"]) == [
+        "large", "small", "gap_turns", "gap_pct", "basis", "gap_small", "zscore_5y", "reason",
+    ]  # fmt: skip
+    assert list(doc["valuation"]["large"]) == ["symbol", "pe", "forward_pe", "date", "reason"]
+    assert [s["symbol"] for s in doc["valuation"]["small"]] == ["IJR", "IWM"]
+    assert list(doc["cycle"])[:7] == [
+        "phase", "first_cut", "cuts", "cut_bp", "months_since_first_cut", "two_year_minus_funds",
+        "source",
+    ]  # fmt: skip
+    assert doc["cycle"]["source"] == "DFEDTARU" and doc["cycle"]["phase"] in ("cutting", "on hold")
     assert doc["schema"] == "rotmon.snapshot/1" and doc["source"] == "demo"
     assert [s["id"] for s in doc["spreads"]] == [p.id for p in PAIRS]
     first = doc["spreads"][0]

@@ -1,0 +1,186 @@
+"""The valuation gap: trailing and forward P/E of the large side and the small sides, the gap
+between them in turns and percent, and its history and 5-year z-score (SPEC 11).
+
+Inputs are per-symbol frames indexed by observation date with the columns ``pe`` and
+``forward_pe`` (NaN where unknown), from Yahoo quotes, a fund's holdings statistics, a pack's
+``valuation/<SYMBOL>.csv`` or the demo. Definitions:
+
+- **Gap** = large P/E minus small P/E, in turns (22x against 15x is a gap of 7.0 turns), and
+  as a percentage of the large P/E (the small side's discount: 7 / 22 = 31.8 %). Both on the
+  forward P/E where both sides have one, else on the trailing P/E; the small side is the first
+  of ``small`` (IJR, the S&P 600) with a value on that basis, else the next (IWM).
+- **Stale**: a value observed more than :data:`STALE_AFTER_DAYS` before the as-of day is unknown,
+  with the reason, like any other stale value.
+- **5-year z-score** of the gap: ``(gap[t] - mean) / std`` (sample std) over the observations of
+  the 5 years up to ``t``; None when the history does not reach 5 years back (a window with too
+  little history gives None, not a shorter window) or holds fewer than :data:`MIN_Z_OBS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from analytics.types import PE, Basis, ValuationGap
+
+LARGE = "SPY"
+SMALL: tuple[str, ...] = ("IJR", "IWM")
+SYMBOLS: tuple[str, ...] = (LARGE, *SMALL)
+LABELS: Mapping[str, str] = {"SPY": "S&P 500", "IJR": "S&P 600", "IWM": "Russell 2000"}
+
+STALE_AFTER_DAYS = 7
+Z_YEARS = 5
+Z_DAYS = 1826  # 5 years of calendar days
+MIN_Z_OBS = 24
+"""At least two years of monthly observations (or their daily equivalent) in the window."""
+COLUMNS: tuple[str, str] = ("pe", "forward_pe")
+
+
+def _finite(x: object) -> float | None:
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) and f > 0 else None
+
+
+def clean_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with a normalised tz-naive ascending unique date index and both columns as
+    positive finite floats (NaN elsewhere), rows without any value dropped; None when empty."""
+    if frame is None or frame.empty:
+        return None
+    idx = pd.DatetimeIndex(pd.to_datetime(frame.index))
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    out = pd.DataFrame(index=idx.normalize())
+    for col in COLUMNS:
+        vals = (
+            pd.to_numeric(pd.Series(frame[col].to_numpy(), copy=False), errors="coerce")
+            if col in frame
+            else pd.Series(np.nan, index=range(len(frame)))
+        )
+        arr = vals.to_numpy(dtype=float, copy=True)
+        arr[~np.isfinite(arr) | (arr <= 0)] = np.nan
+        out[col] = arr
+    out = out.dropna(how="all")
+    out = out[~out.index.duplicated(keep="last")].sort_index()
+    return None if out.empty else out
+
+
+def pe_at(symbol: str, frame: pd.DataFrame | None, day: date) -> PE:
+    """The last observation at or before ``day``; unknown (with why) when none or stale."""
+    f = clean_frame(frame)
+    if f is None:
+        return PE(symbol, None, None, None, f"{symbol}: no P/E in the data")
+    f = f.loc[: pd.Timestamp(day)]
+    if f.empty:
+        return PE(symbol, None, None, None, f"{symbol}: no P/E by {day.isoformat()}")
+    when = pd.Timestamp(f.index[-1]).date()
+    if (day - when).days > STALE_AFTER_DAYS:
+        return PE(symbol, None, None, when, f"{symbol}: P/E data ends {when.isoformat()}")
+    row = f.iloc[-1]
+    pe, fwd = _finite(row["pe"]), _finite(row["forward_pe"])
+    # A trailing value known earlier in the week still holds when the last row has only one.
+    recent = f.loc[pd.Timestamp(day - timedelta(days=STALE_AFTER_DAYS)) :]
+    if pe is None and recent["pe"].notna().any():
+        pe = _finite(recent["pe"].dropna().iloc[-1])
+    if fwd is None and recent["forward_pe"].notna().any():
+        fwd = _finite(recent["forward_pe"].dropna().iloc[-1])
+    return PE(symbol, pe, fwd, when)
+
+
+def _gap(large: float, small: float) -> tuple[float, float]:
+    turns = large - small
+    return round(turns, 4), round(turns / large * 100.0, 4)
+
+
+def valuation_gap(
+    frames: Mapping[str, pd.DataFrame],
+    day: date,
+    *,
+    large: str = LARGE,
+    small: tuple[str, ...] = SMALL,
+) -> ValuationGap:
+    """P/E of each side at ``day`` and the gap between them (see the module docstring)."""
+    big = pe_at(large, frames.get(large), day)
+    smalls = tuple(pe_at(s, frames.get(s), day) for s in small)
+    gap_turns = gap_pct = None
+    basis: Basis | None = None
+    gap_small: str | None = None
+    reason: str | None = None
+    for b, field in (("forward", "forward_pe"), ("trailing", "pe")):
+        lv = getattr(big, field)
+        if lv is None:
+            continue
+        for sm in smalls:
+            sv = getattr(sm, field)
+            if sv is not None:
+                gap_turns, gap_pct = _gap(lv, sv)
+                basis, gap_small = b, sm.symbol  # type: ignore[assignment]
+                break
+        if basis is not None:
+            break
+    if basis is None:
+        why = [p.reason for p in (big, *smalls) if p.reason]
+        reason = "; ".join(why) or f"no P/E on a common basis for {large} and {', '.join(small)}"
+    z = None
+    if basis is not None and gap_small is not None:
+        hist = gap_history(frames, gap_small, large=large, basis=basis)
+        z = zscore_at(hist, day)
+    return ValuationGap(big, smalls, gap_turns, gap_pct, basis, gap_small, z, reason)
+
+
+def gap_history(
+    frames: Mapping[str, pd.DataFrame],
+    small: str,
+    *,
+    large: str = LARGE,
+    basis: Basis = "forward",
+) -> pd.Series:
+    """The gap in turns by date on one basis: each large observation against the small side's
+    last observation within the stale window before it (series observed on different days)."""
+    field = "forward_pe" if basis == "forward" else "pe"
+    lf, sf = clean_frame(frames.get(large)), clean_frame(frames.get(small))
+    if lf is None or sf is None:
+        return pd.Series(dtype=float, name="gap")
+    left = lf[field].dropna()
+    right = sf[field].dropna()
+    if left.empty or right.empty:
+        return pd.Series(dtype=float, name="gap")
+    joined = pd.merge_asof(
+        pd.DataFrame({"large": left.to_numpy()}, index=left.index.as_unit("ns")),
+        pd.DataFrame({"small": right.to_numpy()}, index=right.index.as_unit("ns")),
+        left_index=True,
+        right_index=True,
+        direction="backward",
+        tolerance=pd.Timedelta(days=STALE_AFTER_DAYS),
+    ).dropna()
+    return (joined["large"] - joined["small"]).rename("gap")
+
+
+def zscore_series(gap: pd.Series) -> pd.Series:
+    """The 5-year z-score of ``gap`` at each date (NaN where the history is too short)."""
+    if gap.empty:
+        return pd.Series(dtype=float, name="z")
+    window = f"{Z_DAYS}D"
+    roll = gap.rolling(window, min_periods=MIN_Z_OBS)
+    z = (gap - roll.mean()) / roll.std(ddof=1)
+    first = gap.index[0]
+    z[gap.index < first + pd.Timedelta(days=Z_DAYS - 31)] = np.nan  # less than 5 years behind
+    return z.replace([np.inf, -np.inf], np.nan).rename("z")
+
+
+def zscore_at(gap: pd.Series, day: date) -> float | None:
+    """The 5-year z-score of the last gap observation at or before ``day``."""
+    g = gap.loc[: pd.Timestamp(day)]
+    if g.empty:
+        return None
+    z = zscore_series(g.loc[pd.Timestamp(day) - pd.Timedelta(days=Z_DAYS + 400) :])
+    if len(g) and g.index[0] > pd.Timestamp(day) - pd.Timedelta(days=Z_DAYS - 31):
+        return None
+    value = z.iloc[-1] if len(z) else np.nan
+    return round(float(value), 4) if math.isfinite(value) else None
