@@ -14,7 +14,7 @@ from tests.support.live_env import Servers, serve, write_config
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tests.tui.conftest import wait_until
-from tui import live_cli
+from tui.cli import live
 from tui.config import load_settings
 from tui.wiring import build_app
 
@@ -27,12 +27,12 @@ def servers() -> Iterator[Servers]:
 async def test_live_dashboard_hot_symbols_and_lazy_details(
     tmp_path: Path, servers: Servers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(live_cli.STREAM_ENV, "off")
+    monkeypatch.setenv(live.STREAM_ENV, "off")
     settings = load_settings(write_config(tmp_path / "c.toml", servers), env={})
     built: list[LiveSource] = []
 
     def factory() -> LiveSource:  # built on the source's own thread, as the CLI does
-        source = live_cli.live_source(settings, None, stream_url=None)
+        source = live.live_source(settings, None, stream_url=None)
         built.append(source)
         return source
 

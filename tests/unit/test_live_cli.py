@@ -23,8 +23,9 @@ from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.stream_server import StreamServer, pricing_frame
 from tests.support.yahoo_server import YahooApp, recorded
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
-from tui import live_cli
 from tui.__main__ import main
+from tui.cli import live
+from tui.cli.record import record_pack
 from tui.config import load_settings
 
 # Every spec symbol is served QQQ's recorded 2020 chart and its recorded quote (14 Feb 2025,
@@ -44,7 +45,7 @@ def servers() -> Iterator[Servers]:
 def live_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("FRED_API_KEY", "ROTMON_CONFIG", "ROTMON_SOURCES_FRED_API_KEY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(live_cli.STREAM_ENV, "off")
+    monkeypatch.setenv(live.STREAM_ENV, "off")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -75,9 +76,9 @@ def test_live_settings_follow_the_config_and_environment(
 ) -> None:
     cfg = write_config(tmp_path / "c.toml", None, fred="http://127.0.0.1:9")
     monkeypatch.setenv("FRED_API_KEY", "s3cretKEY12345")
-    monkeypatch.setenv(live_cli.STREAM_ENV, "ws://127.0.0.1:9/?version=2")
-    monkeypatch.setenv(live_cli.BACKEND_ENV, "Requests")
-    s = live_cli.live_settings(load_settings(cfg))
+    monkeypatch.setenv(live.STREAM_ENV, "ws://127.0.0.1:9/?version=2")
+    monkeypatch.setenv(live.BACKEND_ENV, "Requests")
+    s = live.live_settings(load_settings(cfg))
     assert s.fred_api_url == "http://127.0.0.1:9/fred/series/observations"
     assert s.fred_graph_url == "http://127.0.0.1:9/graph/fredgraph.csv"
     assert s.fred_api_key == "s3cretKEY12345" and "s3cret" not in repr(s)
@@ -85,16 +86,16 @@ def test_live_settings_follow_the_config_and_environment(
     host = s.yahoo_routes["query2.finance.yahoo.com"]
     assert host.startswith("http://127.0.0.1:") and set(s.yahoo_routes) >= {"fc.yahoo.com"}
     # the defaults route nothing: Yahoo's own hosts
-    assert live_cli.live_settings(load_settings(None, env={})).yahoo_routes == {}
+    assert live.live_settings(load_settings(None, env={})).yahoo_routes == {}
 
 
 def test_a_bad_backend_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(live_cli.BACKEND_ENV, "wget\x1b[31m")
+    monkeypatch.setenv(live.BACKEND_ENV, "wget\x1b[31m")
     rc, out, err = run(capsys, "doctor", *common(tmp_path, None))
     assert rc == 2 and out == ""
-    assert err.startswith(f"{live_cli.BACKEND_ENV}: expected curl or requests, got 'wget[31m'")
+    assert err.startswith(f"{live.BACKEND_ENV}: expected curl or requests, got 'wget[31m'")
     assert "\x1b" not in err
 
 
@@ -134,7 +135,7 @@ def test_snapshot_live_with_fred_down_prints_the_partial_result_and_exits_1(
     # (The source's worker threads import yfinance under a lock: racing into a half-imported
     # module made the history download fail now and then; timing-dependent, so not forced.)
     args = common(tmp_path, servers, fred=refused_url())
-    env = {**os.environ, live_cli.STREAM_ENV: "off", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, live.STREAM_ENV: "off", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "tui", "snapshot", "--format", "json", *args],
         capture_output=True,
@@ -192,9 +193,9 @@ def test_record_with_nothing_reachable_exits_1_and_writes_nothing(
 
 async def test_ctrl_c_writes_what_was_recorded_so_far(tmp_path: Path, servers: Servers) -> None:
     settings = load_settings(write_config(tmp_path / "c.toml", servers), env={})
-    source = live_cli.live_source(settings, None, stream_url=None)
+    source = live.live_source(settings, None, stream_url=None)
     out_dir = tmp_path / "partial"
-    task = asyncio.create_task(live_cli.record_pack(source, out_dir, seconds=600.0))
+    task = asyncio.create_task(record_pack(source, out_dir, seconds=600.0))
     loop = asyncio.get_running_loop()
     end = loop.time() + 20
     while not (source.yahoo.bars and source.fred.data):
@@ -256,7 +257,7 @@ async def test_doctor_prints_every_source_and_exits_0_when_all_are_ok(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     async with StreamServer(lambda s: [pricing_frame("SPY", 601.0, 1_739_565_000_000)]) as ws:
-        monkeypatch.setenv(live_cli.STREAM_ENV, ws.url)
+        monkeypatch.setenv(live.STREAM_ENV, ws.url)
         args = common(tmp_path, servers)
         rc, out, _ = await asyncio.to_thread(run, capsys, "doctor", *args)
     assert rc == 0, out

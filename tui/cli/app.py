@@ -63,7 +63,7 @@ def app_source(opts: Options, settings: Settings) -> object:
             return DemoSource(seed, scenario, speed)
 
         return demo
-    from tui.live_cli import app_source as live_app_source
+    from tui.cli.live import app_source as live_app_source
 
     return live_app_source(settings)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from tui.cli.exits import EXIT_DATA, EXIT_OK, UsageError
 from tui.cli.options import Options
-from tui.cli.output import problems_to_stderr
+from tui.cli.output import problems_to_stderr, stdout_console
 from tui.cli.sources import fetch_once, settings_of
 
 
@@ -29,10 +29,8 @@ def run_backtest(opts: Options, first: date | None, last: date | None, fmt: str)
 
         sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     else:
-        from rich.console import Console
-
         from tui.report import print_backtest_table
 
-        print_backtest_table(doc, Console(no_color=opts.no_color or None))
+        print_backtest_table(doc, stdout_console(opts.no_color))
     problems_to_stderr(market.problems)
     return EXIT_DATA if market.problems else EXIT_OK

@@ -6,7 +6,7 @@ import sys
 
 from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.cli.options import Options
-from tui.cli.output import problems_to_stderr
+from tui.cli.output import problems_to_stderr, stdout_console
 from tui.cli.sources import fetch_once, settings_of
 
 
@@ -24,11 +24,9 @@ def run_snapshot(opts: Options, fmt: str) -> int:
     elif fmt == "csv":
         sys.stdout.write(snapshot_to_csv(snap))
     else:
-        from rich.console import Console
-
         from tui.report import print_snapshot_table
 
-        print_snapshot_table(snap, Console(no_color=opts.no_color or None))
+        print_snapshot_table(snap, stdout_console(opts.no_color))
     problems_to_stderr(snap.problems)
     failing = [s for s in snap.sources if not s.ok]
     return EXIT_DATA if snap.problems or failing else EXIT_OK

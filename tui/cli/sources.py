@@ -26,7 +26,7 @@ def settings_of(opts: Options) -> Settings:
 def load_source(opts: Options, *, frozen: bool = False) -> DataSource:
     """The data source the options ask for; ``frozen`` stops the demo clock at its start so
     one-shot commands give the same numbers in every process. Live: a factory the app builds
-    on the source's own thread (``tui.live_cli.app_source``)."""
+    on the source's own thread (``tui.cli.live.app_source``)."""
     if opts.data is not None:
         from data_sources.pack import PackSource
 
@@ -40,7 +40,7 @@ def load_source(opts: Options, *, frozen: bool = False) -> DataSource:
             return DemoSource(opts.seed, opts.scenario, opts.speed)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    from tui.live_cli import app_source
+    from tui.cli.live import app_source
 
     return app_source(settings_of(opts))  # type: ignore[return-value]  # a factory
 
@@ -49,7 +49,7 @@ def fetch_once(opts: Options) -> MarketData:
     """What the chosen source knows now (the demo clock's start, the pack's as-of date,
     or live: the network, waiting up to a minute)."""
     if opts.kind == "live":
-        from tui.live_cli import fetch_once as live_fetch_once
+        from tui.cli.live import fetch_once as live_fetch_once
 
         return live_fetch_once(settings_of(opts))
     source = load_source(opts, frozen=True)
