@@ -71,6 +71,7 @@ from data_sources.csvtext import clean, norm_name, strip_bom
 from data_sources.fredcsv import read_fred_csv
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
+from data_sources.packload import root_problem
 from data_sources.pricecsv import parse_price_csv
 from data_sources.valuationcsv import parse_valuation_csv
 
@@ -320,13 +321,9 @@ def _symbol_of(path: Path) -> str:
 
 
 def _check_root(root: Path) -> None:
-    expected = "expected a directory with prices/<SYMBOL>.csv and macro/<SERIES>.csv"
-    if not root.exists():
-        raise SourceError(f"data pack {root} does not exist: {expected}")
-    if not root.is_dir():
-        raise SourceError(f"data pack {root} is not a directory: {expected}")
-    if not os.path.lexists(root / "prices") and not os.path.lexists(root / "macro"):
-        raise SourceError(f"data pack {root} has neither prices/ nor macro/: {expected}")
+    problem = root_problem(root)
+    if problem is not None:
+        raise SourceError(problem)
 
 
 def _span(index: pd.DatetimeIndex) -> tuple[int, date | None, date | None]:

@@ -479,7 +479,10 @@ class RotmonApp(App[int]):
                 line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
             lines.append(line)
         if self._cached_view and lines and lines[0].state == "loading":
-            lines[0] = SourceLine(lines[0].name, "loading", detail="showing the cached view")
+            progress = f"; {lines[0].detail}" if lines[0].detail else ""
+            lines[0] = SourceLine(
+                lines[0].name, "loading", detail=f"showing the cached view{progress}"
+            )
         if self.snapshot is not None:
             now = self.now()
             for row in self.snapshot.sources:
@@ -695,7 +698,7 @@ def _poll_line(state: PollState, now: float) -> SourceLine:
     phase = state.phase
     if phase == "loading" and state.in_flight_since is not None:
         age = None
-    return SourceLine(state.name, phase, age, next_in, state.error)
+    return SourceLine(state.name, phase, age, next_in, state.error, state.detail)
 
 
 def _terminal_alive(app: App[Any]) -> bool:

@@ -125,6 +125,8 @@ class PollState:
     next_poll: float | None = None
     in_flight_since: float | None = None
     polls: int = 0
+    detail: str | None = None
+    """While a factory builds the source: its ``progress`` text (a pack being read)."""
 
 
 @dataclass(eq=False)
@@ -181,7 +183,7 @@ class Feed:
         self._slots: list[_Slot] = []
         for i, item in enumerate(sources):
             built = None if _is_factory(item) else item
-            name = _name(built, i) if built is not None else f"source{i}"
+            name = _name(item, i)  # type: ignore[arg-type]  # a factory may name its source
             self._slots.append(
                 _Slot(
                     source=built,  # type: ignore[arg-type]
@@ -276,6 +278,7 @@ class Feed:
                 next_poll=s.next_poll,
                 in_flight_since=s.in_flight_since,
                 polls=s.polls,
+                detail=_progress(s.factory) if s.source is None else None,
             )
             for s in self._slots
         )
@@ -493,6 +496,12 @@ async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T
         return await coro
     finally:
         finished.set()
+
+
+def _progress(factory: object) -> str | None:
+    """A factory's own word on how far it is (``PackLoader.progress``), if it gives one."""
+    progress = getattr(factory, "progress", None)
+    return inert(progress, 80) if isinstance(progress, str) and progress else None
 
 
 def _is_factory(item: object) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.exits import EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.options import Options
-from tui.cli.sources import load_source, settings_of
+from tui.cli.sources import settings_of
 
 if TYPE_CHECKING:
     from data_sources.base import DataSource
@@ -51,9 +51,12 @@ def snapshot_cache(opts: Options) -> Path:
 
 def app_source(opts: Options, settings: Settings) -> object:
     """A factory the app calls on the source's own thread (pandas never delays the first
-    paint); packs are read here so a bad pack is an error before the screen opens."""
+    paint). A pack is read there too, its progress in the status bar; a path that is no pack
+    at all is an error here, before the screen opens."""
     if opts.data is not None:
-        return load_source(opts)
+        from data_sources.packload import PackLoader
+
+        return PackLoader(opts.data, opts.asof)
     if opts.demo:
         seed, scenario, speed = opts.seed, opts.scenario, opts.speed
 
