@@ -323,11 +323,15 @@ class HealthSnapshot:
     interval_s: float
     age_s: float | None
 
-    def lines(self) -> list[str]:
-        """Plain text lines (for ``rotmon doctor``)."""
+    def lines(self, when: Callable[[datetime], str] | None = None) -> list[str]:
+        """Plain text lines (for ``rotmon doctor``); ``when`` writes a time (default UTC)."""
 
         def t(moment: datetime | None) -> str:
-            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if moment else "never"
+            if moment is None:
+                return "never"
+            if when is not None:
+                return when(moment)
+            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
         lat = f"{self.last_latency_ms:.0f} ms" if self.last_latency_ms is not None else "n/a"
         mean = f"{self.mean_latency_ms:.0f} ms" if self.mean_latency_ms is not None else "n/a"

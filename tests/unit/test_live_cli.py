@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS, PAIRS
 from data_sources.pack import load_pack
+from data_sources.polling import HealthSnapshot
 from tests.support.data_servers import SMALL_HOLDINGS, FredApp, HoldingsApp
 from tests.support.live_env import Servers, aliases, serve, write_config
 from tests.support.loopback import LoopbackServer, Reply, refused_url
@@ -25,6 +29,7 @@ from tests.support.yahoo_server import YahooApp, recorded
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tui.__main__ import main
 from tui.cli import live
+from tui.cli.doctor import doctor_report, offline
 from tui.cli.record import record_pack
 from tui.config import load_settings
 
@@ -337,3 +342,38 @@ def test_db_before_or_after_doctor_is_the_db_doctor_opens(
     assert rc == 1 and "sources not ok" in out, err  # every source refused, on loopback
     assert Path(db).is_file()
     assert not (tmp_path / "data").exists()
+    # issue 16: nothing answered, so the first line says so; times are New York's
+    assert out.splitlines()[0] == "offline: no source reachable — try `--demo` or `--data DIR`"
+    stamps = re.findall(r"last request NY (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", out)
+    assert stamps, out
+    ny_now = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None)
+    for stamp in stamps:
+        assert abs(datetime.fromisoformat(stamp) - ny_now) < timedelta(minutes=5)
+    assert not re.search(r"\d\d:\d\d:\d\dZ", out)  # no UTC time left
+
+
+def _health(name: str, *, success: bool, error: str | None) -> HealthSnapshot:
+    now = datetime(2026, 3, 10, 14, 32, 5, tzinfo=UTC)
+    return HealthSnapshot(
+        name=name, state="ok" if success else "failing", last_request=now,
+        last_success=now if success else None, last_failure=None if success else now,
+        last_latency_ms=None, mean_latency_ms=None, requests=1, errors=0 if success else 1,
+        consecutive_failures=0 if success else 1, last_error=error, next_retry=None,
+        next_due=None, cache_hits=0, circuit="closed", interval_s=60.0, age_s=None,
+    )  # fmt: skip
+
+
+def test_offline_only_when_no_source_answered_at_all() -> None:
+    refused = _health("fred", success=False, error="FEDFUNDS: connection refused")
+    unknown = _health("yahoo-quotes", success=False, error="quotes: host not found")
+    http = _health("holdings", success=False, error="holdings: HTTP 503 Service Unavailable")
+    ok = _health("yahoo-history", success=True, error=None)
+    assert offline([refused, unknown])
+    assert not offline([refused, http])  # an HTTP error is an answer: the network is there
+    assert not offline([refused, ok])
+    assert not offline([])
+    report = doctor_report([refused, ok], fred_mode="x")
+    assert report[0] == "rotmon doctor · FRED via x"
+    assert "  last request NY 2026-03-10 10:32:05, last success never (age n/a)," in "\n".join(
+        report
+    )

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from tui.cli.exits import EXIT_DATA, EXIT_OK
@@ -57,11 +58,34 @@ async def diagnose(
         await source.aclose()
 
 
+OFFLINE = "offline: no source reachable — try `--demo` or `--data DIR`"
+UNREACHABLE = ("connection refused", "cannot connect", "host not found", "timed out")
+"""Reasons (``describe_exception``) that mean no answer came at all, not an answer that failed."""
+
+
+def ny_time(moment: datetime) -> str:
+    """``NY 2026-03-10 10:32:05``: New York time, as the app's header shows the clock."""
+    from data_sources.market_calendar import NY
+
+    return moment.astimezone(NY).strftime("NY %Y-%m-%d %H:%M:%S")
+
+
+def offline(snapshots: Sequence[HealthSnapshot]) -> bool:
+    """No source answered: none ever succeeded and every one that tried got no answer at all
+    (refused, unreachable, unknown host, timed out) — an HTTP error is an answer."""
+    tried = [s for s in snapshots if s.requests or s.last_error]
+    if not tried or any(s.last_success is not None for s in snapshots):
+        return False
+    return all(any(r in (s.last_error or "").lower() for r in UNREACHABLE) for s in tried)
+
+
 def doctor_report(snapshots: Sequence[HealthSnapshot], *, fred_mode: str) -> list[str]:
-    """The lines ``rotmon doctor`` prints: every source, then a verdict."""
-    lines = [f"rotmon doctor · FRED via {fred_mode}", ""]
+    """The lines ``rotmon doctor`` prints: "offline" first when no source answered, every
+    source (times in New York), then a verdict."""
+    lines = [OFFLINE] if offline(snapshots) else []
+    lines += [f"rotmon doctor · FRED via {fred_mode}", ""]
     for snap in snapshots:
-        lines += [plain(line) for line in snap.lines()]
+        lines += [plain(line) for line in snap.lines(ny_time)]
         lines.append("")
     bad = [s.name for s in snapshots if not health_ok(s)]
     if bad:
