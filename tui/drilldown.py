@@ -236,7 +236,12 @@ class DrillData:
 
 
 def drill_screen(
-    kind: str, key: str, context: DrillContext, *, export_dir: Path | str | None = None
+    kind: str,
+    key: str,
+    context: DrillContext,
+    *,
+    export_dir: Path | str | None = None,
+    heat_window: str | None = None,
 ) -> DrillScreen | None:
     """The drill-down screen for a ``DrillDownRequested(kind, key)``, or None when there is none.
 
@@ -253,7 +258,7 @@ def drill_screen(
     if kind == "pair":
         return PairScreen(key, context, export_dir=export_dir)
     if kind == "sector":
-        return SectorScreen(key, context, export_dir=export_dir)
+        return SectorScreen(key, context, export_dir=export_dir, heat_window=heat_window)
     if kind == "alert":
         return AlertScreen(key, context, export_dir=export_dir)
     if kind == "symbol":

@@ -133,7 +133,12 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
             ctx = holder.get("ctx")
             if ctx is None:
                 raise ValueError("no data yet")
-            screen = drill_screen(kind, key, ctx, export_dir=export_dir)
+            heat_window = None
+            if kind == "sector":
+                from widgets.heatmap import SectorHeatmap
+
+                heat_window = app.dashboard.query_one(SectorHeatmap).window
+            screen = drill_screen(kind, key, ctx, export_dir=export_dir, heat_window=heat_window)
             if screen is None:
                 raise ValueError(f"{key} has no market symbol to chart")
             app.call_after_refresh(_keep_hot, app, asked)

@@ -243,3 +243,26 @@ async def test_pack_as_of_steps_equal_a_fresh_computation_of_that_day(tmp_path: 
                 assert shown[part] == fresh[part], (day, part)
             alerts_seen += len(shown["alerts"])
     assert alerts_seen >= 5  # the crash raised alerts: the comparison covered them
+
+
+async def test_the_sector_screen_opens_on_the_window_the_heatmap_shows(tmp_path: Path) -> None:
+    from widgets.heatmap import SectorHeatmap
+
+    app, _ = wired("rotation", tmp_path / "a.sqlite3")
+    async with app.run_test(size=(160, 48)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        await settled(app)
+        await pilot.press("2", "left_square_bracket")  # 1M -> 1W
+        assert app.dashboard.query_one(SectorHeatmap).window == "1W"
+        await pilot.press("enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
+        screen = app.screen
+        assert screen.heat_window == "1W" and screen.window == "1M"  # the chart shows the week
+        row = snapshot.heatmap[0]
+        info = str(screen.query_one("#sector-info").render())
+        assert info.startswith("1W")
+        assert f"{row.returns['1W'].large:+.2f}%" in info  # the heatmap's own number
+        await pilot.press("escape", "right_square_bracket", "right_square_bracket")  # -> 3M
+        await pilot.press("enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
+        assert app.screen.window == "3M" and app.screen.heat_window == "3M"

@@ -88,6 +88,17 @@ FILTER_PLACEHOLDER = (
 )
 
 
+CHART_WINDOW_OF: dict[str, str] = {
+    "1D": "1M",
+    "1W": "1M",
+    "1M": "1M",
+    "3M": "3M",
+    "YTD": "1Y",
+    "1Y": "1Y",
+}
+"""Heatmap window -> the shortest chart window that shows it."""
+
+
 class FilterInput(Input):
     """The one-line filter; ``escape`` closes it (and must not leave the screen)."""
 
@@ -137,9 +148,15 @@ class SectorScreen(DrillScreen):
         *,
         export_dir: Path | str | None = None,
         window: str | None = None,
+        heat_window: str | None = None,
     ) -> None:
+        if window is None and heat_window is not None:
+            window = CHART_WINDOW_OF.get(heat_window)
         super().__init__(context, export_dir=export_dir, window=window)
         self.sector = find_sector(sector, context.snapshot().heatmap)
+        self.heat_window = heat_window
+        """The heatmap's window when opened from it: the info line shows the heatmap's own
+        numbers for it, so the screen continues what the user was looking at."""
         self.row_filter: RowFilter = parse_filter("")
         self.filter_error: str | None = None
         self._series: tuple[pd.Series | None, pd.Series | None] = (None, None)
@@ -189,10 +206,19 @@ class SectorScreen(DrillScreen):
 
     def _info(self, large: pd.Series | None, small: pd.Series | None) -> Text:
         s = self.sector
-        r_large, r_small = self._window_return(large), self._window_return(small)
-        spread = None if r_large is None or r_small is None else r_small - r_large
+        label = self.window
+        heat = None
+        if self.heat_window is not None:
+            row = next((h for h in self.context.snapshot().heatmap if h.sector == s.sector), None)
+            heat = None if row is None else row.returns.get(self.heat_window)
+        if heat is not None:
+            label = self.heat_window or label
+            r_large, r_small, spread = heat.large, heat.small, heat.spread_pp
+        else:
+            r_large, r_small = self._window_return(large), self._window_return(small)
+            spread = None if r_large is None or r_small is None else r_small - r_large
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{self.window}  ")
+        text.append(f"{label}  ")
         text.append(f"{inert(s.large)} ")
         text.append(self.signed_text(r_large, 2, "%"))
         if s.small:
