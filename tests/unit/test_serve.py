@@ -206,3 +206,32 @@ def test_serve_rejects_a_bad_port() -> None:
     )
     assert out.returncode == 2
     assert "--port: expected 1-65535" in out.stderr
+
+
+def test_the_page_of_an_ipv6_loopback_bind_names_its_websocket_in_brackets(
+    tmp_path: Path,
+) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    proc, port = start(tmp_path, "serve", "--demo", "--host", "::1")
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith(f"http://[::1]:{port}/?token=")
+        deadline = time.monotonic() + 30
+        page = None
+        while page is None and time.monotonic() < deadline:
+            try:
+                page = httpx.get(url, timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page is not None and page.status_code == 200
+        assert f"ws://[::1]:{port}/ws" in page.text
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -166,7 +166,8 @@ def guarded_server(command: str, host: str, port: int, token: str) -> object:
 
     from rich.console import Console
 
-    server = GuardedServer(command, host=host, port=port, title="rotmon")
+    public = served_url(host, port, token).split("/?", 1)[0]  # an IPv6 address in brackets
+    server = GuardedServer(command, host=host, port=port, title="rotmon", public_url=public)
     server.console = Console(stderr=True)  # its log on stderr: stdout is the URL alone
     return server
 
