@@ -76,6 +76,8 @@ def run_app(opts: Options) -> int:
     if not has_terminal():
         sys.stderr.write(NO_TERMINAL + "\n")
         return EXIT_USAGE
+    if opts.redis is not None:
+        return run_desk_terminal(opts)
     from tui.wiring import build_app
 
     settings = settings_of(opts)
@@ -96,6 +98,31 @@ def run_app(opts: Options) -> int:
     app.run()
     for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
         sys.stderr.write(f"rotmon: {warning}\n")
+    return app.return_code or EXIT_OK
+
+
+def run_desk_terminal(opts: Options) -> int:
+    """``rotmon --redis URL``: a terminal of the desk, rendering what the collector publishes."""
+    if opts.demo or opts.data is not None:
+        flag = "--demo" if opts.demo else "--data"
+        raise UsageError(
+            f"{flag}: a desk terminal shows the collector's market; "
+            f"give {flag} to `rotmon collect` instead"
+        )
+    from tui.cli.collect import desk_options
+    from tui.desk_app import build_desk_app
+
+    settings = settings_of(opts)
+    try:
+        app = build_desk_app(
+            desk_options(opts),
+            settings,
+            ansi=opts.ansi,
+            no_color=opts.no_color or "NO_COLOR" in os.environ,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    app.run()
     return app.return_code or EXIT_OK
 
 

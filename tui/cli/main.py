@@ -29,6 +29,7 @@ from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_of
 from tui.cli.options import (
     COMMON,
+    DESK,
     MARKET,
     SPEED,
     Choice,
@@ -58,7 +59,7 @@ printed); 2 usage or configuration error; 70 internal error (a bug in rotmon: re
 with --debug and report the traceback); 130 interrupted (Ctrl+C).
 """
 
-SECTIONS = ("options", "market", "common options")
+SECTIONS = ("options", "market", "desk", "common options")
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -121,7 +122,7 @@ def _option(*decls: str, **kwargs: Any) -> Any:
     __version__, "--version", prog_name="rotmon", message="%(prog)s %(version)s",
     help="print the version and exit",
 )  # fmt: skip
-@shared(MARKET, SPEED, COMMON)
+@shared(MARKET, SPEED, DESK, COMMON)
 @click.pass_context
 def cli(ctx: click.Context) -> int | None:
     """The dashboard when no command is given."""
@@ -136,7 +137,7 @@ def cli(ctx: click.Context) -> int | None:
 @_option("--format", "fmt", type=Choice(("table", "json", "csv")), default="table",
          metavar="table|json|csv",
          help="output: table, json, csv (table)")  # fmt: skip
-@shared(MARKET, COMMON)
+@shared(MARKET, DESK, COMMON)
 @click.pass_context
 def snapshot(ctx: click.Context, fmt: str) -> int:
     from tui.cli.snapshot import run_snapshot
@@ -156,6 +157,20 @@ def backtest(ctx: click.Context, first: Any, last: Any, fmt: str) -> int:
     from tui.cli.backtest import run_backtest
 
     return run_backtest(options(ctx), first, last, fmt)
+
+
+@cli.command("collect", help="desk mode: poll once, publish to Redis for many terminals")
+@_option("--lease", type=Positive(float), default=5.0, metavar="SECONDS",
+         help="leader lease; a standby collector takes over within it (5)")  # fmt: skip
+@_option("--interval", type=Positive(float), metavar="SECONDS",
+         help="seconds between polls (the source's own: demo 5, live 15)")  # fmt: skip
+@_option("--id", "ident", metavar="NAME", help="collector id in the log (user@host:pid)")
+@shared(MARKET, SPEED, DESK, COMMON)
+@click.pass_context
+def collect(ctx: click.Context, lease: float, interval: float | None, ident: str | None) -> int:
+    from tui.cli.collect import run_collect
+
+    return run_collect(options(ctx), lease=lease, interval=interval, ident=ident)
 
 
 @cli.command("screenshots", help="regenerate the SVG screenshots (demo data)")

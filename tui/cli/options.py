@@ -45,6 +45,7 @@ class Options:
     no_color: bool = False
     refresh: float | None = None
     debug: bool = False
+    redis: str | None = None
 
     @property
     def kind(self) -> str:
@@ -175,6 +176,10 @@ MARKET: dict[str, Callable[[F], F]] = dict(
 SPEED: dict[str, Callable[[F], F]] = dict(
     speed=_shared("--speed", type=Positive(float), metavar="X", section="market",
             help="demo clock speed (1 = real time)"),
+)  # fmt: skip
+DESK: dict[str, Callable[[F], F]] = dict(
+    redis=_shared("--redis", metavar="URL", section="desk",
+            help="desk mode: redis:// or rediss:// URL of the desk's Redis"),
 )  # fmt: skip
 COMMON: dict[str, Callable[[F], F]] = dict(
     config=_shared("--config", type=click.Path(path_type=Path), metavar="PATH",
