@@ -492,8 +492,13 @@ class RotmonApp(App[int]):
                     i = next(i for i, ln in enumerate(lines) if ln.name == row.name)
                     line = lines[i]
                     if line.state == "ok" and row.state in ("failing", "stale") and row.error:
+                        age = line.age
+                        if row.state == "stale" and row.last_success is not None:
+                            # stale: the age of what is shown (a desk's silent collector), not
+                            # of the last read that told us so
+                            age = max(0.0, (datetime.now(UTC) - row.last_success).total_seconds())
                         lines[i] = SourceLine(
-                            line.name, row.state, line.age, line.next_in, row.error, line.detail
+                            line.name, row.state, age, line.next_in, row.error, line.detail
                         )
                     continue
                 age = None

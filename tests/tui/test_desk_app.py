@@ -1,0 +1,92 @@
+"""Two desk terminals (pilot) on one collector and a real redis-server: both render the
+collector's numbers, an acknowledgement in one shows in the other, a silent collector is stale."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from data_sources.desk import bus
+from data_sources.desk.collector import Collector
+from data_sources.store import Store
+from tests.support.redis_server import RedisServer, redis_server
+from tests.tui.conftest import demo_source, status_text, wait_until
+from tui.app import RotmonApp
+from tui.compute import snapshot_from_market
+from tui.config import Settings
+from tui.desk import DeskOptions
+from tui.desk_app import build_desk_app
+from widgets.header import MarketHeader
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    with redis_server(tmp_path) as server:
+        yield server
+
+
+def terminal(url: str, tmp_path: Path) -> RotmonApp:
+    app = build_desk_app(DeskOptions(url), Settings(export_dir=tmp_path))
+    app.bell = lambda: None  # type: ignore[method-assign]
+    return app
+
+
+def badge(app: RotmonApp) -> str:
+    header = app.dashboard.query_one(MarketHeader)
+    return str(header.query_one("#badge").render())
+
+
+async def test_two_terminals_share_the_collectors_numbers_and_acknowledgements(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    collector = Collector(
+        demo_source("hard-landing"),
+        client=bus.connect(redis.url),
+        compute=snapshot_from_market,
+        store=Store(tmp_path / "collector.sqlite3"),
+        ident="col@test",
+        interval=1.0,
+        lease_ms=3000,
+        url=redis.url,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(collector.run(stop))
+    one, two = terminal(redis.url, tmp_path), terminal(redis.url, tmp_path)
+    try:
+        async with one.run_test(size=(160, 48)) as p1, two.run_test(size=(160, 48)):
+            await wait_until(lambda: one.snapshot is not None and two.snapshot is not None, 30)
+            assert one.snapshot is not None and two.snapshot is not None
+            assert one.snapshot.spreads == two.snapshot.spreads
+            assert one.snapshot.alerts and badge(one) == "DESK"
+            assert "desk ● ok" in status_text(one)
+            await p1.press("3")
+            await p1.pause()
+            rule = one.snapshot.alerts[0].rule
+            sent = time.monotonic()
+            await p1.press("a")
+            await wait_until(lambda: bool(one.acked), 5)
+            rule = next(iter(one.acked))
+            await wait_until(lambda: rule in two.acked, 5)
+            assert time.monotonic() - sent < 1.0, "the ack took more than a second"
+            log = two.alerts.log(rule) if two.alerts is not None else []
+            assert log[0].event == "acknowledged" and "by " in log[0].message
+            with Store(tmp_path / "collector.sqlite3") as store:
+                assert store.alert_log(rule)[0].event == "acknowledged"
+            # the collector stops: after three of its intervals both terminals say stale
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await wait_until(lambda: badge(two).startswith("DESK stale"), 8)
+            await wait_until(lambda: "desk ◐ stale " in status_text(two), 3)
+            line = status_text(two)
+            assert "desk ◐ stale " in line, line
+            age = int(line.split("desk ◐ stale ", 1)[1].split("s", 1)[0])
+            assert age >= 3, line  # the collector's silence, not the last read's age
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 10)
