@@ -890,8 +890,13 @@ def check_pack(path: Path | str) -> list[FileReport]:
     problem the app reports is here), per file rows, first and last date and gaps; then the
     files the dashboard needs that the pack lacks, and the files that end before the pack's
     as-of day."""
-    pack = load_pack(path)
-    asof = default_asof(pack)
+    return pack_reports(load_pack(path))
+
+
+def pack_reports(pack: Pack, asof: date | None = None) -> list[FileReport]:
+    """What ``check_pack`` says of an already loaded pack, at ``asof`` (default: the pack's
+    own as-of day): the app's diagnostics screen shows the same report for the pack it runs."""
+    asof = asof if asof is not None else default_asof(pack)
     ended = dict(ended_before(pack, asof)) if asof is not None else {}
     reports: list[FileReport] = []
     for file in pack.files:

@@ -439,7 +439,10 @@ class RotmonApp(App[int]):
                 exclusive=True,
                 exit_on_error=False,
             )
-        dashboard.show_clock(now.astimezone(NY), self._market_state, self._badge_text())
+        if self.pack_mode:  # a pack is history: its as-of is in the badge, no live clock
+            dashboard.show_clock(None, None, self._badge_text())
+        else:
+            dashboard.show_clock(now.astimezone(NY), self._market_state, self._badge_text())
         self._show_status()
 
     def _look_up_market_state(self, now: datetime) -> None:
@@ -449,10 +452,19 @@ class RotmonApp(App[int]):
 
     def _set_market_state(self, state: str | None) -> None:
         self._market_state = state
+        if self.pack_mode:
+            return
         try:
             self.dashboard.show_clock(self.now().astimezone(NY), state, self._badge_text())
         except LookupError:
             return
+
+    @property
+    def pack_mode(self) -> bool:
+        """True on a data pack: history at an as-of date, not a live market."""
+        if self.snapshot is not None:
+            return self.snapshot.source == "pack"
+        return self.badge is not None and self.badge.upper().startswith("PACK")
 
     def _badge_text(self) -> str | None:
         if self.badge is None:
@@ -474,8 +486,9 @@ class RotmonApp(App[int]):
         for state in self.feed.states():
             names.add(state.name)
             line = _poll_line(state, now_mono)
-            if not self.live_polling:
-                # One-shot runs (tests, screenshots): ages would only record the test's timing.
+            if not self.live_polling or self.pack_mode:
+                # A pack is not polled for news and one-shot runs (tests, screenshots) would
+                # only show the test's timing: no age, no "next", no retry countdown.
                 line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
             lines.append(line)
         if self._cached_view and lines and lines[0].state == "loading":
@@ -556,7 +569,24 @@ class RotmonApp(App[int]):
 
         if not isinstance(self.screen, DiagnosticsScreen):
             provider = provider_for(lambda: self.source, self.now)
-            self.push_screen(DiagnosticsScreen(provider, clock=self.now))
+            self.push_screen(
+                DiagnosticsScreen(provider, clock=self.now, pack_report=self._pack_report())
+            )
+
+    def _pack_report(self) -> Callable[[], str] | None:
+        """On a data pack, what ``pack check`` says of it at the as-of day on screen."""
+        pack = getattr(self.source, "pack", None)
+        if not self.pack_mode or pack is None:
+            return None
+        asof = getattr(self.source, "asof", None)
+        day = asof.date() if isinstance(asof, datetime) else asof
+
+        def report() -> str:
+            from data_sources.pack import format_pack_check, pack_reports
+
+            return format_pack_check(pack_reports(pack, day))
+
+        return report
 
     def action_quit_app(self) -> None:
         self.exit(0)

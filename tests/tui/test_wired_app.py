@@ -266,3 +266,34 @@ async def test_the_sector_screen_opens_on_the_window_the_heatmap_shows(tmp_path:
         await pilot.press("enter")
         await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
         assert app.screen.window == "3M" and app.screen.heat_window == "3M"
+
+
+async def test_pack_mode_says_what_it_is_and_D_lists_its_files(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from data_sources.pack import PackSource
+    from tests.tui.conftest import status_text
+    from widgets.header import MarketHeader
+
+    app = build_app(
+        PackSource(PACK),
+        Settings(),
+        kind="pack",
+        db=tmp_path / "p.sqlite3",
+        badge="PACK",
+        live_polling=True,  # as a user runs it: the feed still re-arms
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await wait_until(lambda: "data" in status_text(app))
+        await pilot.pause(1.2)  # a clock tick
+        header = app.dashboard.query_one(MarketHeader)
+        assert header._clock == "" and "PACK asof 2020-12-11" in (header._badge or "")
+        assert header._state is None  # no live "OPEN" for history
+        status = status_text(app)
+        assert "pack ●" in status and "next" not in status and "retry" not in status
+        await pilot.press("D")
+        await wait_until(lambda: type(app.screen).__name__ == "DiagnosticsScreen")
+        report = str(app.screen.query_one("#diag-pack", Static).render())
+        assert "prices/IWM.csv" in report and "2020-12-11" in report
+        assert "prices/RSP.csv" in report and "missing" in report

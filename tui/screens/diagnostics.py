@@ -244,13 +244,21 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
         padding: 0 1;
     }
     DiagnosticsScreen #diag-note { color: $text-muted; height: auto; margin: 0 0 1 0; }
+    DiagnosticsScreen #diag-pack { height: auto; }
     """
 
     def __init__(
-        self, provider: Provider, *, clock: Clock | None = None, interval: float = 1.0
+        self,
+        provider: Provider,
+        *,
+        clock: Clock | None = None,
+        interval: float = 1.0,
+        pack_report: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(id="diagnostics")
         self.provider = provider
+        self.pack_report = pack_report
+        """For a data pack: its files, their last dates and problems (``pack check``'s text)."""
         self.clock = clock or _utc_now
         self.interval = interval
         self.cards: dict[str, SourceCard] = {}
@@ -264,8 +272,19 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
             scroll.border_title = "rotmon · diagnostics"
             scroll.border_subtitle = "escape closes · r refreshes the sources"
             yield self.note
+            if self.pack_report is not None:
+                yield Static("", id="diag-pack")
 
     async def on_mount(self) -> None:
+        if self.pack_report is not None:
+            # Read once: the files do not change while the screen is open.
+            try:
+                text = Text("Pack files (as `rotmon pack check` reads them)\n", style="bold")
+                lines = self.pack_report().splitlines()
+                text.append("\n".join(fmt.inert(line) for line in lines))
+            except Exception as exc:
+                text = Text(f"pack report unavailable: {fmt.inert(exc, 200)}")
+            self.query_one("#diag-pack", Static).update(text)
         await self.refresh_view()
         self.set_interval(self.interval, self._tick)
 
