@@ -2,7 +2,10 @@
 
 An episode is a maximal run of replayed days at a severity or above: a critical run inside a
 warning run gives one warning episode (the whole run) and one critical episode (the inner run).
-``end`` is the last day of the run, or None when the run is still going on the replay's last day.
+``end`` is the last day of the run; an episode cut by the end of its data has ``end`` None and an
+``end_reason`` (SPEC 7): ``"open"`` when it is still active on the replay's last day, ``"data
+ends"`` when the rule becomes unknown (its inputs run out or go stale) while it is active --
+never an invented end date.
 An episode already running on the first replayed day starts on that day (``start`` clips).
 The peak is the most adverse value of the rule during the run (the highest for above-rules, the
 lowest for below-rules; for the yield curve's critical episodes, the steepest), first day on ties.
@@ -34,6 +37,8 @@ class Episode:
     end: date | None
     peak_value: float | None
     peak_date: date | None
+    end_reason: str | None = None
+    """None for an episode that ended; ``"open"`` or ``"data ends"`` when ``end`` is None."""
 
 
 def episodes(result: RiskResult) -> tuple[Episode, ...]:
@@ -62,14 +67,21 @@ def episodes(result: RiskResult) -> tuple[Episode, ...]:
                     filled = np.where(np.isnan(run), -np.inf if highest else np.inf, run)
                     i = int(np.argmax(filled) if highest else np.argmin(filled))
                     peak_value, peak_date = float(run[i]), days[a + i].date()
+                if b == n:
+                    end, reason = None, "open"
+                elif np.isnan(levels[b]):  # the rule is unknown the next day: data ran out
+                    end, reason = None, "data ends"
+                else:
+                    end, reason = days[b - 1].date(), None
                 ep = Episode(
                     rule=spec.id,
                     group=spec.group,
                     severity=severity,  # type: ignore[arg-type]
                     start=days[a].date(),
-                    end=None if b == n else days[b - 1].date(),
+                    end=end,
                     peak_value=peak_value,
                     peak_date=peak_date,
+                    end_reason=reason,
                 )
                 out.append((int(a), j, k, ep))
     out.sort(key=lambda t: t[:3])
@@ -91,7 +103,7 @@ def backtest_json(
     from_: date | None = None,
     to: date | None = None,
 ) -> dict[str, Any]:
-    """The ``rotmon.backtest/1`` document for the days in ``[from_, to]``.
+    """The ``rotmon.backtest/1`` document for the days (NYSE sessions) in ``[from_, to]``.
 
     ``from_`` / ``to`` default to the first / last replayed day; ``days`` counts the replayed
     days in that range; episodes that overlap the range are listed unchanged.
@@ -120,6 +132,7 @@ def backtest_json(
                 "severity": e.severity,
                 "start": _iso(e.start),
                 "end": _iso(e.end),
+                "end_reason": e.end_reason,
                 "peak": {"value": _num(e.peak_value), "date": _iso(e.peak_date)},
             }
             for e in listed

@@ -8,15 +8,17 @@ from datetime import date
 import pandas as pd
 
 from analytics.catalog import MACRO, MONTHLY_SERIES, WEEKLY_SERIES, MacroIndicator
+from analytics.freshness import is_stale
 from analytics.returns import finite
 from analytics.risk import RiskResult, visible_series
 from analytics.types import MacroRow
 
 SPARK_POINTS = 60
-STALE_DAYS: dict[str, int] = {"market": 5, "daily": 6, "weekly": 21, "monthly": 100}
-"""Calendar days after which a value is stale: three expected intervals plus its release lag
-(daily: 3 sessions + a weekend; weekly: 3 weeks; monthly: 3 months past the 1st-of-month
-date minus the release wait already in it)."""
+STALE_DAYS: dict[str, int] = {"daily": 6, "weekly": 21, "monthly": 100}
+"""Calendar days after which a FRED value is stale: three expected intervals plus its release
+lag (daily: 3 sessions + a weekend; weekly: 3 weeks; monthly: 3 months past the 1st-of-month
+date minus the release wait already in it). A market price follows the one rule of SPEC 8
+(``analytics.freshness``: more than 3 NYSE sessions old)."""
 
 TAIL_OBS = 400
 """Observations of a series read for its row: the spark, a change and a 4-week mean."""
@@ -42,13 +44,7 @@ def indicator_series(
     Claims are shown as their 4-week average in thousands; the Sahm rule falls back to the risk
     engine's value (computed from UNRATE) when SAHMREALTIME is absent.
     """
-    s: pd.Series | None = None
-    if ind.market and ind.market in prices and not prices[ind.market].empty:
-        s = _market_series(prices[ind.market], day, tail)
-    elif ind.series and ind.series in macro:
-        # The pane shows the tail only; cleaning decades of history each poll would be waste.
-        recent = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-tail:]
-        s = visible_series(ind.series, recent, day, release_lags)
+    s, _ = _chosen(ind, prices, macro, day, release_lags, tail)
     if s is not None and ind.id == "ICSA":
         s = (s.rolling(4).mean() / 1000.0).dropna()
     if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:
@@ -56,9 +52,34 @@ def indicator_series(
     return None if s is None or s.empty else s
 
 
-def _kind(ind: MacroIndicator, prices: Mapping[str, pd.Series]) -> str:
-    """How often the shown series is expected to move."""
+def _chosen(
+    ind: MacroIndicator,
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    day: date,
+    release_lags: Mapping[str, object] | None,
+    tail: int = TAIL_OBS,
+) -> tuple[pd.Series | None, bool]:
+    """The freshest visible of the indicator's market price and FRED series, the market one on
+    a tie (SPEC 7's equivalent inputs), and whether it is the market one."""
+    market: pd.Series | None = None
+    fred: pd.Series | None = None
     if ind.market and ind.market in prices and not prices[ind.market].empty:
+        market = _market_series(prices[ind.market], day, tail)
+        market = market if not market.empty else None
+    if ind.series and ind.series in macro:
+        # The pane shows the tail only; cleaning decades of history each poll would be waste.
+        recent = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-tail:]
+        fred = visible_series(ind.series, recent, day, release_lags)
+        fred = fred if not fred.empty else None
+    if market is not None and (fred is None or market.index[-1] >= fred.index[-1]):
+        return market, True
+    return fred, False
+
+
+def _kind(ind: MacroIndicator, market: bool) -> str:
+    """How often the shown series is expected to move."""
+    if market:
         return "market"
     if ind.series in MONTHLY_SERIES:
         return "monthly"
@@ -77,6 +98,7 @@ def macro_rows(
     rows = []
     for ind in indicators:
         s = indicator_series(ind, prices, macro, day, risk, release_lags)
+        _, market = _chosen(ind, prices, macro, day, release_lags)
         if s is None:
             rows.append(MacroRow(ind.id, ind.label, None, None, unit=ind.unit))
             continue
@@ -92,7 +114,11 @@ def macro_rows(
                 change=change,
                 unit=ind.unit,
                 spark=tuple(float(x) for x in s.to_numpy(dtype=float)[-SPARK_POINTS:]),
-                stale=(day - last).days > STALE_DAYS[_kind(ind, prices)],
+                stale=(
+                    is_stale(last, day)
+                    if _kind(ind, market) == "market"
+                    else (day - last).days > STALE_DAYS[_kind(ind, market)]
+                ),
             )
         )
     return tuple(rows)

@@ -2,9 +2,9 @@
 
 How a day is evaluated
 ----------------------
-- **Days.** The replay runs over the union of the trading days of the price series the rules read
-  (``RULE_SYMBOLS``; or business days when there are none), from the earliest data up to
-  ``asof``; the result keeps the days from ``start`` on. The days before ``start`` still run,
+- **Days.** The replay runs over every NYSE session (exchange_calendars' XNYS) from the earliest
+  data up to ``asof`` -- a weekend row in a file is not a replay day; the result keeps the days
+  from ``start`` on. The days before ``start`` still run,
   so that hysteresis, episode starts and the yield-curve memory are the same whatever
   ``start`` is.
 - **No look-ahead.** A macro observation is usable from its release date only
@@ -13,27 +13,31 @@ How a day is evaluated
   Rule values are computed on each series in its own time (rolling windows count the series'
   own rows) and then become visible on the release date of the observation they end on; every
   input of that value was released no later, so nothing leaks backwards.
-- **Staleness.** A value older than :data:`STALE_AFTER_DAYS` (calendar days since its release)
-  counts as unknown, so a series that stopped updating never keeps an alert alive forever.
-- **Sources.** Each rule prefers one source and falls back to another day by day where the
-  preferred one is unknown (SAHMREALTIME, else the Sahm rule computed from UNRATE; T10Y3M, else
-  DGS10 - DGS3MO; ^VIX, else VIXCLS; IWM, else ^RUT; CL=F, else DCOILWTICO; ^OVX, else OVXCLS).
+- **Staleness.** A market price more than 3 NYSE sessions older than the day
+  (:mod:`analytics.freshness`, the one rule of SPEC 8) and a FRED value older than
+  :data:`STALE_AFTER_DAYS` (calendar days since its release) count as unknown, so a series that
+  stopped updating never keeps an alert alive.
+- **Sources.** Equivalent inputs (WTI: CL=F and DCOILWTICO; VIX: ^VIX and VIXCLS; OVX: ^OVX and
+  OVXCLS; Russell: IWM and ^RUT): each day the rule reads the freshest visible observation
+  among them, the market series on a tie. Other rules fall back day by day where the preferred
+  source is unknown (SAHMREALTIME, else the Sahm rule computed from UNRATE; T10Y3M, else
+  DGS10 - DGS3MO). A computed value that is undefined on its day (a return over a base <= 0)
+  is unknown that day, never the last good value.
 - **Levels.** 0 (none), 0.5 (warning), 1 (critical). Each threshold is a small state machine:
-  it switches on when the value reaches it and off only after the value moves back past it by
-  the rule's ``hysteresis`` (above-rules: on at ``v >= T``, off at ``v < T - h``; below-rules:
-  on at ``v <= T``, off at ``v > T + h``). An unknown value resets the rule to level 0.
+  it switches on when the value reaches it and off when the value is at or past the threshold
+  moved back by the rule's ``hysteresis`` (above-rules: on at ``v >= T``, off at ``v <= T - h``;
+  below-rules: on at ``v <= T``, off at ``v >= T + h``). A rule whose value is unknown on a day
+  is *unknown* that day (level NaN, never 0) and starts afresh when its value returns.
   Rules with two conditions (HY OAS: level or 3-month rise; net oil increase: 1-year or
   3-year high) take the most severe active condition.
-- **Yield curve.** Warning while inverted (``10Y-3M < warning``, default 0; the inversion ends
-  when the spread reaches ``warning + hysteresis``). Critical on days not inverted with the
-  spread at or above ``critical`` (default 0) within ``recovery_days`` (126 trading days, ~6
-  months) of the end of an inversion that lasted at least ``min_inverted_days`` (63 trading
-  days, ~3 months). "Months" are rows of the replay (trading days), not calendar months. A new
-  inversion turns the level back to warning; short re-inversions do not reset the memory of the
-  last long one.
-- **Scores.** ``100 * sum(weight * level) / sum(weight)`` over the group's rules; a rule without
-  data counts as level 0 (it stays in the denominator, so missing data never inflates a score).
-  A group without rules or with zero total weight scores 0.
+- **Yield curve** (SPEC 7, exactly). Warning while inverted (``10Y-3M < warning``, default 0,
+  with hysteresis). Critical on a day with the spread at or above ``critical`` (default 0) that
+  lies within ``recovery_days`` (126) observations after the last day on which at least
+  ``min_inverted_days`` (63) of the ``inversion_window`` (84) observations ending that day were
+  inverted: counted in the series' own observations, so short chop near zero never fires it.
+- **Scores.** ``100 * sum(weight * level) / sum(weight)`` over the group's *known* rules;
+  ``coverage`` is the known weight over all the group's weight. With no rule known the score is
+  NaN in the arrays and None in :attr:`RiskResult.scores`.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import MONTHLY_SERIES, WEEKLY_SERIES
+from analytics.freshness import STALE_SESSIONS, session_days, sessions_after_days
 from analytics.rules import (
     DEFAULT_RULES,
     GROUPS,
@@ -71,7 +76,10 @@ class RiskResult:
       condition behind the level (NaN at level 0) -- differs from ``values`` only for HY OAS's
       3-month rise and the net oil increase's 3-year high;
     - ``alerts``: active rules at the last day, most severe first;
-    - ``scores`` / ``score_history``: the two group scores (0-100) at the last day / per day.
+    - ``scores`` / ``score_history``: the two group scores (0-100) at the last day / per day
+      (None / NaN when no rule of the group is known);
+    - ``coverage``: per group, the known weight over the total weight at the last day;
+    - ``unknown``: rule id -> why it is unknown at the last day (missing or stale inputs).
     """
 
     rules: tuple[RuleSpec, ...]
@@ -81,8 +89,15 @@ class RiskResult:
     trigger_values: pd.DataFrame
     thresholds: pd.DataFrame
     alerts: tuple[Alert, ...]
-    scores: dict[str, float]
+    scores: dict[str, float | None]
     score_history: pd.DataFrame
+    coverage: dict[str, float]
+    unknown: dict[str, str]
+
+    @property
+    def unknown_rules(self) -> tuple[str, ...]:
+        """The rules without a value at the last day, in rule order."""
+        return tuple(r.id for r in self.rules if r.id in self.unknown)
 
     def rule(self, rule_id: str) -> RuleSpec:
         for r in self.rules:
@@ -222,17 +237,13 @@ class _Inputs:
         self.macro = {k: v for k, v in self.macro.items() if not v.empty}
         self.lags = lags
         self.stale = stale
-        if self.prices:
-            stamps = np.unique(np.concatenate([_days(v.index) for v in self.prices.values()]))
-            grid = pd.DatetimeIndex(stamps.astype("datetime64[D]")).as_unit("ns")
-            grid = grid[grid <= asof]
-        elif self.macro:
-            first = min(self.release(k, v.index)[0] for k, v in self.macro.items())
-            grid = pd.bdate_range(first, asof).as_unit("ns") if first <= asof else None
-        else:
-            grid = None
+        firsts = [v.index[0] for v in self.prices.values()]
+        firsts += [self.release(k, v.index)[0] for k, v in self.macro.items()]
+        # Every NYSE session from the first data on (SPEC 7): a weekend row is not a replay day.
         self.grid: pd.DatetimeIndex = (
-            grid if grid is not None else pd.DatetimeIndex([], dtype="datetime64[ns]")
+            session_days(min(firsts).date(), asof.date())
+            if firsts
+            else pd.DatetimeIndex([], dtype="datetime64[ns]")
         )
         self.grid_days = _days(self.grid)
 
@@ -245,30 +256,56 @@ class _Inputs:
     def series(self, series_id: str) -> pd.Series | None:
         return self.macro.get(series_id)
 
-    def on_grid(self, s: pd.Series | None, frequency: Frequency, source: str = "") -> np.ndarray:
-        """``s`` (by observation date) as known on each grid day: released, not stale."""
+    def observed(
+        self, s: pd.Series | None, frequency: Frequency, source: str = ""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``s`` (by observation date) as known on each grid day -- released, not stale -- and
+        the day number of that observation (:data:`_NO_OBS` where there is none).
+
+        ``s`` is an input series or a value computed on one: a NaN row is an observation whose
+        value is undefined (a return over a base <= 0), so the day is unknown rather than
+        carrying the previous value.
+        """
         n = len(self.grid_days)
         out = np.full(n, np.nan)
-        if s is None:
-            return out
-        s = s.dropna()
-        if s.empty or n == 0:
-            return out
-        stamps = s.index if frequency == "market" else self.release(source, s.index)
-        rel = _days(stamps)
+        obs = np.full(n, _NO_OBS, dtype=np.int64)
+        if s is None or s.empty or n == 0:
+            return out, obs
+        own = _days(s.index)
+        stamps = own if frequency == "market" else _days(self.release(source, s.index))
         # Release dates are monotone in observation dates, but guard against odd lag overrides.
-        rel = np.maximum.accumulate(rel)
+        rel = np.maximum.accumulate(stamps)
         pos = np.searchsorted(rel, self.grid_days, side="right") - 1
         ok = pos >= 0
+        at = np.maximum(pos, 0)
+        if frequency == "market":
+            fresh = sessions_after_days(own[at], self.grid_days) <= STALE_SESSIONS
+        else:
+            fresh = self.grid_days - rel[at] <= self.stale[frequency]
+        ok &= fresh
         vals = s.to_numpy(float)
-        out[ok] = vals[pos[ok]]
-        age = np.where(ok, self.grid_days - rel[np.maximum(pos, 0)], 0)
-        out[age > self.stale[frequency]] = np.nan
-        return out
+        out[ok] = vals[at[ok]]
+        obs[ok] = own[at[ok]]
+        return out, obs
+
+    def on_grid(self, s: pd.Series | None, frequency: Frequency, source: str = "") -> np.ndarray:
+        """``s`` as known on each grid day (see :meth:`observed`)."""
+        return self.observed(s, frequency, source)[0]
+
+
+_NO_OBS = np.iinfo(np.int64).min
 
 
 def _prefer(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(first), second, first)
+
+
+def _freshest(market: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarray]):
+    """Equivalent inputs (SPEC 7): each day the freshest visible observation, the market one on
+    a tie -- even when that observation's value is undefined (the day is then unknown)."""
+    (mv, mo), (ov, oo) = market, other
+    use_market = (mo != _NO_OBS) & (mo >= oo)
+    return np.where(use_market, mv, ov)
 
 
 # -- rule values --------------------------------------------------------------------------------
@@ -292,10 +329,10 @@ def _hysteresis(
     with np.errstate(invalid="ignore"):
         if direction == "above":
             on = v > threshold if strict else v >= threshold
-            off = v <= threshold - h if strict else v < threshold - h
+            off = v <= threshold - h  # at or past the threshold moved back by h (SPEC 7)
         else:
             on = v < threshold if strict else v <= threshold
-            off = v >= threshold + h if strict else v > threshold + h
+            off = v >= threshold + h
     off = off | np.isnan(v)
     n = len(v)
     events = np.where(on | off, np.arange(n), -1)
@@ -340,16 +377,16 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
         return plain(_prefer(real, computed))
     if rid == "vix":
         return plain(
-            _prefer(
-                inp.on_grid(inp.price("^VIX"), "market"),
-                inp.on_grid(inp.series("VIXCLS"), "daily", "VIXCLS"),
+            _freshest(
+                inp.observed(inp.price("^VIX"), "market"),
+                inp.observed(inp.series("VIXCLS"), "daily", "VIXCLS"),
             )
         )
     if rid == "ovx":
         return plain(
-            _prefer(
-                inp.on_grid(inp.price("^OVX"), "market"),
-                inp.on_grid(inp.series("OVXCLS"), "daily", "OVXCLS"),
+            _freshest(
+                inp.observed(inp.price("^OVX"), "market"),
+                inp.observed(inp.series("OVXCLS"), "daily", "OVXCLS"),
             )
         )
     if rid == "claims":
@@ -367,9 +404,9 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
             return None if p is None else (p / p.rolling(w, min_periods=w).max() - 1.0) * 100.0
 
         return plain(
-            _prefer(
-                inp.on_grid(dd(inp.price("IWM")), "market"),
-                inp.on_grid(dd(inp.price("^RUT")), "market"),
+            _freshest(
+                inp.observed(dd(inp.price("IWM")), "market"),
+                inp.observed(dd(inp.price("^RUT")), "market"),
             )
         )
     if rid == "wti_20d":
@@ -379,9 +416,9 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
             return None if p is None else _pct_return(p, w)
 
         return plain(
-            _prefer(
-                inp.on_grid(ret(inp.price("CL=F")), "market"),
-                inp.on_grid(ret(inp.series("DCOILWTICO")), "daily", "DCOILWTICO"),
+            _freshest(
+                inp.observed(ret(inp.price("CL=F")), "market"),
+                inp.observed(ret(inp.series("DCOILWTICO")), "daily", "DCOILWTICO"),
             )
         )
     if rid == "energy_outperformance":
@@ -418,9 +455,9 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
             return ((p / high - 1.0) * 100.0).where(high > 0)
 
         def wti(rows: int) -> np.ndarray:
-            return _prefer(
-                inp.on_grid(above_high(inp.price("CL=F"), rows), "market"),
-                inp.on_grid(above_high(inp.series("DCOILWTICO"), rows), "daily", "DCOILWTICO"),
+            return _freshest(
+                inp.observed(above_high(inp.price("CL=F"), rows), "market"),
+                inp.observed(above_high(inp.series("DCOILWTICO"), rows), "daily", "DCOILWTICO"),
             )
 
         x1, x3 = wti(short), wti(long_)
@@ -429,19 +466,21 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
             cond(0.5, x1, spec.warning, strict=True),
         ]
     if rid == "yield_curve":
-        direct = inp.on_grid(inp.series("T10Y3M"), "daily", "T10Y3M")
         d10, d3 = inp.series("DGS10"), inp.series("DGS3MO")
         diff = None
         if d10 is not None and d3 is not None:
             both = pd.concat([d10, d3], axis=1, join="inner")
             diff = both.iloc[:, 0] - both.iloc[:, 1]
-        v = _prefer(direct, inp.on_grid(diff, "daily", "DGS10"))
+        sources = [(inp.series("T10Y3M"), "T10Y3M"), (diff, "DGS10")]
+        v = np.full(len(inp.grid), np.nan)
+        crit_on = np.full(len(inp.grid), np.nan)
+        for series, source in sources:  # T10Y3M, else DGS10 - DGS3MO, day by day
+            recovered = None if series is None else _recovery_days(series, spec)
+            take = np.isnan(v)
+            v = np.where(take, inp.on_grid(series, "daily", source), v)
+            crit_on = np.where(take, inp.on_grid(recovered, "daily", source), crit_on)
         inverted = _hysteresis(v, spec.warning, h, "below", strict=True)
-        with np.errstate(invalid="ignore"):
-            back_above = v >= spec.critical
-        crit = back_above & _after_long_inversion(
-            inverted, v, spec.min_inverted_days or 63, spec.recovery_days or 126
-        )
+        crit = (crit_on == 1.0) & ~np.isnan(v)
         return v, [
             _Condition(1.0, v, spec.critical, crit, "recovery"),
             _Condition(0.5, v, spec.warning, inverted),
@@ -449,23 +488,25 @@ def _rule_conditions(spec: RuleSpec, inp: _Inputs) -> tuple[np.ndarray, list[_Co
     raise ValueError(f"rule {rid}: unknown rule id (expected one of {', '.join(RULE_IDS)})")
 
 
-def _after_long_inversion(
-    inverted: np.ndarray, v: np.ndarray, min_rows: int, recovery: int
-) -> np.ndarray:
-    """Days not inverted, with a known value, within ``recovery`` rows of a long inversion's end."""
-    n = len(inverted)
-    if n == 0:
-        return inverted.copy()
-    x = inverted.astype(np.int8)
-    edges = np.diff(np.concatenate(([0], x, [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)  # first day after the run (may be n)
-    long_ends = ends[(ends - starts >= min_rows) & (ends < n)]
-    marks = np.full(n, -1)
-    marks[long_ends] = long_ends
-    last_end = np.maximum.accumulate(marks)
+def _recovery_days(s: pd.Series, spec: RuleSpec) -> pd.Series:
+    """Per observation of the 10Y-3M series: 1.0 where the yield-curve critical holds (SPEC 7),
+    else 0.0 -- the value is at or above ``critical`` and lies within ``recovery_days``
+    observations after the last day on which at least ``min_inverted_days`` of the
+    ``inversion_window`` observations ending that day were below ``warning``."""
+    window = spec.inversion_window or 84
+    need = spec.min_inverted_days or 63
+    recovery = spec.recovery_days or 126
+    vals = s.to_numpy(float)
+    n = len(vals)
+    with np.errstate(invalid="ignore"):
+        below = (vals < spec.warning).astype(np.int64)
+        back = vals >= spec.critical
+    counts = np.convolve(below, np.ones(window, dtype=np.int64))[:n]  # trailing sums
+    long_inversion = (np.arange(n) >= window - 1) & (counts >= need)
     i = np.arange(n)
-    return (last_end >= 0) & (i - last_end < recovery) & ~inverted & ~np.isnan(v)
+    last = np.maximum.accumulate(np.where(long_inversion, i, -1)) if n else i
+    on = back & (last >= 0) & (i - last <= recovery)
+    return pd.Series(on.astype(float), index=s.index)
 
 
 # -- the replay ---------------------------------------------------------------------------------
@@ -544,6 +585,47 @@ def evaluate_risk(
     return replay.at(asof, start=start)
 
 
+RULE_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "sahm": ("SAHMREALTIME", "UNRATE"),
+    "yield_curve": ("T10Y3M", "DGS10", "DGS3MO"),
+    "hy_oas": ("BAMLH0A0HYM2",),
+    "claims": ("ICSA",),
+    "vix": ("^VIX", "VIXCLS"),
+    "r2k_drawdown": ("IWM", "^RUT"),
+    "wti_20d": ("CL=F", "DCOILWTICO"),
+    "oil_net_increase": ("CL=F", "DCOILWTICO"),
+    "ovx": ("^OVX", "OVXCLS"),
+    "energy_outperformance": ("XLE", "SPY"),
+}
+"""The symbols and series each rule reads (its reason names them when the rule is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _InputDates:
+    """When each observation of one input became usable (day numbers) and its own date."""
+
+    visible: np.ndarray
+    observed: np.ndarray
+    market: bool
+    stale_days: int
+
+
+def _input_dates(inp: _Inputs) -> dict[str, _InputDates]:
+    out: dict[str, _InputDates] = {}
+    for name, s in inp.prices.items():
+        own = _days(s.index)
+        out[name] = _InputDates(own, own, True, 0)
+    for name, s in inp.macro.items():
+        own = _days(s.index)
+        vis = np.maximum.accumulate(_days(inp.release(name, s.index)))
+        out[name] = _InputDates(vis, own, False, inp.stale[_frequency(name)])
+    return out
+
+
+def _day_text(day_number: int) -> str:
+    return str(np.datetime64(int(day_number), "D"))
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class RiskReplay:
     """The rules replayed over every day of the data up to ``asof``, as raw day x rule arrays.
@@ -559,12 +641,37 @@ class RiskReplay:
     grid: pd.DatetimeIndex
     values: np.ndarray
     levels: np.ndarray
+    """day x rule: 0 / 0.5 / 1, NaN where the rule is unknown."""
     trigger_values: np.ndarray
     thresholds: np.ndarray
     kinds: np.ndarray
     """day x rule: the kind of the condition behind the level (for the alert's message)."""
     history: np.ndarray
-    """day x group: the group scores."""
+    """day x group: the group scores (NaN where no rule of the group is known)."""
+    coverage: np.ndarray
+    """day x group: the known weight over all the group's weight."""
+    inputs: Mapping[str, _InputDates]
+
+    def _unknown_reason(self, rule_id: str, day: int) -> str:
+        """Why ``rule_id`` has no value on ``day`` (a day number): each input's state."""
+        parts: list[str] = []
+        for name in RULE_INPUTS.get(rule_id, ()):
+            dates = self.inputs.get(name)
+            pos = -1 if dates is None else int(np.searchsorted(dates.visible, day, "right")) - 1
+            if dates is None or pos < 0:
+                parts.append(f"{name}: no data")
+                continue
+            last = int(dates.observed[pos])
+            if dates.market:
+                old = int(sessions_after_days(np.array([last]), np.array([day]))[0])
+                stale = old > STALE_SESSIONS
+            else:
+                stale = day - int(dates.visible[pos]) > dates.stale_days
+            if stale:
+                parts.append(f"{name}: data ends {_day_text(last)}")
+            else:
+                parts.append(f"{name}: no value on {_day_text(last)} (too little history)")
+        return "; ".join(parts) or "no inputs"
 
     def at(self, asof: date | None = None, *, start: date | None = None) -> RiskResult:
         """The :class:`RiskResult` as of ``asof`` (default: the replay's own), days from ``start``.
@@ -583,16 +690,24 @@ class RiskReplay:
         rules, levels = self.rules, self.levels
         ids = [r.id for r in rules]
 
+        lo = 0
+        if start is not None:
+            start_ns = pd.Timestamp(start).normalize().as_unit("ns").value
+            lo = min(int(np.searchsorted(grid_ns, start_ns)), n)
+        keep = slice(lo, n)
+        days = self.grid[keep]
+        days.name = "date"
+        last = n - 1 if n and len(days) else None
+
         # Alerts at the last day, with `since` from the whole replay (before `start` trims it).
         alerts: list[Alert] = []
-        if n:
-            last = n - 1
+        if last is not None:
             for j, spec in enumerate(rules):
                 lev = levels[last, j]
-                if lev <= 0:
+                if not lev > 0:  # none or unknown
                     continue
                 severity: Severity = "critical" if lev >= 1.0 else "warning"
-                below = np.flatnonzero(levels[:n, j] < lev)
+                below = np.flatnonzero(~(levels[:n, j] >= lev))
                 first = int(below[-1]) + 1 if len(below) else 0
                 value, threshold = self.trigger_values[last, j], self.thresholds[last, j]
                 alerts.append(
@@ -609,22 +724,24 @@ class RiskReplay:
                 )
         alerts.sort(key=lambda a: (-SEVERITY_LEVEL[a.severity], ids.index(a.rule)))
 
-        lo = 0
-        if start is not None:
-            start_ns = pd.Timestamp(start).normalize().as_unit("ns").value
-            lo = min(int(np.searchsorted(grid_ns, start_ns)), n)
-        keep = slice(lo, n)
-        days = self.grid[keep]
-        days.name = "date"
-
         def frame(a: np.ndarray) -> pd.DataFrame:
             return pd.DataFrame(a[keep], index=days, columns=pd.Index(ids, dtype=object))
 
-        history = self.history
         score_history = pd.DataFrame(
-            history[keep], index=days, columns=pd.Index(GROUPS, dtype=object)
+            self.history[keep], index=days, columns=pd.Index(GROUPS, dtype=object)
         )
-        last_scores = history[n - 1] if n and len(days) else np.zeros(len(GROUPS))
+        scores: dict[str, float | None] = dict.fromkeys(GROUPS)
+        coverage = dict.fromkeys(GROUPS, 0.0)
+        unknown: dict[str, str] = {}
+        day_number = int(_days(pd.DatetimeIndex([pd.Timestamp(day)]))[0])
+        for i, g in enumerate(GROUPS):
+            if last is not None:
+                x = float(self.history[last, i])
+                scores[g] = x if np.isfinite(x) else None
+                coverage[g] = float(self.coverage[last, i])
+        for j, spec in enumerate(rules):
+            if last is None or np.isnan(levels[last, j]):
+                unknown[spec.id] = self._unknown_reason(spec.id, day_number)
         return RiskResult(
             rules=rules,
             days=days,
@@ -632,9 +749,11 @@ class RiskReplay:
             levels=frame(levels),
             trigger_values=frame(self.trigger_values),
             thresholds=frame(self.thresholds),
-            alerts=tuple(alerts) if len(days) else (),
-            scores={g: float(last_scores[i]) for i, g in enumerate(GROUPS)},
+            alerts=tuple(alerts),
+            scores=scores,
             score_history=score_history,
+            coverage=coverage,
+            unknown=unknown,
         )
 
 
@@ -677,15 +796,23 @@ def replay_risk(
             trig_v[pick, j] = c.values[pick]
             trig_t[pick, j] = c.threshold
             kinds[pick, j] = c.kind
-        levels[:, j] = lev
+        levels[:, j] = np.where(np.isnan(v), np.nan, lev)  # unknown, never level 0 (SPEC 7)
 
-    history = np.zeros((n, len(GROUPS)))
+    history = np.full((n, len(GROUPS)), np.nan)
+    coverage = np.zeros((n, len(GROUPS)))
     for g, group in enumerate(GROUPS):
         cols = [j for j, r in enumerate(rules) if r.group == group]
         weights = np.array([rules[j].weight for j in cols], dtype=float)
         total = weights.sum()
-        if cols and total > 0:
-            history[:, g] = 100.0 * (levels[:, cols] @ weights) / total
+        if not cols or total <= 0:
+            continue
+        block = levels[:, cols]
+        known = ~np.isnan(block)
+        known_weight = known.astype(float) @ weights
+        weighted = np.where(known, block, 0.0) @ weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            history[:, g] = np.where(known_weight > 0, 100.0 * weighted / known_weight, np.nan)
+        coverage[:, g] = known_weight / total
 
     return RiskReplay(
         rules=rules,
@@ -697,4 +824,6 @@ def replay_risk(
         thresholds=trig_t,
         kinds=kinds,
         history=history,
+        coverage=coverage,
+        inputs=_input_dates(inp),
     )

@@ -26,10 +26,9 @@ month (7 → the March value is usable from April 7); ``weekly`` and ``daily``: 
 the observation date. A FRED id may be given as a key too (its value is read by that series'
 frequency), e.g. ``{"ICSA": 6}``. Overrides are merged over these defaults."""
 
-STALE_AFTER_DAYS: Mapping[str, int] = MappingProxyType(
-    {"market": 14, "daily": 14, "weekly": 28, "monthly": 95}
-)
-"""A value this many calendar days past its release (market prices: past their date) is unknown."""
+STALE_AFTER_DAYS: Mapping[str, int] = MappingProxyType({"daily": 14, "weekly": 28, "monthly": 95})
+"""A FRED value this many calendar days past its release is unknown. Market prices follow the
+one freshness rule of SPEC 8 instead (``analytics.freshness``: more than 3 NYSE sessions old)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +45,10 @@ class RuleSpec:
     - ``long_window``: the net oil increase's 3-year high (756);
     - ``change_window`` / ``change_warning`` / ``change_critical``: HY OAS's second condition, a
       rise over 63 rows of at least 1.00 / 2.00 percentage points;
-    - ``min_inverted_days`` / ``recovery_days``: the yield curve's critical condition (rows of
-      the replay).
+    - ``min_inverted_days`` / ``inversion_window`` / ``recovery_days``: the yield curve's critical
+      condition, in observations of the series: a day at or above ``critical`` within
+      ``recovery_days`` after the last day on which at least ``min_inverted_days`` of the
+      ``inversion_window`` observations ending that day were inverted (SPEC 7: 63 of 84, 126).
     """
 
     id: str
@@ -67,6 +68,7 @@ class RuleSpec:
     change_critical: float | None = None
     min_inverted_days: int | None = None
     recovery_days: int | None = None
+    inversion_window: int | None = None
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str, got: object) -> ValueError:
@@ -89,7 +91,15 @@ class RuleSpec:
         if sign * (self.critical - self.warning) < 0:
             word = "at or above" if sign > 0 else "at or below"
             raise bad("critical", f"a value {word} warning ({self.warning})", self.critical)
-        for key in ("window", "long_window", "change_window", "min_inverted_days", "recovery_days"):
+        whole = (
+            "window",
+            "long_window",
+            "change_window",
+            "min_inverted_days",
+            "recovery_days",
+            "inversion_window",
+        )
+        for key in whole:
             x = getattr(self, key)
             if x is not None and (isinstance(x, bool) or not isinstance(x, int) or x < 1):
                 raise bad(key, "a whole number >= 1", x)
@@ -115,9 +125,10 @@ class RuleSpec:
         u = f" {self.unit}" if self.unit else ""
         if self.id == "yield_curve":
             return (
-                f"{self.description} Warning while 10Y-3M < {self.warning:g}{u}; critical when "
-                f"it is back above {self.critical:g}{u} within {self.recovery_days} trading days "
-                f"of an inversion of at least {self.min_inverted_days} trading days."
+                f"{self.description} Warning while 10Y-3M < {self.warning:g}{u}; critical on a "
+                f"day at or above {self.critical:g}{u} within {self.recovery_days} observations "
+                f"after the last day on which at least {self.min_inverted_days} of the "
+                f"{self.inversion_window} observations ending that day were inverted."
             )
         if self.id == "oil_net_increase":
             return (
@@ -164,6 +175,7 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
         unit="%",
         min_inverted_days=63,
         recovery_days=126,
+        inversion_window=84,
     ),
     RuleSpec(
         id="hy_oas",

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from analytics.catalog import SECTORS, SectorPair
-from analytics.spreads import leg_returns
+from analytics.spreads import fresh_legs, leg_returns
 from analytics.types import SectorRow
 
 
@@ -17,9 +17,23 @@ def sector_rows(
     asof: date | None = None,
     sectors: tuple[SectorPair, ...] = SECTORS,
 ) -> tuple[SectorRow, ...]:
-    """One row per sector; a side without an ETF (or without data) is None."""
+    """One row per sector; a side without an ETF, without data or stale at ``asof`` is None."""
     rows = []
     for s in sectors:
-        legs = leg_returns(prices.get(s.small) if s.small else None, prices.get(s.large), asof)
-        rows.append(SectorRow(sector=s.sector, large=s.large, small=s.small, returns=legs))
+        given = {s.large: prices.get(s.large)}
+        if s.small:
+            given[s.small] = prices.get(s.small)
+        usable, stale, last_date, reasons = fresh_legs(given, asof)
+        legs = leg_returns(usable.get(s.small) if s.small else None, usable[s.large], asof)
+        rows.append(
+            SectorRow(
+                sector=s.sector,
+                large=s.large,
+                small=s.small,
+                returns=legs,
+                stale=stale,
+                last_date=last_date,
+                reasons=reasons,
+            )
+        )
     return tuple(rows)

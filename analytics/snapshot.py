@@ -13,6 +13,7 @@ import pandas as pd
 
 from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
 from analytics.cycle import rate_cycle
+from analytics.freshness import leg_freshness
 from analytics.macro import macro_rows
 from analytics.returns import last_value, window_return
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
@@ -21,7 +22,7 @@ from analytics.spreads import pair_row
 from analytics.types import PE, LegReturns, RateCycle, Snapshot, SourceRow, ValuationGap
 from analytics.valuation import valuation_gap
 
-SCHEMA = "rotmon.snapshot/1"
+SCHEMA = "rotmon.snapshot/2"
 
 
 def build_snapshot(
@@ -52,13 +53,22 @@ def build_snapshot(
         risk = evaluate_risk(
             prices, macro, day, rules, release_lags=release_lags, stale_after=stale_after
         )
-    indices = {
-        sym: (last_value(prices.get(sym), day), _day_change(prices.get(sym), day))
-        for sym in INDICES
-    }
+    indices: dict[str, tuple[float | None, float | None]] = {}
+    stale_reasons: list[str] = []
+    for sym in INDICES:
+        fresh = leg_freshness(sym, prices.get(sym), day)
+        series = None if fresh.stale else prices.get(sym)
+        indices[sym] = (last_value(series, day), _day_change(series, day))
+        if fresh.stale and fresh.reason:
+            stale_reasons.append(fresh.reason)
+    for row in (*spreads, *heatmap):
+        stale_reasons += row.reasons
     missing = missing_inputs(prices, macro, pairs, sectors)
     if missing:
         problems = (*problems, f"no data for {', '.join(missing)} (shown as n/a)")
+    stale_reasons = list(dict.fromkeys(stale_reasons))
+    if stale_reasons:
+        problems = (*problems, *(f"{r} (stale at {day}: shown as n/a)" for r in stale_reasons))
     return Snapshot(
         asof=asof,
         source=source,  # type: ignore[arg-type]
@@ -72,6 +82,8 @@ def build_snapshot(
         problems=problems,
         valuation=valuation_gap(valuations or {}, day),
         cycle=rate_cycle(macro, day, release_lags=release_lags, stale_after=stale_after),
+        coverage=dict(risk.coverage),
+        unknown={r.id: risk.unknown[r.id] for r in risk.rules if r.id in risk.unknown},
     )
 
 
@@ -106,6 +118,10 @@ def _num(x: float | None) -> float | None:
 
 def _iso(x: date | datetime | None) -> str | None:
     return None if x is None else x.isoformat()
+
+
+def _dates(last_date: Mapping[str, date | None]) -> dict[str, str | None]:
+    return {sym: _iso(d) for sym, d in last_date.items()}
 
 
 def _legs(legs: Mapping[str, LegReturns], order: tuple[str, str]) -> dict[str, Any]:
@@ -185,6 +201,8 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
                 "trend": p.trend,
                 "corr_3m": _num(p.corr_3m),
                 "beta_3m": _num(p.beta_3m),
+                "stale": list(p.stale),
+                "last_date": _dates(p.last_date),
             }
             for p in s.spreads
         ],
@@ -194,6 +212,8 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
                 "large": h.large,
                 "small": h.small,
                 "returns": _legs(h.returns, ("large", "small")),
+                "stale": list(h.stale),
+                "last_date": _dates(h.last_date),
             }
             for h in s.heatmap
         ],
@@ -210,6 +230,8 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
             for a in s.alerts
         ],
         "scores": {k: _num(v) for k, v in s.scores.items()},
+        "coverage": {k: _num(v) for k, v in s.coverage.items()},
+        "unknown_rules": list(s.unknown_rules),
         "macro": [
             {"id": m.id, "label": m.label, "value": _num(m.value), "date": _iso(m.date)}
             for m in s.macro
@@ -224,6 +246,7 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
             }
             for r in s.sources
         ],
+        "problems": list(s.problems),
         "valuation": valuation_to_dict(s.valuation),
         "cycle": cycle_to_dict(s.cycle),
     }
@@ -238,11 +261,25 @@ CSV_COLUMNS = (
     "small_return",
     "large_return",
     "spread_pp",
+    "stale",
+    "value",
+    "note",
 )
+"""``stale``: the row's stale legs (space-separated); ``value``/``note`` carry the ``coverage``
+rows (value = coverage 0-1, note = the score or ``no data``) and the ``problems`` rows (note)."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (SPEC 9): ``'`` before ``= + - @``,
+    a tab or a CR at its start."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def snapshot_to_csv(s: Snapshot) -> str:
-    """Spreads and heatmap as tidy rows: one row per (pair or sector, window)."""
+    """Spreads and heatmap as tidy rows (one per pair or sector and window), then one
+    ``coverage`` row per score group and one ``problem`` row per problem."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -250,21 +287,30 @@ def snapshot_to_csv(s: Snapshot) -> str:
     def cell(x: float | None) -> str:
         return "" if _num(x) is None else repr(float(x))  # type: ignore[arg-type]
 
-    rows = [("spreads", p.id, p.small, p.large, p.returns) for p in s.spreads]
-    rows += [("heatmap", h.sector, h.small or "", h.large, h.returns) for h in s.heatmap]
-    for table, ident, small, large, returns in rows:
+    rows = [("spreads", p.id, p.small, p.large, p.returns, p.stale) for p in s.spreads]
+    rows += [("heatmap", h.sector, h.small or "", h.large, h.returns, h.stale) for h in s.heatmap]
+    for table, ident, small, large, returns, stale in rows:
         for win in WINDOWS:
             leg = returns[win]
             w.writerow(
                 (
                     table,
-                    ident,
-                    small,
-                    large,
+                    csv_text(ident),
+                    csv_text(small),
+                    csv_text(large),
                     win,
                     cell(leg.small),
                     cell(leg.large),
                     cell(leg.spread_pp),
+                    csv_text(" ".join(stale)),
+                    "",
+                    "",
                 )
             )
+    for group, cov in s.coverage.items():
+        score = s.scores.get(group)
+        note = "no data" if score is None else f"score {score:.1f}"
+        w.writerow(("coverage", group, "", "", "", "", "", "", "", cell(cov), note))
+    for problem in s.problems:
+        w.writerow(("problem", "", "", "", "", "", "", "", "", "", csv_text(problem)))
     return buf.getvalue()

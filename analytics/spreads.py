@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import WINDOWS, Pair
+from analytics.freshness import LegFreshness, leg_freshness
 from analytics.returns import asof_position, drawdown, finite, last_value, window_returns
 from analytics.types import LegReturns, PairRow, Trend
 
@@ -122,10 +123,30 @@ def _tail(prices: pd.Series, asof: date | None, rows: int = TAIL_ROWS) -> pd.Ser
     return prices.iloc[: 0 if t is None else t + 1].iloc[-rows:]
 
 
+def fresh_legs(
+    legs: dict[str, pd.Series | None], asof: date | None
+) -> tuple[dict[str, pd.Series | None], tuple[str, ...], dict[str, date | None], tuple[str, ...]]:
+    """The legs usable at ``asof`` (a stale leg becomes None), the stale symbols, each leg's
+    last bar date and the reasons -- the one freshness rule (analytics.freshness) per row."""
+    if asof is None:
+        return legs, (), {}, ()
+    fresh: dict[str, LegFreshness] = {sym: leg_freshness(sym, s, asof) for sym, s in legs.items()}
+    usable = {sym: (None if fresh[sym].stale else s) for sym, s in legs.items()}
+    stale = tuple(sym for sym, f in fresh.items() if f.stale)
+    reasons = tuple(f.reason for f in fresh.values() if f.stale and f.reason)
+    return usable, stale, {sym: f.last_date for sym, f in fresh.items()}, reasons
+
+
 def pair_row(
     pair: Pair, small: pd.Series | None, large: pd.Series | None, asof: date | None = None
 ) -> PairRow:
-    """Everything the spreads pane shows about one pair; unknowns are None."""
+    """Everything the spreads pane shows about one pair; unknowns are None.
+
+    A leg that is stale at ``asof`` (SPEC 8) counts as missing: every figure computed from it
+    is None, and the row names it in ``stale`` and ``reasons``.
+    """
+    legs, stale, last_date, reasons = fresh_legs({pair.small: small, pair.large: large}, asof)
+    small, large = legs[pair.small], legs[pair.large]
     returns = leg_returns(small, large, asof)
     ratio = pd.Series(dtype=float)
     corr = beta = None
@@ -152,4 +173,7 @@ def pair_row(
         ratio_spark=tuple(float(x) for x in ratio.to_numpy(dtype=float)[-SPARK_ROWS:]),
         small_drawdown=None if small is None else drawdown(small, asof),
         large_drawdown=None if large is None else drawdown(large, asof),
+        stale=stale,
+        last_date=last_date,
+        reasons=reasons,
     )

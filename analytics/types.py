@@ -42,6 +42,12 @@ class PairRow:
     ratio_spark: tuple[float, ...] = ()
     small_drawdown: float | None = None
     large_drawdown: float | None = None
+    stale: tuple[str, ...] = ()
+    """Legs whose data ends too long before the as-of day (SPEC 8): their figures are None."""
+    last_date: Mapping[str, date | None] = field(default_factory=dict)
+    """Each leg's last bar at or before the as-of day: the date its figures are observed on."""
+    reasons: tuple[str, ...] = ()
+    """Why figures are unknown, e.g. ``"PSCE: data ends 2020-12-11"``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,9 @@ class SectorRow:
     large: str
     small: str | None
     returns: Mapping[str, LegReturns]
+    stale: tuple[str, ...] = ()
+    last_date: Mapping[str, date | None] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +171,8 @@ class Snapshot:
     spreads: tuple[PairRow, ...]
     heatmap: tuple[SectorRow, ...]
     alerts: tuple[Alert, ...]
-    scores: Mapping[str, float]
+    scores: Mapping[str, float | None]
+    """Per group, 0-100 over the known rules; None when no rule of the group is known."""
     macro: tuple[MacroRow, ...]
     sources: tuple[SourceRow, ...] = ()
     indices: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
@@ -172,3 +182,11 @@ class Snapshot:
     """P/E of SPY, IJR and IWM and the gap (SPEC 11); None when not computed."""
     cycle: RateCycle | None = None
     """The Fed's rate cycle (SPEC 11); None when not computed."""
+    coverage: Mapping[str, float] = field(default_factory=dict)
+    """Per group, the known rules' weight over all its rules' weight (0-1)."""
+    unknown: Mapping[str, str] = field(default_factory=dict)
+    """Rule id -> why it is unknown (its inputs missing or stale), in rule order."""
+
+    @property
+    def unknown_rules(self) -> tuple[str, ...]:
+        return tuple(self.unknown)

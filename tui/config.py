@@ -39,10 +39,17 @@ ENV_PREFIX = "ROTMON_"
 
 # Fields of RuleSpec that a config file may set (where the rule's default is not None).
 RULE_NUMBERS = ("warning", "critical", "hysteresis", "weight", "change_warning", "change_critical")
-RULE_WHOLE = ("window", "long_window", "change_window", "min_inverted_days", "recovery_days")
+RULE_WHOLE = (
+    "window",
+    "long_window",
+    "change_window",
+    "min_inverted_days",
+    "recovery_days",
+    "inversion_window",
+)
 RULE_KEYS = RULE_NUMBERS + RULE_WHOLE
 FREQUENCIES = ("monthly", "weekly", "daily")
-STALE_KINDS = ("market", "daily", "weekly", "monthly")
+STALE_KINDS = ("daily", "weekly", "monthly")
 
 
 class ConfigError(Exception):

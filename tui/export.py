@@ -62,7 +62,7 @@ def _write_new(directory: Path, stem: str, suffix: str, text: str) -> Path:
 def export_snapshot_json(
     snapshot: Snapshot, directory: Path | str, *, now: datetime | None = None
 ) -> Path:
-    """Write the snapshot as the SPEC 9 document (``rotmon.snapshot/1``); return the path."""
+    """Write the snapshot as the SPEC 9 document (``rotmon.snapshot/2``); return the path."""
     from analytics.snapshot import snapshot_to_dict
 
     doc = snapshot_to_dict(snapshot)

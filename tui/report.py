@@ -106,7 +106,7 @@ def print_snapshot_table(s: Snapshot, console: Console) -> None:
 
 def print_backtest_table(doc: dict, console: Console) -> None:
     """The episodes of a `rotmon backtest` document, one table per rule group."""
-    console.print(f"Backtest {doc['from']} → {doc['to']}: {doc['days']} trading days")
+    console.print(f"Backtest {doc['from']} → {doc['to']}: {doc['days']} NYSE sessions")
     for group in ("hard_landing", "energy_shock"):
         found = [e for e in doc["episodes"] if e["group"] == group]
         table = Table(title=group.replace("_", " ").capitalize(), box=box.SIMPLE_HEAD)
@@ -117,7 +117,7 @@ def print_backtest_table(doc: dict, console: Console) -> None:
                 Text(e["rule"]),
                 Text(e["severity"], style="bold red" if e["severity"] == "critical" else "yellow"),
                 e["start"],
-                e["end"] or "open",
+                e["end"] or f"({e.get('end_reason') or 'open'})",
                 fmt(e["peak"]["value"]),
                 e["peak"]["date"] or "n/a",
             )

@@ -31,7 +31,7 @@ from analytics.types import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "rotmon.cached-snapshot/1"
+SCHEMA = "rotmon.cached-snapshot/2"
 
 
 def _num(x: float | None) -> float | None:
@@ -69,11 +69,22 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
                 "ratio_spark": [v for v in r.ratio_spark if math.isfinite(v)],
                 "small_drawdown": _num(r.small_drawdown),
                 "large_drawdown": _num(r.large_drawdown),
+                "stale": list(r.stale),
+                "last_date": {k: _iso(v) for k, v in r.last_date.items()},
+                "reasons": list(r.reasons),
             }
             for r in s.spreads
         ],
         "heatmap": [
-            {"sector": r.sector, "large": r.large, "small": r.small, "returns": _legs(r.returns)}
+            {
+                "sector": r.sector,
+                "large": r.large,
+                "small": r.small,
+                "returns": _legs(r.returns),
+                "stale": list(r.stale),
+                "last_date": {k: _iso(v) for k, v in r.last_date.items()},
+                "reasons": list(r.reasons),
+            }
             for r in s.heatmap
         ],
         "alerts": [
@@ -90,6 +101,8 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
             for a in s.alerts
         ],
         "scores": {k: _num(v) for k, v in s.scores.items()},
+        "coverage": {k: _num(v) for k, v in s.coverage.items()},
+        "unknown": dict(s.unknown),
         "macro": [
             {
                 "id": m.id,
@@ -235,11 +248,22 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
                 ratio_spark=tuple(r["ratio_spark"]),
                 small_drawdown=r.get("small_drawdown"),
                 large_drawdown=r.get("large_drawdown"),
+                stale=tuple(r["stale"]),
+                last_date={k: _date(v) for k, v in r["last_date"].items()},
+                reasons=tuple(r["reasons"]),
             )
             for r in doc["spreads"]
         ),
         heatmap=tuple(
-            SectorRow(r["sector"], r["large"], r["small"], _leg_map(r["returns"]))
+            SectorRow(
+                r["sector"],
+                r["large"],
+                r["small"],
+                _leg_map(r["returns"]),
+                stale=tuple(r["stale"]),
+                last_date={k: _date(v) for k, v in r["last_date"].items()},
+                reasons=tuple(r["reasons"]),
+            )
             for r in doc["heatmap"]
         ),
         alerts=tuple(
@@ -285,6 +309,8 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
         problems=tuple(doc.get("problems", ())),
         valuation=_valuation_in(doc.get("valuation")),
         cycle=_cycle_in(doc.get("cycle")),
+        coverage={k: float(v) for k, v in doc["coverage"].items() if v is not None},
+        unknown=dict(doc["unknown"]),
     )
 
 

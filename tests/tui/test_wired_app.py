@@ -147,7 +147,7 @@ async def test_e_exports_the_dashboard_as_the_snapshot_document(tmp_path: Path) 
         await pilot.press("e")  # the same second: a second file, not an overwrite
         await wait_until(lambda: len(list(tmp_path.glob("rotmon-snapshot-*.json"))) == 2)
     docs = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rotmon-snapshot-*.json"))]
-    assert all(d["schema"] == "rotmon.snapshot/1" and d["source"] == "demo" for d in docs)
+    assert all(d["schema"] == "rotmon.snapshot/2" and d["source"] == "demo" for d in docs)
     assert docs[0]["spreads"][0]["id"] == "IWM/SPY"
 
 

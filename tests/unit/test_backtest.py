@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics.backtest import SCHEMA, Episode, backtest_json, episodes
+from analytics.freshness import session_days
 from analytics.risk import DEFAULT_RULES, evaluate_risk
 
 RULES = {r.id: r for r in DEFAULT_RULES}
@@ -24,8 +25,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fred"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "history"
 
 
-def bseries(values, start: str = "2024-01-01") -> pd.Series:
-    return pd.Series(np.asarray(values, float), index=pd.bdate_range(start, periods=len(values)))
+def bseries(values, start: str = "2024-01-02") -> pd.Series:
+    """Values on consecutive NYSE sessions from ``start``."""
+    first = d(start)
+    days = session_days(first, first + timedelta(days=2 * len(values) + 10))[: len(values)]
+    return pd.Series(np.asarray(values, float), index=days)
 
 
 def d(text: str) -> date:
@@ -36,8 +40,8 @@ def d(text: str) -> date:
 
 
 def vix_result():
-    # Mon 1 .. Wed 10 Jan 2024 (no weekend rows): levels 0 .5 1 .5 .5 0 .5 1
-    vix = bseries([20, 26, 36, 30, 26, 20, 27, 36])
+    # Tue 2 .. Wed 10 Jan 2024 (sessions; Jan 1 is a holiday): levels .5 1 .5 .5 0 .5 1
+    vix = bseries([26, 36, 30, 26, 20, 27, 36])
     return evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 10), (RULES["vix"],))
 
 
@@ -47,8 +51,8 @@ def test_a_critical_run_inside_a_warning_run_gives_two_episodes() -> None:
     assert found == (
         Episode("vix", hl, w, d("2024-01-02"), d("2024-01-05"), 36.0, d("2024-01-03")),
         Episode("vix", hl, c, d("2024-01-03"), d("2024-01-03"), 36.0, d("2024-01-03")),
-        Episode("vix", hl, w, d("2024-01-09"), None, 36.0, d("2024-01-10")),
-        Episode("vix", hl, c, d("2024-01-10"), None, 36.0, d("2024-01-10")),
+        Episode("vix", hl, w, d("2024-01-09"), None, 36.0, d("2024-01-10"), "open"),
+        Episode("vix", hl, c, d("2024-01-10"), None, 36.0, d("2024-01-10"), "open"),
     )
 
 
@@ -64,9 +68,9 @@ def test_below_rules_peak_at_their_lowest_value() -> None:
 
 
 def test_yield_curve_episodes_peak_deepest_inversion_and_steepest_recovery() -> None:
-    spec = replace(RULES["yield_curve"], min_inverted_days=3, recovery_days=4)
+    spec = replace(RULES["yield_curve"], min_inverted_days=3, inversion_window=4, recovery_days=3)
     s = bseries([-0.1, -0.1, -0.1, 0.2, 0.4, 0.3, 0.3, 0.3])
-    r = evaluate_risk({}, {"T10Y3M": s}, date(2024, 1, 10), (spec,), release_lags={"daily": 0})
+    r = evaluate_risk({}, {"T10Y3M": s}, date(2024, 1, 11), (spec,), release_lags={"daily": 0})
     days = [x.date() for x in s.index]
     warning, critical = episodes(r)
     # warning: level >= 0.5 for rows 0-6 (inverted, then critical); ties peak on the first day.
@@ -91,7 +95,7 @@ def test_backtest_json_has_exactly_the_schema() -> None:
         "schema": "rotmon.backtest/1",
         "from": "2024-01-01",
         "to": "2024-01-10",
-        "days": 8,
+        "days": 7,
         "episodes": [
             {
                 "rule": "vix",
@@ -99,6 +103,7 @@ def test_backtest_json_has_exactly_the_schema() -> None:
                 "severity": "warning",
                 "start": "2024-01-02",
                 "end": "2024-01-05",
+                "end_reason": None,
                 "peak": {"value": 36.0, "date": "2024-01-03"},
             },
             {
@@ -107,6 +112,7 @@ def test_backtest_json_has_exactly_the_schema() -> None:
                 "severity": "critical",
                 "start": "2024-01-03",
                 "end": "2024-01-03",
+                "end_reason": None,
                 "peak": {"value": 36.0, "date": "2024-01-03"},
             },
             {
@@ -115,6 +121,7 @@ def test_backtest_json_has_exactly_the_schema() -> None:
                 "severity": "warning",
                 "start": "2024-01-09",
                 "end": None,
+                "end_reason": "open",
                 "peak": {"value": 36.0, "date": "2024-01-10"},
             },
             {
@@ -123,6 +130,7 @@ def test_backtest_json_has_exactly_the_schema() -> None:
                 "severity": "critical",
                 "start": "2024-01-10",
                 "end": None,
+                "end_reason": "open",
                 "peak": {"value": 36.0, "date": "2024-01-10"},
             },
         ],
@@ -178,6 +186,19 @@ def seventh_of_next_month(x: date) -> date:
     return date(x.year + (x.month == 12), x.month % 12 + 1, 7)
 
 
+def yield_curve_critical(rows: list[tuple[date, float]], years: tuple[int, ...] = (2024,)):
+    """Observation dates on which SPEC 7's yield-curve critical holds, in plain Python."""
+    vals = [v for _, v in rows]
+    last_long = None
+    out = []
+    for i, (x, v) in enumerate(rows):
+        if i >= 83 and sum(1 for w in vals[i - 83 : i + 1] if w < 0) >= 63:
+            last_long = i
+        if v >= 0 and last_long is not None and i - last_long <= 126 and x.year in years:
+            out.append(x)
+    return out
+
+
 def run(rule: str, macro: dict[str, pd.Series], asof: date) -> tuple[Episode, ...]:
     r = evaluate_risk({}, macro, asof, (RULES[rule],))
     return episodes(r)
@@ -210,7 +231,14 @@ def test_the_2022_yield_curve_inversion_and_its_2024_end() -> None:
     assert warn[0] == weekday_on_or_after(first_negative + timedelta(days=1)) == date(2022, 10, 19)
     assert weekday_on_or_after(long_start + timedelta(days=1)) in warn
     crit = [e for e in found if e.severity == "critical" and e.start.year == 2024]
-    assert crit[0].start == weekday_on_or_after(long_end + timedelta(days=1)) == date(2024, 12, 19)
+    # SPEC 7: critical on the first reading >= 0 within 126 readings after the last day on
+    # which 63 of the 84 readings ending that day were < 0 -- before the warning's hysteresis
+    # lets go on Dec 18 (0.13); Friday Dec 13 read 0.02, usable Monday Dec 16.
+    first_crit = yield_curve_critical(rows)[0]
+    assert first_crit == date(2024, 12, 13) and first_crit < long_end
+    assert (
+        crit[0].start == weekday_on_or_after(first_crit + timedelta(days=1)) == date(2024, 12, 16)
+    )
     long_warning = next(e for e in found if e.start == date(2022, 10, 26))
     deepest = min(v for x, v in rows if long_start <= x < long_end)
     assert long_warning.peak_value == deepest == -1.89

@@ -137,7 +137,8 @@ def test_backtest_json_lists_the_2020_episodes(capsys: pytest.CaptureFixture[str
     peak = max(vix_crit, key=lambda e: e["peak"]["value"])
     assert peak["peak"]["date"] == "2020-03-16"
     for e in bt["episodes"]:
-        assert set(e) == {"rule", "group", "severity", "start", "end", "peak"}
+        assert set(e) == {"rule", "group", "severity", "start", "end", "end_reason", "peak"}
+        assert (e["end"] is None) == (e["end_reason"] is not None)
         assert date.fromisoformat(e["start"]) <= date(2020, 6, 30)
 
 

@@ -39,8 +39,8 @@ def rotation_json() -> dict:
 def test_json_has_exactly_the_spec_shape(rotation_json: dict) -> None:
     doc = rotation_json
     assert list(doc) == [
-        "schema", "asof", "source", "spreads", "heatmap", "alerts", "scores", "macro", "sources",
-        "valuation", "cycle",
+        "schema", "asof", "source", "spreads", "heatmap", "alerts", "scores", "coverage",
+        "unknown_rules", "macro", "sources", "problems", "valuation", "cycle",
     ]  # fmt: skip
     assert list(doc["valuation"]) == [
         "large", "small", "gap_turns", "gap_pct", "basis", "gap_small", "zscore_5y", "reason",
@@ -52,18 +52,24 @@ def test_json_has_exactly_the_spec_shape(rotation_json: dict) -> None:
         "source",
     ]  # fmt: skip
     assert doc["cycle"]["source"] == "DFEDTARU" and doc["cycle"]["phase"] in ("cutting", "on hold")
-    assert doc["schema"] == "rotmon.snapshot/1" and doc["source"] == "demo"
+    assert doc["schema"] == "rotmon.snapshot/2" and doc["source"] == "demo"
     assert [s["id"] for s in doc["spreads"]] == [p.id for p in PAIRS]
     first = doc["spreads"][0]
     assert list(first) == [
         "id", "small", "large", "small_last", "large_last", "ratio", "returns",
-        "zscore_1y", "trend", "corr_3m", "beta_3m",
+        "zscore_1y", "trend", "corr_3m", "beta_3m", "stale", "last_date",
     ]  # fmt: skip
+    assert first["stale"] == [] and set(first["last_date"]) == {"IWM", "SPY"}
+    assert first["last_date"]["IWM"] == doc["asof"][:10]  # every value knows its date
     assert list(first["returns"]) == list(WINDOWS)
     assert list(first["returns"]["1D"]) == ["small", "large", "spread_pp"]
     assert [h["sector"] for h in doc["heatmap"]] == [s.sector for s in SECTORS]
     assert list(doc["heatmap"][0]["returns"]["1M"]) == ["large", "small", "spread_pp"]
     assert set(doc["scores"]) == {"hard_landing", "energy_shock"}
+    # The demo market has every input: every rule known, full coverage, no problems.
+    assert doc["coverage"] == {"hard_landing": 1.0, "energy_shock": 1.0}
+    assert doc["unknown_rules"] == [] and doc["problems"] == []
+    assert list(doc["heatmap"][0]) == ["sector", "large", "small", "returns", "stale", "last_date"]
     assert all(list(m) == ["id", "label", "value", "date"] for m in doc["macro"])
     assert all(list(s) == ["name", "ok", "last_success", "stale", "error"] for s in doc["sources"])
 
@@ -102,8 +108,10 @@ def test_csv_is_tidy(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "snapshot", "--demo", "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == (len(PAIRS) + len(SECTORS)) * len(WINDOWS)
-    assert {r["table"] for r in rows} == {"spreads", "heatmap"}
+    assert len(rows) == (len(PAIRS) + len(SECTORS)) * len(WINDOWS) + 2
+    assert {r["table"] for r in rows} == {"spreads", "heatmap", "coverage"}
+    cov = {r["id"]: (float(r["value"]), r["note"]) for r in rows if r["table"] == "coverage"}
+    assert cov["hard_landing"][0] == 1.0 and cov["hard_landing"][1].startswith("score ")
     r = next(r for r in rows if r["id"] == "IWM/SPY" and r["window"] == "1M")
     assert float(r["spread_pp"]) == pytest.approx(
         float(r["small_return"]) - float(r["large_return"])

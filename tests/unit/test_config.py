@@ -337,12 +337,12 @@ def test_default_text_parses_back_to_the_defaults(tmp_path: Path) -> None:
     uncommented = [
         line for line, orig in zip(lines, text.splitlines(), strict=True) if line != orig
     ]
-    base = 5 + 5 + 5 + 3 + 4  # top-level, poll, sources, release_lags, stale_after
+    base = 5 + 5 + 5 + 3 + 3  # top-level, poll, sources, release_lags, stale_after (FRED)
     rule_keys = sum(
         sum(getattr(r, f) is not None for f in (
             "warning", "critical", "hysteresis", "weight", "window", "long_window",
             "change_window", "change_warning", "change_critical", "min_inverted_days",
-            "recovery_days",
+            "recovery_days", "inversion_window",
         ))
         for r in DEFAULT_RULES
     )  # fmt: skip

@@ -124,7 +124,7 @@ def test_snapshot_json_is_the_spec_document(tmp_path: Path) -> None:
     path = export_snapshot_json(_snapshot(), tmp_path, now=NOW)
     assert path.name == "rotmon-snapshot-20260302-143005.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["schema"] == "rotmon.snapshot/1"
+    assert doc["schema"] == "rotmon.snapshot/2"
     assert doc["source"] == "demo"
     assert doc["asof"] == "2026-03-02T15:00:00+00:00"
     spread = doc["spreads"][0]

@@ -113,7 +113,7 @@ def test_snapshot_live_is_the_spec_document(
     rc, out, err = run(capsys, "snapshot", "--format", "json", *common(tmp_path, servers))
     assert rc == 0, err
     doc = json.loads(out)
-    assert doc["schema"] == "rotmon.snapshot/1" and doc["source"] == "live"
+    assert doc["schema"] == "rotmon.snapshot/2" and doc["source"] == "live"
     assert [s["id"] for s in doc["spreads"]] == [p.id for p in PAIRS]
     iwm = doc["spreads"][0]
     closes = qqq_closes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics.freshness import session_days
 from analytics.risk import (
     DEFAULT_RULES,
     RELEASE_LAGS,
@@ -25,9 +26,11 @@ RULES = {r.id: r for r in DEFAULT_RULES}
 NO_LAG = {"daily": 0, "weekly": 0}
 
 
-def bseries(values, start: str = "2024-01-01") -> pd.Series:
-    """Values on consecutive business days from ``start``."""
-    return pd.Series(np.asarray(values, float), index=pd.bdate_range(start, periods=len(values)))
+def bseries(values, start: str = "2024-01-02") -> pd.Series:
+    """Values on consecutive NYSE sessions from ``start`` (the replay's days, SPEC 7)."""
+    first = pd.Timestamp(start).date()
+    days = session_days(first, first + timedelta(days=2 * len(values) + 10))[: len(values)]
+    return pd.Series(np.asarray(values, float), index=days)
 
 
 def dseries(values, start: str) -> pd.Series:
@@ -42,7 +45,7 @@ def monthly(values, start: str) -> pd.Series:
 
 
 def calendar_grid(start: str, end: str) -> dict[str, pd.Series]:
-    """A price series on every calendar day, so the replay sees weekends too."""
+    """A price series on every calendar day: its weekend rows are still not replay days."""
     days = pd.date_range(start, end, freq="D")
     return {"SPY": pd.Series(100.0, index=days)}
 
@@ -51,8 +54,9 @@ def last_day(s: pd.Series) -> date:
     return s.index[-1].date()
 
 
-def levels(result, rule: str) -> list[float]:
-    return [float(x) for x in result.levels[rule]]
+def levels(result, rule: str) -> list[float | None]:
+    """The rule's level per day; None where the rule is unknown (never level 0, SPEC 7)."""
+    return [None if math.isnan(x) else float(x) for x in result.levels[rule]]
 
 
 # -- the rule table ---------------------------------------------------------------------------
@@ -113,10 +117,13 @@ def test_bad_inputs_are_one_line_errors() -> None:
         evaluate_risk({}, {}, asof, release_lags={"monthly": 31})
 
 
-def test_no_data_gives_an_empty_replay_and_zero_scores() -> None:
+def test_no_data_gives_an_empty_replay_no_scores_and_every_rule_unknown() -> None:
     r = evaluate_risk({}, {}, date(2024, 1, 10))
     assert len(r.days) == 0 and r.alerts == ()
-    assert r.scores == {"hard_landing": 0.0, "energy_shock": 0.0}
+    assert r.scores == {"hard_landing": None, "energy_shock": None}
+    assert r.coverage == {"hard_landing": 0.0, "energy_shock": 0.0}
+    assert r.unknown_rules == RULE_IDS
+    assert r.unknown["vix"] == "^VIX: no data; VIXCLS: no data"
     assert list(r.values.columns) == list(RULE_IDS)
 
 
@@ -124,9 +131,10 @@ def test_no_data_gives_an_empty_replay_and_zero_scores() -> None:
 
 
 def test_hysteresis_step_by_step_above_rule() -> None:
-    # VIX: warning 25, critical 35, hysteresis 2 -> warning off below 23, critical off below 33.
-    vix = [20, 24.9, 25, 24, 23.5, 22.9, 30, 35, 34, 33.1, 33, 32.9, 26, 22, 40, 20]
-    want = [0, 0, 0.5, 0.5, 0.5, 0, 0.5, 1, 1, 1, 1, 0.5, 0.5, 0, 1, 0]
+    # VIX: warning 25, critical 35, hysteresis 2 -> a level drops at or below 23 / 33 (SPEC 7:
+    # "value <= T - h"), so 33 itself ends the critical level.
+    vix = [20, 24.9, 25, 24, 23.5, 23, 30, 35, 34, 33.1, 33, 32.9, 26, 22, 40, 20]
+    want = [0, 0, 0.5, 0.5, 0.5, 0, 0.5, 1, 1, 1, 0.5, 0.5, 0.5, 0, 1, 0]
     s = bseries(vix)
     r = evaluate_risk({"^VIX": s}, {}, last_day(s))
     assert levels(r, "vix") == want
@@ -136,16 +144,20 @@ def test_hysteresis_step_by_step_above_rule() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.floats(10.0, 50.0, allow_nan=False), min_size=1, max_size=40),
+    st.lists(
+        st.floats(10.0, 50.0, allow_nan=False) | st.sampled_from([23.0, 25.0, 33.0, 35.0, 27.5]),
+        min_size=1,
+        max_size=40,
+    ),
     st.sampled_from([0.0, 0.5, 2.0, 7.5]),
 )
 def test_hysteresis_matches_a_step_by_step_state_machine(vix: list[float], h: float) -> None:
-    # Reference: each threshold is on from v >= T until v < T - h, walked one day at a time.
+    # Reference: each threshold is on from v >= T until v <= T - h, walked one day at a time.
     warn = crit = False
     want = []
     for v in vix:
-        warn = v >= 25 or (warn and v >= 25 - h)
-        crit = v >= 35 or (crit and v >= 35 - h)
+        warn = v >= 25 or (warn and v > 25 - h)
+        crit = v >= 35 or (crit and v > 35 - h)
         want.append(1.0 if crit else 0.5 if warn else 0.0)
     s = bseries(vix)
     spec = replace(RULES["vix"], hysteresis=h)
@@ -162,17 +174,22 @@ def test_hysteresis_below_and_strict_on_the_yield_curve() -> None:
     assert levels(r, "yield_curve") == want
 
 
-def test_unknown_value_resets_the_level() -> None:
-    # ^VIX stops on Jan 31; the replay goes on with SPY. Market values go stale after 14 days.
+def test_a_stale_input_makes_the_rule_unknown_not_level_0() -> None:
+    # ^VIX stops on Wed Jan 31; the replay goes on with SPY. A price more than 3 NYSE sessions
+    # old is stale (SPEC 8): Feb 1, 2 and 5 still read Jan 31, Feb 6 does not.
     days = pd.date_range("2024-01-01", "2024-02-29", freq="D")
     spy = pd.Series(100.0, index=days)
     vix = pd.Series(30.0, index=days[days <= "2024-01-31"])
     r = evaluate_risk({"SPY": spy, "^VIX": vix}, {}, date(2024, 2, 29))
-    assert r.levels.loc["2024-02-14", "vix"] == 0.5
-    assert r.values.loc["2024-02-14", "vix"] == 30.0
-    assert r.levels.loc["2024-02-15", "vix"] == 0.0
-    assert math.isnan(r.values.loc["2024-02-15", "vix"])
+    assert r.levels.loc["2024-02-05", "vix"] == 0.5
+    assert r.values.loc["2024-02-05", "vix"] == 30.0
+    assert math.isnan(r.levels.loc["2024-02-06", "vix"])  # unknown, never level 0
+    assert math.isnan(r.values.loc["2024-02-06", "vix"])
     assert r.alerts == ()
+    assert r.unknown["vix"] == "^VIX: data ends 2024-01-31; VIXCLS: no data"
+    assert "vix" in r.unknown_rules and "energy_outperformance" in r.unknown_rules
+    # Only weekdays the NYSE trades are replay days, whatever the file holds.
+    assert all(d.weekday() < 5 for d in r.days) and pd.Timestamp("2024-01-15") not in r.days
 
 
 # -- release lags -----------------------------------------------------------------------------
@@ -185,16 +202,18 @@ def test_a_march_monthly_value_is_invisible_before_april_7() -> None:
     v = r.values["sahm"]
     assert math.isnan(v["2024-03-06"])  # February's value is released on March 7
     assert v["2024-03-07"] == 0.1
-    assert v["2024-04-06"] == 0.1
-    assert v["2024-04-07"] == 0.6
-    assert r.levels.loc["2024-04-06", "sahm"] == 0.0
-    assert r.levels.loc["2024-04-07", "sahm"] == 1.0
+    assert v["2024-04-05"] == 0.1
+    # Released Sunday April 7: the next replay day (a session) is Monday April 8.
+    assert "2024-04-06" not in v.index and "2024-04-07" not in v.index
+    assert v["2024-04-08"] == 0.6
+    assert r.levels.loc["2024-04-05", "sahm"] == 0.0
+    assert r.levels.loc["2024-04-08", "sahm"] == 1.0
     # Evaluated as of April 6 the March value does not exist yet.
     early = evaluate_risk(prices, macro, date(2024, 4, 6))
-    assert early.alerts == () and early.days[-1] == pd.Timestamp("2024-04-06")
-    late = evaluate_risk(prices, macro, date(2024, 4, 7))
+    assert early.alerts == () and early.days[-1] == pd.Timestamp("2024-04-05")
+    late = evaluate_risk(prices, macro, date(2024, 4, 8))
     assert [(a.rule, a.severity, a.since, a.value) for a in late.alerts] == [
-        ("sahm", "critical", date(2024, 4, 7), 0.6)
+        ("sahm", "critical", date(2024, 4, 8), 0.6)
     ]
 
 
@@ -202,7 +221,7 @@ def test_release_lag_overrides_merge_over_the_defaults() -> None:
     macro = {"SAHMREALTIME": monthly([0.1, 0.6], "2024-02-01")}
     prices = calendar_grid("2024-03-01", "2024-04-30")
     r = evaluate_risk(prices, macro, date(2024, 4, 30), release_lags={"monthly": 15})
-    assert r.values.loc["2024-04-14", "sahm"] == 0.1
+    assert r.values.loc["2024-04-12", "sahm"] == 0.1  # Friday; the 15th is a Monday
     assert r.values.loc["2024-04-15", "sahm"] == 0.6
     idx = pd.DatetimeIndex(["2024-03-02"])
     assert release_dates("ICSA", idx)[0] == pd.Timestamp("2024-03-07")
@@ -285,19 +304,22 @@ def test_sahm_computed_from_unrate_and_realtime_preferred() -> None:
 
 
 def test_yield_curve_critical_after_a_long_inversion() -> None:
-    spec = replace(RULES["yield_curve"], min_inverted_days=3, recovery_days=4)
+    # SPEC 7 in small: critical on a day >= 0 within 4 observations after the last day on which
+    # at least 3 of the 4 observations ending that day were < 0 (the defaults are 63, 84, 126).
+    spec = replace(RULES["yield_curve"], min_inverted_days=3, inversion_window=4, recovery_days=4)
     cases = [
-        # inverted 3 rows, back above 0.10 -> critical for 4 rows (0.05 is still "above 0").
+        # rows 3 and 4 end windows with 3 inverted observations; rows 4-8 are within 4 after
+        # row 4 and >= 0 (0.05 counts: the critical needs the value >= 0, not past hysteresis).
         (
             [0.5, -0.1, -0.2, -0.3, 0.2, 0.3, 0.05, 0.3, 0.3, 0.3],
-            [0, 0.5, 0.5, 0.5, 1, 1, 1, 1, 0, 0],
+            [0, 0.5, 0.5, 0.5, 1, 1, 1, 1, 1, 0],
         ),
-        # the inversion ends only at 0.10: 0.05 and 0.09 still count as inverted.
-        ([-0.1, -0.1, -0.1, 0.05, 0.09, 0.10, 0.2], [0.5, 0.5, 0.5, 0.5, 0.5, 1, 1]),
-        # two rows inverted are not enough.
+        # the warning ends only at 0.10, but 0.05 and 0.09 are already back above 0.
+        ([-0.1, -0.1, -0.1, 0.05, 0.09, 0.10, 0.2], [0.5, 0.5, 0.5, 1, 1, 1, 1]),
+        # two observations inverted of four are not enough.
         ([0.5, -0.1, -0.1, 0.2, 0.2], [0, 0.5, 0.5, 0, 0]),
-        # a short re-inversion goes back to warning; the long inversion's memory stays.
-        ([-0.1, -0.1, -0.1, 0.2, -0.05, 0.2, 0.2, 0.2, 0.2], [0.5, 0.5, 0.5, 1, 0.5, 1, 1, 0, 0]),
+        # a short re-inversion goes back to warning and still ends a 3-of-4 window (row 4).
+        ([-0.1, -0.1, -0.1, 0.2, -0.05, 0.2, 0.2, 0.2, 0.2], [0.5, 0.5, 0.5, 1, 0.5, 1, 1, 1, 1]),
     ]
     for curve, want in cases:
         s = bseries(curve)
@@ -307,16 +329,16 @@ def test_yield_curve_critical_after_a_long_inversion() -> None:
     higher = replace(spec, critical=0.25)
     s = bseries(cases[0][0])
     r = evaluate_risk({}, {"T10Y3M": s}, last_day(s), (higher,), release_lags=NO_LAG)
-    assert levels(r, "yield_curve") == [0, 0.5, 0.5, 0.5, 0, 1, 0, 1, 0, 0]
+    assert levels(r, "yield_curve") == [0, 0.5, 0.5, 0.5, 0, 1, 0, 1, 1, 0]
     with pytest.raises(
         ValueError, match="rule yield_curve: critical: expected a value at or above"
     ):
         replace(spec, critical=-0.5)
-    r = evaluate_risk({}, {"T10Y3M": s}, date(2024, 1, 9), (spec,), release_lags=NO_LAG)
+    r = evaluate_risk({}, {"T10Y3M": s}, date(2024, 1, 10), (spec,), release_lags=NO_LAG)
     (alert,) = r.alerts
     assert (alert.severity, alert.since, alert.value, alert.threshold) == (
         "critical",
-        date(2024, 1, 5),
+        date(2024, 1, 8),
         0.05,
         0.0,
     )
@@ -326,11 +348,11 @@ def test_yield_curve_critical_after_a_long_inversion() -> None:
 def test_yield_curve_falls_back_to_dgs10_minus_dgs3mo() -> None:
     d10 = bseries([4.0, 4.0, 4.0])
     d3 = bseries([3.9, 4.2, 4.3])
-    r = evaluate_risk({}, {"DGS10": d10, "DGS3MO": d3}, date(2024, 1, 3), release_lags=NO_LAG)
+    r = evaluate_risk({}, {"DGS10": d10, "DGS3MO": d3}, date(2024, 1, 4), release_lags=NO_LAG)
     assert r.values["yield_curve"].tolist() == pytest.approx([0.1, -0.2, -0.3])
     assert levels(r, "yield_curve") == [0, 0.5, 0.5]
     both = evaluate_risk(
-        {}, {"DGS10": d10, "DGS3MO": d3, "T10Y3M": bseries([1.0, 1.0, 1.0])}, date(2024, 1, 3)
+        {}, {"DGS10": d10, "DGS3MO": d3, "T10Y3M": bseries([1.0, 1.0, 1.0])}, date(2024, 1, 4)
     )
     assert both.values["yield_curve"].dropna().tolist() == [1.0, 1.0]
 
@@ -349,10 +371,12 @@ def test_hy_oas_level_or_rise_over_the_change_window() -> None:
     assert (tv.iloc[9], th.iloc[9]) == (6.3, 6.5)  # critical held by hysteresis
     assert (tv.iloc[10], th.iloc[10]) == (6.2, 5.0)
     assert math.isnan(tv.iloc[11]) and math.isnan(th.iloc[11])
-    at_rise = evaluate_risk({}, {"BAMLH0A0HYM2": s}, date(2024, 1, 9), (spec,), release_lags=NO_LAG)
+    at_rise = evaluate_risk(
+        {}, {"BAMLH0A0HYM2": s}, date(2024, 1, 10), (spec,), release_lags=NO_LAG
+    )
     (alert,) = at_rise.alerts
     assert (alert.severity, alert.value, alert.threshold) == ("warning", pytest.approx(0.9), 1.0)
-    assert alert.since == date(2024, 1, 5)
+    assert alert.since == date(2024, 1, 8)
     assert alert.message == (
         "High-yield OAS up 0.90 pp in 3 trading days, within 0.25 of the warning rise of 1.00 pp."
     )
@@ -362,7 +386,8 @@ def test_claims_four_week_average_against_its_52_week_low() -> None:
     weeks = pd.date_range("2023-01-07", periods=62, freq="7D")
     icsa = pd.Series([200e3] * 56 + [264e3] * 4 + [156e3, 144e3], index=weeks)
     r = evaluate_risk({}, {"ICSA": icsa}, date(2024, 3, 20), release_lags=NO_LAG)
-    by_week = r.values["claims"].reindex(pd.DatetimeIndex(weeks[-6:]) + pd.Timedelta(days=2))
+    # Read on the Tuesday after each Saturday (a Monday of these weeks is Presidents' Day).
+    by_week = r.values["claims"].reindex(pd.DatetimeIndex(weeks[-6:]) + pd.Timedelta(days=3))
     # 4-week averages 216, 232, 248, 264, 237, 207 (k) against a 52-week low of 200k.
     assert by_week.tolist() == pytest.approx([8.0, 16.0, 24.0, 32.0, 18.5, 3.5])
     lv = r.levels["claims"].reindex(by_week.index).tolist()
@@ -411,7 +436,7 @@ def test_net_oil_price_increase_one_and_three_year_highs() -> None:
     )
     # row 6 tops the prior 3 rows (warning) but not the prior 6 (12); row 7 tops both;
     # row 8 is 4 % under the new high (within the 5-point hysteresis); row 9 is 12 % under.
-    assert levels(r, "oil_net_increase") == [0, 0, 0, 0, 0, 0, 0.5, 1, 1, 0]
+    assert levels(r, "oil_net_increase") == [None, None, None, 0, 0, 0, 0.5, 1, 1, 0]
     at7 = evaluate_risk({"CL=F": cl.iloc[:8]}, {}, last_day(cl.iloc[:8]), (spec,))
     (alert,) = at7.alerts
     assert alert.value == pytest.approx((12.5 / 12 - 1) * 100)
@@ -424,16 +449,40 @@ def test_ovx_and_vix_prefer_market_prices_over_fred() -> None:
     ovx = bseries([40, 46, 61, 58, 56])
     r = evaluate_risk({"^OVX": ovx}, {}, last_day(ovx))
     assert levels(r, "ovx") == [0, 0.5, 1, 1, 0.5]
-    fred = evaluate_risk({}, {"OVXCLS": ovx}, date(2024, 1, 8))
-    assert fred.days[0] == pd.Timestamp("2024-01-02")  # each value one day later
+    fred = evaluate_risk({}, {"OVXCLS": ovx}, date(2024, 1, 9))
+    assert fred.days[0] == pd.Timestamp("2024-01-03")  # each value one day later
     assert levels(fred, "ovx") == [0, 0.5, 1, 1, 0.5]
+    # Same-day observations: the market series wins the tie; FRED's is a day older anyway.
     both = evaluate_risk(
-        {"^VIX": bseries([20.0] * 3)}, {"VIXCLS": bseries([50.0] * 3)}, date(2024, 1, 3)
+        {"^VIX": bseries([20.0] * 3)}, {"VIXCLS": bseries([50.0] * 3)}, date(2024, 1, 4)
     )
     assert both.values["vix"].tolist() == [20.0, 20.0, 20.0]
-    fallback = evaluate_risk({}, {"VIXCLS": bseries([50.0] * 3)}, date(2024, 1, 4))
+    tie = evaluate_risk(
+        {"^VIX": bseries([20.0] * 3)},
+        {"VIXCLS": bseries([50.0] * 3)},
+        date(2024, 1, 4),
+        release_lags={"daily": 0},
+    )
+    assert tie.values["vix"].tolist() == [20.0, 20.0, 20.0]
+    fallback = evaluate_risk({}, {"VIXCLS": bseries([50.0] * 3)}, date(2024, 1, 5))
     assert fallback.values["vix"].tolist() == [50.0, 50.0, 50.0]
-    assert fallback.days[0] == pd.Timestamp("2024-01-02")
+    assert fallback.days[0] == pd.Timestamp("2024-01-03")
+
+
+def test_equivalent_inputs_take_the_freshest_visible_observation() -> None:
+    # CL=F stops on Feb 23 while daily DCOILWTICO goes on: from the next session on, the rule
+    # reads DCOILWTICO (fresher), not CL=F's last value for the days before it goes stale.
+    cl = bseries([50.0] * 20 + [60.0] * 20, "2024-01-02")  # ends 2024-02-29
+    wti = bseries([50.0] * 30 + [80.0] * 10 + [80.0] * 10, "2024-01-02")  # to 2024-03-14
+    r = evaluate_risk({"CL=F": cl}, {"DCOILWTICO": wti}, date(2024, 3, 14))
+    cl_last = cl.index[-1]
+    assert r.values.loc[cl_last, "wti_20d"] == pytest.approx(20.0)  # CL=F's own day
+    nxt = r.days[r.days > cl_last][0]
+    # Next session: DCOILWTICO's observation of Feb 29 (released Mar 1) is as fresh as CL=F's
+    # and loses the tie; a session later its Mar 1 observation is fresher and wins.
+    assert r.values.loc[nxt, "wti_20d"] == pytest.approx(20.0)
+    later = r.days[r.days > nxt][0]
+    assert r.values.loc[later, "wti_20d"] == pytest.approx(60.0)  # 80 / 50 - 1
 
 
 def test_energy_outperformance_xle_minus_spy_over_21_rows() -> None:
@@ -449,57 +498,76 @@ def test_energy_outperformance_xle_minus_spy_over_21_rows() -> None:
 # -- scores, alerts, start -------------------------------------------------------------------
 
 
-def test_scores_weight_levels_and_count_missing_rules_as_zero() -> None:
+def test_scores_are_over_the_known_rules_with_their_coverage() -> None:
     rules = tuple(replace(r, weight=2.0) if r.id == "vix" else r for r in DEFAULT_RULES)
     prices = {"^VIX": bseries([20.0, 40.0]), "^OVX": bseries([20.0, 50.0])}
-    r = evaluate_risk(prices, {}, date(2024, 1, 2), rules)
-    # hard landing: vix critical (weight 2) over weights 1+1+1+1+2+1 = 7.
-    assert r.scores["hard_landing"] == pytest.approx(100 * 2 / 7)
-    assert r.scores["energy_shock"] == pytest.approx(100 * 0.5 / 4)
-    assert r.score_history["hard_landing"].tolist() == pytest.approx([0.0, 100 * 2 / 7])
-    only_vix = evaluate_risk(prices, {}, date(2024, 1, 2), (RULES["vix"],))
-    assert only_vix.scores == {"hard_landing": 100.0, "energy_shock": 0.0}
+    r = evaluate_risk(prices, {}, date(2024, 1, 3), rules)
+    # hard landing: only vix is known (critical, weight 2) of weights 1+1+1+1+2+1 = 7.
+    assert r.scores["hard_landing"] == pytest.approx(100.0)
+    assert r.coverage["hard_landing"] == pytest.approx(2 / 7)
+    assert r.scores["energy_shock"] == pytest.approx(50.0)  # ovx warning, the only known rule
+    assert r.coverage["energy_shock"] == pytest.approx(1 / 4)
+    assert r.score_history["hard_landing"].tolist() == pytest.approx([0.0, 100.0])
+    assert set(r.unknown_rules) == set(RULE_IDS) - {"vix", "ovx"}
+    only_vix = evaluate_risk(prices, {}, date(2024, 1, 3), (RULES["vix"],))
+    assert only_vix.scores == {"hard_landing": 100.0, "energy_shock": None}
     zero = tuple(replace(r, weight=0.0) for r in DEFAULT_RULES)
-    assert evaluate_risk(prices, {}, date(2024, 1, 2), zero).scores["hard_landing"] == 0.0
+    assert evaluate_risk(prices, {}, date(2024, 1, 3), zero).scores["hard_landing"] is None
+
+
+def test_a_rule_without_data_leaves_the_score_to_the_known_rules() -> None:
+    # The issue's case: hard landing without VIX. Known: sahm critical (1), yield curve none
+    # (0), hy_oas warning (0.5), claims... unknown, r2k none -> (1 + 0 + 0.5 + 0) / 4 = 37.5,
+    # not (1 + 0.5) / 6 = 25 with the missing rules counted as level 0.
+    macro = {
+        "SAHMREALTIME": monthly([0.6] * 3, "2023-10-01"),
+        "T10Y3M": bseries([0.5] * 30, "2024-01-02"),
+        "BAMLH0A0HYM2": bseries([5.5] * 30, "2024-01-02"),
+    }
+    iwm = bseries([100.0] * 280, "2023-01-03")
+    r = evaluate_risk({"IWM": iwm}, macro, date(2024, 2, 9))
+    assert set(r.unknown_rules) >= {"vix", "claims"}
+    assert r.scores["hard_landing"] == pytest.approx(100 * (1 + 0 + 0.5 + 0) / 4)
+    assert r.coverage["hard_landing"] == pytest.approx(4 / 6)
 
 
 def test_alerts_at_asof_most_severe_first_with_since() -> None:
     vix = bseries([20, 30, 36, 36, 30, 36])
     ovx = bseries([50, 50, 50, 50, 50, 50])
-    r = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 8))
+    r = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 9))
     assert [(a.rule, a.group, a.severity) for a in r.alerts] == [
         ("vix", "hard_landing", "critical"),
         ("ovx", "energy_shock", "warning"),
     ]
     vix_alert, ovx_alert = r.alerts
-    # VIX dropped back to warning on Jan 5 (30 < 33) and re-escalated on Jan 8.
-    assert vix_alert.since == date(2024, 1, 8)
+    # VIX dropped back to warning on Jan 8 (30 <= 33) and re-escalated on Jan 9.
+    assert vix_alert.since == date(2024, 1, 9)
     assert (vix_alert.value, vix_alert.threshold, vix_alert.label) == (36.0, 35.0, "VIX")
     assert vix_alert.message == "VIX at 36.0, at or above the critical level 35.0."
-    assert ovx_alert.since == date(2024, 1, 1) and ovx_alert.threshold == 45.0
-    held = evaluate_risk({"^VIX": bseries([26, 24])}, {}, date(2024, 1, 2))
+    assert ovx_alert.since == date(2024, 1, 2) and ovx_alert.threshold == 45.0
+    held = evaluate_risk({"^VIX": bseries([26, 24])}, {}, date(2024, 1, 3))
     assert held.alerts[0].message == "VIX at 24.0, within 2 of the warning level 25.0."
     # The asof on a weekend reports the last trading day.
     weekend = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 7))
     assert weekend.days[-1] == pd.Timestamp("2024-01-05")
-    assert weekend.alerts[0].severity == "warning" and weekend.alerts[0].since == date(2024, 1, 2)
+    assert weekend.alerts[0].severity == "critical" and weekend.alerts[0].since == date(2024, 1, 4)
 
 
 def test_start_trims_the_days_but_not_the_history() -> None:
     vix = bseries([20, 30, 36, 36, 30, 30, 20])
-    full = evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 4))
-    r = evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 4), start=date(2024, 1, 3))
-    assert list(r.days) == [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-04")]
-    pd.testing.assert_frame_equal(r.levels, full.levels.loc["2024-01-03":])
+    full = evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 5))
+    r = evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 5), start=date(2024, 1, 5))
+    assert list(r.days) == [pd.Timestamp("2024-01-05")]
+    pd.testing.assert_frame_equal(r.levels, full.levels.loc["2024-01-05":])
     assert r.alerts == full.alerts
-    assert r.alerts[0].since == date(2024, 1, 3)
+    assert r.alerts[0].since == date(2024, 1, 4)
     w = evaluate_risk({"^VIX": vix}, {}, date(2024, 1, 8), start=date(2024, 1, 8))
-    assert w.alerts[0].severity == "warning" and w.alerts[0].since == date(2024, 1, 2)
+    assert w.alerts[0].severity == "warning" and w.alerts[0].since == date(2024, 1, 3)
 
 
 def test_input_index_is_normalised() -> None:
-    idx = pd.DatetimeIndex(["2024-01-02 16:00", "2024-01-01 16:00"], tz="America/New_York")
+    idx = pd.DatetimeIndex(["2024-01-03 16:00", "2024-01-02 16:00"], tz="America/New_York")
     s = pd.Series(["40", "20"], index=idx)
-    r = evaluate_risk({"^VIX": s}, {}, date(2024, 1, 2))
-    assert list(r.days) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    r = evaluate_risk({"^VIX": s}, {}, date(2024, 1, 3))
+    assert list(r.days) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
     assert levels(r, "vix") == [0, 1]

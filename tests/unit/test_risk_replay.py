@@ -39,6 +39,8 @@ def assert_same(got: RiskResult, want: RiskResult) -> None:
     pd.testing.assert_frame_equal(got.score_history, want.score_history)
     assert got.alerts == want.alerts
     assert got.scores == want.scores
+    assert got.coverage == want.coverage
+    assert got.unknown == want.unknown
 
 
 def days_to_check(result: RiskResult, changes: int = 16, extra: int = 8) -> list[date]:
@@ -109,4 +111,7 @@ def test_a_day_before_any_data_gives_an_empty_result() -> None:
     macro = {"T10Y3M": fred("T10Y3M-2021_2025.csv")}
     result = replay_risk({}, macro, date(2023, 6, 30)).at(date(2020, 1, 1))
     assert len(result.days) == 0 and result.alerts == ()
-    assert result.scores == {"hard_landing": 0.0, "energy_shock": 0.0}
+    # No rule is known before any data: no score (never 0), no coverage, every rule unknown.
+    assert result.scores == {"hard_landing": None, "energy_shock": None}
+    assert result.coverage == {"hard_landing": 0.0, "energy_shock": 0.0}
+    assert set(result.unknown) == {r.id for r in result.rules}
