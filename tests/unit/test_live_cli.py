@@ -111,19 +111,19 @@ def test_snapshot_live_is_the_spec_document(
     tmp_path: Path, servers: Servers, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rc, out, err = run(capsys, "snapshot", "--format", "json", *common(tmp_path, servers))
-    assert rc == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "rotmon.snapshot/2" and doc["source"] == "live"
     assert [s["id"] for s in doc["spreads"]] == [p.id for p in PAIRS]
     iwm = doc["spreads"][0]
-    closes = qqq_closes()
-    # IWM and SPY are both QQQ's recorded 2020 closes: ratio 1, no spread, last = last close
-    assert iwm["small_last"] == pytest.approx(closes.iloc[-1])
-    assert iwm["ratio"] == pytest.approx(1.0)
-    assert iwm["returns"]["1D"]["small"] == pytest.approx(
-        (closes.iloc[-1] / closes.iloc[-2] - 1) * 100
-    )
-    assert iwm["returns"]["1D"]["spread_pp"] == pytest.approx(0.0)
+    # IWM and SPY are both QQQ's recorded 2020 closes (the snapshot reads daily bars, which end
+    # 2020-12-31): live, the as-of moment is now, so both legs are long stale (SPEC 8) -- every
+    # figure is null, each leg says where its data ends, and the problems say so (exit 1).
+    assert iwm["last_date"] == {"IWM": "2020-12-31", "SPY": "2020-12-31"}
+    assert iwm["stale"] == ["IWM", "SPY"]
+    assert iwm["small_last"] is None and iwm["ratio"] is None
+    assert iwm["returns"]["1D"] == {"small": None, "large": None, "spread_pp": None}
+    assert "IWM: data ends 2020-12-31 (stale at " in "\n".join(doc["problems"])
+    assert rc == 1 and "rotmon: IWM: data ends 2020-12-31" in err
     assert [(s["name"], s["ok"], s["error"]) for s in doc["sources"]] == [
         ("yahoo", True, None),
         ("fred", True, None),
@@ -154,7 +154,7 @@ def test_snapshot_live_with_fred_down_prints_the_partial_result_and_exits_1(
     doc = json.loads(out)
     yahoo = next(s for s in doc["sources"] if s["name"] == "yahoo")
     assert yahoo["ok"] is True and yahoo["error"] is None
-    assert doc["source"] == "live" and doc["spreads"][0]["ratio"] == pytest.approx(1.0)
+    assert doc["source"] == "live" and doc["spreads"][0]["last_date"]["IWM"] == "2020-12-31"
     fred = next(s for s in doc["sources"] if s["name"] == "fred")
     assert fred["ok"] is False and "connection refused" in fred["error"]
     assert "rotmon: fred: failing: " in err and "connection refused" in err
