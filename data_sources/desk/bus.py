@@ -211,6 +211,15 @@ redis.call('XADD', unpack(args))
 return cur
 """
 
+# Set KEYS[2] to ARGV[2] and ``KEYS[2]:at`` to ARGV[3] while ARGV[1] holds the lease KEYS[1]
+# (a new leader restoring the alert state into a Redis that lost it).
+SET_STATE_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[2] .. ':at', ARGV[3])
+return 1
+"""
+
 RENEW_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])

@@ -119,6 +119,7 @@ class Collector:
         self._publish = publish
         self._renew = self.redis.register_script(bus.RENEW_SCRIPT)
         self._release = self.redis.register_script(bus.RELEASE_SCRIPT)
+        self._set_state = self.redis.register_script(bus.SET_STATE_SCRIPT)
         try:
             while not stop.is_set():
                 wait = self.lease_ms / 10_000
@@ -194,6 +195,12 @@ class Collector:
             self.book = AlertBook(state.active, state.muted)
             self.alert_seq = int(at)
         self.alert_seq = max(self.alert_seq, seq)
+        if raw is None:  # a Redis that lost its data: terminals joining now need the state
+            state = AlertState(self.book.active(), tuple(sorted(self.book.muted)))
+            await self._set_state(
+                keys=[self.keys.lease, self.keys.alert_state],
+                args=[self.ident, codec.dumps(state), self.alert_seq],
+            )
 
     async def _heartbeat(self) -> None:
         await self._publish_health()
