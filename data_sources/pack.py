@@ -897,15 +897,30 @@ def pack_reports(pack: Pack, asof: date | None = None) -> list[FileReport]:
     """What ``check_pack`` says of an already loaded pack, at ``asof`` (default: the pack's
     own as-of day): the app's diagnostics screen shows the same report for the pack it runs."""
     asof = asof if asof is not None else default_asof(pack)
-    ended = dict(ended_before(pack, asof)) if asof is not None else {}
+    extra: dict[str, list[str]] = {}
+    if asof is not None:
+        for rel, problem in ended_before(pack, asof):
+            extra.setdefault(rel, []).append(problem)
     reports: list[FileReport] = []
+    unopenable = _unopenable(pack)
+    if unopenable is not None:
+        rel, problem = unopenable
+        if not any(f.rel == rel for f in pack.files):
+            reports.append(FileReport(rel, 0, None, None, unit="", problems=(problem,)))
+        else:
+            extra.setdefault(rel, []).append(problem)
     for file in pack.files:
         report = _report(file, pack)
-        if file.rel in ended:
-            report = replace(report, problems=(*report.problems, ended[file.rel]))
+        if file.rel in extra:
+            report = replace(report, problems=(*report.problems, *extra[file.rel]))
         reports.append(report)
+    at = {r.file: i for i, r in enumerate(reports)}
     for rel, why in missing_files(pack):
-        reports.append(FileReport(rel, 0, None, None, unit="", problems=(why,), missing=True))
+        if rel in at:  # the file is there but gave nothing usable
+            i = at[rel]
+            reports[i] = replace(reports[i], problems=(*reports[i].problems, why))
+        else:
+            reports.append(FileReport(rel, 0, None, None, unit="", problems=(why,), missing=True))
     return reports
 
 
@@ -938,6 +953,32 @@ def _report(file: PackFile, pack: Pack) -> FileReport:
     return FileReport(
         file.rel, file.rows, file.first, file.last, gaps, largest, unit, file.problems
     )
+
+
+def _unopenable(pack: Pack) -> tuple[str, str] | None:
+    """(file, problem) when the app cannot open the pack at all (PackSource refuses it)."""
+    sessions = pack.sessions
+    if len(sessions) == 0:
+        return "prices/", (
+            "prices/: no readable daily rows: expected prices/<SYMBOL>.csv files with dates "
+            "and closes; the app cannot open this pack"
+        )
+    wanted = pack.config.asof
+    first, last = sessions[0].date(), sessions[-1].date()
+    if wanted is not None and not first <= wanted <= last:
+        return "pack.toml", (
+            f"pack.toml:{_line_of_asof(pack)}: asof {wanted} is outside the data pack: "
+            f"expected a day from {first} to {last}"
+        )
+    return None
+
+
+def _line_of_asof(pack: Pack) -> int:
+    try:
+        text = (pack.path / "pack.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return _line_of(text, "asof")
 
 
 def default_asof(pack: Pack) -> date | None:
@@ -994,31 +1035,44 @@ def _next_released_by(series: MacroSeries, day: pd.Timestamp) -> bool:
 
 def missing_files(pack: Pack) -> list[tuple[str, str]]:
     """(file, problem) for each symbol or series the dashboard shows that the pack lacks:
-    the same list as the snapshot's "no data for …" (analytics.snapshot.missing_inputs)."""
+    the same list as the snapshot's "no data for …" (analytics.snapshot.missing_inputs).
+    A file that is there but gave no usable row is named as such, not as missing."""
     config = pack.config
-    needs: dict[str, list[str]] = {}
+    pairs: dict[str, list[str]] = {}
+    sectors: dict[str, list[str]] = {}
     for pair in config.pairs:
         for symbol in (pair.small, pair.large):
-            needs.setdefault(symbol, []).append(f"the pair {pair.small}/{pair.large}")
+            pairs.setdefault(symbol, []).append(f"{pair.small}/{pair.large}")
     for sector in config.sectors:
         for held in (sector.large, sector.small):
             if held:
-                needs.setdefault(held, []).append(f"the {sector.sector} sector")
-    for symbol in INDICES:
-        needs.setdefault(symbol, []).append(f"the header's {symbol} level")
+                sectors.setdefault(held, []).append(sector.sector)
+    wanted = [*pairs, *sectors, *INDICES]
+    present = {f.rel for f in pack.files}
     out: list[tuple[str, str]] = []
-    for symbol, users in needs.items():
-        if symbol not in pack.prices:
-            rel = f"prices/{symbol}.csv"
-            named = list(dict.fromkeys(users))
-            verb = "shows" if len(named) == 1 else "show"
-            out.append((rel, f"{rel}: missing, so {' and '.join(named)} {verb} n/a"))
+    for symbol in dict.fromkeys(wanted):
+        if symbol in pack.prices:
+            continue
+        users: list[str] = []
+        if symbol in pairs:
+            named = list(dict.fromkeys(pairs[symbol]))
+            users.append(("the pair " if len(named) == 1 else "the pairs ") + ", ".join(named))
+        if symbol in sectors:
+            named = list(dict.fromkeys(sectors[symbol]))
+            users.append("the " + ", ".join(named) + (" sector" if len(named) == 1 else " sectors"))
+        if symbol in INDICES:
+            users.append(f"the header's {symbol} level")
+        rel = f"prices/{symbol}.csv"
+        verb = "shows" if len(users) == 1 else "show"
+        state = "no usable rows" if rel in present else "missing"
+        out.append((rel, f"{rel}: {state}, so {' and '.join(users)} {verb} n/a"))
     for ind in MACRO:
         if ind.market in pack.prices or (ind.series and ind.series in pack.macro):
             continue
         names = [f"macro/{ind.series}.csv"] if ind.series else []
         names += [f"prices/{ind.market}.csv"] if ind.market else []
-        out.append((names[0], f"{' or '.join(names)}: missing, so {ind.label} shows n/a"))
+        state = "no usable rows" if any(n in present for n in names) else "missing"
+        out.append((names[0], f"{' or '.join(names)}: {state}, so {ind.label} shows n/a"))
     return out
 
 

@@ -81,3 +81,60 @@ def test_a_hostile_pack_paints_only_inert_text(tmp_path: Path) -> None:
     for char in ("\u202e", "\x9b"):
         assert char.encode() not in out, char
     assert b"Traceback" not in out
+
+
+def broken_paths_pack(root: Path) -> Path:
+    """pack_small plus a FIFO, a symlink loop, a dangling link, a link out of the pack, a
+    200 KB field and a row dated 9999-12-31: each a named problem, none may block or crash."""
+    import os
+    import shutil
+
+    pack = root / "pack"
+    shutil.copytree(PACK_SMALL, pack)
+    prices = pack / "prices"
+    os.mkfifo(prices / "PIPE.csv")
+    (prices / "LOOP.csv").symlink_to("LOOP.csv")
+    (prices / "GONE.csv").symlink_to("nowhere.csv")
+    (root / "secret.csv").write_text("Date,Close\n2020-12-11,1\n", encoding="utf-8")
+    (prices / "OUT.csv").symlink_to(root / "secret.csv")
+    spy = prices / "SPY.csv"
+    spy.write_text(
+        spy.read_text(encoding="utf-8") + f"2020-12-12,{'9' * 200_000}\n9999-12-31,1\n",
+        encoding="utf-8",
+    )
+    return pack
+
+
+def test_a_pack_with_a_fifo_and_broken_links_opens_and_names_them(tmp_path: Path) -> None:
+    import subprocess
+
+    pack = broken_paths_pack(tmp_path)
+    check = subprocess.run(
+        rotmon("pack", "check", str(pack)), env=isolated_env(tmp_path), capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert check.returncode == 1, check.stderr
+    for problem in (
+        "prices/PIPE.csv: a FIFO (named pipe), not a regular file; not opened",
+        "prices/LOOP.csv: a symlink loop; not followed",
+        "prices/GONE.csv: a dangling symlink (its target does not exist); not followed",
+        "prices/OUT.csv: a symlink leading outside the pack",
+        "prices/SPY.csv:513: a line of 200,011 characters",
+        "prices/SPY.csv:514: date 9999-12-31 is after today",
+    ):
+        assert problem in check.stdout, problem
+    app = PtyApp(
+        rotmon("--data", str(pack), "--db", str(tmp_path / "p.sqlite3")),
+        isolated_env(tmp_path),
+        size=(160, 48),
+    )
+    try:
+        app.wait_for("PACK asof 2020-12-11")  # not 9999, not 1816
+        app.wait_for("pack ✖ failing")
+        app.press("D")
+        app.wait_for("prices/GONE.csv: a dangling symlink")  # the first problem, by name
+        app.press("escape", "q")
+        assert app.wait(10) == 0
+    finally:
+        app.close()
+    assert b"Traceback" not in bytes(app.output)

@@ -413,3 +413,40 @@ def test_listed_and_loaded_dates_agree_on_ns_conversion() -> None:
     index = parse_dates(["9999-12-31", "2020-01-02", "1677-09-21"])
     assert index.isna().tolist() == [True, False, True]
     assert np.datetime64("2020-01-02") == index[1].to_datetime64().astype("datetime64[D]")
+
+
+def test_pack_check_says_when_the_app_cannot_open_the_pack(tmp_path: Path) -> None:
+    root = make_pack(
+        tmp_path / "a", {"prices/SPY.csv": SPY, "pack.toml": 'name = "x"\nasof = 2099-12-31\n'}
+    )
+    reports = {r.file: r for r in check_pack(root)}
+    assert reports["pack.toml"].problems == (
+        "pack.toml:2: asof 2099-12-31 is outside the data pack: expected a day from "
+        "2020-01-02 to 2020-01-10",
+    )
+    empty = make_pack(tmp_path / "b", {"prices/SPY.csv": "Date,Close\n2099-01-02,1\n"})
+    reports = {r.file: r for r in check_pack(empty)}
+    assert reports["prices/"].problems[0].startswith("prices/: no readable daily rows")
+    assert reports["prices/SPY.csv"].problems[0].startswith("prices/SPY.csv:2: date 2099-01-02")
+
+
+def test_pack_reports_at_the_day_on_screen_name_what_the_source_names(tmp_path: Path) -> None:
+    from data_sources.pack import pack_reports
+
+    pack_dir = copy_small(tmp_path)
+    psce = pack_dir / "prices" / "PSCE.csv"
+    lines = psce.read_text(encoding="utf-8").splitlines()
+    psce.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if line[:10] < "2020-06-01")]) + "\n",
+        encoding="utf-8",
+    )
+    source = PackSource(pack_dir, asof=date(2020, 5, 29))
+    ended = "prices/PSCE.csv: data ends 2020-05-29, before the as-of day"
+
+    def named(day: date) -> list[str]:
+        return [p for r in pack_reports(source.pack, day) for p in r.problems if ended in p]
+
+    assert named(source.asof) == [] and not any(ended in p for p in source.problems())
+    source.step(1)
+    assert named(source.asof) == [f"{ended} 2020-06-01"]
+    assert f"{ended} 2020-06-01" in source.market_data().problems
