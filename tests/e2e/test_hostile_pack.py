@@ -132,7 +132,8 @@ def test_a_pack_with_a_fifo_and_broken_links_opens_and_names_them(tmp_path: Path
         app.wait_for("PACK asof 2020-12-11")  # not 9999, not 1816
         app.wait_for("pack ✖ failing")
         app.press("D")
-        app.wait_for("prices/GONE.csv: a dangling symlink")  # the first problem, by name
+        # D lists the pack as pack check reads it: the refused paths are rows of their own
+        app.wait_for(lambda s: "prices/PIPE.csv" in s and "prices/LOOP.csv" in s)
         app.press("escape", "q")
         assert app.wait(10) == 0
     finally:
