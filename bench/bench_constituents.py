@@ -153,8 +153,9 @@ async def screens(rounds: int) -> None:
 
     from data_sources.demo import DemoSource
     from tui.compute import snapshot_from_market
-    from tui.drilldown import DrillData, refresh_visible
+    from tui.drill import DrillData
     from tui.screens.alert import AlertScreen
+    from tui.screens.drillbase import refresh_visible
     from tui.screens.pair import PairScreen
     from tui.screens.sector import SectorScreen
     from tui.screens.symbol import SymbolScreen

@@ -71,7 +71,7 @@ from data_sources.csvtext import clean, norm_name, strip_bom
 from data_sources.fredcsv import read_fred_csv
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
-from data_sources.packload import root_problem
+from data_sources.packroot import root_problem
 from data_sources.pricecsv import parse_price_csv
 from data_sources.valuationcsv import parse_valuation_csv
 

@@ -7,26 +7,14 @@ to leave the terminal blank for as long as it took to read).
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from data_sources.packroot import root_problem
+
 if TYPE_CHECKING:
     from data_sources.pack import LoadProgress, PackSource
-
-_EXPECTED = "expected a directory with prices/<SYMBOL>.csv and macro/<SERIES>.csv"
-
-
-def root_problem(root: Path) -> str | None:
-    """Why ``root`` is no data pack at all (one line), or None; only stat calls."""
-    if not root.exists():
-        return f"data pack {root} does not exist: {_EXPECTED}"
-    if not root.is_dir():
-        return f"data pack {root} is not a directory: {_EXPECTED}"
-    if not os.path.lexists(root / "prices") and not os.path.lexists(root / "macro"):
-        return f"data pack {root} has neither prices/ nor macro/: {_EXPECTED}"
-    return None
 
 
 class PackLoader:

@@ -24,6 +24,14 @@ def test_import_linter_contracts_hold() -> None:
     assert "broken" not in result.stdout.lower().replace("0 broken", "")
 
 
+def test_the_packages_are_kept_acyclic() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    acyclic = [c for c in config["contracts"] if c["type"] == "acyclic_siblings"]
+    assert acyclic and set(acyclic[0]["ancestors"]) == set(config["root_packages"])
+
+
 def test_demo_snapshot_never_imports_yfinance() -> None:
     code = (
         "import sys, io, contextlib\n"

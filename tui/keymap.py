@@ -12,7 +12,7 @@ from textual.dom import DOMNode
 
 MODULES = (
     "tui.app",
-    "tui.drilldown",
+    "tui.screens.drillbase",
     "tui.screens.dashboard",
     "tui.screens.help",
     "tui.screens.diagnostics",

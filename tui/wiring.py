@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from data_sources.base import DataSource
     from data_sources.model import MarketData
     from tui.alerts import AlertDesk
-    from tui.drilldown import DrillData
+    from tui.drill import DrillData
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
     def listener(snapshot: Snapshot, market: MarketData | None) -> None:
         if market is None:  # the cached first paint: nothing to drill into yet (no pandas)
             return
-        from tui.drilldown import DrillData, refresh_visible
+        from tui.drill import DrillData
+        from tui.screens.drillbase import refresh_visible
 
         _keep_hot(app, asked)
         ctx = holder.get("ctx")
@@ -128,7 +129,7 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
 
     def factory_for(kind: str) -> Callable[[RotmonApp, str], Any]:
         def open_screen(_app: RotmonApp, key: str) -> Any:
-            from tui.drilldown import drill_screen
+            from tui.screens.registry import drill_screen
 
             ctx = holder.get("ctx")
             if ctx is None:

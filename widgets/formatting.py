@@ -7,15 +7,28 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from rich.text import Text
+
 NA = "n/a"
 """What an unknown number looks like on screen (SPEC: never 0, never invented)."""
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 
 
-def known(x: float | None) -> bool:
-    """True when ``x`` is a real finite number (None and NaN are unknown)."""
-    return x is not None and isinstance(x, int | float) and math.isfinite(x)
+def known(x: object) -> bool:
+    """True when ``x`` is a real finite number (None, NaN and booleans are unknown)."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def clean_float(x: object) -> float | None:
+    """``x`` as a finite float, or None."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def signed(x: float | None, decimals: int = 2, suffix: str = "") -> str:
@@ -29,11 +42,17 @@ def signed(x: float | None, decimals: int = 2, suffix: str = "") -> str:
     return f"{'+' if x > 0 else '-'}{text}{suffix}"
 
 
-def number(x: float | None, decimals: int = 2) -> str:
+def number(x: float | None, decimals: int = 2, suffix: str = "") -> str:
     """An unsigned level with thousands separators: ``6,812.40``."""
     if not known(x):
         return NA
-    return f"{x:,.{decimals}f}"
+    return f"{x:,.{decimals}f}{suffix}"
+
+
+def num_text(x: float | None, decimals: int = 2, suffix: str = "") -> Text:
+    """A right-aligned number cell; ``n/a`` dimmed when unknown."""
+    text = number(x, decimals, suffix)
+    return Text(text, style="dim" if text == NA else "", justify="right", no_wrap=True)
 
 
 def price(x: float | None) -> str:

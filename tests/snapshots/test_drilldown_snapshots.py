@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.compute import snapshot_from_market
-from tui.drilldown import DrillData
+from tui.drill import DrillData
 from tui.screens.alert import AlertScreen
 from tui.screens.pair import PairScreen
 from tui.screens.sector import SectorScreen

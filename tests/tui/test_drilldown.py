@@ -18,15 +18,17 @@ from analytics.risk import DEFAULT_RULES
 from analytics.types import Alert
 from data_sources.model import MarketData
 from tui.compute import snapshot_from_market
-from tui.drilldown import DrillData, fmt_signed, refresh_visible
+from tui.drill import DrillData
 from tui.filter_expr import parse_filter
 from tui.screens.alert import AlertScreen
+from tui.screens.drillbase import refresh_visible
 from tui.screens.pair import PairScreen, find_pair
 from tui.screens.sector import FilterInput, SectorScreen, find_sector, sector_constituents
 from tui.screens.series import SeriesScreen
 from tui.screens.symbol import SymbolScreen
 from widgets.chart import LineChart
 from widgets.constituents import ConstituentRow, ConstituentsTable, KeyedTable
+from widgets.formatting import signed as fmt_signed
 
 START = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 """Tuesday 10 March 2026, 11:30 in New York: the demo market is open."""
@@ -548,7 +550,7 @@ async def test_macro_row_opens_its_history_with_the_rule_thresholds(
 
 
 def test_drill_screen_factory(ctx: DrillData) -> None:
-    from tui.drilldown import drill_screen
+    from tui.screens.registry import drill_screen
 
     assert isinstance(drill_screen("pair", "IWM/QQQ", ctx), PairScreen)
     assert isinstance(drill_screen("sector", "Utilities", ctx), SectorScreen)
@@ -561,6 +563,13 @@ def test_drill_screen_factory(ctx: DrillData) -> None:
         drill_screen("macro", "NOPE", ctx)
     with pytest.raises(ValueError, match="drill-down kind: expected pair"):
         drill_screen("nope", "x", ctx)
+
+
+def test_the_app_wires_every_kind_the_registry_has() -> None:
+    from tui.screens.registry import BY_KIND
+    from tui.wiring import DRILL_KINDS
+
+    assert sorted(DRILL_KINDS) == sorted(BY_KIND)
 
 
 async def test_every_key_has_an_id_and_a_description(ctx: DrillData) -> None:
@@ -710,7 +719,7 @@ def test_pairs_and_sectors_as_the_dashboard_shows_them(ctx: DrillData) -> None:
 
 
 def test_asof_is_shown_in_new_york_time() -> None:
-    from tui.drilldown import asof_text
+    from tui.drill import asof_text
 
     assert asof_text(datetime(2026, 3, 10, 15, 30, tzinfo=UTC)) == "2026-03-10 11:30"
     assert asof_text(datetime(2026, 7, 1, 20, 0, tzinfo=UTC)) == "2026-07-01 16:00"  # EDT

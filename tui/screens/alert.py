@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from rich.text import Text
@@ -16,20 +15,12 @@ from textual.widgets import Footer, Static
 
 from analytics.risk import RuleSpec
 from analytics.types import Alert
-from tui.drilldown import (
-    NA,
-    WINDOW_ROWS,
-    DrillContext,
-    DrillScreen,
-    asof_text,
-    clean_float,
-    date_labels,
-    fmt_num,
-)
+from data_sources.clock import NY
+from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
+from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.constituents import Column, KeyedTable, inert
-
-NY = ZoneInfo("America/New_York")
+from widgets.formatting import NA, clean_float, number
 
 LOG_COLUMNS: tuple[Column, ...] = (
     Column("time", "Time (NY)", 16),
@@ -67,6 +58,8 @@ def _when(t: Any) -> str:
 
 class AlertScreen(DrillScreen):
     """One risk rule in detail; pushed with the rule id (``vix``, ``hy_oas`` ...)."""
+
+    kind: ClassVar[str] = "alert"
 
     BINDINGS: ClassVar[list[BindingType]] = []
 
@@ -120,8 +113,8 @@ class AlertScreen(DrillScreen):
             title.append(alert.severity.upper(), style=self.theme_style(variable, bold=True))
             unit = f" {rule.unit}" if rule.unit else ""
             title.append(
-                f" since {alert.since.isoformat()}: {fmt_num(clean_float(alert.value))}{unit}"
-                f" vs {fmt_num(clean_float(alert.threshold))}{unit}"
+                f" since {alert.since.isoformat()}: {number(clean_float(alert.value))}{unit}"
+                f" vs {number(clean_float(alert.threshold))}{unit}"
             )
         title.append(f"  ·  {snapshot.source} {asof_text(snapshot.asof)}")
         self.query_one("#alert-title", Static).update(title)
@@ -181,8 +174,8 @@ class AlertScreen(DrillScreen):
                         Text(_when(_field(e, "time")), no_wrap=True),
                         Text(inert(_field(e, "event") or NA), no_wrap=True),
                         self._severity(_field(e, "severity")),
-                        Text(fmt_num(clean_float(_field(e, "value"))), justify="right"),
-                        Text(fmt_num(clean_float(_field(e, "threshold"))), justify="right"),
+                        Text(number(clean_float(_field(e, "value"))), justify="right"),
+                        Text(number(clean_float(_field(e, "threshold"))), justify="right"),
                         Text(inert(_field(e, "message") or ""), no_wrap=True, overflow="ellipsis"),
                     ),
                 )

@@ -17,19 +17,11 @@ from textual.widgets import Footer, Static
 from analytics.catalog import PAIRS, WINDOWS, Pair
 from analytics.spreads import Z_ROWS, pair_row, ratio_series
 from analytics.types import PairRow
-from tui.drilldown import (
-    NA,
-    DrillContext,
-    DrillScreen,
-    asof_text,
-    date_labels,
-    fmt_num,
-    fmt_signed,
-    num_text,
-    window_slice,
-)
+from tui.drill import DrillContext, asof_text, date_labels, window_slice
+from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.constituents import Column, KeyedTable, inert
+from widgets.formatting import NA, num_text, number, signed
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,8 @@ def find_pair(pair_id: str, shown: Sequence[PairRow] = ()) -> Pair:
 
 class PairScreen(DrillScreen):
     """One pair of the spreads pane in detail; pushed with the pair id (``IWM/SPY``)."""
+
+    kind: ClassVar[str] = "pair"
 
     BINDINGS: ClassVar[list[BindingType]] = []
 
@@ -218,11 +212,11 @@ class PairScreen(DrillScreen):
     def _stats_text(self, row: PairRow) -> Text:
         trend = {"up": "▲ up", "down": "▼ down", "flat": "► flat"}.get(row.trend or "", NA)
         lines = [
-            ("Ratio", fmt_num(row.ratio, 4)),
-            ("Z-score 1Y", fmt_signed(row.zscore_1y, 2)),
+            ("Ratio", number(row.ratio, 4)),
+            ("Z-score 1Y", signed(row.zscore_1y, 2)),
             ("Trend vs 50/200d", trend),
-            ("Correlation 3M", fmt_num(row.corr_3m, 2)),
-            ("Beta 3M", fmt_num(row.beta_3m, 2)),
+            ("Correlation 3M", number(row.corr_3m, 2)),
+            ("Beta 3M", number(row.beta_3m, 2)),
         ]
         text = Text(no_wrap=True)
         for i, (label, value) in enumerate(lines):

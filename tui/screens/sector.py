@@ -16,16 +16,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from analytics.catalog import SECTORS, SectorPair
 from analytics.types import SectorRow
 from data_sources.model import Constituent
-from tui.drilldown import (
-    FILTER_GROUP,
-    SORT_GROUP,
-    WINDOW_ROWS,
-    DrillContext,
-    DrillScreen,
-    asof_text,
-    date_labels,
-)
+from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
+from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.constituents import ConstituentRow, ConstituentsTable, inert
 
@@ -126,6 +119,8 @@ class FilterInput(Input):
 class SectorScreen(DrillScreen):
     """One sector of the heatmap in detail; pushed with the sector name (``Energy``)."""
 
+    kind: ClassVar[str] = "sector"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort", "Sort", group=SORT_GROUP, id="table.sort"),
         Binding(
@@ -160,6 +155,17 @@ class SectorScreen(DrillScreen):
         self.row_filter: RowFilter = parse_filter("")
         self.filter_error: str | None = None
         self._series: tuple[pd.Series | None, pd.Series | None] = (None, None)
+
+    @classmethod
+    def open(
+        cls,
+        key: str,
+        context: DrillContext,
+        *,
+        export_dir: Path | str | None = None,
+        heat_window: str | None = None,
+    ) -> SectorScreen:
+        return cls(key, context, export_dir=export_dir, heat_window=heat_window)
 
     def compose(self) -> ComposeResult:
         yield Static(id="sector-title", classes="drill-title")

@@ -15,18 +15,11 @@ from textual.widgets import Footer, Static
 from analytics.catalog import MACRO, MacroIndicator
 from analytics.macro import indicator_series
 from analytics.risk import RuleSpec
-from tui.drilldown import (
-    NA,
-    WINDOW_ROWS,
-    DrillContext,
-    DrillScreen,
-    asof_text,
-    clean_float,
-    date_labels,
-    fmt_num,
-)
+from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
+from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.constituents import Column, KeyedTable, inert
+from widgets.formatting import NA, clean_float, number
 
 RULES_OF: dict[str, tuple[str, ...]] = {
     "SAHMREALTIME": ("sahm",),
@@ -63,6 +56,8 @@ def find_indicator(key: str) -> MacroIndicator:
 
 class SeriesScreen(DrillScreen):
     """One macro indicator in detail; pushed with its id (``T10Y3M``, ``VIX`` ...)."""
+
+    kind: ClassVar[str] = "macro"
 
     BINDINGS: ClassVar[list[BindingType]] = []
 
@@ -109,7 +104,7 @@ class SeriesScreen(DrillScreen):
             title.append("  ·  n/a: no observation")
         else:
             unit = f" {ind.unit}" if ind.unit and ind.unit not in ("$", "idx") else ""
-            title.append(f"  ·  {fmt_num(clean_float(row.value))}{unit}")
+            title.append(f"  ·  {number(clean_float(row.value))}{unit}")
             if row.date is not None:
                 title.append(f" on {row.date.isoformat()}")
             if row.stale:
@@ -181,7 +176,7 @@ class SeriesScreen(DrillScreen):
                     rule.id,
                     (
                         Text(inert(rule.label), no_wrap=True, overflow="ellipsis"),
-                        Text(fmt_num(value), justify="right"),
+                        Text(number(value), justify="right"),
                         Text(f"{rule.warning:g}{unit}", justify="right"),
                         Text(f"{rule.critical:g}{unit}", justify="right"),
                         Text(state, no_wrap=True),

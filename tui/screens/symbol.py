@@ -17,18 +17,11 @@ from textual.widgets import Footer, Static
 
 from analytics.returns import window_return
 from data_sources.model import Constituent, Quote
-from tui.drilldown import (
-    NA,
-    WINDOW_ROWS,
-    DrillContext,
-    DrillScreen,
-    asof_text,
-    clean_float,
-    date_labels,
-    fmt_num,
-)
+from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
+from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.constituents import Column, KeyedTable, inert
+from widgets.formatting import NA, clean_float, number
 
 BENCHMARK = "IWM"
 REL_WINDOWS: tuple[str, ...] = ("1D", "1W", "1M", "3M", "6M", "YTD", "1Y")
@@ -130,6 +123,8 @@ def _volume(x: float | None) -> str:
 
 class SymbolScreen(DrillScreen):
     """One symbol in detail; pushed with the symbol (``IWM`` or a constituent's ticker)."""
+
+    kind: ClassVar[str] = "symbol"
 
     BINDINGS: ClassVar[list[BindingType]] = []
 
@@ -260,14 +255,14 @@ class SymbolScreen(DrillScreen):
         def span(lo: float | None, hi: float | None) -> str:
             if lo is None or hi is None:
                 return NA
-            return f"{fmt_num(lo)} – {fmt_num(hi)}"
+            return f"{number(lo)} – {number(hi)}"
 
         pe = NA
         if f.trailing_pe is not None or f.forward_pe is not None:
-            pe = f"{fmt_num(f.trailing_pe, 1)} ttm, {fmt_num(f.forward_pe, 1)} fwd"
+            pe = f"{number(f.trailing_pe, 1)} ttm, {number(f.forward_pe, 1)} fwd"
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{'Last':<14}", style="dim")
-        text.append(fmt_num(f.last), style="bold")
+        text.append(number(f.last), style="bold")
         text.append("  ")
         text.append(self.signed_text(f.change_pct, 2, "%"))
         rows = [
