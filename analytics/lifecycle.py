@@ -20,6 +20,7 @@ of a rule that is not muted; False for muted rules and for the user's own action
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -106,6 +107,45 @@ class AlertBook:
         self._active: dict[str, ActiveEntry] = {}
         for entry in active:
             self._active[entry.rule] = replace(entry, muted=entry.rule in self._muted)
+
+    def copy(self) -> AlertBook:
+        """An independent book in the same state: plan on the copy, keep it once the plan's
+        transitions are logged (the alert desk logs before it shows)."""
+        return AlertBook(self._active.values(), self._muted)
+
+    def replay(self, transitions: Iterable[Transition]) -> None:
+        """Bring the book up to date with transitions already decided (logged or queued
+        earlier, e.g. the retry queue of a previous run), in order; returns nothing new."""
+        for t in transitions:
+            self._replay_one(t)
+
+    def _replay_one(self, t: Transition) -> None:
+        entry = self._active.get(t.rule)
+        if t.event in ("muted", "unmuted"):
+            muted = t.event == "muted"
+            (self._muted.add if muted else self._muted.discard)(t.rule)
+            if entry is not None:
+                self._active[t.rule] = replace(entry, muted=muted)
+        elif t.event == "cleared":
+            self._active.pop(t.rule, None)
+        elif t.event == "acknowledged":
+            if entry is not None:
+                self._active[t.rule] = replace(entry, acked_at=t.time)
+        elif t.group is not None and t.severity is not None:  # raised / deescalated
+            alert = Alert(
+                rule=t.rule,
+                group=t.group,
+                severity=t.severity,
+                value=math.nan if t.value is None else t.value,
+                threshold=math.nan if t.threshold is None else t.threshold,
+                since=t.time.date() if entry is None else entry.alert.since,
+                message=t.message,
+            )
+            muted = t.rule in self._muted
+            if t.event == "raised" or entry is None:
+                self._active[t.rule] = ActiveEntry(alert, raised_at=t.time, muted=muted)
+            else:
+                self._active[t.rule] = replace(entry, alert=alert)
 
     # -- queries ---------------------------------------------------------------------------
 

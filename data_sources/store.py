@@ -7,8 +7,9 @@ rare (one per poll or user action), so the fsync costs nothing a user could noti
 shows a transition only after ``append_transitions`` has returned.
 
 Recognition: the file carries ``PRAGMA application_id`` = ``APPLICATION_ID`` and its schema
-version in ``PRAGMA user_version``. ``open_store`` moves a corrupt or foreign file aside
-(never modifying it) and starts a fresh log beside it, returning a one-line warning.
+version in ``PRAGMA user_version``. A file that is not SQLite, another application's database
+or one from a newer rotmon is refused (``StoreRefused``: exit 2, the file untouched); only a
+file that SQLite itself reports damaged is moved aside by ``open_store`` (``storefile``).
 
 Threads: one connection guarded by a re-entrant lock; every public method takes the lock, so a
 worker thread and the UI thread may share one ``Store``. Processes: several may open the same
@@ -20,10 +21,11 @@ Size: only the alert log grows (a few hundred bytes per transition); the caches 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -36,13 +38,37 @@ from analytics.lifecycle import EVENTS, ActiveEntry, Transition
 from analytics.types import Alert
 from data_sources.model import Bars, Constituent, MacroSeries, Quote
 from data_sources.paths import default_db_path
+from data_sources.storefile import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    SQLITE_MAGIC,
+    DamagedDatabase,
+    StoreError,
+    StoreRefused,
+    header_of,
+    is_damage,
+    refusal_for,
+)
 
-APPLICATION_ID = 0x726F746D  # "rotm": tells our files from any other SQLite database
-SCHEMA_VERSION = 1
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "SQLITE_MAGIC",
+    "Cached",
+    "DamagedDatabase",
+    "Holdings",
+    "LogEntry",
+    "Store",
+    "StoreError",
+    "StoreRefused",
+    "open_store",
+]
+
 BUSY_TIMEOUT_S = 10.0
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = f"""
 CREATE TABLE alert_log (
@@ -101,26 +127,20 @@ CREATE TABLE IF NOT EXISTS holdings (
     as_of TEXT,
     fetched_at TEXT NOT NULL,
     PRIMARY KEY (universe, symbol)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_queue_applied (
+    key TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
 ) WITHOUT ROWID
 """
 """Tables added after schema version 1 was released. A rotmon that does not know a table leaves
 it alone, so they are created on open without a version bump (older builds still open the file
-and keep its alert log)."""
+and keep its alert log). ``alert_queue_applied`` holds the keys of the batches written from the
+alert-log retry queue, so that a batch replayed twice (a crash between the commit and the
+queue's truncation) is logged once."""
+_ADDED_TABLES = ("holdings", "alert_queue_applied")
 
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
-
-
-class StoreError(Exception):
-    """The store cannot be used; the message is one plain line naming the file."""
-
-
-class NotRotmonDatabase(StoreError):
-    """The file is corrupt or belongs to another application; ``reason`` says which."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: not a rotmon database ({reason})")
-        self.path = path
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +167,37 @@ class Cached(Generic[T]):
 
     def age(self, now: datetime) -> timedelta:
         return _utc(now) - self.fetched_at
+
+
+_open_files: dict[str, int] = {}
+_open_files_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _is_open_here(key: str | None) -> bool:
+    """True while a ``Store`` of this process has the file open.
+
+    Then its header is not read again: closing *any* descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's included (its documented caveat). Another process
+    would then think our connections gone, checkpoint and delete the WAL under them, and they
+    would fail with "disk I/O error". A file open here has passed the check already.
+    """
+    with _open_files_lock:
+        return key is not None and _open_files.get(key, 0) > 0
+
+
+def _opened(key: str | None, step: int) -> None:
+    if key is None:
+        return
+    with _open_files_lock:
+        count = _open_files.get(key, 0) + step
+        if count > 0:
+            _open_files[key] = count
+        else:
+            _open_files.pop(key, None)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -176,24 +227,28 @@ def _num(value: object) -> float | None:
 class Store:
     """The SQLite store. Use ``open_store`` to get one without ever raising."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         """Open (creating if needed) the rotmon database at ``path``; ``":memory:"`` for RAM.
 
-        Raises ``NotRotmonDatabase`` for a corrupt or foreign file (left untouched) and
-        ``StoreError`` when the file cannot be opened at all.
+        Raises ``StoreRefused`` for a file that is not ours to use (left untouched),
+        ``DamagedDatabase`` for a file SQLite reports damaged (left untouched; ``open_store``
+        moves it aside) and ``StoreError`` when the file cannot be opened at all (locked,
+        unreadable). ``busy_timeout`` is how long a write waits for another process's lock.
         """
         self.path = Path(path)
         self._lock = threading.RLock()
         self._closed = False
+        self.busy_timeout = busy_timeout
         memory = str(path) == ":memory:"
-        if not memory:
+        self._key = None if memory else _file_key(self.path)
+        if not memory and not _is_open_here(self._key):
             self._check_header()
         try:
             if not memory:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
                 str(path),
-                timeout=BUSY_TIMEOUT_S,
+                timeout=busy_timeout,
                 isolation_level=None,  # we issue BEGIN / COMMIT ourselves
                 check_same_thread=False,  # guarded by self._lock
             )
@@ -204,6 +259,7 @@ class Store:
         except BaseException:
             self._conn.close()
             raise
+        _opened(self._key, +1)
 
     @classmethod
     def memory(cls) -> Store:
@@ -213,22 +269,16 @@ class Store:
     # -- opening ----------------------------------------------------------------------------
 
     def _check_header(self) -> None:
-        """Reject a non-SQLite file before SQLite touches it (it might try to use it)."""
-        try:
-            with self.path.open("rb") as fh:
-                head = fh.read(len(SQLITE_MAGIC))
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot open the database ({exc.strerror})") from exc
+        """Refuse a non-SQLite file before SQLite touches it (it might try to use it)."""
+        head = header_of(self.path)
         # An empty file is what SQLite itself creates for a new database.
-        if head and head != SQLITE_MAGIC:
-            raise NotRotmonDatabase(self.path, "not an SQLite file")
+        if head and not head.startswith(SQLITE_MAGIC):
+            raise StoreRefused(self.path, "not an SQLite database file")
 
     def _setup(self, memory: bool) -> None:
         conn = self._conn
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._classify()
             if not memory:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -238,36 +288,42 @@ class Store:
             self._create_schema()
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise NotRotmonDatabase(self.path, f"damaged: {check}")
-        except sqlite3.OperationalError as exc:
-            # Locked, read-only, I/O: the file may be fine, so it is never moved aside.
+                raise DamagedDatabase(self.path, str(check))
+        except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise DamagedDatabase(self.path, str(exc)) from exc
+            # Locked, read-only, I/O, full: the file may be fine, so it is never moved aside.
             raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
-        except sqlite3.DatabaseError as exc:
-            raise NotRotmonDatabase(self.path, str(exc)) from exc
 
     def _classify(self) -> None:
-        """Raise ``NotRotmonDatabase`` unless the file is ours or an empty database."""
+        """Raise ``StoreRefused`` unless the file is ours (not newer) or an empty database."""
         conn = self._conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if app_id == APPLICATION_ID:
-            if version > SCHEMA_VERSION:
-                raise NotRotmonDatabase(
-                    self.path,
-                    f"schema version {version} is newer than this rotmon's {SCHEMA_VERSION}",
+        tables: tuple[str, ...] = ()
+        if app_id == 0:
+            tables = tuple(
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
                 )
-            return
-        if app_id != 0:
-            raise NotRotmonDatabase(self.path, f"application id {app_id:#010x}")
-        names = [
-            row[0]
-            for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-        ]
-        if names:
-            shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
-            raise NotRotmonDatabase(self.path, f"no rotmon application id; tables {shown}")
+            )
+        refusal = refusal_for(app_id, version, tables)
+        if refusal is not None:
+            raise StoreRefused(self.path, refusal)
 
     def _create_schema(self) -> None:
+        conn = self._conn
+        if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            present = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                    _ADDED_TABLES,
+                )
+            }
+            if present == set(_ADDED_TABLES):
+                return  # nothing to write: opening never waits for another process's lock
         with self._write() as conn:
             # Another process may have created it between our check and our write lock.
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -276,22 +332,32 @@ class Store:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute(_ADDED_SINCE_VERSION_1)
+            for statement in _ADDED_SINCE_VERSION_1.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; IMMEDIATE so two processes never deadlock on an upgrade."""
+        """One write transaction; IMMEDIATE so two processes never deadlock on an upgrade.
+
+        A failed COMMIT (disk full, I/O error) is rolled back too, so the connection is never
+        left inside a transaction that the next ``BEGIN`` would trip over.
+        """
         with self._lock:
             self._ensure_open()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    try:
+                        self._conn.execute("ROLLBACK")
+                    except sqlite3.Error as exc:  # the original error is the one to report
+                        log.debug("rollback after a failed write: %s", exc)
                 raise
-            self._conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         with self._lock:
@@ -312,6 +378,7 @@ class Store:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
+                _opened(self._key, -1)
 
     def __enter__(self) -> Store:
         return self
@@ -327,43 +394,38 @@ class Store:
         Also keeps the rule state in step: ``muted``/``unmuted`` update the muted rules,
         ``acknowledged`` records the ack, ``raised`` and ``cleared`` drop it.
         """
-        ids: list[int] = []
         items = list(transitions)
         if not items:
-            return ids
+            return []
         with self._write() as conn:
-            for t in items:
-                cursor = conn.execute(
-                    "INSERT INTO alert_log (time, rule, grp, severity, event, value, threshold,"
-                    " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        _iso(t.time),
-                        t.rule,
-                        t.group,
-                        t.severity,
-                        t.event,
-                        _num(t.value),
-                        _num(t.threshold),
-                        t.message,
-                    ),
+            return [_insert_transition(conn, t) for t in items]
+
+    def append_queued(self, batches: Iterable[tuple[str, Sequence[Transition]]]) -> int:
+        """Log batches from the alert-log retry queue, in order, in one transaction.
+
+        Each batch has a unique key; a batch whose key is already recorded was logged before
+        (the queue was replayed again after a crash) and is skipped, so every transition is
+        logged exactly once. Returns how many transitions were newly logged.
+        """
+        items = [(key, list(ts)) for key, ts in batches]
+        if not items:
+            return 0
+        written = 0
+        with self._write() as conn:
+            for key, transitions in items:
+                seen = conn.execute(
+                    "SELECT 1 FROM alert_queue_applied WHERE key = ?", (key,)
+                ).fetchone()
+                if seen is not None:
+                    continue
+                for t in transitions:
+                    _insert_transition(conn, t)
+                written += len(transitions)
+                conn.execute(
+                    "INSERT INTO alert_queue_applied (key, applied_at) VALUES (?, ?)",
+                    (key, _iso(datetime.now(UTC))),
                 )
-                ids.append(int(cursor.lastrowid or 0))
-                if t.event == "muted":
-                    conn.execute(
-                        "INSERT OR IGNORE INTO muted_rules (rule, since) VALUES (?, ?)",
-                        (t.rule, _iso(t.time)),
-                    )
-                elif t.event == "unmuted":
-                    conn.execute("DELETE FROM muted_rules WHERE rule = ?", (t.rule,))
-                elif t.event == "acknowledged":
-                    conn.execute(
-                        "INSERT OR REPLACE INTO acknowledged (rule, severity, time)"
-                        " VALUES (?, ?, ?)",
-                        (t.rule, t.severity, _iso(t.time)),
-                    )
-                elif t.event in ("raised", "cleared"):
-                    conn.execute("DELETE FROM acknowledged WHERE rule = ?", (t.rule,))
-        return ids
+        return written
 
     def alert_log(self, rule: str | None = None, limit: int = 500) -> list[LogEntry]:
         """The newest ``limit`` log entries (of one rule, or all), newest first."""
@@ -602,6 +664,40 @@ class Store:
         return Cached(Holdings(tuple(members), as_of), fetched)
 
 
+def _insert_transition(conn: sqlite3.Connection, t: Transition) -> int:
+    """Insert one transition into the log (inside a write transaction) and keep the rule
+    state in step; returns its log id."""
+    cursor = conn.execute(
+        "INSERT INTO alert_log (time, rule, grp, severity, event, value, threshold,"
+        " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            _iso(t.time),
+            t.rule,
+            t.group,
+            t.severity,
+            t.event,
+            _num(t.value),
+            _num(t.threshold),
+            t.message,
+        ),
+    )
+    if t.event == "muted":
+        conn.execute(
+            "INSERT OR IGNORE INTO muted_rules (rule, since) VALUES (?, ?)",
+            (t.rule, _iso(t.time)),
+        )
+    elif t.event == "unmuted":
+        conn.execute("DELETE FROM muted_rules WHERE rule = ?", (t.rule,))
+    elif t.event == "acknowledged":
+        conn.execute(
+            "INSERT OR REPLACE INTO acknowledged (rule, severity, time) VALUES (?, ?, ?)",
+            (t.rule, t.severity, _iso(t.time)),
+        )
+    elif t.event in ("raised", "cleared"):
+        conn.execute("DELETE FROM acknowledged WHERE rule = ?", (t.rule,))
+    return int(cursor.lastrowid or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Holdings:
     """A fund's members as the cache keeps them, with the date the fund published them."""
@@ -631,17 +727,23 @@ def _move_aside(path: Path, now: datetime) -> Path:
     return aside
 
 
-def open_store(path: Path | str | None = None) -> tuple[Store, str | None]:
-    """Open the store at ``path`` (default ``default_db_path()``); never raises.
+def open_store(
+    path: Path | str | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S
+) -> tuple[Store, str | None]:
+    """Open the store at ``path`` (default ``default_db_path()``).
 
-    Returns the store and a one-line warning, or None. A corrupt or foreign file is moved
+    Returns the store and a one-line warning, or None. A file SQLite reports damaged is moved
     aside and a fresh log started in its place; a file that cannot be opened at all (locked,
-    unreadable directory) gives an in-memory store for this session.
+    unreadable directory) gives an in-memory store for this session. Raises ``StoreRefused``
+    (the file untouched) for a file that is not ours: not SQLite, another application's
+    database, or a newer rotmon's.
     """
     target = Path(path) if path is not None else default_db_path()
     try:
-        return Store(target), None
-    except NotRotmonDatabase as exc:
+        return Store(target, busy_timeout=busy_timeout), None
+    except StoreRefused:
+        raise
+    except DamagedDatabase as exc:
         reason = exc.reason
     except StoreError as exc:
         return Store.memory(), f"{exc}; the alert log is kept in memory for this session"
@@ -649,13 +751,11 @@ def open_store(path: Path | str | None = None) -> tuple[Store, str | None]:
         aside = _move_aside(target, datetime.now(UTC))
     except OSError as exc:
         return Store.memory(), (
-            f"{target}: not a rotmon database ({reason}); cannot move it aside"
+            f"{target}: damaged database ({reason}); cannot move it aside"
             f" ({exc.strerror}); the alert log is kept in memory for this session"
         )
-    warning = (
-        f"{target}: not a rotmon database ({reason}); moved aside to {aside}, starting a fresh log"
-    )
+    warning = f"{target}: damaged database ({reason}); moved aside to {aside}, starting a fresh log"
     try:
-        return Store(target), warning
+        return Store(target, busy_timeout=busy_timeout), warning
     except StoreError as exc:
         return Store.memory(), f"{warning}; but {exc}; the alert log is kept in memory"

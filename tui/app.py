@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import inspect
 import logging
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -38,6 +41,7 @@ from widgets.spread_table import SpreadTable
 from widgets.status_bar import SourceLine
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
+    from data_sources.alert_writer import Saved
     from data_sources.base import DataSource
     from data_sources.model import MarketData
     from tui.alerts import AlertDesk
@@ -55,6 +59,8 @@ MARKET_STATE_EVERY = 30.0
 """Seconds between NYSE calendar look-ups for the header (the state changes a few times a day)."""
 
 DrillFactory = Callable[["RotmonApp", str], Screen[Any]]
+AlertOp = tuple[Any, ...]
+"""("follow", snapshot) | ("ack", rule, now) | ("mute", rule, now)"""
 
 
 def _market_state(now: datetime) -> str | None:
@@ -185,6 +191,13 @@ class RotmonApp(App[int]):
         self._problems_shown: tuple[str, ...] = ()
         self.alerts: AlertDesk | None = None
         """The durable alert book (opened with the first real snapshot); None without a store."""
+        self._alert_ops: deque[AlertOp] = deque()
+        """Alert-log work in the order asked for: snapshots to follow (the newest replaces a
+        waiting one), acknowledgements and mutes. One worker runs them, one at a time."""
+        self._alerts_running = False
+        self._alerts_opening = False
+        self._alert_log_warned = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.drill_requests: list[tuple[str, str]] = []
         self.updates_applied = 0
         self._pending: Snapshot | None = None
@@ -245,6 +258,7 @@ class RotmonApp(App[int]):
         return self.feed.source(0)
 
     async def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if not self.is_headless:
             # SIGTERM and SIGHUP (a dropped SSH link) end the app the normal way, so the store
             # is closed and the terminal restored.
@@ -276,7 +290,11 @@ class RotmonApp(App[int]):
     async def on_unmount(self) -> None:
         await self.feed.stop()
         if self.alerts is not None:
-            self.alerts.close()
+            # The writer finishes what it was given and tries its queue once more; what is
+            # still queued stays in the queue file for the next start.
+            lost = await asyncio.to_thread(self.alerts.close)
+            if lost:
+                log.error("alert log: %d transitions could not be saved", lost)
         if self._heap_frozen:
             gc.unfreeze()  # hand the objects back to the collector (tests run many apps)
 
@@ -339,13 +357,24 @@ class RotmonApp(App[int]):
         if not self._cached_view:
             self._follow_alerts(snapshot)
             self._announce_problems(snapshot.problems)
+        self._render(snapshot)
+
+    def _render(self, snapshot: Snapshot, *, listeners: bool = True) -> None:
         try:
             dashboard = self.dashboard
         except LookupError:
             return
+        shown = snapshot
+        if not self._cached_view and self.has_alert_log:
+            # Log before show: the alert list is the desk's book, which holds only
+            # transitions that are logged or durably queued (never the raw evaluation).
+            book = () if self.alerts is None else tuple(e.alert for e in self.alerts.active())
+            shown = replace(snapshot, alerts=book)
         with self.batch_update():
-            dashboard.show_snapshot(snapshot, acked=self.acked, muted=self.muted)
+            dashboard.show_snapshot(shown, acked=self.acked, muted=self.muted)
             self._show_status()
+        if not listeners:
+            return
         for listener in list(self.snapshot_listeners):
             try:
                 listener(snapshot, self.market)
@@ -366,33 +395,146 @@ class RotmonApp(App[int]):
             text = "\n".join(inert(p, 160) for p in new[:3]) + more
             self.notify(text, title="Data", severity="warning", timeout=10, markup=False)
 
-    def _follow_alerts(self, snapshot: Snapshot) -> None:
-        """Log the snapshot's alert transitions (committed before they are shown), then
-        announce them: a notification each, the bell for a new unmuted critical."""
-        desk = self._open_alerts()
-        if desk is None:
-            return
-        try:
-            outcome = desk.follow(snapshot)
-        except Exception as exc:  # a full disk must not stop the dashboard
-            log.exception("alert log write failed")
-            self.notify(f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False)
-            return
-        self._sync_alert_state()
-        for message, severity in outcome.notices:
-            self.notify(inert(message, 200), severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
-        if outcome.ring:
-            self.bell()
+    @property
+    def has_alert_log(self) -> bool:
+        """True when alerts go through a durable log (open, being opened, or to be opened)."""
+        return self.alerts is not None or self._alerts_factory is not None or self._alerts_opening
 
-    def _open_alerts(self) -> AlertDesk | None:
+    def _follow_alerts(self, snapshot: Snapshot) -> None:
+        """Queue the snapshot for the alert log; its transitions are shown and announced once
+        they are durable (a notification each, the bell for a new unmuted critical)."""
+        if not self.has_alert_log:
+            return
+        if self._alert_ops and self._alert_ops[-1][0] == "follow":
+            self._alert_ops[-1] = ("follow", snapshot)  # only the newest evaluation counts
+        else:
+            self._alert_ops.append(("follow", snapshot))
+        self._run_alert_ops()
+
+    def _run_alert_ops(self) -> None:
+        if self._alerts_running:
+            return
+        self._alerts_running = True
+        self.run_worker(
+            self._alert_ops_loop(), name="alert-log", group="alert-log", exit_on_error=False
+        )
+
+    async def _alert_ops_loop(self) -> None:
+        try:
+            desk = await self._open_alerts()
+            while self._alert_ops:
+                op = self._alert_ops.popleft()
+                try:
+                    await self._run_alert_op(desk, op)
+                except Exception as exc:  # the dashboard outlives any alert-log failure
+                    log.exception("alert log: %s failed", op[0])
+                    self.notify(
+                        f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False
+                    )
+        finally:
+            self._alerts_running = False
+
+    async def _run_alert_op(self, desk: AlertDesk | None, op: AlertOp) -> None:
+        if op[0] == "follow":
+            if desk is None:
+                self._reshow_alerts()
+                return
+            outcome = await _settled(desk.follow(op[1]))
+            self._sync_alert_state()
+            self._reshow_alerts()
+            self._report_alert_log(outcome.saved)
+            for message, severity in outcome.notices:
+                self.notify(inert(message, 200), severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
+            if outcome.ring:
+                self.bell()
+            return
+        kind, rule, now = op
+        name = inert(rule, 40)
+        if desk is None:  # no alert log: the marks live as long as the app
+            if kind == "ack":
+                self.acked.add(rule)
+                self.notify(f"Acknowledged {name}", timeout=2, markup=False)
+            else:
+                (self.muted.discard if rule in self.muted else self.muted.add)(rule)
+                word = "Muted" if rule in self.muted else "Unmuted"
+                self.notify(f"{word} {name}", timeout=2, markup=False)
+            self._reshow_alerts()
+            return
+        if kind == "ack":
+            acked = await _settled(desk.acknowledge(rule, now))
+            if acked is None:
+                self.notify(f"{name}: nothing to acknowledge", timeout=2, markup=False)
+                return
+            said, saved = f"Acknowledged {name}", getattr(acked, "saved", None)
+        else:
+            toggled = await _settled(desk.toggle_mute(rule, now))
+            word = "Muted" if desk.is_muted(rule) else "Unmuted"
+            said, saved = f"{word} {name}", getattr(toggled, "saved", None)
+        self._sync_alert_state()
+        self._reshow_alerts()
+        if saved is not None and saved.state != "logged":
+            # Reported, kept and retried: the mark stands, the log catches up later.
+            where = (
+                "kept in memory only (retrying)"
+                if saved.state == "unsaved"
+                else "queued, saved when the database is free"
+            )
+            why = f": {inert(saved.error, 120)}" if saved.error else ""
+            self.notify(
+                f"{said}; alert log {where}{why}",
+                severity="error" if saved.state == "unsaved" else "warning",
+                timeout=8,
+                markup=False,
+            )
+        else:
+            self.notify(said, timeout=2, markup=False)
+        self._show_status()
+
+    def _report_alert_log(self, saved: Saved | None) -> None:
+        """One toast when the log falls behind (the status bar keeps the count)."""
+        self._show_status()
+        if saved is None or saved.state == "logged" or self._alert_log_warned:
+            return
+        self._alert_log_warned = True
+        behind = _behind(self.alerts)
+        if saved.state == "unsaved":
+            text = f"Alert log cannot be saved ({saved.error}); {behind} kept in memory, retrying"
+        else:
+            text = f"Alert log busy ({saved.error}); {behind} queued on disk, retrying"
+        self.notify(inert(text, 240), severity="warning", timeout=10, markup=False)
+
+    def _alert_log_changed(self) -> None:
+        """From the writer thread: the number behind changed (never blocks)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._on_alert_log_changed)
+
+    def _on_alert_log_changed(self) -> None:
+        if _behind(self.alerts) == 0:
+            self._alert_log_warned = False
+        self._show_status()
+
+    def _reshow_alerts(self) -> None:
+        if self.snapshot is not None:
+            self._render(self.snapshot, listeners=False)
+
+    async def _open_alerts(self) -> AlertDesk | None:
+        """Open the alert desk once, off the UI thread (files, the retry queue's replay)."""
         if self.alerts is None and self._alerts_factory is not None:
             factory, self._alerts_factory = self._alerts_factory, None
+            self._alerts_opening = True
             try:
-                self.alerts = factory()
+                self.alerts = await asyncio.to_thread(factory)
             except Exception as exc:
                 log.exception("opening the alert log failed")
                 self.notify(f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False)
                 return None
+            finally:
+                self._alerts_opening = False
+            writer = getattr(self.alerts, "writer", None)  # a desk terminal's has none
+            if writer is not None:
+                writer.on_change = self._alert_log_changed
+            self._sync_alert_state()
             warning = getattr(self.alerts, "warning", None)
             if warning:
                 self.notify(inert(warning, 300), severity="warning", timeout=15, markup=False)
@@ -491,6 +633,13 @@ class RotmonApp(App[int]):
                 # only show the test's timing: no age, no "next", no retry countdown.
                 line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
             lines.append(line)
+        behind = _behind(self.alerts)
+        if behind:
+            detail = f"{behind} unsaved"
+            unsaved = int(getattr(self.alerts, "unsaved", 0))
+            if unsaved:
+                detail += f", {unsaved} in memory only"
+            lines.insert(0, SourceLine("alert log", "behind", detail=detail))
         if self._cached_view and lines and lines[0].state == "loading":
             progress = f"; {lines[0].detail}" if lines[0].detail else ""
             lines[0] = SourceLine(
@@ -618,24 +767,21 @@ class RotmonApp(App[int]):
 
     def action_acknowledge(self, rule: str) -> None:
         """Acknowledge a rule's active alert; logged in the alert log when there is one."""
-        desk = self._open_alerts()
-        if desk is not None:
-            if desk.acknowledge(rule, self.now()) is None:
-                self.notify(f"{inert(rule, 40)}: nothing to acknowledge", timeout=2, markup=False)
-                return
-            self._sync_alert_state()
-        else:
-            self.acked.add(rule)
+        if self.has_alert_log:
+            self._alert_ops.append(("ack", rule, self.now()))
+            self._run_alert_ops()
+            return
+        self.acked.add(rule)
         self._reshow()
         self.notify(f"Acknowledged {inert(rule, 40)}", timeout=2, markup=False)
 
     def action_mute(self, rule: str) -> None:
         """Mute or unmute a rule: still evaluated and logged, not announced."""
-        desk = self._open_alerts()
-        if desk is not None:
-            desk.toggle_mute(rule, self.now())
-            self._sync_alert_state()
-        elif rule in self.muted:
+        if self.has_alert_log:
+            self._alert_ops.append(("mute", rule, self.now()))
+            self._run_alert_ops()
+            return
+        if rule in self.muted:
             self.muted.discard(rule)
         else:
             self.muted.add(rule)
@@ -645,8 +791,7 @@ class RotmonApp(App[int]):
 
     def _reshow(self) -> None:
         if self.snapshot is not None:
-            self._pending = self.snapshot
-            self._apply_pending()
+            self._render(self.snapshot, listeners=False)
 
     async def action_export_snapshot(self) -> None:
         snapshot = self.snapshot
@@ -721,10 +866,23 @@ class RotmonApp(App[int]):
                 and not self._apply_timer_armed
                 and self._market_state_at is not None
                 and not any(w.group == "market-state" for w in self.workers)
+                and not self._alerts_running
+                and not self._alert_ops
             ):
                 return self.snapshot
             await asyncio.sleep(0.02)
         raise TimeoutError(f"no snapshot on screen after {timeout:g}s")
+
+
+async def _settled(result: Any) -> Any:
+    """The result of a desk call: our ``AlertDesk`` answers with a coroutine (the write runs
+    on its thread), a desk terminal's ``RemoteAlertDesk`` at once."""
+    return await result if inspect.isawaitable(result) else result
+
+
+def _behind(desk: object) -> int:
+    """Transitions shown but not yet in the alert log's database (0 without a local log)."""
+    return int(getattr(desk, "behind", 0) or 0)
 
 
 def _poll_line(state: PollState, now: float) -> SourceLine:

@@ -163,11 +163,13 @@ def build_app(
     no_color: bool = False,
     snapshot_cache: Path | None = None,
     alerts: bool | Callable[[], AlertDesk] = True,
+    store_variant: str | None = None,
     **app_options: Any,
 ) -> RotmonApp:
     """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
-    ``db`` names one; ``alerts=False`` runs without a durable alert log, a callable gives the
-    desk to use (a desk terminal's, which the collector keeps). Raises ValueError
+    ``db`` names one (``store_variant``: which demo market or pack, see ``store_path_for``);
+    ``alerts=False`` runs without a durable alert log, a callable gives the desk to use (a
+    desk terminal's, which the collector keeps). Raises ValueError
     (one line) for a ``[keys]`` entry that names no action: a typo must not pass silently."""
     if settings.keymap:
         from tui.keymap import keymap_problems
@@ -192,7 +194,8 @@ def build_app(
         def desk_factory() -> AlertDesk:
             from tui.alerts import AlertDesk, store_path_for
 
-            return AlertDesk.open(store_path_for(kind, db), bell=settings.bell)[0]
+            path = store_path_for(kind, db, store_variant)
+            return AlertDesk.open(path, bell=settings.bell)[0]
 
     app = RotmonApp(
         source,

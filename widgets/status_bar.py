@@ -13,7 +13,15 @@ from textual.widgets import Static
 
 from widgets import formatting as fmt
 
-GLYPHS: dict[str, str] = {"ok": "●", "stale": "◐", "failing": "✖", "loading": "…", "off": "○"}
+GLYPHS: dict[str, str] = {
+    "ok": "●",
+    "stale": "◐",
+    "failing": "✖",
+    "loading": "…",
+    "off": "○",
+    "behind": "◐",
+}
+"""``behind`` is the alert log with transitions not yet in its database (``detail``: how many)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,8 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
     """``yahoo ● ok 4s next 11s`` / ``fred ✖ failing: timeout 2m retry 20s`` (words, not colour
     alone: the state is spelled out for NO_COLOR and 16-colour terminals)."""
     glyph = GLYPHS.get(line.state, "?")
+    if line.state == "behind":  # ``alert log behind: 3 unsaved``
+        return f"{glyph} {fmt.inert(line.name, 12)} behind: {fmt.inert(line.detail or '', 40)}"
     parts = [f"{fmt.inert(line.name, 12)} {glyph} {fmt.inert(line.state, 8)}"]
     if line.state == "failing" and line.error:
         parts[0] += f": {fmt.inert(line.error, error_width)}"
@@ -133,6 +143,8 @@ class StatusBar(Horizontal):
             name = f"status--{line.state}" if line.state in GLYPHS else "status--loading"
             if line.state == "off":
                 name = "status--loading"
+            elif line.state == "behind":
+                name = "status--failing"
             left.append(" " + source_text(line), self.get_component_rich_style(name, partial=True))
         return left
 

@@ -20,12 +20,12 @@ def hard_landing() -> Snapshot:
     return snapshot_from_market(src.market_data(src.clock.now()))
 
 
-def test_new_critical_rings_once_and_is_logged_before_shown(
+async def test_new_critical_rings_once_and_is_logged_before_shown(
     tmp_path: Path, hard_landing: Snapshot
 ) -> None:
     desk, warning = AlertDesk.open(tmp_path / "a.sqlite3")
     assert warning is None
-    out = desk.follow(hard_landing)
+    out = await desk.follow(hard_landing)
     assert out.ring
     raised = {t.rule for t in out.transitions if t.event == "raised"}
     assert {"sahm", "vix", "hy_oas"} <= raised
@@ -35,21 +35,22 @@ def test_new_critical_rings_once_and_is_logged_before_shown(
     assert len(out.notices) == 1
     message, severity = out.notices[0]
     assert severity == "error" and all(rule in message for rule in raised)
-    again = desk.follow(replace(hard_landing, asof=hard_landing.asof + timedelta(minutes=1)))
+    again = await desk.follow(replace(hard_landing, asof=hard_landing.asof + timedelta(minutes=1)))
     assert again.transitions == () and not again.ring
 
 
-def test_ack_mute_and_clear(tmp_path: Path, hard_landing: Snapshot) -> None:
+async def test_ack_mute_and_clear(tmp_path: Path, hard_landing: Snapshot) -> None:
     desk = AlertDesk.open(tmp_path / "a.sqlite3")[0]
-    desk.follow(hard_landing)
+    await desk.follow(hard_landing)
     now = hard_landing.asof
-    assert desk.acknowledge("vix", now) is not None
-    assert desk.acknowledge("vix", now) is None  # already acked
-    assert desk.acknowledge("ovx", now) is None  # not active
-    assert desk.toggle_mute("sahm", now).event == "muted"  # type: ignore[union-attr]
+    assert await desk.acknowledge("vix", now) is not None
+    assert await desk.acknowledge("vix", now) is None  # already acked
+    assert await desk.acknowledge("ovx", now) is None  # not active
+    muted = await desk.toggle_mute("sahm", now)
+    assert muted is not None and [t.event for t in muted.transitions] == ["muted"]
     assert desk.is_muted("sahm")
     calm = replace(hard_landing, alerts=(), asof=now + timedelta(days=1))
-    out = desk.follow(calm)
+    out = await desk.follow(calm)
     cleared = {t.rule for t in out.transitions if t.event == "cleared"}
     assert cleared >= {"vix", "sahm"}
     # the muted rule's clear is logged but not announced
@@ -57,40 +58,43 @@ def test_ack_mute_and_clear(tmp_path: Path, hard_landing: Snapshot) -> None:
     events = [(e.rule, e.event) for e in desk.log("vix")]
     assert events == [("vix", "cleared"), ("vix", "acknowledged"), ("vix", "raised")]
     # a muted rule's new critical is logged without ringing
-    out = desk.follow(
+    out = await desk.follow(
         replace(hard_landing, alerts=tuple(a for a in hard_landing.alerts if a.rule == "sahm"))
     )
     assert [t.rule for t in out.transitions] == ["sahm"] and not out.ring
 
 
-def test_restart_restores_the_book_without_ringing_again(
+async def test_restart_restores_the_book_without_ringing_again(
     tmp_path: Path, hard_landing: Snapshot
 ) -> None:
     path = tmp_path / "a.sqlite3"
     desk = AlertDesk.open(path)[0]
-    desk.follow(hard_landing)
-    desk.acknowledge("vix", hard_landing.asof)
+    await desk.follow(hard_landing)
+    await desk.acknowledge("vix", hard_landing.asof)
     desk.close()
     desk2 = AlertDesk.open(path)[0]
-    out = desk2.follow(hard_landing)
+    out = await desk2.follow(hard_landing)
     assert out.transitions == () and not out.ring
     assert desk2.book.get("vix").acked  # type: ignore[union-attr]
 
 
-def test_bell_can_be_turned_off(tmp_path: Path, hard_landing: Snapshot) -> None:
+async def test_bell_can_be_turned_off(tmp_path: Path, hard_landing: Snapshot) -> None:
     desk = AlertDesk.open(tmp_path / "a.sqlite3", bell=False)[0]
-    out = desk.follow(hard_landing)
+    out = await desk.follow(hard_landing)
     assert out.transitions and not out.ring
 
 
-def test_corrupt_store_gives_a_warning_and_a_fresh_log(
+async def test_damaged_store_gives_a_warning_and_a_fresh_log(
     tmp_path: Path, hard_landing: Snapshot
 ) -> None:
     path = tmp_path / "a.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
+    first = AlertDesk.open(path)[0]
+    await first.follow(hard_landing)
+    first.close()
+    path.write_bytes(path.read_bytes()[:100] + b"\xff" * 4000)  # SQLite's header, then junk
     desk, warning = AlertDesk.open(path)
-    assert warning is not None and "not a rotmon database" in warning and "\n" not in warning
-    assert desk.follow(hard_landing).transitions
+    assert warning is not None and "damaged database" in warning and "\n" not in warning
+    assert (await desk.follow(hard_landing)).transitions
 
 
 def test_demo_and_pack_alerts_never_mix_with_the_live_log(tmp_path: Path) -> None:
@@ -98,3 +102,16 @@ def test_demo_and_pack_alerts_never_mix_with_the_live_log(tmp_path: Path) -> Non
     assert store_path_for("pack", None).name == "rotmon-pack.sqlite3"
     assert store_path_for("live", None).name == "rotmon.sqlite3"
     assert store_path_for("demo", tmp_path / "x.db") == tmp_path / "x.db"
+
+
+def test_each_demo_market_keeps_its_own_log() -> None:
+    # issue 16: a calm start after oil-shock must not "clear" oil-shock's alerts
+    calm = store_path_for("demo", None, "calm-7")
+    oil = store_path_for("demo", None, "oil-shock-7")
+    assert calm.name == "rotmon-demo-calm-7.sqlite3" and oil != calm
+    assert store_path_for("demo", None, "calm-8") != calm
+    from tui.cli.app import store_variant
+    from tui.cli.options import Options
+
+    assert store_variant(Options(demo=True, scenario="calm", seed=8)) == "calm-8"
+    assert store_variant(Options()) is None  # live: one log

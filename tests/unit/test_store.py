@@ -21,7 +21,15 @@ import pytest
 from analytics.lifecycle import AlertBook, Transition
 from analytics.types import Alert
 from data_sources.model import Bars, Constituent, MacroSeries, Quote
-from data_sources.store import APPLICATION_ID, SCHEMA_VERSION, Store, open_store
+from data_sources.store import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    SQLITE_MAGIC,
+    Store,
+    StoreRefused,
+    open_store,
+)
+from data_sources.storefile import check_store_file
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 2, 14, 30, 0, 250000, tzinfo=UTC)
@@ -263,9 +271,25 @@ def _assert_moved_aside(db: Path, warning: str | None, reason: str, original: by
     aside = [p for p in db.parent.iterdir() if p.name.startswith("rotmon.sqlite3.corrupt-")]
     assert len(aside) == 1
     assert warning == (
-        f"{db}: not a rotmon database ({reason}); moved aside to {aside[0]}, starting a fresh log"
+        f"{db}: damaged database ({reason}); moved aside to {aside[0]}, starting a fresh log"
     )
     assert aside[0].read_bytes() == original  # kept untouched
+
+
+def _assert_refused(db: Path, original: bytes, reason: str) -> None:
+    """Refused with one line naming the file and why, the file byte for byte as it was,
+    nothing renamed and nothing created beside it."""
+    before = sorted(p.name for p in db.parent.iterdir())
+    with pytest.raises(StoreRefused) as refused:
+        check_store_file(db)
+    assert reason in str(refused.value) and str(db) in str(refused.value)
+    with pytest.raises(StoreRefused) as again:
+        open_store(db)
+    message = str(again.value)
+    assert "\n" not in message and message.startswith(f"{db}: ") and reason in message
+    assert "untouched" in message
+    assert db.read_bytes() == original
+    assert sorted(p.name for p in db.parent.iterdir()) == before
 
 
 def test_holdings_round_trip_replace_and_order(db: Path) -> None:
@@ -303,15 +327,23 @@ def test_a_version_1_file_without_the_holdings_table_gets_it(db: Path) -> None:
         assert store.load_holdings("IWM") is not None
 
 
-def test_corrupt_file_is_moved_aside(db: Path) -> None:
+def test_a_file_that_is_not_sqlite_is_refused_untouched(db: Path) -> None:
     db.parent.mkdir(parents=True)
     junk = random.Random(7).randbytes(8192)
     db.write_bytes(junk)
-    store, warning = open_store(db)
-    _assert_moved_aside(db, warning, "not an SQLite file", junk)
-    assert store.append_transitions([transition()]) == [1]  # a fresh usable log
-    assert store.pragma("journal_mode") == "wal"
-    store.close()
+    _assert_refused(db, junk, "not an SQLite database file")
+
+
+def test_a_text_file_at_db_is_refused_not_called_corrupt(tmp_path: Path) -> None:
+    # SQLite says "file is not a database" for it: that is a typo'd --db, not damage.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("buy IWM\nsell SPY\n")
+    _assert_refused(notes, notes.read_bytes(), "not an SQLite database file")
+
+
+def test_a_directory_at_db_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreRefused, match="a directory"):
+        open_store(tmp_path)
 
 
 def test_damaged_sqlite_file_is_moved_aside(db: Path) -> None:
@@ -321,48 +353,68 @@ def test_damaged_sqlite_file_is_moved_aside(db: Path) -> None:
     # Keep the header, scramble every page after the first.
     data[4096:] = random.Random(3).randbytes(len(data) - 4096)
     db.write_bytes(bytes(data))
+    original = db.read_bytes()
     store, warning = open_store(db)
     assert warning is not None and "moved aside to" in warning and "\n" not in warning
+    aside = [p for p in db.parent.iterdir() if p.name.startswith("rotmon.sqlite3.corrupt-")]
+    assert [p.read_bytes() for p in aside] == [original]
     assert store.alert_log() == []
     store.append_transitions([transition()])
     store.close()
 
 
-def test_foreign_database_is_moved_aside(db: Path) -> None:
+def test_a_file_with_the_sqlite_header_that_sqlite_rejects_is_moved_aside(db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    damaged = SQLITE_MAGIC + b"\xff" * 84 + random.Random(5).randbytes(8000)
+    db.write_bytes(damaged)
+    store, warning = open_store(db)
+    assert warning is not None and "file is not a database" in warning
+    _assert_moved_aside(db, warning, "file is not a database", damaged)
+    store.close()
+
+
+def test_foreign_database_is_refused_untouched(db: Path) -> None:
     db.parent.mkdir(parents=True)
     other = sqlite3.connect(db)
     other.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
     other.execute("INSERT INTO moz_places (url) VALUES ('https://example.org')")
     other.commit()
     other.close()
+    _assert_refused_by_sqlite(db, "another application's database (tables moz_places)")
+
+
+def _assert_refused_by_sqlite(db: Path, reason: str) -> None:
     original = db.read_bytes()
-    store, warning = open_store(db)
-    _assert_moved_aside(db, warning, "no rotmon application id; tables moz_places", original)
-    assert store.alert_log() == [] and store.append_transitions([transition()]) == [1]
-    store.close()
+    with pytest.raises(StoreRefused) as refused:
+        open_store(db)
+    assert reason in str(refused.value) and "\n" not in str(refused.value)
+    assert db.read_bytes() == original
+    assert not [p for p in db.parent.iterdir() if ".corrupt-" in p.name]
 
 
-def test_other_application_id_is_foreign(db: Path) -> None:
+def test_other_application_id_is_refused(db: Path) -> None:
     db.parent.mkdir(parents=True)
     other = sqlite3.connect(db)
     other.execute("PRAGMA application_id = 1196444487")  # GeoPackage's "GPKG"
+    other.execute("CREATE TABLE gpkg_contents (table_name TEXT)")
     other.commit()
     other.close()
-    store, warning = open_store(db)
-    assert warning is not None and "(application id 0x47504b47)" in warning
-    store.close()
+    _assert_refused(db, db.read_bytes(), "(application id 0x47504b47)")
 
 
-def test_newer_schema_is_not_taken_over(db: Path) -> None:
-    Store(db).close()
+def test_newer_schema_is_refused_untouched(db: Path) -> None:
+    with Store(db) as store:
+        store.append_transitions([transition()])
     raw = sqlite3.connect(db)
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.commit()
     raw.close()
-    store, warning = open_store(db)
-    assert warning is not None
-    assert f"schema version {SCHEMA_VERSION + 1} is newer than this rotmon's" in warning
-    store.close()
+    _assert_refused(
+        db, db.read_bytes(), f"schema version {SCHEMA_VERSION + 1} is newer than this rotmon's"
+    )
+    raw = sqlite3.connect(db)  # the newer rotmon's log is all still there
+    assert raw.execute("SELECT COUNT(*) FROM alert_log").fetchone() == (1,)
+    raw.close()
 
 
 def test_unopenable_path_falls_back_to_memory(tmp_path: Path) -> None:

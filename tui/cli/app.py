@@ -33,20 +33,44 @@ def has_terminal() -> bool:
         return False
 
 
+def market_name(opts: Options) -> str:
+    """Which market the options ask for: ``demo-<scenario>-<seed>``, ``pack-<digest>`` or
+    ``live`` (the snapshot cache and the demo and pack alert logs are kept per market)."""
+    if opts.demo:
+        return f"demo-{opts.scenario}-{opts.seed}"
+    if opts.data is not None:
+        import hashlib
+
+        digest = hashlib.sha1(str(opts.data.resolve()).encode()).hexdigest()[:12]
+        return f"pack-{digest}"
+    return "live"
+
+
 def snapshot_cache(opts: Options) -> Path:
     """Where the last snapshot of this market is kept for an instant first paint."""
     import platformdirs
 
-    if opts.demo:
-        name = f"demo-{opts.scenario}-{opts.seed}"
-    elif opts.data is not None:
-        import hashlib
+    return platformdirs.user_cache_path("rotmon") / f"snapshot-{market_name(opts)}.json"
 
-        digest = hashlib.sha1(str(opts.data.resolve()).encode()).hexdigest()[:12]
-        name = f"pack-{digest}"
-    else:
-        name = "live"
-    return platformdirs.user_cache_path("rotmon") / f"snapshot-{name}.json"
+
+def store_variant(opts: Options) -> str | None:
+    """Which demo market's or pack's alert log (issue 16: ``calm`` after ``oil-shock`` must not
+    clear oil-shock's alerts); None for live, which has one log."""
+    if opts.kind == "live":
+        return None
+    return market_name(opts).removeprefix(f"{opts.kind}-")
+
+
+def refuse_foreign_store(opts: Options, settings: Settings) -> None:
+    """Raise ``StoreRefused`` (exit 2) when ``--db`` names a file that is not rotmon's to use
+    (not SQLite, another application's, a newer rotmon's): before any screen opens, and
+    without writing or renaming it."""
+    from data_sources.paths import store_path_for
+    from data_sources.storefile import check_store_file
+
+    check_store_file(store_path_for(opts.kind, opts.db, store_variant(opts)))
+    if opts.kind == "live":
+        check_store_file(settings.db)  # the live cache (the same file unless configured)
 
 
 def app_source(opts: Options, settings: Settings) -> object:
@@ -73,6 +97,8 @@ def app_source(opts: Options, settings: Settings) -> object:
 
 def run_app(opts: Options) -> int:
     """Start the dashboard; its return code is the exit code."""
+    settings = settings_of(opts)
+    refuse_foreign_store(opts, settings)
     if not has_terminal():
         sys.stderr.write(NO_TERMINAL + "\n")
         return EXIT_USAGE
@@ -80,7 +106,6 @@ def run_app(opts: Options) -> int:
         return run_desk_terminal(opts)
     from tui.wiring import build_app
 
-    settings = settings_of(opts)
     source = app_source(opts, settings)
     try:
         app = build_app(
@@ -92,6 +117,7 @@ def run_app(opts: Options) -> int:
             ansi=opts.ansi,
             no_color=opts.no_color or "NO_COLOR" in os.environ,
             snapshot_cache=snapshot_cache(opts),
+            store_variant=store_variant(opts),
         )
     except ValueError as exc:  # an unknown theme or key in the config
         raise UsageError(str(exc)) from None

@@ -38,6 +38,11 @@ def exit_code_of(exc: BaseException, *, debug: bool = False, err: TextIO | None 
         return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
+    from data_sources.storefile import StoreRefused
+
+    if isinstance(exc, StoreRefused):  # --db names a file rotmon must neither use nor move
+        out.write(f"rotmon: {exc}\n")
+        return EXIT_USAGE
     from data_sources.base import SourceError
 
     if isinstance(exc, SourceError):
