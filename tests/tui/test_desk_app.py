@@ -21,6 +21,7 @@ from tui.compute import snapshot_from_market
 from tui.config import Settings
 from tui.desk import DeskOptions
 from tui.desk_app import build_desk_app
+from widgets.alert_list import AlertTable
 from widgets.header import MarketHeader
 
 
@@ -65,7 +66,8 @@ async def test_two_terminals_share_the_collectors_numbers_and_acknowledgements(
             assert one.snapshot.alerts and badge(one) == "DESK"
             assert "desk ● ok" in status_text(one)
             await p1.press("3")
-            await p1.pause()
+            # the alert rows come from the desk's book, once it has followed the snapshot
+            await wait_until(lambda: one.dashboard.query_one(AlertTable).row_count > 0, 5)
             rule = one.snapshot.alerts[0].rule
             sent = time.monotonic()
             await p1.press("a")
