@@ -1,4 +1,4 @@
-"""FRED over httpx: the keyless graph CSV by default, the JSON API when ``FRED_API_KEY`` is set.
+"""FRED over httpx: the keyless graph CSV by default, the JSON API when an API key is given.
 
 The API key never leaves this module except inside the request: errors, logs (httpx logs each
 request URL at INFO; a filter on its logger scrubs ``api_key=``) and ``repr`` show ``***``.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,9 +22,9 @@ import pandas as pd
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
 from data_sources.fredcsv import parse_fred_csv
 from data_sources.httpclient import LazyClient
+from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import MacroSeries, SourceStatus
 from data_sources.polling import (
-    FRED_INTERVAL,
     Backoff,
     Circuit,
     SourceHealth,
@@ -42,8 +41,6 @@ API_URL = "https://api.stlouisfed.org/fred/series/observations"
 USER_AGENT = "rotmon/0.1 (+https://github.com/rotmon)"
 
 Clock = Callable[[], datetime]
-
-_UNSET: Any = object()
 
 
 def _utc_now() -> datetime:
@@ -150,7 +147,7 @@ class FredSource:
         self,
         series: Iterable[str] = FRED_SERIES,
         *,
-        api_key: str | None = _UNSET,
+        api_key: str | None = None,
         graph_url: str = GRAPH_URL,
         api_url: str = API_URL,
         timeout: float = 20.0,
@@ -160,11 +157,12 @@ class FredSource:
         clock: Clock = _utc_now,
         backoff: Backoff | None = None,
         circuit_threshold: int = 3,
+        intervals: PollIntervals = DEFAULT_INTERVALS,
     ) -> None:
-        """``api_key`` defaults to the ``FRED_API_KEY`` environment variable (empty = none);
-        ``years`` limits the history asked for (None = everything FRED has)."""
-        if api_key is _UNSET:
-            api_key = os.environ.get("FRED_API_KEY")
+        """``api_key`` None or empty uses the keyless graph CSV (the config reads
+        ``FRED_API_KEY``); ``years`` limits the history asked for (None = everything FRED
+        has); ``intervals`` gives the poll interval and the retry ceiling."""
+        self._backoff_max = intervals.backoff_max
         self._api_key = (api_key or "").strip() or None
         self.series_ids: tuple[str, ...] = tuple(dict.fromkeys(series))
         self.graph_url = graph_url
@@ -176,8 +174,8 @@ class FredSource:
         self._http = LazyClient(client, timeout=timeout, headers={"User-Agent": USER_AGENT})
         self.health = SourceHealth(
             "fred",
-            FRED_INTERVAL,
-            backoff=backoff or Backoff(base=30.0),
+            timedelta(seconds=intervals.fred),
+            backoff=backoff or Backoff.capped(30.0, intervals.backoff_max),
             circuit=Circuit("fred", threshold=circuit_threshold),
         )
         self.data: dict[str, MacroSeries] = {}
@@ -303,7 +301,8 @@ class FredSource:
         if got:
             self.health.succeeded(done, latency)
             if failed:
-                delay = Backoff(base=60.0, rng=self.health.backoff.rng).failure(retry_after)
+                retry = Backoff.capped(60.0, self._backoff_max, rng=self.health.backoff.rng)
+                delay = retry.failure(retry_after)
                 for series_id in failed:
                     self._series_due[series_id] = done + timedelta(seconds=delay)
         else:

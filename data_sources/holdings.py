@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import time as _time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
 from data_sources.httpclient import LazyClient
+from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Constituent, SourceStatus
 from data_sources.polling import (
-    HOLDINGS_INTERVAL,
     Backoff,
     Circuit,
     SourceHealth,
@@ -52,6 +52,7 @@ class HoldingsSource:
         client: httpx.AsyncClient | None = None,
         clock: Clock = _utc_now,
         backoff: Backoff | None = None,
+        intervals: PollIntervals = DEFAULT_INTERVALS,
     ) -> None:
         self.url = url
         self.timeout = timeout
@@ -63,8 +64,8 @@ class HoldingsSource:
         )
         self.health = SourceHealth(
             "holdings",
-            HOLDINGS_INTERVAL,
-            backoff=backoff or Backoff(base=60.0),
+            timedelta(seconds=intervals.holdings),
+            backoff=backoff or Backoff.capped(60.0, intervals.backoff_max),
             circuit=Circuit("holdings", threshold=3),
         )
         self.constituents: tuple[Constituent, ...] = ()

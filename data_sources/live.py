@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +24,7 @@ from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
 from data_sources.base import SourceError
 from data_sources.fred import API_URL, GRAPH_URL, FredSource
 from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
+from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
 from data_sources.polling import (
     HealthSnapshot,
@@ -77,7 +77,9 @@ class LiveSettings:
     ``yahoo_routes`` maps a Yahoo host (``query1.finance.yahoo.com``, ...) to another base URL
     (a proxy or, in tests, a loopback server); ``yahoo.routes_to(url)`` builds one for every
     Yahoo host. ``stream_url=None`` turns streaming off; ``holdings_url=None`` turns holdings
-    off. ``fred_api_key`` defaults to ``FRED_API_KEY`` from the environment.
+    off. ``fred_api_key`` comes from the caller (rotmon's config reads ``FRED_API_KEY``: this
+    package never reads the environment). ``poll`` gives every sub-source's interval and the
+    retry ceiling (the config's ``[poll]``).
     """
 
     symbols: tuple[str, ...] = MARKET_SYMBOLS
@@ -92,14 +94,7 @@ class LiveSettings:
     timeout: float = 10.0
     stream_silence_s: float = 30.0
     fetch_wait: float = 0.0
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> LiveSettings:
-        """Defaults plus ``FRED_API_KEY`` from the environment, then ``overrides``."""
-        key = (os.environ.get("FRED_API_KEY") or "").strip() or None
-        values: dict[str, Any] = {"fred_api_key": key}
-        values.update(overrides)
-        return cls(**values)
+    poll: PollIntervals = DEFAULT_INTERVALS
 
 
 class LiveSource:
@@ -120,8 +115,8 @@ class LiveSource:
         holdings: HoldingsSource | None = None,
     ) -> None:
         """Builds the Yahoo, FRED and holdings sources from ``settings`` (default
-        ``LiveSettings.from_env()``) unless given ready-made (tests, benches)."""
-        s = settings if settings is not None else LiveSettings.from_env()
+        ``LiveSettings()``) unless given ready-made (tests, benches)."""
+        s = settings if settings is not None else LiveSettings()
         self.settings = s
         self.clock = clock
         self.market_state = market_state
@@ -134,6 +129,7 @@ class LiveSource:
             stream_url=s.stream_url,
             timeout=s.timeout,
             silence_s=s.stream_silence_s,
+            intervals=s.poll,
             clock=clock,
             market_state=market_state,
         )
@@ -144,12 +140,13 @@ class LiveSource:
             graph_url=s.fred_graph_url,
             api_url=s.fred_api_url,
             timeout=max(s.timeout, 20.0),
+            intervals=s.poll,
             clock=clock,
         )
         self.holdings: HoldingsSource | None = holdings
         if holdings is None and s.holdings_url:
             self.holdings = HoldingsSource(
-                s.holdings_url, timeout=max(s.timeout, 30.0), clock=clock
+                s.holdings_url, timeout=max(s.timeout, 30.0), clock=clock, intervals=s.poll
             )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
@@ -163,6 +160,13 @@ class LiveSource:
         self._last_quote_save: datetime | None = None
         self._saving: set[asyncio.Task[None]] = set()
         self.version = 0
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between the feed's calls of ``fetch`` (which starts what is due): the
+        shortest configured interval, so no sub-source waits longer than it asked for."""
+        p = self.settings.poll
+        return min(p.quotes_open, p.quotes_closed, p.fred, p.holdings)
 
     # -- the protocol ---------------------------------------------------------------------
 

@@ -18,18 +18,19 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Literal
 
+from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import SourceState, SourceStatus
 
-MAX_BACKOFF_S = 600.0
-"""SPEC 8: retries back off up to 10 minutes."""
+MAX_BACKOFF_S = DEFAULT_INTERVALS.backoff_max
+"""SPEC 8: retries back off up to 10 minutes (``[poll] backoff_max``)."""
 
 MAX_RETRY_AFTER_S = 3600.0
 """A server's Retry-After is honoured up to an hour; longer values are treated as an hour."""
 
-QUOTES_OPEN = timedelta(seconds=15)
-QUOTES_CLOSED = timedelta(minutes=5)
-FRED_INTERVAL = timedelta(hours=6)
-HOLDINGS_INTERVAL = timedelta(days=1)
+QUOTES_OPEN = DEFAULT_INTERVALS.quotes(market_open=True)
+QUOTES_CLOSED = DEFAULT_INTERVALS.quotes(market_open=False)
+FRED_INTERVAL = timedelta(seconds=DEFAULT_INTERVALS.fred)
+HOLDINGS_INTERVAL = timedelta(seconds=DEFAULT_INTERVALS.holdings)
 HISTORY_INTERVAL = timedelta(days=1)
 STALE_FACTOR = 3
 """A value is stale when older than three times its expected interval (SPEC 8)."""
@@ -46,9 +47,14 @@ def default_market_state(now: datetime) -> str:
     return market_state(now)
 
 
-def quote_interval(now: datetime, market_state: MarketStateFn = default_market_state) -> timedelta:
-    """How often quotes are polled: every 15 s in the regular session, else every 5 minutes."""
-    return QUOTES_OPEN if market_state(now) == "open" else QUOTES_CLOSED
+def quote_interval(
+    now: datetime,
+    market_state: MarketStateFn = default_market_state,
+    intervals: PollIntervals = DEFAULT_INTERVALS,
+) -> timedelta:
+    """How often quotes are polled: every 15 s in the regular session, else every 5 minutes
+    (``intervals`` says otherwise when the config does)."""
+    return intervals.quotes(market_state(now) == "open")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -232,6 +238,12 @@ class Backoff:
         self.factor = factor
         self.rng = rng if rng is not None else random.Random()
         self.failures = 0
+
+    @classmethod
+    def capped(cls, base: float, cap: float, rng: random.Random | None = None) -> Backoff:
+        """A backoff that starts at ``base`` and never waits longer than ``cap`` (a ceiling
+        below the base lowers the base too)."""
+        return cls(base=min(base, cap), cap=cap, rng=rng)
 
     def ceiling(self, failures: int) -> float:
         """The upper bound of the wait after ``failures`` consecutive failures."""

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import Bars, Quote, SourceStatus
 from data_sources.polling import (
-    QUOTES_CLOSED,
     Backoff,
     Circuit,
     MarketStateFn,
@@ -792,6 +792,7 @@ class YahooSource:
         backoff: Callable[[], Backoff] | None = None,
         circuit_threshold: int = 3,
         on_change: Callable[[], None] | None = None,
+        intervals: PollIntervals = DEFAULT_INTERVALS,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}")
@@ -805,8 +806,9 @@ class YahooSource:
         self.download_threads = download_threads
         self.clock = clock
         self.market_state = market_state
+        self.intervals = intervals
         self.on_change: Callable[[], None] = on_change or (lambda: None)
-        new_backoff = backoff or (lambda: Backoff())
+        new_backoff = backoff or (lambda: Backoff.capped(5.0, intervals.backoff_max))
         self.circuit = Circuit("yahoo", threshold=circuit_threshold)
         self.history_health = SourceHealth(
             # Re-downloads follow the closes (history_due); the week is only a safety net.
@@ -901,10 +903,10 @@ class YahooSource:
         return await loop.run_in_executor(self._executor, fn, *args)
 
     def _quote_interval(self, now: datetime) -> timedelta:
-        fast = quote_interval(now, self.market_state)
+        fast = quote_interval(now, self.market_state, self.intervals)
         if self.hot and not (self.stream is not None and self.stream.live):
             return fast
-        return QUOTES_CLOSED
+        return self.intervals.quotes(market_open=False)
 
     def warm_calendar(self, now: datetime) -> None:
         """Build the market calendar's tables (slow the first time); call from a thread."""
@@ -928,7 +930,7 @@ class YahooSource:
         for symbol in added:
             # Newly shown symbols are polled at once unless they were polled very recently.
             due = self._next_poll.get(symbol)
-            if due is None or due - now > quote_interval(now, self.market_state):
+            if due is None or due - now > quote_interval(now, self.market_state, self.intervals):
                 self._next_poll[symbol] = now
         if self.stream is not None:
             self.stream.set_symbols(set(self.symbols) | hot)
@@ -1097,7 +1099,7 @@ class YahooSource:
         if when is None:
             return True
         # After a backward clock jump the stored time may lie far ahead: poll anyway.
-        return now >= when or when - now > QUOTES_CLOSED * 2
+        return now >= when or when - now > self.intervals.quotes(market_open=False) * 2
 
     def _quotes_sync(self, symbols: list[str]) -> QuoteResult:
         data = self._ensure_session()
@@ -1165,12 +1167,13 @@ class YahooSource:
             h.failed(done, result.error, retry_after=result.retry_after, latency_s=result.latency_s)
             self._changed()
             return False
-        fast = quote_interval(done, self.market_state)
+        fast = quote_interval(done, self.market_state, self.intervals)
+        slow = self.intervals.quotes(market_open=False)
         stream_live = self.stream is not None and self.stream.live
         for symbol in wanted:
             if symbol in result.quotes or symbol in result.missing:
                 hot = symbol in self.hot and not stream_live
-                self._next_poll[symbol] = done + (fast if hot else QUOTES_CLOSED)
+                self._next_poll[symbol] = done + (fast if hot else slow)
         h.succeeded(done, result.latency_s)
         if self._next_poll:
             h.next_due = min(self._next_poll.values())

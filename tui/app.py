@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from textual.app import App, SystemCommand
@@ -165,6 +165,8 @@ class RotmonApp(App[int]):
         drill_screens: Mapping[str, DrillFactory] | None = None,
         snapshot_cache: Path | None = None,
         alerts: Callable[[], AlertDesk] | None = None,
+        max_backoff: float = 600.0,
+        animations: Literal["none", "basic", "full"] = "none",
     ) -> None:
         super().__init__(ansi_color=True if ansi else None)
         sources = tuple(source) if isinstance(source, Sequence) else (source,)
@@ -222,8 +224,7 @@ class RotmonApp(App[int]):
             # Textual reads NO_COLOR itself; --no-color gets the same filter.
             self.no_color = True
             self._filters.append(NoColor() if self.native_ansi_color else Monochrome())
-        if os.environ.get("TEXTUAL_ANIMATIONS") is None:
-            self.animation_level = "none"  # SSH links: no animations unless asked for
+        self.animation_level = animations  # the config's (TEXTUAL_ANIMATIONS); none over SSH
         if keymap:
             self.set_keymap(dict(keymap))
 
@@ -235,6 +236,7 @@ class RotmonApp(App[int]):
             compute=compute or default_compute,
             live=live_polling,
             timeout=fetch_timeout,
+            max_backoff=max_backoff,
         )
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -169,14 +169,14 @@ def build_app(
     """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
     ``db`` names one (``store_variant``: which demo market or pack, see ``store_path_for``);
     ``alerts=False`` runs without a durable alert log, a callable gives the desk to use (a
-    desk terminal's, which the collector keeps). Raises ValueError
-    (one line) for a ``[keys]`` entry that names no action: a typo must not pass silently."""
-    if settings.keymap:
-        from tui.keymap import keymap_problems
+    desk terminal's, which the collector keeps). Raises ValueError (one line, ``FILE:LINE:
+    keys.<id>: ...``) for a ``[keys]`` entry that names no action or takes another action's
+    key: a typo or a dead key must not pass silently."""
+    from tui.config import keymap_problems
 
-        problems = keymap_problems(settings.keymap)
-        if problems:
-            raise ValueError(problems[0])
+    problems = keymap_problems(settings)
+    if problems:
+        raise ValueError(problems[0])
 
     def compute(market: MarketData) -> Snapshot:
         published = getattr(market, "snapshot", None)
@@ -210,6 +210,8 @@ def build_app(
         export_dir=settings.export_dir,
         snapshot_cache=snapshot_cache,
         alerts=desk_factory,
+        max_backoff=settings.poll.backoff_max,
+        animations=settings.animations,
         **app_options,
     )
     attach_drilldown(app, settings)

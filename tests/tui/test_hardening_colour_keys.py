@@ -144,5 +144,7 @@ def test_every_action_id_is_in_the_readme_and_an_unknown_one_is_an_error(
     config = tmp_path / "config.toml"
     config.write_text('[keys]\n"window.nxt" = "w"\n', encoding="utf-8")
     settings = load_settings(config, {}, {})
-    with pytest.raises(ValueError, match=r"^\[keys\] window\.nxt: unknown action id \(did you"):
+    with pytest.raises(
+        ValueError, match=r"^config\.toml:2: keys\.window\.nxt: unknown action id \(did you"
+    ):
         wired_demo(tmp_path, settings=settings)

@@ -15,8 +15,10 @@ from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tests.tui.conftest import wait_until
 from tui.cli import live
-from tui.config import load_settings
+from tui.config import env_name, load_settings
 from tui.wiring import build_app
+
+STREAM_ENV = env_name("sources.stream_url")
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def servers() -> Iterator[Servers]:
 async def test_live_dashboard_hot_symbols_and_lazy_details(
     tmp_path: Path, servers: Servers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(live.STREAM_ENV, "off")
+    monkeypatch.setenv(STREAM_ENV, "off")
     settings = load_settings(write_config(tmp_path / "c.toml", servers), env={})
     built: list[LiveSource] = []
 

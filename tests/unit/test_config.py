@@ -229,7 +229,8 @@ def test_env_selects_the_file(tmp_path: Path) -> None:
         ("refesh = 4\n", "config.toml:1: refesh: unknown setting (did you mean refresh?)"),
         ("[pol]\nfred = 1\n", "config.toml:1: pol: unknown setting (did you mean poll?)"),
         ("[poll]\nfredd = 1\n", "config.toml:2: poll.fredd: unknown setting (did you mean fred?)"),
-        ("colour = 1\n", "config.toml:1: colour: unknown setting"),
+        ("colour = 1\n", "config.toml:1: colour: unknown setting (did you mean no_color?)"),
+        ("zzz = 1\n", "config.toml:1: zzz: unknown setting"),
         (
             "[rules.vixx]\nwarning = 20\n",
             "config.toml:1: rules.vixx: unknown rule (did you mean vix?); expected one of sahm, "
@@ -337,7 +338,7 @@ def test_default_text_parses_back_to_the_defaults(tmp_path: Path) -> None:
     uncommented = [
         line for line, orig in zip(lines, text.splitlines(), strict=True) if line != orig
     ]
-    base = 5 + 5 + 5 + 3 + 3  # top-level, poll, sources, release_lags, stale_after (FRED)
+    base = 7 + 5 + 7 + 3 + 3  # top-level, poll, sources, release_lags, stale_after (FRED)
     rule_keys = sum(
         sum(getattr(r, f) is not None for f in (
             "warning", "critical", "hysteresis", "weight", "window", "long_window",
@@ -381,3 +382,78 @@ def test_config_does_not_import_textual() -> None:
 def test_sources_repr_hides_the_key() -> None:
     sources = SourceSettings(fred_api_key="abc123")
     assert "abc123" not in repr(sources) and sources.fred_api_key == "abc123"
+
+
+def test_two_actions_on_one_key_are_an_error_in_check_and_at_start(tmp_path: Path) -> None:
+    # pane.1 takes "2", which pane.2 keeps: one of the two would never fire.
+    path = write(tmp_path, '# remaps\n[keys]\n"window.next" = "w"\n"pane.1" = "2"\n')
+    problems = check_config(path)
+    assert problems == [
+        'config.toml:4: keys.pane.1: key "2" is also the key of pane.2 on DashboardScreen;'
+        " give one of them another key"
+    ]
+    # Swapping two keys is fine, so is a key another screen uses; a typo is named too.
+    fine = write(tmp_path, '[keys]\n"pane.1" = "2"\n"pane.2" = "1"\n"drill.back" = "q"\n')
+    assert check_config(fine) == []
+    typo = write(tmp_path, '[keys]\n"pane.1" = "2"\n"pane.22" = "1"\n')
+    assert check_config(typo) == [
+        "config.toml:3: keys.pane.22: unknown action id (did you mean pane.2?);"
+        " the README lists the ids",
+        'config.toml:2: keys.pane.1: key "2" is also the key of pane.2 on DashboardScreen;'
+        " give one of them another key",
+    ]
+    # At start: exit 2 with the first problem in one line, before any screen opens.
+    write(tmp_path, '# remaps\n[keys]\n"window.next" = "w"\n"pane.1" = "2"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "--demo", "--config", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    assert 'config.toml:4: keys.pane.1: key "2" is also the key of pane.2' in proc.stderr
+
+
+def test_the_environment_is_read_here_only() -> None:
+    # data_sources, widgets and analytics never read it; in tui only this module does.
+    readers = re.compile(r"os\.environ|getenv\(")
+    for package in ("tui", "data_sources", "widgets", "analytics"):
+        for module in (ROOT / package).rglob("*.py"):
+            if module == ROOT / "tui" / "config.py":
+                continue
+            text = module.read_text(encoding="utf-8")
+            assert not readers.search(text), f"{module.relative_to(ROOT)} reads the environment"
+
+
+def test_sources_stream_and_backend(tmp_path: Path) -> None:
+    s = load_settings(
+        write(tmp_path, '[sources]\nstream_url = "OFF"\n'),
+        {"ROTMON_SOURCES_YAHOO_BACKEND": " Requests "},
+        {},
+    )
+    assert (s.sources.stream_url, s.sources.yahoo_backend) == ("OFF", "requests")
+    assert error_of(tmp_path, '[sources]\nstream_url = "http://x"\n') == (
+        'config.toml:2: sources.stream_url: expected a ws:// or wss:// URL, or off, got "http://x"'
+    )
+    with pytest.raises(ConfigError, match=r"^ROTMON_SOURCES_YAHOO_BACKEND: expected curl or"):
+        load_settings(write(tmp_path, ""), {"ROTMON_SOURCES_YAHOO_BACKEND": "wget"}, {})
+    # The key is never echoed, not even when it is wrong.
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, "[sources]\nfred_api_key = 5\n"), {}, {})
+    assert str(info.value) == "config.toml:2: sources.fred_api_key: expected a string, got 5"
+
+
+def test_wider_conventions_in_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, 'no_color = false\nanimations = "basic"\n')
+    s = load_settings(path, {}, {})
+    assert (s.no_color, s.animations) == (False, "basic")
+    assert Settings().no_color is False and Settings().animations == "none"  # SSH-friendly
+    s = load_settings(path, {"NO_COLOR": "1", "TEXTUAL_ANIMATIONS": "full"}, {})
+    assert (s.no_color, s.animations) == (True, "full")
+    assert load_settings(path, {"NO_COLOR": ""}, {}).no_color is False  # set but empty: no
+    assert load_settings(path, {}, {"no_color": True}).no_color is True  # --no-color
+    with pytest.raises(ConfigError, match=r"^TEXTUAL_ANIMATIONS: expected none, basic or full"):
+        load_settings(path, {"TEXTUAL_ANIMATIONS": "lots"}, {})

@@ -221,8 +221,11 @@ def test_observations_dot_is_missing_not_zero() -> None:
     assert problems[0].startswith("GDP: expected an observations list")
 
 
-def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_is_passed_in_never_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # rotmon's config reads FRED_API_KEY (tests/unit/test_config.py); the source takes a value.
     monkeypatch.setenv("FRED_API_KEY", KEY)
-    assert FredSource(["DGS10"]).mode == "api"
-    monkeypatch.setenv("FRED_API_KEY", "  ")
     assert FredSource(["DGS10"]).mode == "graph"
+    assert FredSource(["DGS10"], api_key=KEY).mode == "api"
+    assert FredSource(["DGS10"], api_key="  ").mode == "graph"

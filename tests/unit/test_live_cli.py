@@ -31,7 +31,7 @@ from tui.__main__ import main
 from tui.cli import live
 from tui.cli.doctor import doctor_report, offline
 from tui.cli.record import record_pack
-from tui.config import load_settings
+from tui.config import env_name, load_settings
 
 # Every spec symbol is served QQQ's recorded 2020 chart and its recorded quote (14 Feb 2025,
 # 538.15) under its own name, except the two left unknown (Yahoo's 404 for those).
@@ -39,6 +39,8 @@ UNKNOWN = ("DX-Y.NYB", "^OVX")
 QQQ_CHART = "yahoo-chart-QQQ-1d-2020-full-year-dividends.nyf2.json"
 QQQ_LAST = 538.15
 ROOT = Path(__file__).resolve().parents[2]
+STREAM_ENV = env_name("sources.stream_url")  # ROTMON_SOURCES_STREAM_URL
+BACKEND_ENV = env_name("sources.yahoo_backend")
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def servers() -> Iterator[Servers]:
 def live_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("FRED_API_KEY", "ROTMON_CONFIG", "ROTMON_SOURCES_FRED_API_KEY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(live.STREAM_ENV, "off")
+    monkeypatch.setenv(STREAM_ENV, "off")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -81,8 +83,8 @@ def test_live_settings_follow_the_config_and_environment(
 ) -> None:
     cfg = write_config(tmp_path / "c.toml", None, fred="http://127.0.0.1:9")
     monkeypatch.setenv("FRED_API_KEY", "s3cretKEY12345")
-    monkeypatch.setenv(live.STREAM_ENV, "ws://127.0.0.1:9/?version=2")
-    monkeypatch.setenv(live.BACKEND_ENV, "Requests")
+    monkeypatch.setenv(STREAM_ENV, "ws://127.0.0.1:9/?version=2")
+    monkeypatch.setenv(BACKEND_ENV, "Requests")
     s = live.live_settings(load_settings(cfg))
     assert s.fred_api_url == "http://127.0.0.1:9/fred/series/observations"
     assert s.fred_graph_url == "http://127.0.0.1:9/graph/fredgraph.csv"
@@ -97,10 +99,10 @@ def test_live_settings_follow_the_config_and_environment(
 def test_a_bad_backend_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(live.BACKEND_ENV, "wget\x1b[31m")
+    monkeypatch.setenv(BACKEND_ENV, "wget\x1b[31m")
     rc, out, err = run(capsys, "doctor", *common(tmp_path, None))
     assert rc == 2 and out == ""
-    assert err.startswith(f"{live.BACKEND_ENV}: expected curl or requests, got 'wget[31m'")
+    assert err.startswith(f'{BACKEND_ENV}: expected curl or requests, got "wget\\u001b[31m"')
     assert "\x1b" not in err
 
 
@@ -140,7 +142,7 @@ def test_snapshot_live_with_fred_down_prints_the_partial_result_and_exits_1(
     # (The source's worker threads import yfinance under a lock: racing into a half-imported
     # module made the history download fail now and then; timing-dependent, so not forced.)
     args = common(tmp_path, servers, fred=refused_url())
-    env = {**os.environ, live.STREAM_ENV: "off", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, STREAM_ENV: "off", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "tui", "snapshot", "--format", "json", *args],
         capture_output=True,
@@ -262,7 +264,7 @@ async def test_doctor_prints_every_source_and_exits_0_when_all_are_ok(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     async with StreamServer(lambda s: [pricing_frame("SPY", 601.0, 1_739_565_000_000)]) as ws:
-        monkeypatch.setenv(live.STREAM_ENV, ws.url)
+        monkeypatch.setenv(STREAM_ENV, ws.url)
         args = common(tmp_path, servers)
         rc, out, _ = await asyncio.to_thread(run, capsys, "doctor", *args)
     assert rc == 0, out

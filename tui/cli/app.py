@@ -5,7 +5,6 @@ The only CLI modules that import Textual; both are imported when their command r
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +24,9 @@ def has_terminal() -> bool:
     """Whether the dashboard has a terminal to draw on: stdin and stdout are both a terminal,
     or textual-serve runs it (its web driver, named in ``TEXTUAL_DRIVER``, talks over pipes).
     Without one the app would write escape codes into a file forever (issue 14)."""
-    if os.environ.get("TEXTUAL_DRIVER"):
+    from tui.config import textual_serve_driver
+
+    if textual_serve_driver():
         return True
     try:
         return sys.stdin.isatty() and sys.stdout.isatty()
@@ -115,7 +116,7 @@ def run_app(opts: Options) -> int:
             db=opts.db,
             badge={"demo": "DEMO", "pack": "PACK"}.get(opts.kind),
             ansi=opts.ansi,
-            no_color=opts.no_color or "NO_COLOR" in os.environ,
+            no_color=settings.no_color,
             snapshot_cache=snapshot_cache(opts),
             store_variant=store_variant(opts),
         )
@@ -144,7 +145,7 @@ def run_desk_terminal(opts: Options) -> int:
             desk_options(opts),
             settings,
             ansi=opts.ansi,
-            no_color=opts.no_color or "NO_COLOR" in os.environ,
+            no_color=settings.no_color,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -4,14 +4,13 @@ live fetch (snapshot, backtest) and what record and pack download share (no Text
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui.cli.output import plain, say
+from tui.cli.output import say
 from tui.config import ConfigError
 
 if TYPE_CHECKING:
@@ -23,10 +22,6 @@ if TYPE_CHECKING:
     from tui.config import Settings
 
 DEFAULT_YAHOO_URL = "https://query1.finance.yahoo.com"
-STREAM_ENV = "ROTMON_SOURCES_STREAM_URL"
-"""Yahoo's pricing websocket (a proxy, a test server); ``off`` or empty turns streaming off."""
-BACKEND_ENV = "ROTMON_SOURCES_YAHOO_BACKEND"
-"""``curl`` (default: browser TLS, what yfinance itself uses) or ``requests``."""
 
 ONE_SHOT_WAIT = 60.0
 """Seconds a one-shot command (snapshot, backtest, doctor) waits for the network."""
@@ -47,58 +42,25 @@ def fred_api_endpoint(base: str) -> str:
     return base if base.endswith("/series/observations") else f"{base}/series/observations"
 
 
-def _stream_url(settings: Settings, env: Mapping[str, str]) -> tuple[bool, str | None]:
-    """(given, url): whether a stream URL is configured and what it is (None = off)."""
-    value = getattr(settings.sources, "stream_url", None)
-    if value is None:
-        value = env.get(STREAM_ENV)
-    if value is None:
-        return False, None
-    value = value.strip()
-    return True, None if value.lower() in ("", "off", "none") else value
-
-
-def _backend(settings: Settings, env: Mapping[str, str]) -> str | None:
-    backend = getattr(settings.sources, "yahoo_backend", None) or env.get(BACKEND_ENV)
-    if not backend:
-        return None
-    backend = backend.strip().lower()
-    if backend not in ("curl", "requests"):
-        raise LiveConfigError(
-            f"{BACKEND_ENV}: expected curl or requests, got {plain(backend, 40)!r}"
-        )
-    return backend
-
-
-def live_settings(
-    settings: Settings, env: Mapping[str, str] | None = None, **overrides: Any
-) -> LiveSettings:
-    """The live source's settings from rotmon's (``[sources]`` URLs and the FRED key), the
-    environment (``ROTMON_SOURCES_STREAM_URL``, ``ROTMON_SOURCES_YAHOO_BACKEND``,
-    ``FRED_API_KEY``) and ``overrides`` (LiveSettings fields), in that order of precedence."""
+def live_settings(settings: Settings, **overrides: Any) -> LiveSettings:
+    """The live source's settings from rotmon's (``[sources]``, ``[poll]``; the config has read
+    the environment) and ``overrides`` (LiveSettings fields)."""
     from data_sources.live import LiveSettings
     from data_sources.yahoo import routes_to
 
-    env = os.environ if env is None else env
     src = settings.sources
     values: dict[str, Any] = {
         "fred_graph_url": src.fred_graph_url,
         "fred_api_url": fred_api_endpoint(src.fred_api_url),
         "holdings_url": src.holdings_url or None,
+        "fred_api_key": src.fred_api_key,
+        "yahoo_backend": src.yahoo_backend,
+        "stream_url": None if src.stream_url.lower() in ("", "off") else src.stream_url,
+        "poll": settings.poll.intervals(),
     }
     if src.yahoo_url.rstrip("/") != DEFAULT_YAHOO_URL:
         values["yahoo_routes"] = routes_to(src.yahoo_url)
-    if src.fred_api_key:
-        values["fred_api_key"] = src.fred_api_key
-    given, stream = _stream_url(settings, env)
-    if given:
-        values["stream_url"] = stream
-    backend = _backend(settings, env)
-    if backend:
-        values["yahoo_backend"] = backend
     values.update(overrides)
-    if "fred_api_key" not in values:
-        return LiveSettings.from_env(**values)
     return LiveSettings(**values)
 
 
@@ -113,7 +75,6 @@ def app_source(settings: Settings) -> Callable[[], LiveSource]:
     """A factory of the app's live source (the app builds it on the source's own thread, so
     pandas and the store never delay the first paint). The store opens inside the factory;
     its warning, if any, is kept on ``factory.warnings`` for after the app has exited."""
-    _backend(settings, os.environ)  # a bad setting is a usage error now, not in the app
     warnings: list[str] = []
 
     def build() -> LiveSource:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,12 @@ def settings_of(opts: Options) -> Settings:
     """Defaults < config file < environment < command line."""
     from tui.config import load_settings
 
-    return load_settings(opts.config, os.environ, {"refresh": opts.refresh, "db": opts.db})
+    overrides = {
+        "refresh": opts.refresh,
+        "db": opts.db,
+        "no_color": True if opts.no_color else None,  # the flag only turns colour off
+    }
+    return load_settings(opts.config, None, overrides)
 
 
 def load_source(opts: Options, *, frozen: bool = False) -> DataSource:
