@@ -32,8 +32,7 @@ FINISH_GRACE = 60.0
 
 
 class LiveConfigError(ConfigError):
-    """A live setting outside the config file (an environment variable) or a bad output
-    directory: one line, exit 2 like every configuration error."""
+    """A bad output directory for a pack: one line, exit 2 like every configuration error."""
 
 
 def fred_api_endpoint(base: str) -> str:
