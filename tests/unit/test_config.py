@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analytics.risk import DEFAULT_RULES, RELEASE_LAGS
+from tests.e2e.ptyrun import PtyApp, isolated_env
 from tui.config import (
     ConfigError,
     PollSettings,
@@ -402,19 +403,20 @@ def test_two_actions_on_one_key_are_an_error_in_check_and_at_start(tmp_path: Pat
         'config.toml:2: keys.pane.1: key "2" is also the key of pane.2 on DashboardScreen;'
         " give one of them another key",
     ]
-    # At start: exit 2 with the first problem in one line, before any screen opens.
+    # At start, in a terminal: exit 2 with the first problem in one line, no screen drawn.
     write(tmp_path, '# remaps\n[keys]\n"window.next" = "w"\n"pane.1" = "2"\n')
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", "--demo", "--config", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
+    app = PtyApp(
+        [sys.executable, "-m", "tui", "--demo", "--config", str(path)], isolated_env(tmp_path)
     )
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
-    assert 'config.toml:4: keys.pane.1: key "2" is also the key of pane.2' in proc.stderr
+    try:
+        assert app.wait(120) == 2
+    finally:
+        app.close()
+    out = bytes(app.output).decode("utf-8", "replace").strip()
+    assert out == (
+        'rotmon: config.toml:4: keys.pane.1: key "2" is also the key of pane.2 on DashboardScreen;'
+        " give one of them another key"
+    )
 
 
 def test_the_environment_is_read_here_only() -> None:
