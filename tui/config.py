@@ -43,6 +43,7 @@ from tui.settings import (
     DERIVED,
     RULE_KEYS,
     PollSettings,
+    RedisSettings,
     Settings,
     SourceSettings,
     bare,
@@ -60,6 +61,7 @@ __all__ = [
     "ENV_PREFIX",
     "ConfigError",
     "PollSettings",
+    "RedisSettings",
     "Settings",
     "SourceSettings",
     "check_config",
@@ -565,7 +567,7 @@ def default_config_text(keymap: Mapping[str, str] | None = None) -> str:
     table = ""
     for key in scalar_keys().values():
         prefix, _, name = key.path.rpartition(".")
-        if key.default is None and not extra_of(key.type, "secret"):
+        if not key.listed:
             continue  # optional per-series keys: described in the table's note
         if prefix.startswith("rules."):
             continue

@@ -65,7 +65,19 @@ Number = Annotated[float, Meta(ge=-_MAX, le=_MAX), _says("a number")]
 _P = DEFAULT_INTERVALS
 
 
-class PollSettings(Struct, frozen=True, forbid_unknown_fields=True):
+class _Table(Struct, frozen=True, forbid_unknown_fields=True):
+    """A TOML table of scalars; ``repr`` leaves out the fields declared ``secret``."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name, tp in children(type(self)).items()
+            if not extra_of(tp, "secret")
+        )
+        return f"{type(self).__name__}({shown})"
+
+
+class PollSettings(_Table):
     """``[poll]``: how often the live sources are asked, and the retry ceiling (SPEC 8)."""
 
     quotes_open: Annotated[
@@ -88,7 +100,7 @@ class PollSettings(Struct, frozen=True, forbid_unknown_fields=True):
         return PollIntervals(**msgspec.structs.asdict(self))
 
 
-class SourceSettings(Struct, frozen=True, forbid_unknown_fields=True):
+class SourceSettings(_Table):
     """``[sources]``: where the live sources fetch from; the FRED key never shows in ``repr``."""
 
     fred_graph_url: Annotated[Url, _doc("FRED's keyless graph CSV.")] = (
@@ -119,14 +131,6 @@ class SourceSettings(Struct, frozen=True, forbid_unknown_fields=True):
         _doc("FRED API key (empty: none); better kept in the FRED_API_KEY environment variable."),
     ] = None
 
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}"
-            for name in self.__struct_fields__
-            if name != "fred_api_key"
-        )
-        return f"SourceSettings({shown})"
-
 
 def default_rules() -> tuple[RuleSpec, ...]:
     from analytics.rules import DEFAULT_RULES
@@ -136,6 +140,19 @@ def default_rules() -> tuple[RuleSpec, ...]:
 
 def frozen_map(source: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(source))
+
+
+class RedisSettings(_Table):
+    """``[redis]``: the desk's Redis user and password when the ``--redis`` URL has none."""
+
+    username: Annotated[
+        str | None, _says("a string"), _doc("Redis ACL user of desk mode (empty: none).")
+    ] = None
+    password: Annotated[
+        str | None,
+        _says("a string", secret=True),
+        _doc("Its password (empty: none); better kept in ROTMON_REDIS_PASSWORD."),
+    ] = None
 
 
 class Settings(Struct, frozen=True, kw_only=True):
@@ -170,6 +187,7 @@ class Settings(Struct, frozen=True, kw_only=True):
     ] = field(default_factory=default_db_path)
     poll: PollSettings = field(default_factory=PollSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
     # The rest is built from tables of their own shape (see file_schema), not set key by key.
     release_lags: Mapping[str, int] = field(default_factory=lambda: frozen_map(RELEASE_LAGS))
     """Merged over ``analytics.rules.RELEASE_LAGS``; pass to ``evaluate_risk(release_lags=)``."""
@@ -313,6 +331,12 @@ class Key:
     path: str
     type: Any
     default: Any
+
+    @property
+    def listed(self) -> bool:
+        """Written by ``config init``: all but the optional per-series release lags (a default
+        of None where None is no value of the type)."""
+        return self.default is not None or type(None) in get_args(bare(self.type))
 
 
 @functools.cache

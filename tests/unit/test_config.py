@@ -339,7 +339,7 @@ def test_default_text_parses_back_to_the_defaults(tmp_path: Path) -> None:
     uncommented = [
         line for line, orig in zip(lines, text.splitlines(), strict=True) if line != orig
     ]
-    base = 7 + 5 + 7 + 3 + 3  # top-level, poll, sources, release_lags, stale_after (FRED)
+    base = 7 + 5 + 7 + 2 + 3 + 3  # top-level, poll, sources, redis, release_lags, stale_after
     rule_keys = sum(
         sum(getattr(r, f) is not None for f in (
             "warning", "critical", "hysteresis", "weight", "window", "long_window",
@@ -459,3 +459,11 @@ def test_wider_conventions_in_the_environment(tmp_path: Path) -> None:
     assert load_settings(path, {}, {"no_color": True}).no_color is True  # --no-color
     with pytest.raises(ConfigError, match=r"^TEXTUAL_ANIMATIONS: expected none, basic or full"):
         load_settings(path, {"TEXTUAL_ANIMATIONS": "lots"}, {})
+
+
+def test_the_desk_credentials_come_from_the_config_and_never_show(tmp_path: Path) -> None:
+    path = write(tmp_path, '[redis]\nusername = "desk"\n')
+    s = load_settings(path, {"ROTMON_REDIS_PASSWORD": "pa55-word"}, {})
+    assert (s.redis.username, s.redis.password) == ("desk", "pa55-word")
+    assert "pa55" not in repr(s) and "desk" in repr(s.redis)
+    assert load_settings(path, {"ROTMON_REDIS_PASSWORD": ""}, {}).redis.password is None

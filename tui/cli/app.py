@@ -142,7 +142,7 @@ def run_desk_terminal(opts: Options) -> int:
     settings = settings_of(opts)
     try:
         app = build_desk_app(
-            desk_options(opts),
+            desk_options(opts, settings),
             settings,
             ansi=opts.ansi,
             no_color=settings.no_color,

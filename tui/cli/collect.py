@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
+from typing import TYPE_CHECKING
 
 from tui.cli.exits import EXIT_OK, UsageError
 from tui.cli.options import Options
 from tui.cli.sources import load_source, settings_of
 from tui.desk import DeskOptions
 
+if TYPE_CHECKING:
+    from tui.config import Settings
 
-def desk_options(opts: Options) -> DeskOptions:
-    """The URL from ``--redis``; the ACL user and password from the URL, else the environment
-    (``ROTMON_REDIS_USERNAME``, ``ROTMON_REDIS_PASSWORD``), never printed."""
+
+def desk_options(opts: Options, settings: Settings) -> DeskOptions:
+    """The URL from ``--redis``; the ACL user and password from the URL, else the config's
+    ``[redis]`` (``ROTMON_REDIS_USERNAME``, ``ROTMON_REDIS_PASSWORD``), never printed."""
     from data_sources.desk.bus import DeskError, check_url
 
     if opts.redis is None:
@@ -25,8 +28,8 @@ def desk_options(opts: Options) -> DeskOptions:
         raise UsageError(str(exc)) from None
     return DeskOptions(
         opts.redis,
-        username=os.environ.get("ROTMON_REDIS_USERNAME") or None,
-        password=os.environ.get("ROTMON_REDIS_PASSWORD") or None,
+        username=settings.redis.username,
+        password=settings.redis.password,
     )
 
 
@@ -35,8 +38,8 @@ def run_collect(opts: Options, *, lease: float, interval: float | None, ident: s
     from data_sources.desk.bus import redact
     from tui.desk import run_collector
 
-    desk = desk_options(opts)
     settings = settings_of(opts)
+    desk = desk_options(opts, settings)
     source = load_source(opts)
     if callable(source) and not callable(getattr(source, "fetch", None)):
         source = source()  # live: the factory the app would build on its own thread

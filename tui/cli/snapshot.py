@@ -23,7 +23,7 @@ def desk_snapshot(opts: Options) -> Snapshot:
 
     if opts.demo or opts.data is not None:
         raise UsageError("--redis: the snapshot is the collector's; drop --demo / --data")
-    desk = desk_options(opts)
+    desk = desk_options(opts, settings_of(opts))
     market = asyncio.run(read_latest(desk.url, username=desk.username, password=desk.password))
     assert market.snapshot is not None
     return market.snapshot
