@@ -32,6 +32,7 @@ from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceF
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.snapcache import read_cached, write_cached
+from tui.state import UiState
 from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
 from widgets.alert_list import RiskPane
 from widgets.formatting import inert
@@ -201,6 +202,10 @@ class RotmonApp(App[int]):
         self._alert_log_warned = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self.drill_requests: list[tuple[str, str]] = []
+        self.remembered = UiState()
+        """The view remembered from the last run (``tui.remember``; empty with ``--fresh``)."""
+        self.quit_listeners: list[Callable[[], None]] = []
+        """Called when the user quits, before the screens go (the remembered view)."""
         self.updates_applied = 0
         self._pending: Snapshot | None = None
         self._pending_market: MarketData | None = None
@@ -740,6 +745,11 @@ class RotmonApp(App[int]):
         return report
 
     def action_quit_app(self) -> None:
+        for listener in self.quit_listeners:
+            try:
+                listener()
+            except Exception:  # quitting must always work
+                log.debug("quit listener failed", exc_info=True)
         self.exit(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -843,14 +853,22 @@ class RotmonApp(App[int]):
 
     def on_drill_down_requested(self, message: DrillDownRequested) -> None:
         self.drill_requests.append((message.kind, message.key))
-        factory = self.drill_screens.get(message.kind)
+        self.open_drill(message.kind, message.key)
+
+    def open_drill(self, kind: str, key: str, quiet: bool = False) -> None:
+        """Push the drill-down screen of ``kind`` for ``key``; a failure is a toast (or, when
+        ``quiet``, as for a remembered drill-down that no longer exists, only a log line)."""
+        factory = self.drill_screens.get(kind)
         if factory is None:
             return  # the drill-down screens arrive later; enter must stay harmless until then
         try:
-            screen = factory(self, message.key)
+            screen = factory(self, key)
         except Exception as exc:
-            log.exception("opening %s %s failed", message.kind, message.key)
-            self.notify(f"Cannot open {message.key}: {exc}", severity="error", markup=False)
+            if quiet:
+                log.info("remembered drill-down %s %s not opened: %s", kind, key, exc)
+                return
+            log.exception("opening %s %s failed", kind, key)
+            self.notify(f"Cannot open {inert(key, 40)}: {exc}", severity="error", markup=False)
             return
         self.push_screen(screen)
 

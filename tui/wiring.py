@@ -140,6 +140,14 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
 
                 heat_window = app.dashboard.query_one(SectorHeatmap).window
             screen = drill_screen(kind, key, ctx, export_dir=export_dir, heat_window=heat_window)
+            if kind == "sector" and screen is not None:
+                from tui.remember import sector_options
+                from tui.screens.sector import SectorScreen
+
+                if isinstance(screen, SectorScreen):
+                    screen.restore(**sector_options(app.remembered))
+            if screen is not None:
+                screen.drill_key = (kind, key)
             if screen is None:
                 raise ValueError(f"{key} has no market symbol to chart")
             app.call_after_refresh(_keep_hot, app, asked)
@@ -164,15 +172,25 @@ def build_app(
     snapshot_cache: Path | None = None,
     alerts: bool | Callable[[], AlertDesk] = True,
     store_variant: str | None = None,
+    state_path: Path | None = None,
+    restore_state: bool = True,
     **app_options: Any,
 ) -> RotmonApp:
     """The fully wired app: ``kind`` (demo, pack, live) chooses the alert log file unless
     ``db`` names one (``store_variant``: which demo market or pack, see ``store_path_for``);
     ``alerts=False`` runs without a durable alert log, a callable gives the desk to use (a
-    desk terminal's, which the collector keeps). Raises ValueError (one line, ``FILE:LINE:
-    keys.<id>: ...``) for a ``[keys]`` entry that names no action or takes another action's
-    key: a typo or a dead key must not pass silently."""
+    desk terminal's, which the collector keeps). ``state_path`` is the file of the remembered
+    view (theme, pane, sorts, filter, last drill-down), restored unless ``restore_state`` is
+    False (``--fresh``) and kept up to date; None remembers nothing. Raises ValueError (one
+    line, ``FILE:LINE: keys.<id>: ...``) for a ``[keys]`` entry that names no action or takes
+    another action's key: a typo or a dead key must not pass silently."""
     from tui.config import keymap_problems
+
+    remembered = None
+    if state_path is not None:
+        from tui.state import UiState, load_state
+
+        remembered = load_state(state_path) if restore_state else UiState()
 
     problems = keymap_problems(settings)
     if problems:
@@ -204,7 +222,7 @@ def build_app(
         ansi=ansi,
         no_color=no_color,
         # --ansi keeps the terminal palette unless the config names an ANSI theme itself
-        theme=None if ansi and "ansi" not in settings.theme else settings.theme,
+        theme=_theme_of(settings, ansi, remembered),
         keymap=settings.keymap,
         compute=compute,
         export_dir=settings.export_dir,
@@ -215,4 +233,20 @@ def build_app(
         **app_options,
     )
     attach_drilldown(app, settings)
+    if state_path is not None and remembered is not None:
+        from tui.remember import attach_memory
+
+        attach_memory(app, state_path, remembered, restore=restore_state)
     return app
+
+
+def _theme_of(settings: Settings, ansi: bool, remembered: Any) -> str | None:
+    """The remembered theme when it is one of ours and fits the palette asked for (``t`` picks
+    it, so it wins over the config); else the config's (``--ansi`` keeps the terminal palette
+    unless the config names an ANSI theme itself)."""
+    from tui.themes import THEMES
+
+    theme = getattr(remembered, "theme", None)
+    if theme in {t.name for t in THEMES} and ("ansi" in theme) == ansi:
+        return str(theme)
+    return None if ansi and "ansi" not in settings.theme else settings.theme

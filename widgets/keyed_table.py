@@ -257,6 +257,14 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
         self._apply_sort()
         return self._sort_column
 
+    def sort_by(self, column: str | None) -> None:
+        """Sort by ``column`` (one of SORTABLE; None: the natural order)."""
+        if column is not None and column not in self.SORTABLE:
+            raise ValueError(f"sort column: expected one of {', '.join(self.SORTABLE)}")
+        self._sort_column = column
+        self._label_sort_column()
+        self._apply_sort()
+
     def _label_sort_column(self) -> None:
         for col in self.COLUMNS:
             label = col.label

@@ -38,6 +38,7 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_DATA_HOME=str(home / "data"),
         XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),
         TERM="xterm-256color",
         COLORTERM="truecolor",
         PYTHONPATH=str(ROOT),

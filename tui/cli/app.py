@@ -105,6 +105,7 @@ def run_app(opts: Options) -> int:
         return EXIT_USAGE
     if opts.redis is not None:
         return run_desk_terminal(opts)
+    from tui.state import default_state_path
     from tui.wiring import build_app
 
     source = app_source(opts, settings)
@@ -119,6 +120,8 @@ def run_app(opts: Options) -> int:
             no_color=settings.no_color,
             snapshot_cache=snapshot_cache(opts),
             store_variant=store_variant(opts),
+            state_path=default_state_path(),
+            restore_state=not opts.fresh,
         )
     except ValueError as exc:  # an unknown theme or key in the config
         raise UsageError(str(exc)) from None

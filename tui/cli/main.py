@@ -32,6 +32,7 @@ from tui.cli.options import (
     DESK,
     MARKET,
     SPEED,
+    VIEW,
     Choice,
     Given,
     IsoDate,
@@ -122,7 +123,7 @@ def _option(*decls: str, **kwargs: Any) -> Any:
     __version__, "--version", prog_name="rotmon", message="%(prog)s %(version)s",
     help="print the version and exit",
 )  # fmt: skip
-@shared(MARKET, SPEED, DESK, COMMON)
+@shared(VIEW, MARKET, SPEED, DESK, COMMON)
 @click.pass_context
 def cli(ctx: click.Context) -> int | None:
     """The dashboard when no command is given."""

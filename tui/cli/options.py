@@ -46,6 +46,7 @@ class Options:
     refresh: float | None = None
     debug: bool = False
     redis: str | None = None
+    fresh: bool = False
 
     @property
     def kind(self) -> str:
@@ -180,6 +181,10 @@ SPEED: dict[str, Callable[[F], F]] = dict(
 DESK: dict[str, Callable[[F], F]] = dict(
     redis=_shared("--redis", metavar="URL", section="desk",
             help="desk mode: redis:// or rediss:// URL of the desk's Redis"),
+)  # fmt: skip
+VIEW: dict[str, Callable[[F], F]] = dict(
+    fresh=_shared("--fresh", is_flag=True, default=None, section="options",
+            help="ignore the remembered view (theme, pane, sorts, filter, last drill-down)"),
 )  # fmt: skip
 COMMON: dict[str, Callable[[F], F]] = dict(
     config=_shared("--config", type=click.Path(path_type=Path), metavar="PATH",

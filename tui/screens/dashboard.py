@@ -260,6 +260,10 @@ class DashboardScreen(Screen[None]):
         self.query_one(SectorHeatmap).cycle_window(step)
         self._title_sectors()
 
+    def refresh_titles(self) -> None:
+        """Pane titles that name a setting (the heatmap's window) after it changed."""
+        self._title_sectors()
+
     def _title_sectors(self) -> None:
         heatmap = self.query_one(SectorHeatmap)
         pane = self.query_one("#pane-sectors", Pane)

@@ -36,6 +36,10 @@ name, so each shown key of a drill-down screen has its own group, except ``[`` `
 class DrillScreen(FitsTerminal, Screen):
     """Base of the drill-down screens: back, export, the chart window, live refresh."""
 
+    drill_key: tuple[str, str] | None = None
+    """(kind, key) the screen was opened with from a DrillDownRequested, for the remembered
+    view; set by whoever opens it (None for a screen pushed another way)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", group=DRILL_GROUP, id="drill.back"),
         Binding("backspace", "back", "Back", show=False, group=DRILL_GROUP, id="drill.back_alt"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -144,12 +145,16 @@ class SectorScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
         heat_window: str | None = None,
+        sort: tuple[str | None, bool] | None = None,
+        filter_text: str = "",
     ) -> None:
         if window is None and heat_window is not None:
             window = CHART_WINDOW_OF.get(heat_window)
         super().__init__(context, export_dir=export_dir, window=window)
         self.sector = find_sector(sector, context.snapshot().heatmap)
         self.heat_window = heat_window
+        self._initial_sort = sort
+        self._initial_filter = filter_text
         """The heatmap's window when opened from it: the info line shows the heatmap's own
         numbers for it, so the screen continues what the user was looking at."""
         self.row_filter: RowFilter = parse_filter("")
@@ -183,6 +188,24 @@ class SectorScreen(DrillScreen):
 
     def on_mount(self) -> None:
         self.table.focus()
+        if self._initial_sort is not None and self._initial_sort[0] is not None:
+            with contextlib.suppress(ValueError):  # a remembered column that no longer exists
+                self.table.set_sort(self._initial_sort[0], self._initial_sort[1])
+        if self._initial_filter:
+            box = self.query_one(FilterInput)
+            box.value = self._initial_filter  # Input.Changed applies it
+            if box.value:
+                self.apply_filter(box.value)
+
+    def restore(self, sort: tuple[str | None, bool] | None = None, filter_text: str = "") -> None:
+        """Open with this sort and filter (the remembered view); before the screen mounts."""
+        self._initial_sort = sort
+        self._initial_filter = filter_text
+
+    @property
+    def filter_text(self) -> str:
+        """The filter as typed (empty: every row)."""
+        return self.query_one(FilterInput).value
 
     # -- data --------------------------------------------------------------------------------
 
