@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from analytics.risk import SEVERITY_LEVEL, RiskResult
+from analytics.text import inert_json
 from analytics.types import Group, Severity
 
 SCHEMA = "rotmon.backtest/1"
@@ -120,7 +121,7 @@ def backtest_json(
         for e in found
         if (hi is None or e.start <= hi) and (lo is None or e.end is None or e.end >= lo)
     ]
-    return {
+    doc = {
         "schema": SCHEMA,
         "from": _iso(lo),
         "to": _iso(hi),
@@ -138,3 +139,4 @@ def backtest_json(
             for e in listed
         ],
     }
+    return inert_json(doc)  # rule ids come from the config file

@@ -19,6 +19,7 @@ from analytics.returns import last_value, window_return
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
 from analytics.spreads import pair_row
+from analytics.text import csv_text, inert_json
 from analytics.types import PE, LegReturns, RateCycle, Snapshot, SourceRow, ValuationGap
 from analytics.valuation import valuation_gap
 
@@ -183,8 +184,9 @@ def cycle_to_dict(c: RateCycle | None) -> dict[str, Any] | None:
 
 
 def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
-    """The JSON document of SPEC 9, keys in the spec's order; unknown numbers are null."""
-    return {
+    """The JSON document of SPEC 9, keys in the spec's order; unknown numbers are null; every
+    string is inert (a reader may print it raw)."""
+    doc = {
         "schema": SCHEMA,
         "asof": s.asof.isoformat(),
         "source": s.source,
@@ -250,6 +252,7 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
         "valuation": valuation_to_dict(s.valuation),
         "cycle": cycle_to_dict(s.cycle),
     }
+    return inert_json(doc)
 
 
 CSV_COLUMNS = (
@@ -268,18 +271,11 @@ CSV_COLUMNS = (
 """``stale``: the row's stale legs (space-separated); ``value``/``note`` carry the ``coverage``
 rows (value = coverage 0-1, note = the score or ``no data``) and the ``problems`` rows (note)."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (SPEC 9): ``'`` before ``= + - @``,
-    a tab or a CR at its start."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def snapshot_to_csv(s: Snapshot) -> str:
     """Spreads and heatmap as tidy rows (one per pair or sector and window), then one
-    ``coverage`` row per score group and one ``problem`` row per problem."""
+    ``coverage`` row per score group and one ``problem`` row per problem. Every text cell goes
+    through ``csv_text`` (inert, never a formula: SPEC 9); numbers stay numbers."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -294,11 +290,7 @@ def snapshot_to_csv(s: Snapshot) -> str:
             leg = returns[win]
             w.writerow(
                 (
-                    table,
-                    csv_text(ident),
-                    csv_text(small),
-                    csv_text(large),
-                    win,
+                    *(csv_text(t) for t in (table, ident, small, large, win)),
                     cell(leg.small),
                     cell(leg.large),
                     cell(leg.spread_pp),
@@ -310,7 +302,7 @@ def snapshot_to_csv(s: Snapshot) -> str:
     for group, cov in s.coverage.items():
         score = s.scores.get(group)
         note = "no data" if score is None else f"score {score:.1f}"
-        w.writerow(("coverage", group, "", "", "", "", "", "", "", cell(cov), note))
+        w.writerow(("coverage", csv_text(group), "", "", "", "", "", "", "", cell(cov), note))
     for problem in s.problems:
         w.writerow(("problem", "", "", "", "", "", "", "", "", "", csv_text(problem)))
     return buf.getvalue()

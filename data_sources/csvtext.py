@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from analytics.text import inert
+
 MAX_PROBLEMS_PER_FILE = 20
 """Beyond this many, one file's problems are summarised in one line (a broken file must not
 flood the status bar or `pack check`)."""
@@ -29,7 +31,6 @@ EARLIEST = date(1900, 1, 1)
 MISSING_MARKERS = frozenset({"", ".", "null", "nan", "na", "n/a", "none", "-"})
 """Written by Yahoo (`null`), FRED (`.` or empty) and spreadsheets for "no value"."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ISO_PREFIX = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 _US_DATE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{4}")
 
@@ -40,9 +41,9 @@ def strip_bom(text: str) -> str:
 
 
 def clean(value: str) -> str:
-    """``value`` with terminal control characters removed and surrounding space (also the
-    no-break space iShares uses for blank lines) stripped."""
-    return _CONTROL.sub("", value).strip().strip("\u00a0").strip()
+    """``value`` made inert (no escape sequence, control or bidi character) with surrounding
+    space (also the no-break space iShares uses for blank lines) stripped."""
+    return inert(value).strip().strip("\u00a0").strip()
 
 
 def snippet(value: str, limit: int = 40) -> str:

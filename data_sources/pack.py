@@ -66,6 +66,7 @@ from analytics.catalog import (
     Pair,
     SectorPair,
 )
+from analytics.text import inert
 from data_sources.base import SourceError
 from data_sources.csvtext import clean, norm_name, strip_bom
 from data_sources.fredcsv import read_fred_csv
@@ -1099,10 +1100,11 @@ def _spacing_gaps(listed: pd.DatetimeIndex) -> tuple[int, int]:
 
 def format_pack_check(reports: Sequence[FileReport]) -> str:
     """Plain text for ``rotmon pack check``: one row per file, then every problem."""
-    width = max([len("FILE"), *(len(r.file) for r in reports)])
+    names = [inert(r.file) for r in reports]
+    width = max([len("FILE"), *(len(n) for n in names)])
     head = f"{'FILE':<{width}}  {'ROWS':>6}  {'FIRST':<10}  {'LAST':<10}  GAPS"
     lines = [head]
-    for r in reports:
+    for r, name in zip(reports, names, strict=True):
         gaps = f"{r.gaps} {r.unit} (largest {r.largest_gap})" if r.gaps else "0"
         if r.first is None or not r.unit:
             gaps = "-"
@@ -1111,10 +1113,10 @@ def format_pack_check(reports: Sequence[FileReport]) -> str:
         first = r.first.isoformat() if r.first else "-"
         last = r.last.isoformat() if r.last else "-"
         flag = f"  {len(r.problems)} problem(s)" if r.problems and not r.missing else ""
-        lines.append(f"{r.file:<{width}}  {r.rows:>6}  {first:<10}  {last:<10}  {gaps}{flag}")
+        lines.append(f"{name:<{width}}  {r.rows:>6}  {first:<10}  {last:<10}  {gaps}{flag}")
     problems = [p for r in reports for p in r.problems]
     if problems:
-        lines += ["", "Problems:", *(f"  {p}" for p in problems)]
+        lines += ["", "Problems:", *(f"  {inert(p)}" for p in problems)]
     present = [r for r in reports if not r.missing]
     total = sum(r.rows for r in present)
     noun = "problem" if len(problems) == 1 else "problems"

@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Literal
 
+from analytics.text import inert
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import SourceState, SourceStatus
 
@@ -63,8 +64,6 @@ def _utc(moment: datetime) -> datetime:
 
 # -- error text ------------------------------------------------------------------------------
 
-_WS = re.compile(r"[\t\n\r\f\v]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _SECRET_PARAM = re.compile(r"((?:api_key|apikey|token|crumb)=)[^&\s'\"<>]+", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
@@ -72,11 +71,9 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def one_line(text: object, limit: int = 160) -> str:
-    """``text`` as one printable line: line breaks become spaces, other control characters are
-    written as ``\\xNN`` escapes, runs of spaces collapse, and it is cut at ``limit``."""
-    s = _WS.sub(" ", str(text))
-    s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
-    s = re.sub(r" {2,}", " ", s).strip()
+    """``text`` as one inert line (escape sequences and controls gone, line breaks become
+    spaces), runs of spaces collapsed, cut at ``limit``."""
+    s = re.sub(r" {2,}", " ", inert(text)).strip()
     if len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
     return s

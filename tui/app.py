@@ -25,6 +25,7 @@ from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from analytics.text import inert
 from analytics.types import Snapshot
 from tui.commands import RotmonCommands, key_entries, status_hints
 from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
@@ -35,7 +36,6 @@ from tui.snapcache import read_cached, write_cached
 from tui.state import UiState
 from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
 from widgets.alert_list import RiskPane
-from widgets.formatting import inert
 from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
 from widgets.spread_table import SpreadTable

@@ -14,12 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from analytics.text import csv_text
 from analytics.types import Snapshot
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=^-]+")
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection); text
-# from the network (constituent names) must never do that.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(OSError):
@@ -76,7 +74,8 @@ def export_screenshot_svg(svg: str, directory: Path | str, *, now: datetime | No
 
 
 def csv_cell(value: Any) -> str:
-    """One CSV cell: unknown numbers are empty, floats keep full precision, text is inert."""
+    """One CSV cell: unknown numbers are empty, floats keep full precision, text is inert and
+    never a formula (``csv_text``, as in ``snapshot --format csv``)."""
     if value is None:
         return ""
     if isinstance(value, np.generic):  # numpy scalars: np.float64's repr is "np.float64(...)"
@@ -89,10 +88,7 @@ def csv_cell(value: Any) -> str:
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return csv_text(value)
 
 
 def table_csv(rows: Iterable[Sequence[Any] | Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -23,9 +23,9 @@ from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker
 
+from analytics.text import inert
 from analytics.types import Snapshot
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
-from widgets.formatting import inert
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
     from data_sources.base import DataSource

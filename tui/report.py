@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analytics.catalog import WINDOWS
+from analytics.text import inert
 from analytics.types import Snapshot
 
 
@@ -32,17 +33,17 @@ def snapshot_tables(s: Snapshot) -> Group:
         spreads.add_column(col, justify="left" if col in ("pair", "trend") else "right")
     for p in s.spreads:
         spreads.add_row(
-            Text(p.id),
+            Text(inert(p.id)),
             *(_signed(p.returns[w].spread_pp) for w in WINDOWS),
             fmt(p.zscore_1y, sign=True),
-            p.trend or "n/a",
+            Text(inert(p.trend or "n/a")),
         )
     pairs = Table(title="Pairs")
     for col in ("pair", "small last", "large last", "ratio", "corr 3M", "beta 3M"):
         pairs.add_column(col, justify="left" if col == "pair" else "right")
     for p in s.spreads:
         pairs.add_row(
-            Text(p.id),
+            Text(inert(p.id)),
             fmt(p.small_last),
             fmt(p.large_last),
             fmt(p.ratio, 4),
@@ -55,9 +56,9 @@ def snapshot_tables(s: Snapshot) -> Group:
     for h in s.heatmap:
         leg = h.returns["1M"]
         heat.add_row(
-            Text(h.sector),
-            Text(h.large),
-            Text(h.small or "n/a"),
+            Text(inert(h.sector)),
+            Text(inert(h.large)),
+            Text(inert(h.small or "n/a")),
             _signed(leg.large),
             _signed(leg.small),
             _signed(leg.spread_pp),
@@ -68,7 +69,7 @@ def snapshot_tables(s: Snapshot) -> Group:
     for a in s.alerts:
         alerts.add_row(
             Text(a.severity.upper(), style="bold red" if a.severity == "critical" else "yellow"),
-            Text(a.label or a.rule),
+            Text(inert(a.label or a.rule)),
             fmt(a.value),
             fmt(a.threshold),
             a.since.isoformat(),
@@ -80,17 +81,22 @@ def snapshot_tables(s: Snapshot) -> Group:
     for col in ("indicator", "value", "change", "date"):
         macro.add_column(col, justify="left" if col == "indicator" else "right")
     for m in s.macro:
-        macro.add_row(Text(m.label), fmt(m.value), fmt(m.change, sign=True), _iso(m.date))
+        macro.add_row(Text(inert(m.label)), fmt(m.value), fmt(m.change, sign=True), _iso(m.date))
     parts: list[RenderableType] = [spreads, pairs, heat, alerts, scores, macro]
     if s.sources:
         src = Table(title="Sources")
         for col in ("source", "state", "last success", "error"):
             src.add_column(col)
         for r in s.sources:
-            src.add_row(Text(r.name), r.state, _iso(r.last_success), Text(r.error or ""))
+            src.add_row(
+                Text(inert(r.name)),
+                Text(inert(r.state)),
+                _iso(r.last_success),
+                Text(inert(r.error or "")),
+            )
         parts.append(src)
     if s.problems:
-        parts.append(Text("\n".join(s.problems), style="yellow"))
+        parts.append(Text("\n".join(inert(p) for p in s.problems), style="yellow"))
     return Group(*parts)
 
 
@@ -114,8 +120,11 @@ def print_backtest_table(doc: dict, console: Console) -> None:
             table.add_column(col, justify="right" if col == "peak" else "left", no_wrap=True)
         for e in found:
             table.add_row(
-                Text(e["rule"]),
-                Text(e["severity"], style="bold red" if e["severity"] == "critical" else "yellow"),
+                Text(inert(e["rule"])),
+                Text(
+                    inert(e["severity"]),
+                    style="bold red" if e["severity"] == "critical" else "yellow",
+                ),
                 e["start"],
                 e["end"] or f"({e.get('end_reason') or 'open'})",
                 fmt(e["peak"]["value"]),

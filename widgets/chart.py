@@ -15,7 +15,7 @@ from textual.color import Color
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
-from widgets.formatting import FORMAT_CONTROLS
+from analytics.text import inert
 
 MAX_POINTS = 600
 """More points than a terminal has braille columns only cost time: longer series are thinned."""
@@ -56,17 +56,6 @@ class ChartData:
     @property
     def has_points(self) -> bool:
         return any(v is not None for line in self.lines for v in line.values)
-
-
-_CONTROL: dict[int, str | None] = {
-    **dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " "),
-    **dict.fromkeys(FORMAT_CONTROLS),  # bidi overrides and the like: dropped
-}
-
-
-def inert(text: object) -> str:
-    """Labels may come from data: no control character may reach the terminal."""
-    return str(text).translate(_CONTROL)
 
 
 def series_values(values: Sequence[float] | Sequence[float | None]) -> tuple[float | None, ...]:

@@ -22,24 +22,13 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from widgets.formatting import FORMAT_CONTROLS
+from analytics.text import inert
 from widgets.keyed_table import EDGE_BINDINGS, EdgeKeys, sort_label
 
 MOVE_GROUP = Binding.Group("Move")
 
 REBUILD_AT = 48
 """Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
-
-_CONTROL: dict[int, str | None] = {
-    **dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " "),
-    **dict.fromkeys(FORMAT_CONTROLS),  # bidi overrides and the like: dropped
-}
-
-
-def inert(text: object) -> str:
-    """``text`` with control characters replaced by spaces (it becomes a Rich ``Text``, so
-    markup in it is shown, never interpreted)."""
-    return str(text).translate(_CONTROL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,5 +545,4 @@ __all__ = [
     "ConstituentsTable",
     "KeyedTable",
     "RowKey",
-    "inert",
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from rich.text import Text
+
+from analytics.text import inert as inert  # the one sanitiser; `fmt.inert` in the widgets
 
 NA = "n/a"
 """What an unknown number looks like on screen (SPEC: never 0, never invented)."""
@@ -114,35 +115,6 @@ def age(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
-
-
-FORMAT_CONTROLS: tuple[int, ...] = (
-    0x061C,  # Arabic letter mark
-    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
-    *range(0x202A, 0x202F),  # bidi embeddings and overrides (U+202E flips the line)
-    *range(0x2060, 0x2065),  # word joiner, invisible operators
-    *range(0x2066, 0x2070),  # bidi isolates, deprecated format characters
-    0xFEFF,  # zero-width no-break space (BOM)
-    *range(0xFFF9, 0xFFFC),  # interlinear annotations
-)
-"""Invisible format characters (Unicode category Cf) that reorder or hide text on screen;
-``inert`` drops every Cf character, the tables' own translations drop these."""
-
-
-def inert(text: object, limit: int | None = None) -> str:
-    """External text made harmless: control characters removed, optionally cut to ``limit``.
-
-    Rich ``Text`` objects never parse markup, so together with this no markup and no terminal
-    control sequence from a data source reaches the screen.
-    """
-    s = "".join(
-        " " if ch in "\t\n\r" else ch
-        for ch in str(text)
-        if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C"
-    )
-    if limit is not None and len(s) > limit:
-        return s[: max(0, limit - 1)] + "…"
-    return s
 
 
 def sparkline(values: Iterable[float | None], width: int) -> str:

@@ -454,7 +454,7 @@ async def test_names_from_data_are_inert(market) -> None:
         await pilot.pause()
         assert table.get_cell("[b]X", "symbol").plain == "[b]X"  # shown, not interpreted
         name = table.get_cell("[b]X", "name").plain
-        assert name == "[red]Evil[/red]  [31mCorp "
+        assert name == "[red]Evil[/red] Corp"
         assert "\x1b" not in name and "\x07" not in name
 
 

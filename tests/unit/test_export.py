@@ -83,11 +83,12 @@ def test_creates_the_directory_and_reports_failures(tmp_path: Path) -> None:
 
 
 def test_csv_round_trips_awkward_text(tmp_path: Path) -> None:
-    name = 'Acme, "Holdings"\nInc'
+    name = 'Acme, "Holdings"\nInc\u202e\x1b[2J'
     path = export_table_csv([(name, 2.0)], ("name", "w"), "t", tmp_path, now=NOW)
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["name", "w"], [name, "2.0"]]
+    # quotes and commas survive; the line break is a space, controls are gone (inert)
+    assert rows == [["name", "w"], ['Acme, "Holdings" Inc', "2.0"]]
 
 
 def _snapshot() -> Snapshot:

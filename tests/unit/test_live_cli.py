@@ -293,8 +293,8 @@ def test_doctor_exits_1_when_yahoo_answers_503(
     assert line_for(out, "fred") == "fred: ok (circuit closed)"
     assert line_for(out, "holdings") == "holdings: ok (circuit closed)"
     errors = [line for line in out.splitlines() if line.startswith("  last error: quotes: ")]
-    # the page's title, its escape sequence made visible text, never sent to the terminal
-    title = "HTML page (Service \\x1b[2JUnavailable)"
+    # the page's title, its escape sequence dropped, never sent to the terminal
+    title = "HTML page (Service Unavailable)"
     assert errors == [f"  last error: quotes: HTTP 503 Service Unavailable: {title}"]
     assert "\x1b" not in out
     assert " of 5 sources not ok: yahoo-history, yahoo-quotes" in out.splitlines()[-1]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytics.text import inert
 from tui.cli.exits import EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.options import Options
 from tui.cli.sources import settings_of
@@ -127,7 +128,7 @@ def run_app(opts: Options) -> int:
         raise UsageError(str(exc)) from None
     app.run()
     for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
-        sys.stderr.write(f"rotmon: {warning}\n")
+        sys.stderr.write(f"rotmon: {inert(warning)}\n")
     return app.return_code or EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from analytics.text import inert
 from tui.cli.exits import EXIT_OK, EXIT_USAGE
 from tui.cli.options import Options
 
@@ -21,7 +22,7 @@ def run_config(opts: Options, action: str, *, force: bool = False) -> int:
         return EXIT_OK
     problems = check_config(path)
     for problem in problems:
-        sys.stderr.write(f"{problem}\n")
+        sys.stderr.write(f"{inert(problem)}\n")
     if not problems:
         sys.stdout.write(f"{path or config_path()}: ok\n")
     return EXIT_USAGE if problems else EXIT_OK

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from analytics.text import inert
 from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.cli.live import ONE_SHOT_WAIT, STREAM_WAIT, _open_store, live_source
 from tui.cli.options import Options
-from tui.cli.output import Progress, plain
+from tui.cli.output import Progress
 from tui.cli.sources import settings_of
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def doctor_report(snapshots: Sequence[HealthSnapshot], *, fred_mode: str) -> lis
     lines = [OFFLINE] if offline(snapshots) else []
     lines += [f"rotmon doctor · FRED via {fred_mode}", ""]
     for snap in snapshots:
-        lines += [plain(line) for line in snap.lines(ny_time)]
+        lines += [inert(line) for line in snap.lines(ny_time)]
         lines.append("")
     bad = [s.name for s in snapshots if not health_ok(s)]
     if bad:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from analytics.text import inert
+
 EXIT_OK = 0
 """Success."""
 EXIT_DATA = 1
@@ -31,10 +33,10 @@ def exit_code_of(exc: BaseException, *, debug: bool = False, err: TextIO | None 
 
     out = err if err is not None else sys.stderr
     if isinstance(exc, UsageError):
-        out.write(f"rotmon: {exc}\n")
+        out.write(f"rotmon: {inert(exc)}\n")
         return EXIT_USAGE
     if isinstance(exc, ConfigError):  # LiveConfigError too: its own lines, no prefix
-        out.write("".join(f"{p}\n" for p in exc.problems[:2]))
+        out.write("".join(f"{inert(p)}\n" for p in exc.problems[:2]))
         return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
@@ -46,9 +48,9 @@ def exit_code_of(exc: BaseException, *, debug: bool = False, err: TextIO | None 
     from data_sources.base import SourceError
 
     if isinstance(exc, SourceError):
-        out.write(f"rotmon: {exc}\n")
+        out.write(f"rotmon: {inert(exc)}\n")
         return EXIT_DATA
     if debug:
         raise exc
-    out.write(f"rotmon: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+    out.write(f"rotmon: internal error: {type(exc).__name__}: {inert(exc)} (rerun with --debug)\n")
     return EXIT_INTERNAL

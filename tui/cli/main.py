@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from analytics.text import inert
 from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_of
 from tui.cli.options import (
@@ -288,7 +289,7 @@ def usage_line(exc: click.ClickException) -> str:
         message = f"{hint}: {exc.message}" if hint else exc.message
     else:
         message = exc.format_message()
-    return f"{prog}: error: {message} (see {prog} --help)"
+    return inert(f"{prog}: error: {message} (see {prog} --help)")  # may quote what was typed
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,15 +1,16 @@
 """Writing a command's result: stdout for the result, ``rotmon: …`` lines on stderr for
-problems, a progress line, and ``plain`` so that no terminal control sequence from a server or
-a file reaches the terminal."""
+problems, a progress line; all text goes through ``analytics.text.inert`` so that no terminal
+control sequence from a server or a file reaches the terminal."""
 
 from __future__ import annotations
 
 import shutil
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
+
+from analytics.text import inert
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,7 +22,7 @@ REDIRECTED_WIDTH = 1000
 def problems_to_stderr(problems: Iterable[str]) -> None:
     """One ``rotmon: problem`` line each (the text was made plain where it was read)."""
     for problem in problems:
-        sys.stderr.write(f"rotmon: {problem}\n")
+        sys.stderr.write(f"rotmon: {inert(problem)}\n")
 
 
 def stdout_console(no_color: bool) -> Console:
@@ -37,19 +38,6 @@ def stdout_console(no_color: bool) -> Console:
     if tty:
         return Console(no_color=no_color or None)
     return Console(no_color=no_color or None, width=REDIRECTED_WIDTH)
-
-
-def plain(text: object, limit: int | None = None) -> str:
-    """``text`` safe for a terminal: line breaks become spaces, every other control character
-    (ESC, C1, bidi overrides ...) is dropped; cut at ``limit`` characters."""
-    out = "".join(
-        " " if ch in "\t\n\r\v\f" else ch
-        for ch in str(text)
-        if ch in "\t\n\r\v\f" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    if limit is not None and len(out) > limit:
-        out = out[: max(0, limit - 1)] + "…"
-    return out
 
 
 class Progress:
@@ -70,7 +58,7 @@ class Progress:
 
     def update(self, text: str, *, force: bool = False) -> None:
         now = time.monotonic()
-        text = plain(text)
+        text = inert(text)
         if text == self._text and not force:
             return
         if not force and now - self._last < self.every:
@@ -79,7 +67,7 @@ class Progress:
         self._text = text
         if self.tty:
             width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
-            self.stream.write("\r\x1b[K" + plain(text, width))
+            self.stream.write("\r\x1b[K" + inert(text, width))
             self._shown = True
         else:
             self.stream.write(text + "\n")
@@ -98,4 +86,4 @@ class Progress:
 def say(text: str, stream: TextIO | None = None) -> None:
     """One ``rotmon: ...`` line on stderr."""
     out = stream if stream is not None else sys.stderr
-    out.write(f"rotmon: {plain(text)}\n")
+    out.write(f"rotmon: {inert(text)}\n")

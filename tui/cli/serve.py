@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from analytics.text import inert
 from tui.cli.exits import EXIT_OK, UsageError
 from tui.cli.options import Options
 
@@ -178,7 +179,7 @@ def run_serve(opts: Options, host: str, port: int) -> int:
 
     warning = bind_warning(host)
     if warning is not None:
-        sys.stderr.write(f"rotmon: {warning}\n")
+        sys.stderr.write(f"rotmon: {inert(warning)}\n")
     if not 0 < port < 65536:
         raise UsageError(f"--port: expected 1-65535, got {port}")
     token = secrets.token_urlsafe(24)

@@ -14,12 +14,13 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Static
 
 from analytics.risk import RuleSpec
+from analytics.text import inert
 from analytics.types import Alert
 from data_sources.clock import NY
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
+from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
 
 LOG_COLUMNS: tuple[Column, ...] = (

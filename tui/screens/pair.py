@@ -16,11 +16,12 @@ from textual.widgets import Footer, Static
 
 from analytics.catalog import PAIRS, WINDOWS, Pair
 from analytics.spreads import Z_ROWS, pair_row, ratio_series
+from analytics.text import inert
 from analytics.types import PairRow
 from tui.drill import DrillContext, asof_text, date_labels, window_slice
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
+from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, num_text, number, signed
 
 

@@ -15,13 +15,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, Static
 
 from analytics.catalog import SECTORS, SectorPair
+from analytics.text import inert
 from analytics.types import SectorRow
 from data_sources.model import Constituent
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
 from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
-from widgets.constituents import ConstituentRow, ConstituentsTable, inert
+from widgets.constituents import ConstituentRow, ConstituentsTable
 
 _SECTOR_ALIASES = {
     "communication": "communication services",

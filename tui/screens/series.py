@@ -15,10 +15,11 @@ from textual.widgets import Footer, Static
 from analytics.catalog import MACRO, MacroIndicator
 from analytics.macro import indicator_series
 from analytics.risk import RuleSpec
+from analytics.text import inert
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
+from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
 
 RULES_OF: dict[str, tuple[str, ...]] = {

@@ -16,11 +16,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
 from analytics.returns import window_return
+from analytics.text import inert
 from data_sources.model import Constituent, Quote
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
+from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
 
 BENCHMARK = "IWM"
