@@ -86,7 +86,8 @@ def risk_of_market(
 
 def snapshot_from_market(market: MarketData, settings: Settings | None = None) -> Snapshot:
     """Compute the snapshot of ``market`` as of its own ``asof`` under the configured rules,
-    for the pairs and sectors the source names (the catalog's unless a pack names its own)."""
+    for the pairs and sectors the source names (the catalog's unless a pack names its own)
+    and the user's own ``[[pairs]]`` after them."""
     cfg = settings or _DEFAULTS
     return build_snapshot(
         source=market.source,
@@ -96,7 +97,7 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
         rules=cfg.rules,
         sources=tuple(source_row(s) for s in market.statuses),
         problems=market.problems,
-        pairs=market.pairs if market.pairs is not None else PAIRS,
+        pairs=cfg.with_pairs(market.pairs if market.pairs is not None else PAIRS),
         sectors=market.sectors if market.sectors is not None else SECTORS,
         release_lags=cfg.release_lags,
         stale_after=cfg.stale_after,

@@ -34,7 +34,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -45,6 +45,7 @@ from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
 from tui.settings import (
     DERIVED,
     RULE_KEYS,
+    PairSettings,
     PollSettings,
     RedisSettings,
     Settings,
@@ -124,6 +125,8 @@ def _convert(tp: Any, value: Any, *, text: bool = False) -> Any:
         value = value.strip()
         if get_origin(plain) is Literal:
             value = value.lower()
+        elif extra_of(tp, "case") == "upper":
+            value = value.upper()
         if text and plain is bool:
             value = _WORDS.get(value.lower(), value)
     try:
@@ -190,6 +193,7 @@ def _key_lines(text: str) -> dict[str, int]:
     """Dotted key path (tables and keys) -> the 1-based line that defines it (first one)."""
     lines: dict[str, int] = {}
     table: list[str] = []
+    entries: dict[str, int] = {}  # [[array]] -> entries so far (an entry's path is "array.N")
     in_string: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -204,6 +208,11 @@ def _key_lines(text: str) -> dict[str, int]:
             if parsed and parsed[1].startswith("]"):
                 table = parsed[0]
                 lines.setdefault(".".join(table), number)
+                if line.startswith("[["):
+                    name = ".".join(table)
+                    entries[name] = entries.get(name, 0) + 1
+                    table = [*table, str(entries[name])]
+                    lines.setdefault(".".join(table), number)
             continue
         parsed = _split_key(line)
         if parsed and parsed[1].startswith("="):
@@ -248,8 +257,16 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path.name}:{line}: expected UTF-8 text") from exc
 
 
-def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, dict[str, str]]:
-    """Values from the TOML file (``problems`` gets every error) and its keymap."""
+@dataclass(slots=True)
+class _Lists:
+    """What the file alone gives, not key by key: the keymap and the user's pairs."""
+
+    keymap: dict[str, str] = field(default_factory=dict)
+    pairs: list[PairSettings] = field(default_factory=list)
+
+
+def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
+    """Values from the TOML file (``problems`` gets every error), its keymap and pairs."""
     name = path.name
     text = _read_text(path)
     lines = _key_lines(text)
@@ -265,9 +282,9 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, dict[str, str]]
             line = max(1, len(text.splitlines()))
             detail = re.sub(r"\s*\(at end of document\)$", " (at end of file)", message)
         problems.append(f"{name}:{line}: invalid TOML: {detail}")
-        return layer, {}
+        return layer, _Lists()
 
-    keymap: dict[str, str] = {}
+    lists = _Lists()
 
     def where(path_: str) -> str:
         return f"{name}:{_line_of(lines, path_)}: {path_}"
@@ -283,34 +300,63 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, dict[str, str]]
             )
         return f"unknown setting{_did_you_mean(key, known)}"
 
-    def walk(table: Mapping[str, Any], schema: type[Struct], prefix: str) -> None:
+    def entry(value: object, schema: type[Struct], path_: str) -> Any:
+        """One table of an ``[[array]]``, or None (its problems said)."""
+        if not isinstance(value, dict):
+            problems.append(f"{where(path_)}: expected a table, got {_shown(value)}")
+            return None
+        got: dict[str, Any] = {}
+        before = len(problems)
+        walk(value, schema, path_, got)
+        missing = [
+            f.name for f in msgspec.structs.fields(schema) if f.required and f.name not in value
+        ]
+        if missing:
+            problems.append(f"{where(path_)}: expected {' and '.join(missing)}")
+        if missing or len(problems) > before:
+            return None
+        return schema(**{k.rsplit(".", 1)[1]: v for k, v in got.items()})
+
+    def walk(
+        table: Mapping[str, Any], schema: type[Struct], prefix: str, out: dict[str, Any]
+    ) -> None:
         known = children(schema)
         for key, value in table.items():
             path_ = f"{prefix}.{key}" if prefix else key
             tp = known.get(key)
             if tp is None:
                 problems.append(f"{where(path_)}: {unknown(prefix, key, list(known))}")
+            elif get_origin(tp) is list:  # [[pairs]]
+                if not isinstance(value, list):
+                    problems.append(
+                        f"{where(path_)}: expected [[{path_}]] tables, got {_shown(value)}"
+                    )
+                    continue
+                for n, item in enumerate(value, start=1):
+                    built = entry(item, get_args(tp)[0], f"{path_}.{n}")
+                    if built is not None:
+                        lists.pairs.append(built)
             elif is_table(tp) or get_origin(tp) is dict:
                 if not isinstance(value, dict):
                     problems.append(f"{where(path_)}: expected a table, got {_shown(value)}")
                 elif is_table(tp):
-                    walk(value, tp, path_)
+                    walk(value, tp, path_, out)
                 else:  # [keys]: action id -> key name
                     for action, keys in value.items():
                         try:
-                            keymap[action] = _convert(get_args(tp)[1], keys)
+                            lists.keymap[action] = _convert(get_args(tp)[1], keys)
                         except _Bad as bad:
                             problems.append(
                                 f"{where(f'{path_}.{action}')}: expected {bad}, got {_shown(keys)}"
                             )
             else:
                 try:
-                    layer.values[path_] = _convert(tp, value)
+                    out[path_] = _convert(tp, value)
                 except _Bad as bad:
                     problems.append(f"{where(path_)}: expected {bad}, got {_shown(value)}")
 
-    walk(doc, file_schema(), "")
-    return layer, keymap
+    walk(doc, file_schema(), "", layer.values)
+    return layer, lists
 
 
 _ALIASES: Mapping[str, tuple[str, Callable[[str], str | None]]] = {
@@ -427,7 +473,7 @@ def _rules_from(layers: list[_Layer], problems: list[str]) -> tuple[RuleSpec, ..
 
 
 def _build(
-    layers: list[_Layer], keymap: Mapping[str, str], problems: list[str], config_file: Path | None
+    layers: list[_Layer], lists: _Lists, problems: list[str], config_file: Path | None
 ) -> Settings:
     merged: dict[str, Any] = {}
     for layer in sorted(layers, key=lambda layer: layer.rank):
@@ -448,8 +494,9 @@ def _build(
         **own,
         release_lags=frozen_map({**RELEASE_LAGS, **table("release_lags")}),
         stale_after=frozen_map({**STALE_AFTER_DAYS, **table("stale_after")}),
-        keymap=frozen_map(keymap),
+        keymap=frozen_map(lists.keymap),
         rules=_rules_from(layers, problems),
+        pairs=tuple(dict.fromkeys(p.pair() for p in lists.pairs)),
         config_file=config_file,
     )
 
@@ -469,17 +516,17 @@ def _load(
     problems: list[str] = []
     file, explicit = _resolve_path(path, env)
     layers: list[_Layer] = []
-    keymap: dict[str, str] = {}
+    lists = _Lists()
     config_file: Path | None = None
     if file.is_file():
-        layer, keymap = _read_file(file, problems)
+        layer, lists = _read_file(file, problems)
         layers.append(layer)
         config_file = file
     elif explicit:
         problems.append(f"{file}: no such config file (create one with `rotmon config init`)")
     layers.append(_read_env(env, problems))
     layers.append(_read_overrides(overrides, problems))
-    return _build(layers, keymap, problems, config_file), problems
+    return _build(layers, lists, problems, config_file), problems
 
 
 def load_settings(
@@ -594,6 +641,16 @@ def default_config_text(keymap: Mapping[str, str] | None = None) -> str:
     ]
     for action, key_names in (keymap or {}).items():
         out.append(f"# {action} = {_toml_value(key_names)}")
+    out += [
+        "",
+        "# Pairs of your own, shaped as a pack's pack.toml pairs, shown in the spreads pane after",
+        "# the standard ones (and in `snapshot`); a symbol with no data shows n/a. One [[pairs]]",
+        "# table each, for example:",
+        "#   [[pairs]]",
+        '#   small = "IWO"',
+        '#   large = "QQQ"',
+        '#   label = "Russell 2000 growth vs Nasdaq-100"    (optional)',
+    ]
     out += [
         "",
         "# Risk rules (SPEC 7): thresholds in the rule's unit, hysteresis in the same unit,",

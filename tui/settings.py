@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import msgspec
 from msgspec import Meta, Struct, field
 
+from analytics.catalog import Pair
 from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.paths import default_db_path
@@ -61,6 +62,9 @@ Whole = Annotated[int, Meta(ge=1), _says("a whole number >= 1")]
 NonNegative = Annotated[float, Meta(ge=0, le=_MAX), _says("a number >= 0")]
 NonPositive = Annotated[float, Meta(ge=-_MAX, le=0), _says("a number <= 0")]
 Number = Annotated[float, Meta(ge=-_MAX, le=_MAX), _says("a number")]
+Symbol = Annotated[
+    str, Meta(pattern=r"^[A-Za-z0-9^=._-]{1,24}$"), _says('a symbol such as "IWM"', case="upper")
+]
 
 _P = DEFAULT_INTERVALS
 
@@ -155,6 +159,18 @@ class RedisSettings(_Table):
     ] = None
 
 
+class PairSettings(_Table):
+    """``[[pairs]]``: a pair of the user's own, shaped as a pack's ``pack.toml`` pairs; added to
+    the spreads pane after the source's pairs."""
+
+    small: Annotated[Symbol, _doc("The small-cap side (a Yahoo symbol).")]
+    large: Annotated[Symbol, _doc("The large-cap side.")]
+    label: Annotated[str | None, _says("a string"), _doc('Default "SMALL vs LARGE".')] = None
+
+    def pair(self) -> Pair:
+        return Pair(self.small, self.large, self.label or f"{self.small} vs {self.large}")
+
+
 class Settings(Struct, frozen=True, kw_only=True):
     """Everything configurable, validated. Build with ``load_settings``; ``Settings()`` is
     the defaults. Equality ignores ``config_file`` (where the values came from)."""
@@ -196,6 +212,8 @@ class Settings(Struct, frozen=True, kw_only=True):
     keymap: Mapping[str, str] = field(default_factory=lambda: frozen_map({}))
     """Action id -> key(s), over the app's default bindings (``[keys]``; the app checks ids)."""
     rules: tuple[RuleSpec, ...] = field(default_factory=default_rules)
+    pairs: tuple[Pair, ...] = ()
+    """``[[pairs]]``: shown after the source's own pairs (``with_pairs``)."""
     config_file: Path | None = None
     """The file these settings were read from, None when none was."""
 
@@ -210,6 +228,11 @@ class Settings(Struct, frozen=True, kw_only=True):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def with_pairs(self, shown: tuple[Pair, ...]) -> tuple[Pair, ...]:
+        """``shown`` (the catalog's or a pack's pairs) and then the user's, each id once."""
+        ids = {p.id for p in shown}
+        return shown + tuple(p for p in self.pairs if p.id not in ids)
+
     def rule(self, rule_id: str) -> RuleSpec:
         for spec in self.rules:
             if spec.id == rule_id:
@@ -217,7 +240,7 @@ class Settings(Struct, frozen=True, kw_only=True):
         raise KeyError(rule_id)
 
 
-DERIVED = ("release_lags", "stale_after", "keymap", "rules", "config_file")
+DERIVED = ("release_lags", "stale_after", "keymap", "rules", "pairs", "config_file")
 """Settings fields that the file does not set key by key."""
 
 
@@ -285,6 +308,7 @@ def file_schema() -> type[Struct]:
         ("release_lags", _table("ReleaseLags", lags), None),
         ("stale_after", _table("StaleAfter", stale), None),
         ("keys", dict[str, KeyName], None),
+        ("pairs", list[PairSettings], None),
         ("rules", _table("Rules", rules), None),
     ]
     return _table("ConfigFile", own + tables)
@@ -347,7 +371,8 @@ def children(tp: type[Struct]) -> Mapping[str, Any]:
 
 @functools.cache
 def scalar_keys() -> Mapping[str, Key]:
-    """Every scalar key path of the file (tables and ``[keys]`` excluded), in file order."""
+    """Every scalar key path of the file (tables, ``[keys]`` and ``[[pairs]]`` excluded), in
+    file order."""
     out: dict[str, Key] = {}
 
     def walk(tp: type[Struct], prefix: str) -> None:
@@ -355,7 +380,7 @@ def scalar_keys() -> Mapping[str, Key]:
             path = f"{prefix}.{f.name}" if prefix else f.name
             if is_table(f.type):
                 walk(f.type, path)
-            elif get_origin(f.type) is not dict:
+            elif get_origin(f.type) not in (dict, list):
                 default = f.default if f.default is not msgspec.NODEFAULT else f.default_factory()
                 out[path] = Key(path, f.type, default)
 

@@ -45,13 +45,16 @@ def _risk_for(settings: Settings) -> Callable[[MarketData], RiskResult]:
 
 
 def hot_symbols(app: RotmonApp) -> tuple[str, ...]:
-    """The symbols on screen: the dashboard's, plus the constituents rows visible on a sector
-    screen, or the symbol of a symbol screen (only these are polled at the fast interval)."""
+    """The symbols on screen: the dashboard's (its pairs included), plus the constituents rows
+    visible on a sector screen, or the symbol of a symbol screen (only these are polled at the
+    fast interval)."""
     from analytics.catalog import MARKET_SYMBOLS
     from tui.screens.sector import SectorScreen
     from tui.screens.symbol import SymbolScreen
 
     symbols = list(MARKET_SYMBOLS)
+    for row in app.snapshot.spreads if app.snapshot is not None else ():
+        symbols += [row.small, row.large]  # the user's own [[pairs]] too
     screen = app.screen
     if isinstance(screen, SectorScreen):
         table = screen.table

@@ -297,3 +297,38 @@ async def test_pack_mode_says_what_it_is_and_D_lists_its_files(tmp_path: Path) -
         report = str(app.screen.query_one("#diag-pack", Static).render())
         assert "prices/IWM.csv" in report and "2020-12-11" in report
         assert "prices/RSP.csv" in report and "missing" in report
+
+
+async def test_the_users_own_pairs_follow_the_packs_and_drill_down(tmp_path: Path) -> None:
+    import shutil
+
+    from data_sources.pack import PackSource
+    from tui.config import load_settings
+    from widgets.spread_table import SpreadTable
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    (pack / "pack.toml").write_text('[[pairs]]\nsmall = "IJR"\nlarge = "SPY"\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[pairs]]\nsmall = "IWM"\nlarge = "QQQ"\nlabel = "Mine"\n'
+        '[[pairs]]\nsmall = "IJR"\nlarge = "SPY"\n',  # the pack's already: shown once
+        encoding="utf-8",
+    )
+    app = build_app(
+        PackSource(pack),
+        load_settings(config, {}, {}),
+        kind="pack",
+        db=tmp_path / "p.sqlite3",
+        badge="PACK",
+        live_polling=False,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        table = app.dashboard.query_one(SpreadTable)
+        assert list(table.pairs) == ["IJR/SPY", "IWM/QQQ"]
+        table.focus()
+        await pilot.press("down", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "PairScreen")
+        assert app.screen.pair.label == "Mine"  # type: ignore[attr-defined]

@@ -467,3 +467,69 @@ def test_the_desk_credentials_come_from_the_config_and_never_show(tmp_path: Path
     assert (s.redis.username, s.redis.password) == ("desk", "pa55-word")
     assert "pa55" not in repr(s) and "desk" in repr(s.redis)
     assert load_settings(path, {"ROTMON_REDIS_PASSWORD": ""}, {}).redis.password is None
+
+
+PAIRS_FILE = """\
+[[pairs]]
+small = "iwo"
+large = "QQQ"
+label = "Russell 2000 growth vs Nasdaq-100"
+
+[[pairs]]
+small = "XLK"
+large = "SPY"
+"""
+
+
+def test_user_pairs_in_the_shape_of_a_pack(tmp_path: Path) -> None:
+    from analytics.catalog import PAIRS, Pair
+
+    s = load_settings(write(tmp_path, PAIRS_FILE), {}, {})
+    assert s.pairs == (
+        Pair("IWO", "QQQ", "Russell 2000 growth vs Nasdaq-100"),
+        Pair("XLK", "SPY", "XLK vs SPY"),
+    )
+    # After the source's pairs, each id once (IWM/SPY is already a standard pair).
+    both = load_settings(write(tmp_path, PAIRS_FILE + '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\n'))
+    assert both.with_pairs(PAIRS) == (*PAIRS, *s.pairs)
+    assert Settings().pairs == () and Settings().with_pairs(PAIRS) == PAIRS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[[pairs]]\nsmall = "IWM"\n\n[[pairs]]\nsmall = "IJR"\nlarge = 5\n',
+            [
+                "config.toml:1: pairs.1: expected large",
+                'config.toml:6: pairs.2.large: expected a symbol such as "IWM", got 5',
+            ],
+        ),
+        (
+            '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nlable = "x"\n',
+            ["config.toml:4: pairs.1.lable: unknown setting (did you mean label?)"],
+        ),
+        ('pairs = "IWM/SPY"\n', ['config.toml:1: pairs: expected [[pairs]] tables, got "IWM/SPY"']),
+        (
+            '[[pairs]]\nsmall = "../etc"\nlarge = "SPY"\n',
+            ['config.toml:2: pairs.1.small: expected a symbol such as "IWM", got "../etc"'],
+        ),
+    ],
+)
+def test_bad_pairs_name_their_line(tmp_path: Path, text: str, expected: list[str]) -> None:
+    assert check_config(write(tmp_path, text)) == expected
+
+
+def test_user_pairs_reach_the_snapshot_and_the_live_symbols(tmp_path: Path) -> None:
+    from data_sources.demo import DEMO_START, DemoSource
+    from tui.cli.live import live_settings
+    from tui.compute import snapshot_from_market
+
+    s = load_settings(write(tmp_path, PAIRS_FILE), {}, {})
+    market = DemoSource(seed=7, scenario="rotation").market_data(DEMO_START)
+    snap = snapshot_from_market(market, s)
+    ids = [row.id for row in snap.spreads]
+    assert ids[-2:] == ["IWO/QQQ", "XLK/SPY"] and len(ids) == len(set(ids))
+    xlk = snap.spreads[-1]
+    assert xlk.label == "XLK vs SPY" and xlk.small_last is not None  # the demo has both legs
+    assert {"IWO", "QQQ", "XLK"} <= set(live_settings(s).symbols)

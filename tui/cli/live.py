@@ -59,6 +59,11 @@ def live_settings(settings: Settings, **overrides: Any) -> LiveSettings:
     }
     if src.yahoo_url.rstrip("/") != DEFAULT_YAHOO_URL:
         values["yahoo_routes"] = routes_to(src.yahoo_url)
+    if settings.pairs:  # the user's own pairs are fetched with the catalog's symbols
+        from analytics.catalog import MARKET_SYMBOLS
+
+        legs = (s for p in settings.pairs for s in (p.small, p.large))
+        values["symbols"] = tuple(dict.fromkeys((*MARKET_SYMBOLS, *legs)))
     values.update(overrides)
     return LiveSettings(**values)
 
