@@ -169,6 +169,12 @@ class Cached(Generic[T]):
         return _utc(now) - self.fetched_at
 
 
+def _add_tables(conn: sqlite3.Connection) -> None:
+    for statement in _ADDED_SINCE_VERSION_1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 _open_files: dict[str, int] = {}
 _open_files_lock = threading.Lock()
 
@@ -239,6 +245,7 @@ class Store:
         self._lock = threading.RLock()
         self._closed = False
         self.busy_timeout = busy_timeout
+        self._tables_pending = False
         memory = str(path) == ":memory:"
         self._key = None if memory else _file_key(self.path)
         if not memory and not _is_open_here(self._key):
@@ -324,6 +331,15 @@ class Store:
             }
             if present == set(_ADDED_TABLES):
                 return  # nothing to write: opening never waits for another process's lock
+            try:
+                with self._write() as conn:
+                    _add_tables(conn)
+            except sqlite3.OperationalError as exc:
+                # Locked or read-only now: our file is usable without them; the first write
+                # that needs one creates it in its own transaction.
+                log.info("%s: tables added later (%s)", self.path, exc)
+                self._tables_pending = True
+            return
         with self._write() as conn:
             # Another process may have created it between our check and our write lock.
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -332,9 +348,13 @@ class Store:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _ADDED_SINCE_VERSION_1.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _add_tables(conn)
+
+    def _ensure_added_tables(self, conn: sqlite3.Connection) -> None:
+        """Inside a write transaction: create the added tables if the open could not."""
+        if self._tables_pending:
+            _add_tables(conn)
+            self._tables_pending = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -412,6 +432,7 @@ class Store:
             return 0
         written = 0
         with self._write() as conn:
+            self._ensure_added_tables(conn)
             for key, transitions in items:
                 seen = conn.execute(
                     "SELECT 1 FROM alert_queue_applied WHERE key = ?", (key,)
@@ -634,6 +655,7 @@ class Store:
         if not rows:
             return
         with self._write() as conn:
+            self._ensure_added_tables(conn)
             conn.execute("DELETE FROM holdings WHERE universe = ?", (universe,))
             conn.executemany(
                 "INSERT OR REPLACE INTO holdings (universe, symbol, json, as_of, fetched_at)"
@@ -647,10 +669,16 @@ class Store:
         members: list[Constituent] = []
         as_of: date | None = None
         fetched: datetime | None = None
-        for text, day, stamp in self._read(
-            "SELECT json, as_of, fetched_at FROM holdings WHERE universe = ? ORDER BY symbol",
-            (universe,),
-        ):
+        try:
+            rows = self._read(
+                "SELECT json, as_of, fetched_at FROM holdings WHERE universe = ? ORDER BY symbol",
+                (universe,),
+            )
+        except sqlite3.OperationalError:
+            if self._tables_pending:  # an older file, locked when opened: nothing cached yet
+                return None
+            raise
+        for text, day, stamp in rows:
             try:
                 payload = {k: v for k, v in json.loads(text).items() if k in known}
                 members.append(Constituent(**payload))

@@ -327,6 +327,26 @@ def test_a_version_1_file_without_the_holdings_table_gets_it(db: Path) -> None:
         assert store.load_holdings("IWM") is not None
 
 
+def test_an_older_file_opens_while_locked_and_gets_its_new_tables_later(db: Path) -> None:
+    from tests.support.dblock import write_locked
+
+    with Store(db) as store:
+        store.append_transitions([])
+    raw = sqlite3.connect(db)
+    raw.execute("DROP TABLE alert_queue_applied")  # as a file from before the table existed
+    raw.execute("DROP TABLE holdings")
+    raw.commit()
+    raw.close()
+    with write_locked(db) as lock:
+        store = Store(db, busy_timeout=0.2)  # not an in-memory fallback: the file, readable
+        assert store.load_holdings("IWM") is None and store.alert_log() == []
+        lock.release()
+    assert store.append_queued([("k", [transition()])]) == 1
+    store.save_holdings("IWM", [Constituent("AAA", "Alpha", "Energy", 1.0)], None, T0)
+    assert store.load_holdings("IWM") is not None
+    store.close()
+
+
 def test_a_file_that_is_not_sqlite_is_refused_untouched(db: Path) -> None:
     db.parent.mkdir(parents=True)
     junk = random.Random(7).randbytes(8192)
