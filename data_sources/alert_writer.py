@@ -92,6 +92,8 @@ class AlertLogWriter:
         self._memory: list[Batch] = []
         self._queued = 0  # transitions this process knows to be in the queue file
         self._unsaved = 0
+        self._view: list[Transition] = []  # what is behind, in order (for the UI to read)
+        self._view_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="alert-log-writer", daemon=True)
         self._started = False
 
@@ -107,6 +109,19 @@ class AlertLogWriter:
         """Transitions kept only in memory (neither database nor queue file could take them)."""
         return self._unsaved
 
+    def pending(self) -> tuple[Transition, ...]:
+        """The transitions behind (queued or unsaved), oldest first; safe from any thread."""
+        with self._view_lock:
+            return tuple(self._view)
+
+    def _set_view(self, transitions: list[Transition]) -> None:
+        with self._view_lock:
+            self._view = transitions
+
+    def _add_view(self, transitions: Sequence[Transition]) -> None:
+        with self._view_lock:
+            self._view = [*self._view, *transitions]
+
     def restore(self) -> Restored:
         """Catch up once, then read the database's alert state and what is still queued, under
         the queue's lock (so nothing moves from one to the other between the two reads).
@@ -118,6 +133,7 @@ class AlertLogWriter:
             else:
                 pending = ()
             self._queued = sum(len(ts) for _key, ts in pending)
+            self._set_view([t for _key, ts in pending for t in ts])
             return Restored(self.store.active_alerts(), self.store.muted_rules(), pending)
 
     def start(self) -> None:
@@ -171,6 +187,7 @@ class AlertLogWriter:
             except Exception as exc:  # never let the writer die: the batch stays in memory
                 log.exception("alert log writer failed")
                 self._keep_in_memory(job.key, job.transitions)
+                self._add_view(job.transitions)
                 saved = Saved("unsaved", f"{type(exc).__name__}: {exc}")
             if saved.state == "logged":
                 wait = self.retry_first
@@ -203,6 +220,7 @@ class AlertLogWriter:
                 except (StoreError, sqlite3.Error) as exc:
                     self.last_error = str(exc)
             state = self._enqueue(fd, key, transitions)
+            self._add_view(transitions)
             if backlog and self._flush(fd):
                 return Saved("logged")  # caught up, this batch last
             self._changed()
@@ -249,6 +267,7 @@ class AlertLogWriter:
         if not batches:
             if self._queued or self._unsaved:
                 self._queued = self._unsaved = 0
+                self._set_view([])
                 self._changed()
             return True
         try:
@@ -264,6 +283,7 @@ class AlertLogWriter:
             except OSError as exc:  # the keys in the database keep a replay from doubling
                 log.warning("could not empty %s: %s", self.queue.path, exc)
         self._queued = 0
+        self._set_view([])
         self.last_error = None
         self._changed()
         return True

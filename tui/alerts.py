@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition, needs_bell
@@ -179,7 +179,24 @@ class AlertDesk:
         return self.book.is_muted(rule)
 
     def log(self, rule: str | None = None, limit: int = 500) -> list[LogEntry]:
-        return self.store.alert_log(rule, limit)
+        """The alert log, newest first, with what is still queued on top (negative ids,
+        "not saved yet"): what the screen shows is in the log the screen shows."""
+        waiting = [t for t in self.writer.pending() if rule in (None, t.rule)]
+        queued = [
+            LogEntry(
+                -(i + 1),
+                t.time.astimezone(UTC),
+                t.rule,
+                t.group,
+                t.severity,
+                t.event,
+                t.value,
+                t.threshold,
+                f"{t.message} (not saved yet)" if t.message else "(not saved yet)",
+            )
+            for i, t in enumerate(reversed(waiting))
+        ]
+        return (queued + self.store.alert_log(rule, limit))[:limit]
 
     def close(self) -> int:
         """Stop the writer (one last try of the retry queue) and close the store; returns

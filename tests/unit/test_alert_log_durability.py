@@ -85,6 +85,9 @@ async def test_a_locked_database_queues_in_order_and_logs_each_transition_once(
         assert [_key(t) for t in queued] == [_key(t) for t in said]
         assert _book_rules(desk) == _active_per(said) and desk.behind == len(said)
         assert _logged(db) == []  # nothing reached the database while it is locked
+        shown_log = desk.log("vix")  # the alert screen's log: what is queued, marked so
+        assert [(e.event, e.id < 0) for e in shown_log] == [("raised", True)]
+        assert shown_log[0].message.endswith("(not saved yet)")
         later = hard_landing.asof + timedelta(minutes=3)
         acked = await desk.acknowledge("vix", later)
         muted = await desk.toggle_mute("sahm", later + timedelta(seconds=1))
@@ -99,6 +102,11 @@ async def test_a_locked_database_queues_in_order_and_logs_each_transition_once(
         lock.release()
         await until(lambda: desk.behind == 0, timeout=10)
     assert _logged(db) == [_key(t) for t in said]
+    assert [(e.event, e.id > 0) for e in desk.log("vix")] == [
+        ("cleared", True),
+        ("acknowledged", True),
+        ("raised", True),
+    ]
     with Store(db) as store:
         assert store.muted_rules() == frozenset({"sahm"})
     assert queue_path_for(db).stat().st_size == 0
