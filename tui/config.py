@@ -60,6 +60,7 @@ from tui.settings import (
     is_table,
     scalar_keys,
 )
+from tui.tomllines import key_lines, line_of
 
 __all__ = [
     "ENV_PREFIX",
@@ -155,84 +156,6 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-# -- finding a key's line in the TOML text (tomllib keeps no positions) --------------------------
-
-_BARE = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _split_key(text: str) -> tuple[list[str], str] | None:
-    """Parse a dotted TOML key at the start of ``text``; returns (parts, rest) or None."""
-    parts: list[str] = []
-    rest = text.lstrip()
-    while True:
-        if rest[:1] == '"':
-            m = re.match(r'"((?:[^"\\]|\\.)*)"', rest)
-            if not m:
-                return None
-            try:
-                parts.append(json.loads(m.group(0)))
-            except ValueError:
-                parts.append(m.group(1))
-        elif rest[:1] == "'":
-            m = re.match(r"'([^']*)'", rest)
-            if not m:
-                return None
-            parts.append(m.group(1))
-        else:
-            m = _BARE.match(rest)
-            if not m:
-                return None
-            parts.append(m.group(0))
-        rest = rest[m.end() :].lstrip()
-        if rest[:1] != ".":
-            return parts, rest
-        rest = rest[1:].lstrip()
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """Dotted key path (tables and keys) -> the 1-based line that defines it (first one)."""
-    lines: dict[str, int] = {}
-    table: list[str] = []
-    entries: dict[str, int] = {}  # [[array]] -> entries so far (an entry's path is "array.N")
-    in_string: str | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            parsed = _split_key(line.lstrip("["))
-            if parsed and parsed[1].startswith("]"):
-                table = parsed[0]
-                lines.setdefault(".".join(table), number)
-                if line.startswith("[["):
-                    name = ".".join(table)
-                    entries[name] = entries.get(name, 0) + 1
-                    table = [*table, str(entries[name])]
-                    lines.setdefault(".".join(table), number)
-            continue
-        parsed = _split_key(line)
-        if parsed and parsed[1].startswith("="):
-            lines.setdefault(".".join([*table, *parsed[0]]), number)
-            for quote in ('"""', "'''"):
-                if parsed[1].count(quote) % 2 == 1:
-                    in_string = quote
-    return lines
-
-
-def _line_of(lines: Mapping[str, int], path: str) -> int:
-    """The line of ``path``, else of its nearest enclosing key or table, else 1."""
-    parts = path.split(".")
-    for n in range(len(parts), 0, -1):
-        found = lines.get(".".join(parts[:n]))
-        if found is not None:
-            return found
-    return 1
-
-
 # -- reading the layers -------------------------------------------------------------------------
 
 
@@ -269,8 +192,8 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
     """Values from the TOML file (``problems`` gets every error), its keymap and pairs."""
     name = path.name
     text = _read_text(path)
-    lines = _key_lines(text)
-    layer = _Layer({}, lambda p: f"{name}:{_line_of(lines, p)}: {p}", rank=1)
+    lines = key_lines(text)
+    layer = _Layer({}, lambda p: f"{name}:{line_of(lines, p)}: {p}", rank=1)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -287,7 +210,7 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
     lists = _Lists()
 
     def where(path_: str) -> str:
-        return f"{name}:{_line_of(lines, path_)}: {path_}"
+        return f"{name}:{line_of(lines, path_)}: {path_}"
 
     def unknown(prefix: str, key: str, known: list[str]) -> str:
         if prefix == "rules":
@@ -560,10 +483,10 @@ def keymap_problems(settings: Settings) -> list[str]:
     from tui.keymap import keymap_issues
 
     file = settings.config_file
-    lines = _key_lines(_read_text(file)) if file is not None and file.is_file() else {}
+    lines = key_lines(_read_text(file)) if file is not None and file.is_file() else {}
     name = file.name if file is not None else "[keys]"
     return [
-        f"{name}:{_line_of(lines, f'keys.{action}')}: keys.{action}: {problem}"
+        f"{name}:{line_of(lines, f'keys.{action}')}: keys.{action}: {problem}"
         for action, problem in keymap_issues(settings.keymap)
     ]
 

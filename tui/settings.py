@@ -81,7 +81,7 @@ class _Table(Struct, frozen=True, forbid_unknown_fields=True):
         return f"{type(self).__name__}({shown})"
 
 
-class PollSettings(_Table):
+class PollSettings(_Table, frozen=True):
     """``[poll]``: how often the live sources are asked, and the retry ceiling (SPEC 8)."""
 
     quotes_open: Annotated[
@@ -104,7 +104,7 @@ class PollSettings(_Table):
         return PollIntervals(**msgspec.structs.asdict(self))
 
 
-class SourceSettings(_Table):
+class SourceSettings(_Table, frozen=True):
     """``[sources]``: where the live sources fetch from; the FRED key never shows in ``repr``."""
 
     fred_graph_url: Annotated[Url, _doc("FRED's keyless graph CSV.")] = (
@@ -146,7 +146,7 @@ def frozen_map(source: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(source))
 
 
-class RedisSettings(_Table):
+class RedisSettings(_Table, frozen=True):
     """``[redis]``: the desk's Redis user and password when the ``--redis`` URL has none."""
 
     username: Annotated[
@@ -159,7 +159,7 @@ class RedisSettings(_Table):
     ] = None
 
 
-class PairSettings(_Table):
+class PairSettings(_Table, frozen=True):
     """``[[pairs]]``: a pair of the user's own, shaped as a pack's ``pack.toml`` pairs; added to
     the spreads pane after the source's pairs."""
 
