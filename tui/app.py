@@ -13,11 +13,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
-from zoneinfo import ZoneInfo
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -27,6 +26,8 @@ from textual.worker import get_current_worker
 
 from analytics.text import inert
 from analytics.types import Snapshot
+from data_sources.capabilities import AsOf, Clocked, OwnBadge, PackBacked, SourceClock, Steppable
+from data_sources.clock import NY, utc_now
 from tui.commands import RotmonCommands, key_entries, status_hints
 from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
 from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
@@ -48,8 +49,6 @@ if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait
     from tui.alerts import AlertDesk
 
 log = logging.getLogger(__name__)
-
-NY = ZoneInfo("America/New_York")
 
 APP_GROUP = Binding.Group("App")
 TIME_GROUP = Binding.Group("Time travel")
@@ -254,10 +253,9 @@ class RotmonApp(App[int]):
         if self._clock is not None:
             return self._clock()
         source = self.feed.source(0)
-        clock = getattr(getattr(source, "clock", None), "now", None)
-        if callable(clock):
-            return clock()  # type: ignore[no-any-return]
-        return datetime.now(UTC)
+        if isinstance(source, Clocked) and isinstance(source.clock, SourceClock):
+            return source.clock.now()
+        return utc_now()
 
     @property
     def source(self) -> DataSource | None:
@@ -618,10 +616,10 @@ class RotmonApp(App[int]):
     def _badge_text(self) -> str | None:
         if self.badge is None:
             return None
-        own = getattr(self.source, "badge_text", None)  # a desk terminal: DESK stale 47s
-        if callable(own):
-            return str(own())
-        asof = getattr(self.source, "asof", None)
+        source = self.source
+        if isinstance(source, OwnBadge):  # a desk terminal: DESK stale 47s
+            return str(source.badge_text())
+        asof = source.asof if isinstance(source, AsOf) else None
         if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
             day = asof.date() if isinstance(asof, datetime) else asof
             return f"PACK asof {day}"
@@ -665,7 +663,7 @@ class RotmonApp(App[int]):
                         if row.state == "stale" and row.last_success is not None:
                             # stale: the age of what is shown (a desk's silent collector), not
                             # of the last read that told us so
-                            age = max(0.0, (datetime.now(UTC) - row.last_success).total_seconds())
+                            age = max(0.0, (utc_now() - row.last_success).total_seconds())
                         lines[i] = SourceLine(
                             line.name, row.state, age, line.next_in, row.error, line.detail
                         )
@@ -731,10 +729,10 @@ class RotmonApp(App[int]):
 
     def _pack_report(self) -> Callable[[], str] | None:
         """On a data pack, what ``pack check`` says of it at the as-of day on screen."""
-        pack = getattr(self.source, "pack", None)
-        if not self.pack_mode or pack is None:
+        source = self.source
+        if not self.pack_mode or not isinstance(source, PackBacked):
             return None
-        asof = getattr(self.source, "asof", None)
+        pack, asof = source.pack, source.asof
         day = asof.date() if isinstance(asof, datetime) else asof
 
         def report() -> str:
@@ -761,16 +759,17 @@ class RotmonApp(App[int]):
 
     @property
     def can_step_asof(self) -> bool:
-        return callable(getattr(self.source, "step", None))
+        return isinstance(self.source, Steppable)
 
-    def action_step_asof(self, days: int) -> None:
-        """Move a pack's as-of date by ``days`` trading days (the source does the stepping)."""
-        step = getattr(self.source, "step", None)
-        if not callable(step):
+    async def action_step_asof(self, days: int) -> None:
+        """Move a pack's as-of date by ``days`` trading days: the source steps on its own loop
+        (never while it is reading on it), then the feed polls it."""
+        source = self.source
+        if not isinstance(source, Steppable):
             self.notify("Only a data pack can step its as-of date", timeout=3)
             return
         try:
-            step(days)
+            await self.feed.call(0, source.step, days)
         except Exception as exc:  # a bad step is the source's message, not a crash
             self.notify(inert(str(exc), 200), severity="warning", timeout=4, markup=False)
             return

@@ -25,6 +25,13 @@ from textual.worker import Worker
 
 from analytics.text import inert
 from analytics.types import Snapshot
+from data_sources.capabilities import (
+    OwnBackoff,
+    OwnInterval,
+    Progressing,
+    Waitable,
+    positive_seconds,
+)
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
@@ -94,6 +101,26 @@ class SourceLoop:
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call_soon(self, fn: Callable[..., object], *args: object) -> None:
+        """Call ``fn(*args)`` on this loop's thread without waiting; a failure is logged."""
+
+        def call() -> None:
+            try:
+                fn(*args)
+            except Exception as exc:  # the caller has moved on: log, never raise into the loop
+                log.debug("%s on %s failed: %s", getattr(fn, "__name__", fn), self.name, exc)
+
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the app is exiting
+            self.loop.call_soon_threadsafe(call)
+
+    async def call(self, fn: Callable[..., T], *args: object) -> T:
+        """Await ``fn(*args)`` (a plain function) run on this loop's thread."""
+
+        async def call() -> T:
+            return fn(*args)
+
+        return await self.run(call())
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on this loop from another loop; cancelling the caller cancels it."""
@@ -199,9 +226,9 @@ class Feed:
     def _interval_for(self, source: DataSource | None) -> float:
         if self._interval:
             return float(self._interval)
-        own = getattr(source, "poll_interval", None)
-        if isinstance(own, int | float) and not isinstance(own, bool) and own > 0:
-            return float(own)
+        own = positive_seconds(source.poll_interval) if isinstance(source, OwnInterval) else None
+        if own is not None:
+            return own
         return DEFAULT_INTERVALS.get(str(getattr(source, "kind", "")), 15.0)
 
     @property
@@ -298,6 +325,15 @@ class Feed:
         """Run a coroutine of source ``index`` (e.g. ``bars``) on that source's own loop."""
         return await self._slots[index].loop.run(coro)
 
+    async def call(self, index: int, fn: Callable[..., T], *args: object) -> T:
+        """Run a plain method of source ``index`` (e.g. ``step``) on that source's own loop
+        thread, never on the UI thread: the source's state belongs to its loop."""
+        return await self._slots[index].loop.call(fn, *args)
+
+    def call_soon(self, index: int, fn: Callable[..., object], *args: object) -> None:
+        """Like ``call`` without waiting for the result (``set_hot``); failures are logged."""
+        self._slots[index].loop.call_soon(fn, *args)
+
     async def stop(self, close_timeout: float = 2.0) -> None:
         """Cancel everything, close each source on its own loop, stop the loops."""
         self._stopped = True
@@ -346,12 +382,12 @@ class Feed:
         if self._stopped or self._paused or not self.live:
             return
         slot.next_poll = time.monotonic() + delay
-        wait = getattr(slot.source, "wait_for_update", None)
-        if callable(wait) and slot.phase == "ok":
+        source = slot.source
+        if isinstance(source, Waitable) and slot.phase == "ok":
             # A streaming source says when it has news (a tick, a finished download): poll
             # then, at most every MIN_POLL_GAP seconds, and at the latest after ``delay``.
             slot.waiter = self._app.run_worker(
-                self._wait_then_launch(slot, wait, delay),
+                self._wait_then_launch(slot, source.wait_for_update, delay),
                 name=f"wait:{slot.name}",
                 group=f"wait:{slot.name}",
                 exclusive=True,
@@ -382,9 +418,10 @@ class Feed:
 
     def _backoff(self, slot: _Slot) -> float:
         cap = self.max_backoff
-        own = getattr(slot.source, "max_backoff", None)  # e.g. a desk terminal reconnecting
-        if isinstance(own, int | float) and not isinstance(own, bool) and own > 0:
-            cap = min(cap, float(own))
+        if isinstance(slot.source, OwnBackoff):  # e.g. a desk terminal reconnecting
+            own = positive_seconds(slot.source.max_backoff)
+            if own is not None:
+                cap = min(cap, own)
         base = min(cap, slot.interval * 2 ** max(0, slot.failures - 1))
         return min(cap, base * random.uniform(0.8, 1.2))
 
@@ -500,7 +537,7 @@ async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T
 
 def _progress(factory: object) -> str | None:
     """A factory's own word on how far it is (``PackLoader.progress``), if it gives one."""
-    progress = getattr(factory, "progress", None)
+    progress = factory.progress if isinstance(factory, Progressing) else None
     return inert(progress, 80) if isinstance(progress, str) and progress else None
 
 

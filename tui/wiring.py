@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from data_sources.capabilities import Details, HotSymbols, Precomputed
 from tui.app import RotmonApp
 from tui.config import Settings
 
@@ -75,23 +76,24 @@ def _keep_hot(app: RotmonApp, asked: set[str]) -> None:
     if isinstance(screen, SymbolScreen) and screen.symbol not in asked:
         asked.add(screen.symbol)
         _fetch_details(app, screen.symbol)
-    set_hot = getattr(app.source, "set_hot", None)
-    if callable(set_hot):
+    source = app.source
+    if isinstance(source, HotSymbols):
         try:
-            set_hot(hot_symbols(app))
+            symbols = hot_symbols(app)
         except Exception as exc:  # a screen mid-teardown: the next update tries again
-            log.debug("set_hot failed: %s", exc)
+            log.debug("hot symbols: %s", exc)
+            return
+        app.feed.call_soon(0, source.set_hot, symbols)  # on the source's own loop
 
 
 def _fetch_details(app: RotmonApp, symbol: str) -> None:
     """P/E and the 52-week range come lazily from a live source; poll again once they are in."""
     source = app.source
-    details = getattr(source, "details", None)
-    if not callable(details):
+    if not isinstance(source, Details):
         return
 
     async def load() -> None:
-        await app.feed.run_on(0, details(symbol))
+        await app.feed.run_on(0, source.details(symbol))
         app.feed.refresh_now()
 
     app.run_worker(load(), name=f"details {symbol}", group="details", exit_on_error=False)
@@ -200,9 +202,9 @@ def build_app(
         raise ValueError(problems[0])
 
     def compute(market: MarketData) -> Snapshot:
-        published = getattr(market, "snapshot", None)
-        if published is not None:  # a desk terminal: the collector computed it once for all
-            return published  # type: ignore[no-any-return]
+        if isinstance(market, Precomputed) and market.snapshot is not None:
+            # a desk terminal: the collector computed it once for all
+            return market.snapshot  # type: ignore[no-any-return]
         from tui.compute import snapshot_from_market
 
         return snapshot_from_market(market, settings)

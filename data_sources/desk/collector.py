@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition
 from analytics.types import Snapshot
 from data_sources.base import DataSource, SourceError
+from data_sources.capabilities import OwnInterval
 from data_sources.desk import bus, codec
 from data_sources.model import MarketData, SourceStatus
 from data_sources.store import Store
@@ -87,7 +88,8 @@ class Collector:
         self.store = store
         self.keys = keys or bus.Keys()
         self.ident = ident or bus.collector_id()
-        self.interval = float(interval or getattr(source, "poll_interval", None) or 15.0)
+        own = source.poll_interval if isinstance(source, OwnInterval) else None
+        self.interval = float(interval or own or 15.0)
         self.lease_ms = int(lease_ms)
         self.fetch_timeout = fetch_timeout
         self.public_json = public_json

@@ -19,6 +19,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from data_sources.capabilities import Diagnosable
+from data_sources.clock import utc_now
 from tui.screens.fit import FitsTerminal
 from widgets import formatting as fmt
 from widgets.status_bar import GLYPHS
@@ -37,10 +39,6 @@ WIDE = 100
 STATES = ("ok", "stale", "failing", "loading", "off")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def health_from_status(
     statuses: Iterable[SourceStatus], now: datetime | None = None
 ) -> tuple[HealthSnapshot, ...]:
@@ -49,7 +47,7 @@ def health_from_status(
     unknown (None, shown as n/a)."""
     from data_sources.polling import HealthSnapshot
 
-    now = now or _utc_now()
+    now = now or utc_now()
     unknown = cast(Any, None)  # HealthSnapshot types these as known; here they are not
     rows = []
     for s in statuses:
@@ -83,15 +81,14 @@ def health_from_status(
 def provider_for(source: Callable[[], object | None], clock: Clock | None = None) -> Provider:
     """The rows for whatever ``source()`` returns now: its ``diagnostics(now)`` when it has
     them (live), else ``health_from_status`` of its ``status()``; nothing while it is None."""
-    clock = clock or _utc_now
+    clock = clock or utc_now
 
     def rows() -> Sequence[HealthSnapshot]:
         current = source()
         if current is None:
             return ()
-        diagnostics = getattr(current, "diagnostics", None)
-        if callable(diagnostics):
-            return tuple(diagnostics())
+        if isinstance(current, Diagnosable):
+            return tuple(current.diagnostics())
         return health_from_status(current.status(), clock())  # type: ignore[attr-defined]
 
     return rows
@@ -259,7 +256,7 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
         self.provider = provider
         self.pack_report = pack_report
         """For a data pack: its files, their last dates and problems (``pack check``'s text)."""
-        self.clock = clock or _utc_now
+        self.clock = clock or utc_now
         self.interval = interval
         self.cards: dict[str, SourceCard] = {}
         self.note = Static("", id="diag-note")
