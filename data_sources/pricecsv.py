@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ from data_sources.csvtext import (
     norm_name,
     order_rows,
     parse_numbers,
+    read_clean,
+    read_columns,
     read_dates,
     read_rows,
     snippet,
@@ -91,38 +94,51 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
         return _failed(log)
     date_col, columns, kind, width = layout
 
-    rows, numbers = read_rows(lines, data_start, log)
-    if not rows:
-        log.add(data_start + 1, "no data rows: expected daily rows after the header")
-        return _failed(log, kind)
     needed = max(date_col, *columns.values()) + 1
-    good: list[int] = []
-    for i, row in enumerate(rows):
-        if len(row) >= needed:
-            good.append(i)
+    fast = read_clean(lines, data_start, [date_col], sorted(set(columns.values())))
+    if fast is not None:  # the common file, read in C; the same result as below
+        table, parsed = fast
+        values = {role: parsed[col].copy() for role, col in columns.items()}
+        reported = np.zeros(len(table.lines), dtype=bool)
+    else:
+        table = read_columns(lines, data_start, needed, log)
+        for line_no, found in table.short:
+            log.add(line_no, f"expected {width} fields, found {found}")
+    line_nos = table.lines
+    if not len(line_nos):
+        if not table.short:
+            log.add(data_start + 1, "no data rows: expected daily rows after the header")
         else:
-            log.add(numbers[i], f"expected {width} fields, found {len(row)}")
-    rows = [rows[i] for i in good]
-    line_nos = np.asarray([numbers[i] for i in good], dtype=np.int64)
+            log.add(data_start + 1, "no row with a date and a close")
+        return _failed(log, kind)
 
-    dates, bad_date = read_dates([row[date_col] for row in rows], line_nos, log)
+    dates, bad_date = read_dates(table.cells[date_col], line_nos, log)
     listed = pd.DatetimeIndex(dates[~bad_date].unique()).sort_values()
 
-    values: dict[str, np.ndarray] = {}
-    reported = bad_date.copy()
-    for role, col in columns.items():
-        numbers_, bad = parse_numbers([row[col] for row in rows])
-        values[role] = numbers_
-        for pos in np.nonzero(bad & ~reported)[0]:
-            log.add(
-                int(line_nos[pos]),
-                f"expected a number in {headers[-1][col] or role}, found {snippet(rows[pos][col])}",
-            )
-        reported |= bad
-    if not is_future(symbol):
-        _check_prices(values, columns, headers[-1], rows, line_nos, reported, log)
+    if fast is None:
+        values = {}
+        reported = np.zeros(len(line_nos), dtype=bool)
+        for role, col in columns.items():
+            numbers_, bad = parse_numbers(table.cells[col])
+            values[role] = numbers_
+            for pos in np.nonzero(bad & ~bad_date & ~reported)[0]:
+                log.add(
+                    int(line_nos[pos]),
+                    f"expected a number in {headers[-1][col] or role}, "
+                    f"found {snippet(table.cells[col][pos])}",
+                )
+            reported |= bad
+    reported |= bad_date
 
-    frame = _frame(values, len(rows))
+    def cell(pos: int, col: int) -> str:
+        if table.cells[col] or fast is None:
+            return table.cells[col][pos]
+        return lines[int(line_nos[pos]) - 1].split(",")[col]  # a clean file: no quotes
+
+    if not is_future(symbol):
+        _check_prices(values, columns, headers[-1], cell, line_nos, reported, log)
+
+    frame = _frame(values, len(line_nos))
     keep = ~bad_date & ~np.isnan(frame["close"].to_numpy())
     frame = frame[keep]
     frame.index = dates[keep]
@@ -148,7 +164,7 @@ def _check_prices(
     values: dict[str, np.ndarray],
     columns: dict[str, int],
     names: list[str],
-    rows: list[list[str]],
+    cell: Callable[[int, int], str],
     line_nos: np.ndarray,
     reported: np.ndarray,
     log: ProblemLog,
@@ -170,7 +186,7 @@ def _check_prices(
         kind = "a volume ≥ 0" if role == "volume" else "a price > 0"
         outcome = "row skipped" if role in ("adj", "close") else "read as unknown"
         for pos in np.nonzero(bad & ~told)[0]:
-            found = snippet(rows[pos][col])
+            found = snippet(cell(int(pos), col))
             log.add(int(line_nos[pos]), f"expected {kind} in {what}, found {found}; {outcome}")
         told |= bad
         if role in ("adj", "close"):
@@ -281,8 +297,9 @@ def _frame(values: dict[str, np.ndarray], n: int) -> pd.DataFrame:
     adj = values.get("adj")
     close = adj if adj is not None else raw_close
     if adj is not None and "close" in values:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             factor = np.where(raw_close != 0, adj / raw_close, np.nan)
+        factor[~np.isfinite(factor)] = np.nan  # an adjustment that overflows is unknown
     else:
         factor = np.ones(n)
     return pd.DataFrame(

@@ -127,7 +127,20 @@ def test_a_pack_of_real_files(tmp_path: Path) -> None:
     assert source.step(5) == date(2020, 3, 25)
 
     reports = {r.file: r for r in check_pack(tmp_path)}
-    assert all(not r.problems for r in reports.values())
+    # The files parse cleanly; what pack check adds is the loader's view at the pack's as-of
+    # day (SPY's last session): the files that end before it, and what the pack lacks.
+    asof = reports["prices/SPY.csv"].last
+    for r in reports.values():
+        if r.missing:
+            assert len(r.problems) == 1 and ": missing, so " in r.problems[0]
+        elif r.last is not None and r.last < asof and r.file.startswith("prices/"):
+            assert r.problems == (f"{r.file}: data ends {r.last}, before the as-of day {asof}",)
+        elif r.file.startswith("prices/"):
+            assert r.problems == ()
+    assert reports["prices/^RUT.csv"].problems == (
+        f"prices/^RUT.csv: data ends 2022-11-18, before the as-of day {asof}",
+    )
+    assert all("data ends" in p for r in reports.values() if not r.missing for p in r.problems)
     assert reports["prices/SPY.csv"].rows == 8434
     assert reports["macro/T10Y3M.csv"].rows == 6674 - 276
     # CL=F: `null` rows are listed days, so they are not gaps.
