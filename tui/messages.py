@@ -12,7 +12,7 @@ from analytics.types import Snapshot
 if TYPE_CHECKING:  # data_sources pulls in pandas; importing this module must stay cheap
     from data_sources.model import MarketData
 
-DrillKind = Literal["pair", "sector", "alert", "macro"]
+DrillKind = Literal["pair", "sector", "alert", "macro", "valuation", "cycle"]
 
 
 class MarketUpdated(Message):

@@ -47,6 +47,8 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alert", "hard-landing", ("3", "enter")),
     ("help", "rotation", ("question_mark",)),
     ("diagnostics", "rotation", ("D",)),
+    ("valuation", "rotation", ("v",)),
+    ("cycle", "rotation", ("c",)),
 )
 """The screens behind the dashboard, as a user reaches them."""
 

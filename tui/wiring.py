@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DRILL_KINDS = ("pair", "sector", "alert", "macro", "symbol")
+DRILL_KINDS = ("pair", "sector", "alert", "macro", "symbol", "valuation", "cycle")
 
 
 class _AppAlertLog:

@@ -94,3 +94,51 @@ def test_alert(snap_compare, hard_landing: DrillData, size: tuple[int, int]) -> 
     rule = hard_landing.snapshot().alerts[0].rule
     app = Host(lambda: AlertScreen(rule, hard_landing))
     assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_valuation(snap_compare, rotation: DrillData, size: tuple[int, int]) -> None:
+    from tui.screens.valuation import ValuationScreen
+
+    app = Host(lambda: ValuationScreen("valuation", rotation))
+    assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+def test_valuation_with_five_years_of_history(snap_compare, rotation: DrillData) -> None:
+    """A pack-like history (made up for the test: eight years of month-end P/E) under the demo
+    market, so the gap chart and its 5-year z-score both draw."""
+    from dataclasses import replace
+
+    import numpy as np
+    import pandas as pd
+
+    from tui.screens.valuation import ValuationScreen
+
+    market = rotation.market()
+    months = pd.date_range(end=START.date(), periods=96, freq="ME")
+    t = np.arange(96)
+    large = 18.0 + 4.0 * t / 95 + 0.6 * np.sin(t / 5)
+    small = 15.5 + 0.5 * np.sin(t / 7)
+    valuations = {
+        "SPY": pd.DataFrame({"pe": large + 5, "forward_pe": large}, index=months),
+        "IJR": pd.DataFrame({"pe": small + 3, "forward_pe": small}, index=months),
+    }
+    market = replace(market, valuations=valuations, asof=datetime(2026, 3, 2, 21, tzinfo=UTC))
+    context = DrillData(market, snapshot_from_market(market), export_dir=Path("unused"))
+    window = "2Y"
+    app = Host(lambda: ValuationScreen("valuation", context, window=window))
+
+    async def run_before(pilot: Pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("right_square_bracket")  # no longer window than 2Y: stays
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_cycle(snap_compare, rotation: DrillData, size: tuple[int, int]) -> None:
+    from tui.screens.cycle import CycleScreen
+
+    app = Host(lambda: CycleScreen("cycle", rotation))
+    assert snap_compare(app, terminal_size=size, run_before=_settle)

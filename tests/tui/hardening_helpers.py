@@ -65,4 +65,6 @@ SCREEN_MARKERS: dict[str, tuple[str, ...]] = {
     "AlertScreen": ("VIX", "warning 25", "Back"),
     "HelpScreen": ("rotmon · keys", "escape closes"),
     "DiagnosticsScreen": ("rotmon · diagnostics", "last success"),
+    "ValuationScreen": ("Valuation gap", "SPY", "Back"),
+    "CycleScreen": ("Fed rate cycle", "First cut", "Back"),
 }

@@ -64,6 +64,8 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
             ("AlertScreen", ("alert", "vix")),
             ("HelpScreen", "question_mark"),
             ("DiagnosticsScreen", "D"),
+            ("ValuationScreen", "v"),
+            ("CycleScreen", "c"),
         ]
         seen: list[str] = []
         for name, how in openers:

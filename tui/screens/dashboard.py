@@ -29,6 +29,7 @@ from widgets.macro_panel import MacroTable
 from widgets.spread_table import PairDetail, SpreadTable
 from widgets.status_bar import SourceLine, StatusBar
 from widgets.tab_strip import TabStrip
+from widgets.thesis import CycleLine, ThesisBar
 
 PANES: tuple[tuple[str, str], ...] = (
     ("spreads", "Spreads"),
@@ -43,6 +44,7 @@ MIN_SIZE = Size(80, 24)
 """Below this the screen shows one line asking for a bigger terminal instead of a broken layout."""
 
 PANES_GROUP = Binding.Group("Panes")
+THESIS_GROUP = Binding.Group("Valuation & Fed")
 DATA_GROUP = Binding.Group("Data")
 ALERTS_GROUP = Binding.Group("Alerts")
 
@@ -131,6 +133,22 @@ class DashboardScreen(Screen[None]):
         Binding("e", "export", "Export snapshot", show=False, group=DATA_GROUP, id="export"),
         Binding("a", "ack", "Acknowledge alert", show=False, group=ALERTS_GROUP, id="alert.ack"),
         Binding("m", "mute", "Mute rule", show=False, group=ALERTS_GROUP, id="alert.mute"),
+        Binding(
+            "v",
+            "open_thesis('valuation')",
+            "Valuation gap",
+            show=False,
+            group=THESIS_GROUP,
+            id="thesis.valuation",
+        ),
+        Binding(
+            "c",
+            "open_thesis('cycle')",
+            "Fed rate cycle",
+            show=False,
+            group=THESIS_GROUP,
+            id="thesis.cycle",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -141,6 +159,7 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(id="header")
+        yield ThesisBar(id="thesis")
         yield TabStrip([label for _key, label in PANES], id="tabs")
         with Grid(id="body"):
             with Pane(id="pane-spreads", classes="pane -active"):
@@ -152,6 +171,7 @@ class DashboardScreen(Screen[None]):
                 yield RiskPane(id="risk")
             with Pane(id="pane-macro", classes="pane"):
                 yield MacroTable(id="macro")
+                yield CycleLine(id="cycle-line")
         yield Static(id="too-small")
         yield StatusBar(id="status")
 
@@ -240,6 +260,8 @@ class DashboardScreen(Screen[None]):
             snapshot.scores, snapshot.alerts, asof=snapshot.asof, acked=acked, muted=muted
         )
         self.query_one(MacroTable).update_macro(snapshot.macro)
+        self.query_one(ThesisBar).update_thesis(snapshot.valuation, snapshot.cycle)
+        self.query_one(CycleLine).update_cycle(snapshot.cycle)
 
     @_while_mounted
     def show_clock(self, now: datetime | None, market_state: str | None, badge: str | None) -> None:
@@ -304,6 +326,10 @@ class DashboardScreen(Screen[None]):
         rule = self._selected_rule()
         if rule is not None:
             self.app.call_later(self.app.run_action, f"mute({rule!r})")
+
+    def action_open_thesis(self, kind: str) -> None:
+        """The valuation or the rate-cycle drill-down (SPEC 11)."""
+        self.post_message(DrillDownRequested(kind, kind))  # type: ignore[arg-type]
 
     def action_export(self) -> None:
         self.app.call_later(self.app.run_action, "export_snapshot")

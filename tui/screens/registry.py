@@ -12,11 +12,13 @@ from pathlib import Path
 
 from tui.drill import DrillContext
 from tui.screens.alert import AlertScreen
+from tui.screens.cycle import CycleScreen
 from tui.screens.drillbase import DrillScreen
 from tui.screens.pair import PairScreen
 from tui.screens.sector import SectorScreen
 from tui.screens.series import SeriesScreen
 from tui.screens.symbol import SymbolScreen
+from tui.screens.valuation import ValuationScreen
 
 SCREENS: tuple[type[DrillScreen], ...] = (
     PairScreen,
@@ -24,6 +26,8 @@ SCREENS: tuple[type[DrillScreen], ...] = (
     AlertScreen,
     SymbolScreen,
     SeriesScreen,
+    ValuationScreen,
+    CycleScreen,
 )
 
 BY_KIND: dict[str, type[DrillScreen]] = {cls.kind: cls for cls in SCREENS}
@@ -41,7 +45,8 @@ def drill_screen(
 
     ``pair`` -> PairScreen (key ``IWM/SPY``), ``sector`` -> SectorScreen (``Energy``),
     ``alert`` -> AlertScreen (rule id), ``symbol`` -> SymbolScreen (ticker), ``macro`` -> the
-    indicator's SeriesScreen (``T10Y3M``): its history with the thresholds of its rules.
+    indicator's SeriesScreen (``T10Y3M``): its history with the thresholds of its rules;
+    ``valuation`` -> ValuationScreen and ``cycle`` -> CycleScreen (SPEC 11; any key).
     Raises ValueError with one line for an unknown kind, pair, sector, rule or indicator.
     """
     cls = BY_KIND.get(kind)
