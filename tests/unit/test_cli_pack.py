@@ -174,7 +174,7 @@ def test_config_init_check_path(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert main(["config", "check", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert err.strip() == (
-        "config.toml:5: [keys] window.nxt: unknown action id (did you mean window.next?);"
+        "config.toml:5: keys.window.nxt: unknown action id (did you mean window.next?);"
         " the README lists the ids"
     )
     assert main(["config", "path", "--config", str(cfg)]) == 0
