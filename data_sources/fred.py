@@ -12,7 +12,7 @@ import logging
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
+from data_sources.clock import utc_now
 from data_sources.fredcsv import parse_fred_csv
 from data_sources.httpclient import LazyClient
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
@@ -41,10 +42,6 @@ API_URL = "https://api.stlouisfed.org/fred/series/observations"
 USER_AGENT = "rotmon/0.1 (+https://github.com/rotmon)"
 
 Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _ScrubFilter(logging.Filter):
@@ -154,7 +151,7 @@ class FredSource:
         years: int | None = 6,
         concurrency: int = 4,
         client: httpx.AsyncClient | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         backoff: Backoff | None = None,
         circuit_threshold: int = 3,
         intervals: PollIntervals = DEFAULT_INTERVALS,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time as _time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 
+from data_sources.clock import utc_now
 from data_sources.httpclient import LazyClient
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.ishares import HoldingsParse, parse_holdings
@@ -37,10 +38,6 @@ USER_AGENT = (
 Clock = Callable[[], datetime]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class HoldingsSource:
     """The fund's equity constituents; ``refresh`` never raises, failures go to ``health``."""
 
@@ -50,7 +47,7 @@ class HoldingsSource:
         *,
         timeout: float = 30.0,
         client: httpx.AsyncClient | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         backoff: Backoff | None = None,
         intervals: PollIntervals = DEFAULT_INTERVALS,
     ) -> None:

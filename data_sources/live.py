@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
 from data_sources.base import SourceError
+from data_sources.clock import NY, utc_now
 from data_sources.fred import API_URL, GRAPH_URL, FredSource
 from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
@@ -34,17 +35,13 @@ from data_sources.polling import (
     describe_exception,
     one_line,
 )
-from data_sources.yahoo import DEFAULT_STREAM_URL, NY, Backend, Exchange, YahooSource
+from data_sources.yahoo import DEFAULT_STREAM_URL, Backend, YahooSource
 
 Clock = Callable[[], datetime]
 
 QUOTE_SAVE_EVERY = timedelta(seconds=60)
 UNIVERSE = "IWM"
 """The fund whose holdings file is the small-cap universe (the key of its cache rows)."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Cached(Protocol):
@@ -108,7 +105,7 @@ class LiveSource:
         settings: LiveSettings | None = None,
         *,
         cache: LiveCache | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         market_state: MarketStateFn = default_market_state,
         yahoo: YahooSource | None = None,
         fred: FredSource | None = None,
@@ -258,10 +255,6 @@ class LiveSource:
         if self.holdings is not None:
             items.append(self.holdings.health.snapshot(now))
         return tuple(items)
-
-    def recent_requests(self, limit: int = 50) -> list[Exchange]:
-        """The latest Yahoo HTTP exchanges (URL without query, status, latency, error)."""
-        return self.yahoo.wiretap.since(max(0, self.yahoo.wiretap.mark() - limit))
 
     # -- internals --------------------------------------------------------------------------
 

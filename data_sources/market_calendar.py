@@ -6,15 +6,15 @@ import threading
 import warnings
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from data_sources.clock import NY
+
 if TYPE_CHECKING:
     from exchange_calendars import ExchangeCalendar
 
-NY = ZoneInfo("America/New_York")
 """The exchange's time zone; every session time is expressed in it."""
 
 MarketState = Literal["pre", "open", "post", "closed"]

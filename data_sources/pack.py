@@ -51,7 +51,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISLNK, S_ISREG, S_ISSOCK
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -68,6 +67,7 @@ from analytics.catalog import (
 )
 from analytics.text import inert
 from data_sources.base import SourceError
+from data_sources.clock import NY
 from data_sources.csvtext import clean, norm_name, strip_bom
 from data_sources.fredcsv import read_fred_csv
 from data_sources.ishares import HoldingsParse, parse_holdings
@@ -76,7 +76,6 @@ from data_sources.packroot import root_problem
 from data_sources.pricecsv import parse_price_csv
 from data_sources.valuationcsv import parse_valuation_csv
 
-NY = ZoneInfo("America/New_York")
 CLOSE = time(16, 0)
 """A pack's as-of moment is the close of its as-of day, New York time."""
 

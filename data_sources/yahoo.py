@@ -29,11 +29,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote as _urlquote
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from data_sources.clock import NY, utc_now
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import Bars, Quote, SourceStatus
 from data_sources.polling import (
@@ -48,8 +48,6 @@ from data_sources.polling import (
     parse_retry_after,
     quote_interval,
 )
-
-NY = ZoneInfo("America/New_York")
 
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
@@ -73,10 +71,6 @@ Backend = Literal["curl", "requests"]
 Clock = Callable[[], datetime]
 
 log = logging.getLogger(__name__)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def routes_to(base_url: str, hosts: Iterable[str] = YAHOO_HOSTS) -> dict[str, str]:
@@ -138,7 +132,7 @@ class Wiretap:
 
 def _response_error(resp: Any) -> tuple[str | None, float | None]:
     status = int(resp.status_code)
-    retry = parse_retry_after(resp.headers.get("Retry-After"), _utc_now())
+    retry = parse_retry_after(resp.headers.get("Retry-After"), utc_now())
     if status < 400:
         return None, retry
     try:
@@ -163,7 +157,7 @@ def make_session(
 
     def observe(method: str, url: str, call: Callable[[], Any]) -> Any:
         started = _time.perf_counter()
-        when = _utc_now()
+        when = utc_now()
         short = url.split("?", 1)[0]
         try:
             resp = call()
@@ -580,7 +574,7 @@ class QuoteStream:
         silence_s: float = 30.0,
         connect_timeout_s: float = 10.0,
         backoff: Backoff | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         market_state: MarketStateFn = default_market_state,
         on_change: Callable[[], None] | None = None,
     ) -> None:
@@ -787,7 +781,7 @@ class YahooSource:
         batch_size: int = MAX_BATCH,
         download_threads: int = 4,
         silence_s: float = 30.0,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         market_state: MarketStateFn = default_market_state,
         backoff: Callable[[], Backoff] | None = None,
         circuit_threshold: int = 3,
