@@ -190,3 +190,9 @@ class Snapshot:
     @property
     def unknown_rules(self) -> tuple[str, ...]:
         return tuple(self.unknown)
+
+    @property
+    def stale_reasons(self) -> tuple[str, ...]:
+        """Why figures of the spreads and heatmap are n/a: ``"PSCE: data ends 2020-12-11"``."""
+        rows = (*self.spreads, *self.heatmap)
+        return tuple(dict.fromkeys(r for row in rows for r in row.reasons))

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from analytics.text import inert
-from analytics.types import Snapshot
+from analytics.types import Snapshot, SourceRow
 from data_sources.capabilities import AsOf, Clocked, OwnBadge, PackBacked, SourceClock, Steppable
 from data_sources.clock import NY, utc_now
 from tui.commands import RotmonCommands, key_entries, status_hints
@@ -674,9 +674,18 @@ class RotmonApp(App[int]):
                 next_in = None
                 if row.next_retry is not None:
                     next_in = max(0.0, (row.next_retry - now).total_seconds())
-                lines.append(SourceLine(row.name, row.state, age, next_in, row.error))
+                # Never answered yet: connecting, not ok (SPEC 8).
+                state = "connecting" if row.state == "loading" else row.state
+                lines.append(SourceLine(row.name, state, age, next_in, row.error))
+            subs = [r for r in self.snapshot.sources if r.name not in names]
+            if subs:
+                lines = [_aggregate(ln, subs) if ln.name in names else ln for ln in lines]
             problems = self.snapshot.problems
-            if problems:  # what the data lacks (missing symbols, bad pack rows): never silent
+            stale = self.snapshot.stale_reasons
+            if stale:  # the legs shown as n/a, and why: where their data ends
+                more = f" (+{len(stale) - 1} more)" if len(stale) > 1 else ""
+                lines.append(SourceLine("data", "stale", detail=f"n/a: {stale[0]}{more}"))
+            elif problems:  # what the data lacks (missing symbols, bad pack rows): never silent
                 count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
                 lines.append(SourceLine("data", "stale", detail=f"{count}: {problems[0]}"))
         return tuple(lines)
@@ -902,6 +911,29 @@ async def _settled(result: Any) -> Any:
 def _behind(desk: object) -> int:
     """Transitions shown but not yet in the alert log's database (0 without a local log)."""
     return int(getattr(desk, "behind", 0) or 0)
+
+
+_WORST = ("failing", "stale", "connecting", "loading", "ok")
+
+
+def _aggregate(line: SourceLine, parts: Sequence[SourceRow]) -> SourceLine:
+    """The feed's line for a source made of sub-sources: the worst of its parts (SPEC 8), and
+    ``connecting`` until one of them has answered once -- never ``ok`` before that."""
+    states = [p.state for p in parts if p.state != "off"]
+    if not states or line.state in ("failing", "off"):
+        return line
+    if not any(p.last_success is not None for p in parts):
+        worst = "failing" if all(s == "failing" for s in states) else "connecting"
+    else:
+        answered = [s for s in states if s not in ("loading", "connecting")]
+        worst = next(s for s in _WORST if s in [*answered, line.state])
+    if worst == line.state:
+        return line
+    error = line.error
+    if worst == "failing" and not error:
+        failing = [p.name for p in parts if p.state == "failing"]
+        error = f"{', '.join(failing)} failing"
+    return SourceLine(line.name, worst, line.age, line.next_in, error, line.detail)
 
 
 def _poll_line(state: PollState, now: float) -> SourceLine:

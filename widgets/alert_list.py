@@ -40,7 +40,11 @@ def score_tone(score: float | None) -> str:
 
 
 class ScoreGauge(Widget):
-    """One 0-100 score as a labelled bar; the number is always printed (NO_COLOR safe)."""
+    """One 0-100 score as a labelled bar; the number is always printed (NO_COLOR safe).
+
+    Without a score (no rule of the group known) it says ``no data`` -- never ``0``; with part
+    of the group's rules known it prints their share (``cov 67%``).
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "gauge--calm",
@@ -61,6 +65,8 @@ class ScoreGauge(Widget):
     """
 
     score: reactive[float | None] = reactive(None, layout=False)
+    coverage: reactive[float | None] = reactive(None, layout=False)
+    """Known weight over all weight (0-1); None before any data."""
 
     def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -74,9 +80,14 @@ class ScoreGauge(Widget):
         score = self.score
         tone = score_tone(score)
         label = f"{self.label:<13}"
-        number = "n/a" if not fmt.known(score) else f"{score:5.1f}"
         level = {"calm": "", "warn": " WARN", "crit": " CRIT", "na": ""}[tone]
-        tail = f" {number}/100{level}"
+        if not fmt.known(score):
+            tail = " no data"
+        else:
+            tail = f" {score:5.1f}/100{level}"
+            cov = self.coverage
+            if cov is not None and cov < 1.0:
+                tail += f" cov {cov:.0%}"
         bar_w = max(0, width - len(label) - len(tail))
         filled = (
             0 if not fmt.known(score) else round(bar_w * max(0.0, min(100.0, score or 0)) / 100)
@@ -155,6 +166,23 @@ class AlertTable(KeyedTable):
         )
 
 
+def unknown_text(unknown: Mapping[str, str], lines: int) -> Text:
+    """``? VIX: ^VIX: no data; VIXCLS: no data`` per unknown rule, at most ``lines`` of them."""
+    from analytics.rules import DEFAULT_RULES
+
+    labels = {r.id: r.label for r in DEFAULT_RULES}
+    text = Text(no_wrap=True, overflow="ellipsis")
+    items = list(unknown.items())
+    for i, (rule, reason) in enumerate(items[:lines]):
+        if i:
+            text.append("\n")
+        text.append("? unknown ", Style(bold=True))
+        text.append(f"{fmt.inert(labels.get(rule, rule), 30)}: {fmt.inert(reason, 120)}")
+    if len(items) > lines:
+        text.append(f"\n  and {len(items) - lines} more unknown rules")
+    return text
+
+
 class RiskPane(Vertical):
     """Both gauges, then the alert table (or a quiet line when nothing is active)."""
 
@@ -163,8 +191,11 @@ class RiskPane(Vertical):
 
 Two scores from 0 to 100: **hard landing** (Sahm rule, yield curve, credit spreads, jobless
 claims, VIX, small-cap drawdown) and **energy shock** (oil moves, OVX, energy outperformance).
-Each is the weighted share of rules at warning (half) or critical (full). Below: the active
-alerts with the value against the threshold crossed and since when; `enter` opens an alert.
+Each is the weighted share of the *known* rules at warning (half) or critical (full); `cov`
+is the share of the rules' weight that has data. A rule whose inputs are missing or stale is
+listed as `? unknown` with the reason, and with no rule known the gauge says `no data`.
+Below: the active alerts with the value against the threshold crossed and since when;
+`enter` opens an alert.
 """
 
     DEFAULT_CSS = """
@@ -172,13 +203,19 @@ alerts with the value against the threshold crossed and since when; `enter` open
     RiskPane #gauges { height: auto; padding: 0 0 1 0; }
     RiskPane #quiet { color: $text-muted; height: auto; display: none; }
     RiskPane.-quiet #quiet { display: block; }
+    RiskPane #unknown { color: $text-muted; height: auto; display: none; }
+    RiskPane.-unknown #unknown { display: block; }
     """
+
+    UNKNOWN_LINES = 5
+    """Unknown rules listed by name and reason; more are counted on one last line."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gauges"):
             for key, label in SCORES:
                 yield ScoreGauge(label, id=f"gauge-{key}")
-        yield Static("No active alerts: every rule is quiet.", id="quiet")
+        yield Static("", id="quiet")
+        yield Static("", id="unknown")
         yield AlertTable(id="alerts")
 
     @property
@@ -187,15 +224,32 @@ alerts with the value against the threshold crossed and since when; `enter` open
 
     def update_risk(
         self,
-        scores: Mapping[str, float],
+        scores: Mapping[str, float | None],
         alerts: Sequence[Alert],
         *,
         asof: datetime | None = None,
         acked: Collection[str] = (),
         muted: Collection[str] = (),
+        coverage: Mapping[str, float] | None = None,
+        unknown: Mapping[str, str] | None = None,
     ) -> None:
+        """Gauges, the quiet line and the alerts. ``unknown``: rule id -> why it has no value
+        (SPEC 7: such a rule is unknown, never quiet); ``coverage`` per group, 0-1."""
+        unknown = dict(unknown or {})
         for key, _label in SCORES:
-            self.query_one(f"#gauge-{key}", ScoreGauge).score = scores.get(key)
+            gauge = self.query_one(f"#gauge-{key}", ScoreGauge)
+            gauge.score = scores.get(key)
+            gauge.coverage = None if coverage is None else coverage.get(key)
+        known_any = any(fmt.known(scores.get(key)) for key, _ in SCORES)
+        if not known_any:
+            quiet = "No data: no rule can be evaluated (inputs missing or stale)."
+        elif unknown:
+            quiet = f"No active alerts among the known rules ({len(unknown)} unknown)."
+        else:
+            quiet = "No active alerts: every rule is quiet."
+        self.query_one("#quiet", Static).update(quiet)
         self.set_class(not alerts, "-quiet")
+        self.query_one("#unknown", Static).update(unknown_text(unknown, self.UNKNOWN_LINES))
+        self.set_class(bool(unknown), "-unknown")
         today = None if asof is None else asof.date()
         self.table.update_alerts(alerts, today=today, acked=acked, muted=muted)

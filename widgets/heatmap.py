@@ -49,6 +49,11 @@ def cell_values(row: SectorRow, window: str) -> tuple[float | None, float | None
     return leg.large, leg.small, leg.spread_pp
 
 
+def stale_reasons(rows: Sequence[SectorRow]) -> tuple[str, ...]:
+    """Why cells are n/a, once each: ``"PSCE: data ends 2020-12-11"``."""
+    return tuple(dict.fromkeys(r for row in rows for r in row.reasons))
+
+
 def intensity(value: float | None, window: str) -> float:
     """0..1: how far ``value`` is towards the window's full-colour scale (0 for unknown)."""
     if not fmt.known(value):
@@ -70,7 +75,8 @@ class SectorHeatmap(Widget, can_focus=True):
 Rows are the 11 GICS sectors; columns the large-cap sector ETF's return, the small-cap one's,
 and the spread (small minus large, percentage points) over the selected window. `[` and `]`
 change the window; colour strength follows the size of the move. `n/a` means no small-cap
-ETF covers the sector. `s` sorts by spread, `enter` drills down.
+ETF covers the sector, or (marked `†`, the reason on the bottom line) that a fund's data ends
+more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills down.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -163,6 +169,9 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
             return
         old = self._rows
         self._rows = rows
+        if stale_reasons(old) != stale_reasons(rows):
+            self._invalidate()  # the † marks and the bottom line change
+            return
         if self.by_spread:
             before = list(self._order)
             self._reorder()
@@ -363,7 +372,7 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
             name = SHORT_NAMES.get(name, name)
         name = fmt.inert(name, name_w).ljust(name_w)
         name_style = base
-        marker = "  "
+        marker = "† " if row.stale else "  "
         if is_cursor and self.has_focus:
             name_style = base + self.get_component_rich_style("heatmap--cursor", partial=True)
             marker = "▶ "
@@ -417,6 +426,11 @@ ETF covers the sector. `s` sorts by spread, `enter` drills down.
         return color
 
     def _draw_legend(self, width: int, base: Style) -> Strip:
+        reasons = stale_reasons(self._rows)
+        if reasons:  # n/a cells say why where the user looks: where the data ends
+            na = base + self.get_component_rich_style("heatmap--na", partial=True)
+            text = fmt.inert("† n/a: " + " · ".join(reasons))
+            return Strip([Segment("  " + text, na)]).adjust_cell_length(width, base)
         scale = SCALE.get(self.window, 10.0)
         legend = base + self.get_component_rich_style("heatmap--legend", partial=True)
         steps = (-1.0, -0.66, -0.33, 0.0, 0.33, 0.66, 1.0)

@@ -50,7 +50,10 @@ def pair_cells(row: PairRow, index: int) -> list[Cell]:
     cells.append(Cell(fmt.signed(z), "accent" if extreme else None, bold=extreme, sort=z))
     glyph, tone = TREND_GLYPHS.get(row.trend or "", (fmt.NA, "dim"))
     cells.append(Cell(glyph, tone, bold=row.trend in ("up", "down")))
-    cells.append(Cell(" " + fmt.sparkline(row.ratio_spark, SPARK_WIDTH), "accent"))
+    if row.stale:  # n/a with the reason where the eye is: which leg's data ended
+        cells.append(Cell(" † " + fmt.inert(" ".join(row.stale), SPARK_WIDTH - 2), "dim"))
+    else:
+        cells.append(Cell(" " + fmt.sparkline(row.ratio_spark, SPARK_WIDTH), "accent"))
     cells.append(Cell(fmt.ratio(row.ratio), sort=row.ratio))
     cells.append(Cell(fmt.price(row.small_last), sort=row.small_last))
     cells.append(Cell(fmt.price(row.large_last), sort=row.large_last))
@@ -70,10 +73,12 @@ class SpreadTable(KeyedTable):
 Each row is a pair: small-cap fund vs large-cap fund. The window columns show the
 **spread** in percentage points: small-cap return minus large-cap return over 1 day,
 1 week, 1 month, 3 months, year to date and 1 year. Positive (green, `+`) means small
-caps led. `Z 1Y` is the 1-year z-score of the price ratio, the arrow its trend against the
-50- and 200-day averages, then the ratio's last six months. Below the table: the
-highlighted pair's two legs per window, 3-month correlation and beta, and drawdowns.
-`s` sorts, `enter` drills down.
+caps led; `n/a` with `†` and a symbol means that fund's data ends more than 3 sessions
+before the as-of day (the reason is below the table and in the status bar). `Z 1Y` is
+the 1-year z-score of the price ratio, the arrow its trend against the 50- and 200-day
+averages, then the ratio's last six months. Below the table: the highlighted pair's two
+legs per window, 3-month correlation and beta, and drawdowns. `s` sorts, `enter` drills
+down.
 """
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
@@ -175,6 +180,10 @@ class PairDetail(Widget):
         text.append(f"  {fmt.inert(row.large, 6)} ", dim)
         self._signed(text, row.large_drawdown, "%", 0)
         text.append("\n")
+        if row.reasons:
+            text.append("n/a".ljust(12), dim)
+            text.append(fmt.inert("; ".join(row.reasons), 200), dim)
+            return text
         width = max(10, (self.size.width or 60) - 12)
         text.append("ratio 6M".ljust(12), dim)
         text.append(fmt.sparkline(row.ratio_spark, width), self._style("spark"))

@@ -18,6 +18,7 @@ GLYPHS: dict[str, str] = {
     "stale": "◐",
     "failing": "✖",
     "loading": "…",
+    "connecting": "…",
     "off": "○",
     "behind": "◐",
 }
@@ -47,7 +48,7 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
         parts[0] += f": {fmt.inert(line.error, error_width)}"
     if line.detail:
         parts[0] += f" ({fmt.inert(line.detail, error_width)})"
-    if line.age is not None and line.state != "loading":
+    if line.age is not None and line.state not in ("loading", "connecting"):
         parts.append(fmt.age(line.age))
     if line.next_in is not None and line.state in ("failing", "stale"):
         parts.append(f"retry {fmt.age(line.next_in)}")
@@ -141,7 +142,7 @@ class StatusBar(Horizontal):
             if i:
                 left.append(" │", self.get_component_rich_style("status--hint", partial=True))
             name = f"status--{line.state}" if line.state in GLYPHS else "status--loading"
-            if line.state == "off":
+            if line.state in ("off", "connecting"):
                 name = "status--loading"
             elif line.state == "behind":
                 name = "status--failing"

@@ -42,10 +42,17 @@ async def test_live_dashboard_hot_symbols_and_lazy_details(
     async with app.run_test(size=(160, 48)) as pilot:
         # the first fetch answers at once with nothing; the downloads wake the feed
         await wait_until(
-            lambda: app.snapshot is not None and app.snapshot.spreads[0].small_last is not None,
+            lambda: (
+                app.snapshot is not None
+                and app.snapshot.spreads[0].last_date.get("IWM") is not None
+            ),
             30,
         )
         assert app.snapshot.source == "live"  # type: ignore[union-attr]
+        # The served history is QQQ's 2020: long stale at the live clock (SPEC 8), so the row
+        # shows n/a and names where its data ends instead of a years-old spread.
+        head = app.snapshot.spreads[0]  # type: ignore[union-attr]
+        assert head.stale == ("IWM", "SPY") and head.returns["1M"].spread_pp is None
         source = built[0]
         await wait_until(lambda: source.yahoo.hot == frozenset(MARKET_SYMBOLS), 10)
         before = servers.yahoo.hits(r"^/v10/finance/quoteSummary/")

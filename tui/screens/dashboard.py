@@ -257,7 +257,13 @@ class DashboardScreen(Screen[None]):
         self.query_one(PairDetail).show_pair(table.pairs.get(table.cursor_key or ""))
         self.query_one(SectorHeatmap).update_sectors(snapshot.heatmap)
         self.query_one(RiskPane).update_risk(
-            snapshot.scores, snapshot.alerts, asof=snapshot.asof, acked=acked, muted=muted
+            snapshot.scores,
+            snapshot.alerts,
+            asof=snapshot.asof,
+            acked=acked,
+            muted=muted,
+            coverage=snapshot.coverage,
+            unknown=snapshot.unknown,
         )
         self.query_one(MacroTable).update_macro(snapshot.macro)
         self.query_one(ThesisBar).update_thesis(snapshot.valuation, snapshot.cycle)
