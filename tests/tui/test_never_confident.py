@@ -16,7 +16,7 @@ from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tests.tui.conftest import status_text, wait_until
 from tui.cli import live
-from tui.config import Settings, load_settings
+from tui.config import Settings, env_name, load_settings
 from tui.wiring import build_app
 from widgets.alert_list import RiskPane, ScoreGauge
 from widgets.heatmap import SectorHeatmap
@@ -43,7 +43,7 @@ async def test_offline_live_start_shows_no_number_and_no_quiet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every server refuses: nothing has answered, so nothing is known.
-    monkeypatch.setenv(live.STREAM_ENV, "off")
+    monkeypatch.setenv(env_name("sources.stream_url"), "off")
     settings = load_settings(write_config(tmp_path / "c.toml", None), env={})
     app = build_app(
         lambda: live.live_source(settings, None, stream_url=None),
