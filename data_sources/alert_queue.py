@@ -21,7 +21,6 @@ would strand another process's appends in a deleted file).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import os
@@ -31,6 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from analytics.lifecycle import Transition
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one rotmon per database file is assumed there
+    fcntl = None  # type: ignore[assignment]
 
 Batch = tuple[str, tuple[Transition, ...]]
 
@@ -87,7 +91,8 @@ class AlertQueue:
         """The open file (a descriptor) under an exclusive lock shared with other processes."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
         finally:
             os.close(fd)  # closing releases the lock
