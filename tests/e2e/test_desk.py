@@ -97,7 +97,9 @@ def test_a_killed_leader_is_replaced_within_a_lease_and_the_log_has_no_gap_or_du
         a.wait(5)
         killed = time.monotonic()
         wait(lambda: client.get(KEYS.lease) == b"B", 5, "B took the lease")
-        assert time.monotonic() - killed <= 1.5 + 0.5  # one lease period (+ B's next try)
+        # one lease period, plus B's next try and a loaded 2-core box's scheduling
+        took = time.monotonic() - killed
+        assert took <= 1.5 + 1.0, f"takeover took {took:.2f}s"
         wait(
             lambda: any(e["collector"] == "B" for e in alert_log(client)),
             15,
