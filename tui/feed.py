@@ -409,7 +409,8 @@ class Feed:
         except Exception as exc:  # a broken wait falls back to the interval
             log.debug("wait_for_update of %s failed: %s", slot.name, exc)
             await asyncio.sleep(max(0.0, delay - (time.monotonic() - started)))
-        rest = MIN_POLL_GAP - (time.monotonic() - started)
+        gap = getattr(slot.source, "min_poll_gap", MIN_POLL_GAP)  # a desk terminal: 0
+        rest = float(gap) - (time.monotonic() - started)
         if rest > 0:
             await asyncio.sleep(rest)
         slot.waiter = None
@@ -477,6 +478,10 @@ class Feed:
             return
         if not isinstance(market, MarketData):
             self._fail(slot, f"fetch returned {type(market).__name__}, expected MarketData")
+            return
+        if market is slot.market:  # the very same object: nothing new (a desk terminal)
+            slot.phase, slot.error, slot.failures = "ok", None, 0
+            slot.last_success = time.monotonic()
             return
         slot.market = market
         merged = self._merged()

@@ -62,6 +62,10 @@ class Health:
     interval: float
     statuses: tuple[SourceStatus, ...]
     error: str | None = None
+    polls: int = 0
+    """Upstream polls this collector has made (the same for 1 terminal or 50)."""
+    bars_fetched: int = 0
+    """Bars fetched upstream for terminals' drill-downs (once per symbol and hour)."""
 
 
 class Collector:
@@ -260,8 +264,8 @@ class Collector:
                 await asyncio.to_thread(self.store.append_transitions, transitions)
                 self._pending.extend((t, self.ident) for t in transitions)
             await self._flush_alerts()
+        await self._publish_health()  # first: a terminal reading the update sees it alive
         await self._publish_update(market, snapshot)
-        await self._publish_health()
         return True
 
     async def _source_failed(self, error: str) -> bool:
@@ -349,6 +353,7 @@ class Collector:
             extras[f"{self.keys.prefix}:snapshot.json"] = json.dumps(
                 self.public_json(snapshot), separators=(",", ":")
             )
+        fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
         try:
             seq = await self._run_publish(
                 self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, extras, fields
@@ -367,7 +372,7 @@ class Collector:
 
     async def _publish_health(self) -> None:
         statuses = self._statuses or tuple(self.source.status())
-        health = Health(self.interval, statuses, self._last_error)
+        health = Health(self.interval, statuses, self._last_error, self.fetches, self.bars_fetched)
         fields = {
             **bus.envelope(self.ident, datetime.now(UTC).isoformat()),
             "health": codec.dumps(health),

@@ -64,6 +64,8 @@ class DeskSource:
     kind: SourceKind = "live"
     poll_interval = 1.0
     """Seconds between reads when nothing is published (the stale check runs as often)."""
+    min_poll_gap = 0.0
+    """Each wake-up is a publish of the collector (bounded by its rate): read it at once."""
     max_backoff = 5.0
     """Redis down: try again at least this often (the terminal reconnects by itself)."""
 
@@ -106,6 +108,7 @@ class DeskSource:
         self.received: list[tuple[int, int, float]] = []
         """(seq, published ms, received wall ms) of each update applied (the bench reads it)."""
         self.record_latency = False
+        self._last: tuple[tuple[Any, ...], DeskMarket] | None = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -123,10 +126,8 @@ class DeskSource:
 
     async def fetch(self, now: datetime) -> DeskMarket:
         try:
-            await self._check_reset()
+            await self._read_state()
             await self._pull(block_ms=None)
-            await self._read_health()
-            await self._read_alert_state()
         except (RedisError, OSError) as exc:
             raise self._fail(exc) from None
         self.redis_error = None
@@ -138,8 +139,18 @@ class DeskSource:
                 "(start one with: rotmon collect --redis URL)"
             )
         statuses = (*self._collector_statuses(), self._desk_status())
+        seen = (
+            self._update_seq,
+            self.log_entries[-1].seq if self.log_entries else 0,
+            self.alert_state_seq,
+            tuple((s.name, s.state, s.error) for s in statuses),
+        )
+        if self._last is not None and self._last[0] == seen:
+            # Nothing new: the same object, so the feed skips computing and repainting (a
+            # periodic read must not hold the next real update behind the refresh cap).
+            return self._last[1]
         sources = tuple(_source_row(s) for s in statuses)
-        return DeskMarket(
+        desk_market = DeskMarket(
             source=market.source,
             asof=market.asof,
             prices=market.prices,
@@ -152,6 +163,8 @@ class DeskSource:
             sectors=market.sectors,
             snapshot=replace(snapshot, sources=sources),
         )
+        self._last = (seen, desk_market)
+        return desk_market
 
     async def wait_for_update(self, timeout: float) -> bool:
         """Block until the collector publishes an update or an alert transition."""
@@ -213,9 +226,13 @@ class DeskSource:
 
     def collector_age(self) -> float | None:
         """Seconds since the collector's last heartbeat (None before the first)."""
-        if self._health_ms is None:
-            return None
-        return max(0.0, (bus.now_ms() - self._health_ms) / 1000)
+        last = self._last_beat()
+        return None if last is None else max(0.0, (bus.now_ms() - last) / 1000)
+
+    def _last_beat(self) -> int | None:
+        """Wall ms of the collector's last sign of life: a heartbeat or an update."""
+        beats = [t for t in (self._health_ms, self._published_ms) if t is not None]
+        return max(beats) if beats else None
 
     def is_stale(self) -> bool:
         age = self.collector_age()
@@ -249,11 +266,14 @@ class DeskSource:
                 self._apply_alerts(entries, announce=True)
         return True
 
-    async def _check_reset(self) -> None:
-        """Start over when Redis lost its data and a fresh collector counts from 1 again."""
-        upd, alerts = await self.redis.mget(
-            self.keys.seq(self.keys.updates), self.keys.seq(self.keys.alerts)
-        )
+    async def _read_state(self) -> None:
+        """Health, alert state and the sequence counters in one round trip."""
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.mget(k.seq(k.updates), k.seq(k.alerts), k.alert_state, f"{k.alert_state}:at")
+            pipe.xrevrange(k.health, count=1)
+            (upd, alerts, state, state_at), health = await pipe.execute()
+        # Redis lost its data and a fresh collector counts from 1 again: start over.
         if upd is not None and int(upd) < self._update_seq:
             log.info("desk updates restarted at %s (had %d)", _text(upd), self._update_seq)
             self._market, self._snapshot, self._snapshot_raw = None, None, None
@@ -262,6 +282,16 @@ class DeskSource:
         if alerts is not None and int(alerts) < last:
             self.log_entries.clear()
             self._alert_id = None
+        if health:
+            fields = health[0][1]
+            published = int(fields.get(b"published", b"0"))
+            if published != self._health_ms:
+                self._health = codec.loads(Health, fields[b"health"])
+                self._health_ms = published
+                self._collector = _text(fields.get(b"collector", b""))
+        if state is not None and state_at is not None and int(state_at) != self.alert_state_seq:
+            self.alert_state = codec.loads(AlertState, state)
+            self.alert_state_seq = int(state_at)
 
     async def _load_image(self) -> None:
         """Start from the last whole image and the updates after it."""
@@ -348,24 +378,6 @@ class DeskSource:
         if len(self.log_entries) > LOG_KEEP:
             del self.log_entries[: len(self.log_entries) - LOG_KEEP]
 
-    async def _read_health(self) -> None:
-        latest = await self.redis.xrevrange(self.keys.health, count=1)
-        if not latest:
-            return
-        fields = latest[0][1]
-        self._health = codec.loads(Health, fields[b"health"])
-        self._health_ms = int(fields.get(b"published", b"0"))
-        self._collector = _text(fields.get(b"collector", b""))
-
-    async def _read_alert_state(self) -> None:
-        raw, at = await self.redis.mget(self.keys.alert_state, f"{self.keys.alert_state}:at")
-        if raw is None or at is None:
-            return
-        seq = int(at)
-        if seq != self.alert_state_seq:
-            self.alert_state = codec.loads(AlertState, raw)
-            self.alert_state_seq = seq
-
     async def _request(self, op: str, symbol: str) -> bytes:
         rid = uuid.uuid4().hex
         fields = {"op": op, "symbol": symbol, "id": rid, "who": bus.who()}
@@ -386,9 +398,8 @@ class DeskSource:
 
     def _desk_status(self) -> SourceStatus:
         age = self.collector_age()
-        last = (
-            None if self._health_ms is None else datetime.fromtimestamp(self._health_ms / 1000, UTC)
-        )
+        beat = self._last_beat()
+        last = None if beat is None else datetime.fromtimestamp(beat / 1000, UTC)
         who = self._collector or "no collector"
         if age is None:
             return SourceStatus("desk", "loading", None, "no collector heartbeat yet", detail=who)

@@ -160,7 +160,11 @@ async def test_a_terminal_sees_a_silent_collector_as_stale_and_redis_down_as_fai
     async with running(col):
         market = await first_market(term)
         desk = next(s for s in market.statuses if s.name == "desk")
-        assert desk.state == "ok" and term.badge_text() == "DESK"
+        assert desk.state == "ok" and term.badge_text() == "DESK", (
+            desk,
+            term.collector_age(),
+            term._health,
+        )
     await asyncio.sleep(3 * 0.5 + 0.3)  # three intervals of silence
     market = await term.fetch(datetime.now(UTC))
     desk = next(s for s in market.statuses if s.name == "desk")
