@@ -85,15 +85,25 @@ class ProblemLog:
         return list(self.items)
 
 
-def too_long(lines: Sequence[str], log: ProblemLog) -> bool:
-    """True (and reported) when ``lines`` exceed :data:`MAX_LINES`; the file is then skipped."""
-    if len(lines) <= MAX_LINES:
-        return False
-    log.add(
-        MAX_LINES + 1,
-        f"more than {MAX_LINES:,} lines, the limit of one pack file; the file is skipped",
-    )
-    return True
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Every character ``str.splitlines`` breaks at."""
+
+
+def split_lines(text: str, log: ProblemLog) -> list[str] | None:
+    """``text`` without a BOM, split into lines; None (and reported) when it has more than
+    :data:`MAX_LINES`. Counted before splitting: 32 MB of line breaks must not become 16
+    million strings first."""
+    text = strip_bom(text)
+    # A CRLF pair is one line: more than twice the limit of breaks is too many in any case.
+    breaks = sum(text.count(c) for c in _LINE_BREAKS) if len(text) > MAX_LINES else 0
+    lines = None if breaks > 2 * MAX_LINES else text.splitlines()
+    if lines is None or len(lines) > MAX_LINES:
+        log.add(
+            MAX_LINES + 1,
+            f"more than {MAX_LINES:,} lines, the limit of one pack file; the file is skipped",
+        )
+        return None
+    return lines
 
 
 def _record_lines(lines: Sequence[str], start: int, log: ProblemLog | None) -> list[int]:

@@ -19,8 +19,8 @@ from data_sources.csvtext import (
     read_dates,
     read_rows,
     snippet,
+    split_lines,
     strip_bom,
-    too_long,
 )
 
 DATE_HEADERS = frozenset({"date", "observationdate"})
@@ -55,8 +55,8 @@ def read_fred_csv(text: str, name: str) -> FredParse:
     line limit are problems too (csvtext); values may be zero or negative.
     """
     log = ProblemLog(name)
-    lines = strip_bom(text).splitlines()
-    if too_long(lines, log):
+    lines = split_lines(text, log)
+    if lines is None:
         return FredParse(_empty(None), log.result())
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:

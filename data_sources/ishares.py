@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from data_sources.csvtext import ProblemLog, clean, snippet, strip_bom, too_long
+from data_sources.csvtext import ProblemLog, clean, snippet, split_lines
 from data_sources.model import Constituent
 
 HEADER_START = "Ticker,"
@@ -40,8 +40,8 @@ def parse_holdings(text: str, name: str = "IWM.csv") -> HoldingsParse:
     of control characters but not escaped (that is the screen's job).
     """
     log = ProblemLog(name)
-    lines = strip_bom(text).splitlines()
-    if too_long(lines, log):
+    lines = split_lines(text, log)
+    if lines is None:
         return HoldingsParse((), None, log.result())
     if not any(line.strip() for line in lines):
         log.add(1, "empty file: expected an iShares holdings CSV (preamble, `Ticker,...` header)")

@@ -20,8 +20,7 @@ from data_sources.csvtext import (
     read_dates,
     read_rows,
     snippet,
-    strip_bom,
-    too_long,
+    split_lines,
 )
 from data_sources.model import Bars
 
@@ -71,8 +70,8 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     is kept, both reported.
     """
     log = ProblemLog(name or f"{symbol}.csv")
-    lines = strip_bom(text).splitlines()
-    if too_long(lines, log):
+    lines = split_lines(text, log)
+    if lines is None:
         return _failed(log)
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:

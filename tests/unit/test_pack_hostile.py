@@ -450,3 +450,33 @@ def test_pack_reports_at_the_day_on_screen_name_what_the_source_names(tmp_path: 
     source.step(1)
     assert named(source.asof) == [f"{ended} 2020-06-01"]
     assert f"{ended} 2020-06-01" in source.market_data().problems
+
+
+def test_a_file_of_line_breaks_is_refused_before_it_is_split(tmp_path: Path) -> None:
+    # 30 MB of short lines (under the size limit): splitting it first would make 10 million
+    # strings (over half a gigabyte); the count comes first, so the load stays small.
+    import subprocess
+
+    root = make_pack(tmp_path, {"prices/SPY.csv": SPY})
+    (root / "prices" / "IWM.csv").write_text("Date,Close\n" + "xy\n" * 10_000_000)
+    (root / "macro").mkdir()
+    (root / "macro" / "DGS2.csv").write_text("DATE,DGS2\n" + "xy\x0b" * 10_000_000)
+    code = (
+        "import json, resource, sys\n"
+        "from data_sources.pack import load_pack\n"
+        "pack = load_pack(sys.argv[1])\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(json.dumps([list(pack.problems), peak]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    problems, peak_kb = json.loads(out.stdout)
+    limit = f"more than {MAX_LINES:,} lines, the limit of one pack file; the file is skipped"
+    assert problems == [
+        f"prices/IWM.csv:{MAX_LINES + 1}: {limit}",
+        f"macro/DGS2.csv:{MAX_LINES + 1}: {limit}",
+    ]
+    assert peak_kb < 300 * 1024, f"peak RSS {peak_kb // 1024} MB"
