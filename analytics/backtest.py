@@ -52,7 +52,8 @@ def episodes(result: RiskResult) -> tuple[Episode, ...]:
     for j, spec in enumerate(result.rules):
         levels = result.levels[spec.id].to_numpy(float)
         values = result.values[spec.id].to_numpy(float)
-        for k, severity in enumerate(("warning", "critical")):
+        severities: tuple[Severity, ...] = ("warning", "critical")
+        for k, severity in enumerate(severities):
             on = levels >= SEVERITY_LEVEL[severity]
             edges = np.diff(np.concatenate(([0], on.astype(np.int8), [0])))
             starts = np.flatnonzero(edges == 1)

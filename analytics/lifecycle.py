@@ -184,9 +184,8 @@ class AlertBook:
         out: list[Transition] = []
         for rule in [r for r in self._active if r not in current]:
             entry = self._active.pop(rule)
-            value = entry.alert.value
-            if values is not None and values.get(rule) is not None:
-                value = values[rule]
+            last = values.get(rule) if values is not None else None
+            value = entry.alert.value if last is None else last
             out.append(
                 self._transition(
                     now,
@@ -197,21 +196,21 @@ class AlertBook:
                 )
             )
         for rule, alert in current.items():
-            entry = self._active.get(rule)
+            held = self._active.get(rule)
             muted = rule in self._muted
-            if entry is None:
+            if held is None:
                 self._active[rule] = ActiveEntry(alert, raised_at=now, muted=muted)
                 out.append(self._transition(now, alert, "raised"))
-            elif _RANK[alert.severity] > _RANK[entry.severity]:
+            elif _RANK[alert.severity] > _RANK[held.severity]:
                 # An escalation is a new raise: it must be seen again, so the ack is reset.
                 self._active[rule] = ActiveEntry(alert, raised_at=now, muted=muted)
                 out.append(self._transition(now, alert, "raised"))
-            elif _RANK[alert.severity] < _RANK[entry.severity]:
-                self._active[rule] = replace(entry, alert=alert)
+            elif _RANK[alert.severity] < _RANK[held.severity]:
+                self._active[rule] = replace(held, alert=alert)
                 out.append(self._transition(now, alert, "deescalated"))
             else:
                 # Same level: the value moves, the lifecycle does not.
-                self._active[rule] = replace(entry, alert=alert)
+                self._active[rule] = replace(held, alert=alert)
         return tuple(out)
 
     # -- user actions ------------------------------------------------------------------------

@@ -731,7 +731,7 @@ class RiskReplay:
             self.history[keep], index=days, columns=pd.Index(GROUPS, dtype=object)
         )
         scores: dict[str, float | None] = dict.fromkeys(GROUPS)
-        coverage = dict.fromkeys(GROUPS, 0.0)
+        coverage: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
         unknown: dict[str, str] = {}
         day_number = int(_days(pd.DatetimeIndex([pd.Timestamp(day)]))[0])
         for i, g in enumerate(GROUPS):

@@ -62,8 +62,9 @@ def build_snapshot(
         indices[sym] = (last_value(series, day), _day_change(series, day))
         if fresh.stale and fresh.reason:
             stale_reasons.append(fresh.reason)
-    for row in (*spreads, *heatmap):
-        stale_reasons += row.reasons
+    for rows in (spreads, heatmap):
+        for row in rows:
+            stale_reasons += row.reasons
     missing = missing_inputs(prices, macro, pairs, sectors)
     if missing:
         problems = (*problems, f"no data for {', '.join(missing)} (shown as n/a)")

@@ -183,9 +183,9 @@ class _Market:
             prev = self._uclose[-1] if self._uclose else self.universe.close
             move = uday.log_move(self.universe, live.day.minutes)
             self._uclose.append(prev * np.exp(move))
-        uday = self.live[k].universe
-        assert uday is not None
-        return uday
+        made = self.live[k].universe
+        assert made is not None
+        return made
 
     def universe_prev_close(self, k: int) -> np.ndarray:
         """Members' closes before live session ``k`` (k = 0: the history's last close)."""

@@ -455,7 +455,7 @@ def live_day(
     open_, close = session_open_close(day)
     minutes = int((close - open_).total_seconds() // 60)
     rng = rng_for(seed, scen, STREAM_DAY, day.toordinal())
-    z = rng.standard_normal(NF)
+    z = rng.standard_normal(int(NF))
     zv = rng.standard_normal(2)
     e = rng.standard_normal(NS)
     trk = rng.standard_normal(NS)

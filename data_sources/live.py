@@ -350,18 +350,18 @@ class LiveSource:
         cache = self.cache
         assert cache is not None
         if kind == "history" and (stamp := _saved_as_of(self.yahoo.history_health)):
-            bars = list(self.yahoo.bars.values())
+            bars, bars_at = list(self.yahoo.bars.values()), stamp
 
             def work() -> None:
                 for item in bars:
-                    cache.save_bars(item, stamp)
+                    cache.save_bars(item, bars_at)
 
         elif kind == "fred" and (stamp := _saved_as_of(self.fred.health)):
-            series = list(self.fred.data.values())
+            series, series_at = list(self.fred.data.values()), stamp
 
             def work() -> None:
                 for item in series:
-                    cache.save_series(item, stamp)
+                    cache.save_series(item, series_at)
 
         elif kind == "holdings" and self.holdings is not None:
             h = self.holdings

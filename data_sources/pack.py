@@ -48,6 +48,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISLNK, S_ISREG, S_ISSOCK
 from typing import Any, Literal, TypeVar
@@ -384,7 +385,7 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
     for file, rel in price_files:
         step(rel)
         symbol = _symbol_of(file)
-        result = _cached(file, "price", lambda t, s=symbol, r=rel: parse_price_csv(t, s, r), rel)
+        result = _cached(file, "price", partial(parse_price_csv, symbol=symbol, name=rel), rel)
         done += 1
         if isinstance(result, list):
             files.append(PackFile(rel, "prices", problems=tuple(result)))
@@ -408,7 +409,7 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
     for file, rel in macro_files:
         step(rel)
         series_id = _symbol_of(file)
-        read = _cached(file, "fred", lambda t, r=rel: read_fred_csv(t, r), rel)
+        read = _cached(file, "fred", partial(read_fred_csv, name=rel), rel)
         done += 1
         if isinstance(read, list):
             files.append(PackFile(rel, "macro", problems=tuple(read)))
@@ -428,7 +429,7 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
     holdings_asof: date | None = None
     for file, rel in holdings:
         step(rel)
-        held = _cached(file, "holdings", lambda t, r=rel: parse_holdings(t, r), rel)
+        held = _cached(file, "holdings", partial(parse_holdings, name=rel), rel)
         done += 1
         if isinstance(held, HoldingsParse):
             constituents, holdings_asof = held.constituents, held.as_of
@@ -446,7 +447,7 @@ def load_pack(path: Path | str, progress: Progress | None = None) -> Pack:
     for file, rel in valuation_files:
         step(rel)
         symbol = _symbol_of(file)
-        parsed_pe = _cached(file, "valuation", lambda t, r=rel: parse_valuation_csv(t, r), rel)
+        parsed_pe = _cached(file, "valuation", partial(parse_valuation_csv, rel=rel), rel)
         done += 1
         if isinstance(parsed_pe, list):
             files.append(PackFile(rel, "valuation", problems=tuple(parsed_pe)))

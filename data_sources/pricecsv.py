@@ -101,8 +101,8 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
         reported = np.zeros(len(table.lines), dtype=bool)
     else:
         table = read_columns(lines, data_start, needed, log)
-        for line_no, found in table.short:
-            log.add(line_no, f"expected {width} fields, found {found}")
+        for line_no, count in table.short:
+            log.add(line_no, f"expected {width} fields, found {count}")
     line_nos = table.lines
     if not len(line_nos):
         if not table.short:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import pandas as pd
 
@@ -605,7 +605,10 @@ class Store:
             dtype="float64",
             name=series_id,
         )
-        frequency = info[0][0] if info[0][0] in ("daily", "weekly", "monthly") else "daily"
+        stored = info[0][0]
+        frequency: Literal["daily", "weekly", "monthly"] = "daily"
+        if stored in ("weekly", "monthly"):
+            frequency = "weekly" if stored == "weekly" else "monthly"
         return Cached(MacroSeries(series_id, values, frequency), _from_iso(info[0][1]))
 
     def series_ids(self) -> list[str]:
