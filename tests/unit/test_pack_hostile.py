@@ -300,24 +300,29 @@ def _load_as_nobody(root: Path) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork and setuid: Linux")
-def test_an_unreadable_macro_folder_is_a_problem_not_a_crash() -> None:
+def test_an_unreadable_folder_and_file_are_problems_not_a_crash() -> None:
     # As root, chmod 000 does not stop reading; the load then runs in a child that gave up
     # root's privileges (setuid nobody). Under a normal user chmod alone is enough.
     base = Path(tempfile.mkdtemp(prefix="rotmon-perm-"))
     try:
         base.chmod(0o755)
-        root = make_pack(base / "pack", {"prices/SPY.csv": SPY, "macro/DGS2.csv": "x"})
+        root = make_pack(
+            base / "pack",
+            {"prices/SPY.csv": SPY, "prices/IWM.csv": SPY, "macro/DGS2.csv": "x"},
+        )
         for folder in (root, root / "prices"):
             folder.chmod(0o755)
         (root / "prices" / "SPY.csv").chmod(0o644)
-        (root / "macro").chmod(0)
+        (root / "prices" / "IWM.csv").chmod(0)  # an unreadable file
+        (root / "macro").chmod(0)  # an unreadable folder
         if os.geteuid() == 0:
             problems, symbols = _load_as_nobody(root)
         else:
             pack = load_pack(root)
             problems, symbols = list(pack.problems), sorted(pack.prices)
         assert problems == [
-            "macro/: cannot list the folder: Permission denied; its files are not read"
+            "prices/IWM.csv:1: cannot read the file: Permission denied",
+            "macro/: cannot list the folder: Permission denied; its files are not read",
         ]
         assert symbols == ["SPY"]
     finally:
