@@ -194,5 +194,6 @@ class Snapshot:
     @property
     def stale_reasons(self) -> tuple[str, ...]:
         """Why figures of the spreads and heatmap are n/a: ``"PSCE: data ends 2020-12-11"``."""
-        rows = (*self.spreads, *self.heatmap)
-        return tuple(dict.fromkeys(r for row in rows for r in row.reasons))
+        reasons = [r for row in self.spreads for r in row.reasons]
+        reasons += [r for row in self.heatmap for r in row.reasons]
+        return tuple(dict.fromkeys(reasons))
