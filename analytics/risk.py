@@ -535,17 +535,33 @@ def _message(spec: RuleSpec, severity: Severity, value: float, threshold: float,
             return f"WTI {_fmt(value, '%')} above its high of the prior {years}."
         return f"WTI {_fmt(-value, '%')} under the high of the prior {years} it just broke."
     if kind == "change":
-        met = value >= threshold
-        word = "at or above" if met else f"within {h} of"
+        if value >= threshold:
+            return (
+                f"{spec.label} up {_fmt(value, 'pp')} in {spec.change_window} trading days, "
+                f"at or above the {severity} rise of {_fmt(threshold, 'pp')}."
+            )
         return (
-            f"{spec.label} up {_fmt(value, 'pp')} in {spec.change_window} trading days, "
-            f"{word} the {severity} rise of {_fmt(threshold, 'pp')}."
+            f"{spec.label} up {_fmt(value, 'pp')} in {spec.change_window} trading days: "
+            f"{severity} held by the hysteresis; clears at or below "
+            f"{_fmt(threshold - spec.hysteresis, 'pp')}."
         )
     if spec.direction == "above":
-        word = "at or above" if value >= threshold else f"within {h} of"
+        if value >= threshold:
+            return f"{spec.label} at {_fmt(value, u)}, at or above the {severity} level " + (
+                f"{_fmt(threshold, u)}."
+            )
+        clears = f"at or below {_fmt(threshold - spec.hysteresis, u)}"
     else:
-        word = "at or below" if value <= threshold else f"within {h} of"
-    return f"{spec.label} at {_fmt(value, u)}, {word} the {severity} level {_fmt(threshold, u)}."
+        if value <= threshold:
+            return f"{spec.label} at {_fmt(value, u)}, at or below the {severity} level " + (
+                f"{_fmt(threshold, u)}."
+            )
+        clears = f"at or above {_fmt(threshold + spec.hysteresis, u)}"
+    # The level stands only because of the hysteresis: say so, and where it clears.
+    return (
+        f"{spec.label} at {_fmt(value, u)}: {severity} held by the hysteresis "
+        f"({_fmt(threshold, u)} crossed); clears {clears}."
+    )
 
 
 def _check_rules(rules: tuple[RuleSpec, ...]) -> None:

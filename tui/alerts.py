@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition, needs_bell
+from analytics.rules import RuleSpec
 from analytics.types import Snapshot
 from data_sources.alert_queue import AlertQueue, queue_path_for
 from data_sources.alert_writer import (
@@ -62,6 +63,8 @@ class AlertDesk:
         self.store = store
         self.writer = writer if writer is not None else AlertLogWriter(store, None)
         self.bell = bell
+        self.labels: Mapping[str, str] = rule_labels()
+        """Rule id -> its name, for what the desk says (toasts name rules, not ids)."""
         self.warning: str | None = None
         """Set by ``open`` when the store file was damaged and was moved aside."""
         state = restored if restored is not None else self.writer.restore()
@@ -145,10 +148,10 @@ class AlertDesk:
         shown = [
             t for t in transitions if t.announce and t.event in ("raised", "deescalated", "cleared")
         ]
-        notices = tuple((_notice(t), _severity(t)) for t in shown)
+        notices = tuple((_notice(t, self.labels), _severity(t)) for t in shown)
         if len(notices) > MAX_NOTICES:  # a start into a crisis: one toast, not a wall of them
             worst = "error" if any(t.severity == "critical" for t in shown) else "warning"
-            rules = ", ".join(t.rule for t in shown)
+            rules = ", ".join(self.labels.get(t.rule, t.rule) for t in shown)
             notices = ((f"{len(shown)} alert changes: {rules}", worst),)
         return Outcome(transitions, self.bell and needs_bell(transitions), notices, saved)
 
@@ -218,10 +221,18 @@ def _severity(t: Transition) -> str:
     return "error" if t.severity == "critical" else "warning"
 
 
-def _notice(t: Transition) -> str:
+def rule_labels(rules: Iterable[RuleSpec] | None = None) -> dict[str, str]:
+    """Rule id -> the name a trader reads (``vix`` -> ``VIX``); the default rules' when None."""
+    from analytics.rules import DEFAULT_RULES
+
+    return {r.id: r.label for r in (DEFAULT_RULES if rules is None else rules)}
+
+
+def _notice(t: Transition, labels: Mapping[str, str]) -> str:
     sev = (t.severity or "").upper()
+    name = labels.get(t.rule, t.rule)
     if t.event == "cleared":
-        return f"Cleared: {t.rule}"
+        return f"Cleared: {name}"
     if t.event == "deescalated":
-        return f"{sev}: {t.rule} eased — {t.message}"
-    return f"{sev}: {t.message or t.rule}"
+        return f"{sev}: {name} eased — {t.message}"
+    return f"{sev}: {t.message or name}"  # the message names the rule in words

@@ -31,7 +31,7 @@ from data_sources.clock import NY, utc_now
 from tui.commands import RotmonCommands, key_entries, status_hints
 from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
 from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
-from tui.screens.dashboard import DashboardScreen
+from tui.screens.dashboard import ALERTS_GROUP, DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.snapcache import read_cached, write_cached
 from tui.state import UiState
@@ -109,6 +109,14 @@ class RotmonApp(App[int]):
         ),
         Binding("escape,backspace", "back", "Back", show=False, group=APP_GROUP, id="app.back"),
         Binding("q", "quit_app", "Quit", group=APP_GROUP, id="app.quit"),
+        Binding(
+            "A",
+            "acknowledge_all",
+            "Acknowledge every alert",
+            show=False,
+            group=ALERTS_GROUP,
+            id="alert.ack_all",
+        ),
         Binding(
             "D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"
         ),
@@ -450,11 +458,11 @@ class RotmonApp(App[int]):
             self._report_alert_log(outcome.saved)
             for message, severity in outcome.notices:
                 self.notify(inert(message, 200), severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
-            if outcome.ring:
+            if outcome.ring and not self.pack_mode:  # stepping through history never rings
                 self.bell()
             return
         kind, rule, now = op
-        name = inert(rule, 40)
+        name = inert(self.rule_label(rule), 40)
         if desk is None:  # no alert log: the marks live as long as the app
             if kind == "ack":
                 self.acked.add(rule)
@@ -793,7 +801,34 @@ class RotmonApp(App[int]):
             return
         self.acked.add(rule)
         self._reshow()
-        self.notify(f"Acknowledged {inert(rule, 40)}", timeout=2, markup=False)
+        self.notify(f"Acknowledged {inert(self.rule_label(rule), 40)}", timeout=2, markup=False)
+
+    def rule_label(self, rule: str) -> str:
+        """The name a trader reads for a rule id (``vix`` -> ``VIX``)."""
+        if self.alerts is not None:
+            return self.alerts.labels.get(rule, rule)
+        from tui.alerts import rule_labels
+
+        return rule_labels().get(rule, rule)
+
+    def unacknowledged(self) -> list[str]:
+        """The rules whose active alert nobody has acknowledged yet, worst first."""
+        if self.alerts is not None:
+            entries = [e for e in self.alerts.active() if not e.acked]
+            entries.sort(key=lambda e: e.severity != "critical")
+            return [e.rule for e in entries]
+        alerts = self.snapshot.alerts if self.snapshot is not None else ()
+        ordered = sorted(alerts, key=lambda a: a.severity != "critical")
+        return [a.rule for a in ordered if a.rule not in self.acked]
+
+    def action_acknowledge_all(self) -> None:
+        """``A``: acknowledge every active alert (each one logged, as ``a`` does)."""
+        rules = self.unacknowledged()
+        if not rules:
+            self.notify("No alert waits for an acknowledgement", timeout=2)
+            return
+        for rule in rules:
+            self.action_acknowledge(rule)
 
     def action_mute(self, rule: str) -> None:
         """Mute or unmute a rule: still evaluated and logged, not announced."""
@@ -806,7 +841,7 @@ class RotmonApp(App[int]):
         else:
             self.muted.add(rule)
         word = "Muted" if rule in self.muted else "Unmuted"
-        self.notify(f"{word} {inert(rule, 40)}", timeout=2, markup=False)
+        self.notify(f"{word} {inert(self.rule_label(rule), 40)}", timeout=2, markup=False)
         self._reshow()
 
     def _reshow(self) -> None:

@@ -43,6 +43,8 @@ async def test_no_color_keeps_every_meaning_in_signs_arrows_words_and_bold(
         await settled(app)
         assert app.no_color
         assert {a.severity for a in snapshot.alerts} == {"critical", "warning"}
+        # Alerts are shown once the alert log has them (log before show): wait for the rows.
+        await wait_until(lambda: "‼ CRIT" in painted(app) and "! WARN" in painted(app))
         for text, colour in _colours(app):  # greys only: no hue is left to carry a meaning
             assert colour.type in (ColorType.TRUECOLOR, ColorType.DEFAULT), (text, colour)
             if colour.type == ColorType.TRUECOLOR:

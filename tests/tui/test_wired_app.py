@@ -332,3 +332,39 @@ async def test_the_users_own_pairs_follow_the_packs_and_drill_down(tmp_path: Pat
         await pilot.press("down", "enter")
         await wait_until(lambda: type(app.screen).__name__ == "PairScreen")
         assert app.screen.pair.label == "Mine"  # type: ignore[attr-defined]
+
+
+async def test_A_acknowledges_every_alert_and_toasts_name_rules(tmp_path: Path) -> None:
+    db = tmp_path / "alerts.sqlite3"
+    app, _rings = wired("hard-landing", db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        active = {a.rule for a in snapshot.alerts}
+        assert len(active) >= 4
+        toasts = " ".join(n.message for n in app._notifications)
+        assert "alert changes" in toasts and "Sahm rule" in toasts  # names, not "sahm"
+        assert "sahm," not in toasts and "r2k_drawdown" not in toasts
+        await pilot.press("A")  # from the spreads pane: the key works on any pane
+        await wait_until(lambda: not app.unacknowledged())
+        await pilot.press("A")
+        await wait_until(lambda: any("No alert waits" in n.message for n in app._notifications))
+    with Store(db) as store:
+        acked = {e.rule for e in store.alert_log() if e.event == "acknowledged"}
+    assert acked == active
+
+
+async def test_stepping_a_pack_never_rings_the_bell(tmp_path: Path) -> None:
+    from data_sources.pack import PackSource
+
+    app = pack_app(PackSource(PACK), tmp_path)
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        for _ in range(40):  # back through 2020: alerts rise and clear on the way
+            await pilot.press("left_curly_bracket")
+        await app.wait_for_snapshot()
+        await pilot.pause(0.3)
+        with Store(tmp_path / "p.sqlite3") as store:
+            assert store.alert_log()  # the steps were evaluated and logged
+    assert rings == []

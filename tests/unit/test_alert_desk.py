@@ -31,10 +31,11 @@ async def test_new_critical_rings_once_and_is_logged_before_shown(
     assert {"sahm", "vix", "hy_oas"} <= raised
     logged = {e.rule for e in desk.log() if e.event == "raised"}
     assert logged == raised
-    # six new criticals at once: one notification naming them all, not six
+    # six new criticals at once: one notification naming them all (by name), not six
     assert len(out.notices) == 1
     message, severity = out.notices[0]
-    assert severity == "error" and all(rule in message for rule in raised)
+    assert severity == "error" and all(desk.labels[rule] in message for rule in raised)
+    assert "Sahm rule" in message and "r2k_drawdown" not in message
     again = await desk.follow(replace(hard_landing, asof=hard_landing.asof + timedelta(minutes=1)))
     assert again.transitions == () and not again.ring
 
@@ -54,7 +55,7 @@ async def test_ack_mute_and_clear(tmp_path: Path, hard_landing: Snapshot) -> Non
     cleared = {t.rule for t in out.transitions if t.event == "cleared"}
     assert cleared >= {"vix", "sahm"}
     # the muted rule's clear is logged but not announced
-    assert all("sahm" not in msg for msg, _ in out.notices)
+    assert all("Sahm" not in msg for msg, _ in out.notices)
     events = [(e.rule, e.event) for e in desk.log("vix")]
     assert events == [("vix", "cleared"), ("vix", "acknowledged"), ("vix", "raised")]
     # a muted rule's new critical is logged without ringing

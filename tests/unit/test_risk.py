@@ -378,7 +378,8 @@ def test_hy_oas_level_or_rise_over_the_change_window() -> None:
     assert (alert.severity, alert.value, alert.threshold) == ("warning", pytest.approx(0.9), 1.0)
     assert alert.since == date(2024, 1, 8)
     assert alert.message == (
-        "High-yield OAS up 0.90 pp in 3 trading days, within 0.25 of the warning rise of 1.00 pp."
+        "High-yield OAS up 0.90 pp in 3 trading days: warning held by the hysteresis; clears at "
+        "or below 0.75 pp."
     )
 
 
@@ -546,7 +547,9 @@ def test_alerts_at_asof_most_severe_first_with_since() -> None:
     assert vix_alert.message == "VIX at 36.0, at or above the critical level 35.0."
     assert ovx_alert.since == date(2024, 1, 2) and ovx_alert.threshold == 45.0
     held = evaluate_risk({"^VIX": bseries([26, 24])}, {}, date(2024, 1, 3))
-    assert held.alerts[0].message == "VIX at 24.0, within 2 of the warning level 25.0."
+    assert held.alerts[0].message == (
+        "VIX at 24.0: warning held by the hysteresis (25.0 crossed); clears at or below 23.0."
+    )
     # The asof on a weekend reports the last trading day.
     weekend = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 7))
     assert weekend.days[-1] == pd.Timestamp("2024-01-05")
