@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from data_sources.csvtext import ProblemLog, clean, snippet, split_lines
+from data_sources.csvtext import EARLIEST, ProblemLog, clean, latest_day, snippet, split_lines
 from data_sources.model import Constituent
 
 HEADER_START = "Ticker,"
@@ -154,8 +154,13 @@ def _number(text: str) -> float | None:
 def _holdings_date(text: str, line_no: int, log: ProblemLog) -> date | None:
     for fmt in ("%b %d, %Y", "%B %d, %Y", "%Y-%m-%d", "%m/%d/%Y"):
         try:
-            return datetime.strptime(clean(text), fmt).date()
+            day = datetime.strptime(clean(text), fmt).date()
         except ValueError:
             continue
+        if not EARLIEST <= day <= latest_day():
+            outside = f"holdings date {day} is outside {EARLIEST} .. today"
+            log.add(line_no, f"{outside}; read as unknown")
+            return None
+        return day
     log.add(line_no, f'expected a holdings date like "Nov 05, 2025", found {snippet(text)}')
     return None

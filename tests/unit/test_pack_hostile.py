@@ -485,3 +485,16 @@ def test_a_file_of_line_breaks_is_refused_before_it_is_split(tmp_path: Path) -> 
         f"macro/DGS2.csv:{MAX_LINES + 1}: {limit}",
     ]
     assert peak_kb < 300 * 1024, f"peak RSS {peak_kb // 1024} MB"
+
+
+def test_a_holdings_date_out_of_range_is_a_problem_read_as_unknown(tmp_path: Path) -> None:
+    holdings = (SMALL / "holdings" / "IWM.csv").read_text(encoding="utf-8")
+    holdings = holdings.replace(
+        'Fund Holdings as of,"Dec 11, 2020"', 'Fund Holdings as of,"Dec 31, 9999"'
+    )
+    pack = load_pack(make_pack(tmp_path, {"prices/SPY.csv": SPY, "holdings/IWM.csv": holdings}))
+    assert pack.problems == (
+        "holdings/IWM.csv:2: holdings date 9999-12-31 is outside 1900-01-01 .. today; "
+        "read as unknown",
+    )
+    assert pack.holdings_asof is None and len(pack.constituents) == 8
