@@ -22,7 +22,7 @@ import pandas as pd
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
 from data_sources.clock import utc_now
 from data_sources.fredcsv import parse_fred_csv
-from data_sources.httpclient import LazyClient
+from data_sources.httpclient import LazyClient, Limits, RateLimited
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import MacroSeries, SourceStatus
 from data_sources.polling import (
@@ -40,6 +40,9 @@ from data_sources.polling import (
 GRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
 USER_AGENT = "rotmon/0.1 (+https://github.com/rotmon)"
+MAX_BODY = 4 << 20
+"""Bytes one answer may have: the JSON API's whole daily history of a series (since 1962) is
+~1.5 MB, the graph CSV's ~0.4 MB."""
 
 Clock = Callable[[], datetime]
 
@@ -148,6 +151,8 @@ class FredSource:
         graph_url: str = GRAPH_URL,
         api_url: str = API_URL,
         timeout: float = 20.0,
+        deadline: float = 60.0,
+        max_bytes: int = MAX_BODY,
         years: int | None = 6,
         concurrency: int = 4,
         client: httpx.AsyncClient | None = None,
@@ -158,7 +163,8 @@ class FredSource:
     ) -> None:
         """``api_key`` None or empty uses the keyless graph CSV (the config reads
         ``FRED_API_KEY``); ``years`` limits the history asked for (None = everything FRED
-        has); ``intervals`` gives the poll interval and the retry ceiling."""
+        has); ``intervals`` gives the poll interval and the retry ceiling. ``timeout`` bounds each
+        read, ``deadline`` a whole request (connect + body), ``max_bytes`` its body."""
         self._backoff_max = intervals.backoff_max
         self._api_key = (api_key or "").strip() or None
         self.series_ids: tuple[str, ...] = tuple(dict.fromkeys(series))
@@ -168,7 +174,12 @@ class FredSource:
         self.years = years
         self.clock = clock
         self._sem = asyncio.Semaphore(max(1, concurrency))
-        self._http = LazyClient(client, timeout=timeout, headers={"User-Agent": USER_AGENT})
+        self._http = LazyClient(
+            client,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            limits=Limits(deadline=deadline, max_bytes=max_bytes),
+        )
         self.health = SourceHealth(
             "fred",
             timedelta(seconds=intervals.fred),
@@ -228,8 +239,10 @@ class FredSource:
                 params["cosd"] = start
         async with self._sem:
             try:
-                resp = await self._http.client().get(url, params=params, timeout=self.timeout)
+                resp = await self._http.get(url, params=params)
                 body = resp.text
+            except RateLimited as exc:  # a 429 earlier in this round: nothing was sent
+                raise FetchError(f"{series_id}: {exc}", retry_after=exc.retry_after) from None
             except httpx.HTTPError as exc:
                 raise FetchError(
                     f"{series_id}: {describe_exception(exc, [self._api_key])}"

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import httpx
 
 from data_sources.clock import utc_now
-from data_sources.httpclient import LazyClient
+from data_sources.httpclient import LazyClient, Limits, RateLimited
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.ishares import HoldingsParse, parse_holdings
 from data_sources.model import Constituent, SourceStatus
@@ -35,6 +35,9 @@ USER_AGENT = (
     "Chrome/131.0 Safari/537.36 rotmon/0.1"
 )
 
+MAX_BODY = 4 << 20
+"""Bytes the holdings file may have (the IWM file is ~0.5 MB for ~2,000 rows)."""
+
 Clock = Callable[[], datetime]
 
 
@@ -46,6 +49,8 @@ class HoldingsSource:
         url: str = ISHARES_IWM_URL,
         *,
         timeout: float = 30.0,
+        deadline: float = 120.0,
+        max_bytes: int = MAX_BODY,
         client: httpx.AsyncClient | None = None,
         clock: Clock = utc_now,
         backoff: Backoff | None = None,
@@ -58,6 +63,7 @@ class HoldingsSource:
             client,
             timeout=timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "text/csv,*/*;q=0.5"},
+            limits=Limits(deadline=deadline, max_bytes=max_bytes),
         )
         self.health = SourceHealth(
             "holdings",
@@ -88,11 +94,19 @@ class HoldingsSource:
         h.started(now)
         started = _time.perf_counter()
         try:
-            resp = await self._http.client().get(self.url, timeout=self.timeout)
+            resp = await self._http.get(self.url)
             body = resp.text
         except asyncio.CancelledError:
             h.cancelled()
             raise
+        except RateLimited as exc:  # still inside an earlier 429's Retry-After: nothing sent
+            h.failed(
+                self.clock(),
+                f"holdings: {exc}",
+                retry_after=exc.retry_after,
+                latency_s=_time.perf_counter() - started,
+            )
+            return None
         except httpx.HTTPError as exc:
             h.failed(
                 self.clock(),

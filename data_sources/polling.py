@@ -166,6 +166,8 @@ def describe_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -
     """One plain line for a transport or parsing failure, with secrets scrubbed."""
     name = type(exc).__name__
     text = scrub(str(exc), secrets)
+    if getattr(exc, "plain_reason", False):  # the bounded client's own errors say it all
+        return one_line(text)
     # Clients wrap the OS error ("All connection attempts failed" around ECONNREFUSED):
     # the reason is classified on the whole chain, the message shown is the outer one.
     chain: list[str] = [name, text]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -26,14 +27,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote as _urlquote
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 import pandas as pd
 
 from data_sources.clock import NY, utc_now
+from data_sources.httpclient import (
+    REDIRECT_STATUSES,
+    BodyTooLarge,
+    DeadlineExceeded,
+    Limits,
+    RateGate,
+    RedirectRefused,
+    same_host,
+)
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import Bars, Quote, SourceStatus
 from data_sources.polling import (
@@ -63,6 +73,10 @@ YAHOO_HOSTS: tuple[str, ...] = (
 
 CLOSE_SETTLE = timedelta(minutes=20)
 """History is downloaded again this long after each close, once Yahoo's daily bar is final."""
+
+MAX_BODY = 8 << 20
+"""Bytes one Yahoo answer may have: 25 years of daily bars of a symbol are < 1 MB, a v7 quote
+batch of 50 symbols ~150 KB."""
 
 MAX_BATCH = 50
 """Yahoo answers larger batches with 429s (issue 7)."""
@@ -130,6 +144,12 @@ class Wiretap:
             return list(self._items)[-n:] if n > 0 else []
 
 
+def _curl_code(exc: BaseException) -> int | None:
+    """libcurl's error code carried by a curl_cffi exception, if any."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, int) else None
+
+
 def _response_error(resp: Any) -> tuple[str | None, float | None]:
     status = int(resp.status_code)
     retry = parse_retry_after(resp.headers.get("Retry-After"), utc_now())
@@ -142,26 +162,74 @@ def _response_error(resp: Any) -> tuple[str | None, float | None]:
     return http_error(status, body, resp.headers.get("Content-Type")), retry
 
 
+def _redirect(method: str, url: str, resp: Any) -> tuple[str, str] | None:
+    """(method, absolute URL) a redirect answer points to, or None when it is not one."""
+    if int(resp.status_code) not in REDIRECT_STATUSES:
+        return None
+    location = resp.headers.get("Location")
+    if not location:
+        return None
+    status = int(resp.status_code)
+    if status == 303 or (status in (301, 302) and method.upper() == "POST"):
+        method = "GET"
+    return method, urljoin(url, location)
+
+
+def _bounded_body(resp: Any, limits: Limits, started: float) -> None:
+    """Read a streamed ``requests`` answer within ``limits`` (its timeout bounds each read
+    only) and keep it as the response's content."""
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        resp.close()
+        raise BodyTooLarge(limits.max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limits.max_bytes or _time.perf_counter() - started > limits.deadline:
+                chunks.clear()  # a traceback kept by yfinance must not pin the body
+                if size > limits.max_bytes:
+                    raise BodyTooLarge(limits.max_bytes)
+                raise DeadlineExceeded(limits.deadline)
+            chunks.append(chunk)
+    finally:
+        resp.close()
+    resp._content = b"".join(chunks)
+    resp._content_consumed = True
+
+
 def make_session(
     *,
     routes: Mapping[str, str] | None = None,
     backend: Backend = "curl",
     timeout: float = 10.0,
     wiretap: Wiretap | None = None,
+    gate: RateGate | None = None,
+    limits: Limits | None = None,
 ) -> Any:
     """A yfinance-compatible session: curl_cffi (browser TLS, what yfinance uses itself) or
     requests. Every request's timeout is capped at ``timeout`` (yfinance asks for 30 s for
-    its cookie and crumb) and its host is rewritten by ``routes``."""
+    its cookie and crumb) and its host is rewritten by ``routes``.
+
+    Bounded as the httpx sources are (data_sources/httpclient.py): the whole request within
+    ``limits.deadline`` (curl's timeout is already the whole transfer; ``requests`` reads the
+    body streamed against the clock), the body within ``limits.max_bytes`` (curl's
+    MAXFILESIZE aborts a transfer that passes it), redirects followed here and only on the
+    same host (a refused one is returned unfollowed: yfinance's cookie dance reads its
+    cookies), and ``gate``: after a 429 no request leaves until its Retry-After has passed -
+    yfinance's own retries and crumb fetches included."""
     tap = wiretap if wiretap is not None else Wiretap()
     table = dict(routes or {})
+    gate = gate if gate is not None else RateGate()
+    bounds = limits if limits is not None else Limits(deadline=timeout, max_bytes=MAX_BODY)
 
     def observe(method: str, url: str, call: Callable[[], Any]) -> Any:
         started = _time.perf_counter()
         when = utc_now()
         short = url.split("?", 1)[0]
-        try:
-            resp = call()
-        except Exception as exc:
+
+        def failed(exc: BaseException) -> None:
             tap.record(
                 Exchange(
                     when,
@@ -169,11 +237,27 @@ def make_session(
                     short,
                     None,
                     _time.perf_counter() - started,
-                    None,
+                    getattr(exc, "retry_after", None),  # RateLimited: what is left of the wait
                     describe_exception(exc),
                 )
             )
-            raise
+
+        too_large = False
+        try:
+            gate.check()
+            resp = call()
+        except Exception as exc:
+            if _curl_code(exc) != 63:  # not CURLE_FILESIZE_EXCEEDED
+                failed(exc)
+                raise
+            too_large = True
+        if too_large:
+            # Raised here, outside the handler: curl's exception (its frames hold the partial
+            # body) is not chained to ours, so it is freed now, not when yfinance lets go.
+            too_big = BodyTooLarge(bounds.max_bytes)
+            failed(too_big)
+            raise too_big
+        gate.saw(int(resp.status_code), resp.headers)
         error, retry = _response_error(resp)
         tap.record(
             Exchange(
@@ -192,22 +276,76 @@ def make_session(
         t = kwargs.get("timeout")
         if not isinstance(t, int | float) or t <= 0 or t > timeout:
             kwargs["timeout"] = timeout
+        kwargs["allow_redirects"] = False  # followed by ``follow``, same host only
         return kwargs
 
+    def follow(method: str, url: str, send: Callable[[str, str], Any]) -> Any:
+        """Send, then follow redirects that stay on the host (at most 5)."""
+        resp = observe(method, url, lambda: send(method, url))
+        for _ in range(5):
+            nxt = _redirect(method, url, resp)
+            if nxt is None:
+                return resp
+            if not same_host(url, nxt[1]):
+                refused = RedirectRefused(url, nxt[1])
+                tap.record(
+                    Exchange(
+                        utc_now(), method, nxt[1].split("?", 1)[0], None, 0.0, None, str(refused)
+                    )
+                )
+                return resp
+            method, url = nxt
+            resp = observe(method, url, functools.partial(send, method, url))
+        return resp
+
     if backend == "curl":
+        from curl_cffi import CurlOpt
         from curl_cffi import requests as curl_requests
+        from curl_cffi.curl import CURL_WRITEFUNC_ERROR
 
         class CurlSession(curl_requests.Session):  # type: ignore[misc]
             def request(self, method: Any, url: str, *args: Any, **kwargs: Any) -> Any:
-                target = route_url(url, table)
                 kw = capped(kwargs)
-                return observe(
-                    str(method),
-                    url,
-                    lambda: super(CurlSession, self).request(method, target, *args, **kw),
-                )
 
-        session: Any = CurlSession(impersonate="chrome")
+                def send(verb: str, to: str) -> Any:
+                    if verb != str(method):
+                        kw.pop("data", None)
+                        kw.pop("json", None)
+                    target = route_url(to, table)
+                    # The body is gathered here, not in curl_cffi's growing BytesIO (each
+                    # realloc of which left its copy in a thread's malloc arena), and the
+                    # transfer is aborted as soon as it passes the cap.
+                    chunks: list[bytes] = []
+                    size = 0
+
+                    def write(chunk: bytes) -> int:
+                        nonlocal size
+                        size += len(chunk)
+                        if size > bounds.max_bytes:
+                            chunks.clear()
+                            return CURL_WRITEFUNC_ERROR
+                        chunks.append(chunk)
+                        return len(chunk)
+
+                    over = False
+                    try:
+                        resp = super(CurlSession, self).request(
+                            cast(Any, verb), target, *args, **{**kw, "content_callback": write}
+                        )
+                    except Exception:
+                        if size <= bounds.max_bytes:
+                            raise
+                        over = True
+                    if over:  # raised outside the handler: curl's error is not chained
+                        raise BodyTooLarge(bounds.max_bytes)
+                    resp.content = b"".join(chunks)
+                    return resp
+
+                return follow(str(method), url, send)
+
+        session: Any = CurlSession(
+            impersonate="chrome", curl_options={CurlOpt.MAXFILESIZE_LARGE: bounds.max_bytes}
+        )
     elif backend == "requests":
         import requests
 
@@ -224,11 +362,18 @@ def make_session(
         class RequestsSession(requests.Session):
             def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
                 kw = capped(kwargs)
-                return observe(
-                    str(method),
-                    str(url),
-                    lambda: super(RequestsSession, self).request(method, url, *args, **kw),
-                )
+                kw["stream"] = True  # the body is read by _bounded_body
+
+                def send(verb: str, to: str) -> Any:
+                    if verb != str(method):
+                        kw.pop("data", None)
+                        kw.pop("json", None)
+                    started = _time.perf_counter()
+                    resp = super(RequestsSession, self).request(verb, to, *args, **kw)
+                    _bounded_body(resp, bounds, started)
+                    return resp
+
+                return follow(str(method), str(url), send)
 
         session = RequestsSession()
         if table:
@@ -777,6 +922,7 @@ class YahooSource:
         stream_url: str | None = DEFAULT_STREAM_URL,
         timeout: float = 10.0,
         history_timeout: float = 180.0,
+        max_bytes: int = MAX_BODY,
         period: str = "2y",
         batch_size: int = MAX_BATCH,
         download_threads: int = 4,
@@ -818,6 +964,9 @@ class YahooSource:
             "yahoo-details", timedelta(hours=1), backoff=new_backoff(), circuit=self.circuit
         )
         self.wiretap = Wiretap()
+        self.max_bytes = max_bytes
+        # One gate for all of Yahoo: a 429 to any request stops history, quotes and details.
+        self.gate = RateGate()
         self.bars: dict[str, Bars] = {}
         self.quotes: dict[str, Quote] = {}
         self.problems: dict[str, str] = {}
@@ -879,6 +1028,8 @@ class YahooSource:
                     backend=self.backend,
                     timeout=self.timeout,
                     wiretap=self.wiretap,
+                    gate=self.gate,
+                    limits=Limits(deadline=self.timeout, max_bytes=self.max_bytes),
                 )
             data = YfData(session=self._session)
             if getattr(data, "_session", None) is not self._session:  # pragma: no cover
@@ -1114,7 +1265,10 @@ class YahooSource:
                 )
             except Exception as exc:
                 exchanges = self.wiretap.since(mark)
-                http = [x for x in exchanges if x.error]
+                # the server's own answer first (a 429 page), not the requests it stopped
+                http = [x for x in exchanges if x.error and x.status is not None] or [
+                    x for x in exchanges if x.error
+                ]
                 result.error = f"quotes: {http[-1].error if http else describe_exception(exc)}"
                 retry = [x.retry_after for x in exchanges if x.retry_after is not None]
                 result.retry_after = max(retry) if retry else None

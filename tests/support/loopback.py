@@ -1,4 +1,5 @@
-"""A threaded HTTP server on 127.0.0.1 with scriptable faults (status, hang, truncation, drop)."""
+"""A threaded HTTP server on 127.0.0.1 with scriptable faults (status, hang, truncation, drop,
+a body streamed in chunks: a slow drip or one of any size)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import re
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -16,7 +17,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 class Reply:
     """What the server answers. ``delay`` waits first (a hang when longer than the client's
     timeout); ``truncate`` sends only that many body bytes under the full Content-Length and
-    closes; ``drop`` closes the connection without answering."""
+    closes; ``drop`` closes the connection without answering; ``chunks`` (called once per
+    request) streams the body with chunked transfer encoding instead of ``body``, until the
+    client goes away or the server stops - a slow drip sleeps between its chunks."""
 
     status: int = 200
     body: bytes | str = b""
@@ -25,6 +28,7 @@ class Reply:
     delay: float = 0.0
     truncate: int | None = None
     drop: bool = False
+    chunks: Callable[[], Iterable[bytes]] | None = None
 
     def data(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -64,6 +68,8 @@ class LoopbackServer:
     def __init__(self, app: App) -> None:
         self.app = app
         self.requests: list[Request] = []
+        self.sent = 0
+        """Body bytes written by ``Reply.chunks`` streams (what a client made the server send)."""
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -156,6 +162,9 @@ class LoopbackServer:
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
             return
+        if reply.chunks is not None:
+            self._stream(handler, reply, reply.chunks)
+            return
         data = reply.data()
         try:
             handler.send_response(reply.status)
@@ -174,6 +183,33 @@ class LoopbackServer:
             handler.close_connection = True
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
+
+    def _stream(
+        self,
+        handler: BaseHTTPRequestHandler,
+        reply: Reply,
+        chunks: Callable[[], Iterable[bytes]],
+    ) -> None:
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", reply.content_type)
+            handler.send_header("Transfer-Encoding", "chunked")
+            for key, value in reply.headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            for chunk in chunks():
+                if self._stop.is_set():
+                    break
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                handler.wfile.flush()
+                with self._lock:
+                    self.sent += len(chunk)
+            else:
+                handler.wfile.write(b"0\r\n\r\n")
+                handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        handler.close_connection = True
 
 
 def refused_url() -> str:
