@@ -320,6 +320,7 @@ class Collector:
     async def _lost_lease(self) -> None:
         # Called from inside a leader task: stepping down cancels this very task, so hand it
         # to the lease loop instead.
+        log.warning("collector %s lost the lease (renewal came too late); standing by", self.ident)
         self.leader = False
         self._pending.clear()
         current = asyncio.current_task()
@@ -333,6 +334,28 @@ class Collector:
         base = self._published_market
         if base is not None and not await self.redis.exists(self.keys.image):
             base = None  # Redis lost its data (a restart): terminals joining now need an image
+        # Encoding a whole image takes a while: off the loop, so the lease is renewed meanwhile.
+        fields, extras = await asyncio.to_thread(self._encode_update, base, market, snapshot)
+        fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
+        try:
+            seq = await self._run_publish(
+                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, extras, fields
+            )
+        except LeaseLost:
+            await self._lost_lease()
+            return
+        except (RedisError, OSError):
+            # Terminals miss this update; the next one must be a whole image, since a delta
+            # against what they never received would be wrong.
+            self._published_market = None
+            raise
+        self.update_seq = seq
+        self._published_market = market
+        self.updates_published += 1
+
+    def _encode_update(
+        self, base: MarketData | None, market: MarketData, snapshot: Snapshot
+    ) -> tuple[dict[str, str], dict[str, str]]:
         kind = "image" if base is None else "delta"
         change = codec.market_change(base, market)
         extras: dict[str, str] = {}
@@ -353,22 +376,7 @@ class Collector:
             extras[f"{self.keys.prefix}:snapshot.json"] = json.dumps(
                 self.public_json(snapshot), separators=(",", ":")
             )
-        fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
-        try:
-            seq = await self._run_publish(
-                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, extras, fields
-            )
-        except LeaseLost:
-            await self._lost_lease()
-            return
-        except (RedisError, OSError):
-            # Terminals miss this update; the next one must be a whole image, since a delta
-            # against what they never received would be wrong.
-            self._published_market = None
-            raise
-        self.update_seq = seq
-        self._published_market = market
-        self.updates_published += 1
+        return fields, extras
 
     async def _publish_health(self) -> None:
         statuses = self._statuses or tuple(self.source.status())

@@ -79,6 +79,13 @@ async def test_two_terminals_share_the_collectors_numbers_and_acknowledgements(
             assert log[0].event == "acknowledged" and "by " in log[0].message
             with Store(tmp_path / "collector.sqlite3") as store:
                 assert store.alert_log(rule)[0].event == "acknowledged"
+            # drill-downs work from what the collector published: a pair's charts, and the
+            # symbol screen's bars asked of the collector
+            await p1.press("1", "enter")
+            await wait_until(lambda: type(one.screen).__name__ == "PairScreen", 5)
+            await p1.press("escape")
+            bars = await one.feed.run_on(0, one.source.bars("IWM"))  # type: ignore[union-attr]
+            assert bars is not None and len(bars) > 200
             # the collector stops: after three of its intervals both terminals say stale
             stop.set()
             await asyncio.wait_for(task, 10)
