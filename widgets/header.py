@@ -23,6 +23,17 @@ STATE_TEXT: dict[str, str] = {
 }
 
 
+def alert_badge(critical: int, warning: int) -> str:
+    """``‼2 CRIT !1 WARN``: the count of active alerts in words and signs (NO_COLOR keeps it);
+    empty when nothing is active."""
+    parts = []
+    if critical:
+        parts.append(f"‼{critical} CRIT")
+    if warning:
+        parts.append(f"!{warning} WARN")
+    return " ".join(parts)
+
+
 def index_text(indices: Mapping[str, tuple[float | None, float | None]]) -> list[tuple[str, str]]:
     """[(text, tone)] pieces for the index levels: ``RUT 2,345.67 +1.23%``."""
     pieces: list[tuple[str, str]] = []
@@ -56,6 +67,10 @@ class MarketHeader(Horizontal):
     MarketHeader #market-state.-open { color: $gain; }
     MarketHeader #market-state.-pre, MarketHeader #market-state.-post { color: $warning; }
     MarketHeader #market-state.-closed { color: $text-muted; }
+    MarketHeader #alerts { text-style: bold; }
+    MarketHeader #alerts.-critical { background: $error; color: $background; }
+    MarketHeader #alerts.-warning { background: $warning; color: $background; }
+    MarketHeader #alerts.-none { display: none; }
     MarketHeader #badge { background: $accent; color: $background; text-style: bold; }
     MarketHeader #badge.-none { display: none; }
     """
@@ -70,10 +85,12 @@ class MarketHeader(Horizontal):
         self._now: datetime | None = None
         self._clock = ""
         self._badge: str | None = None
+        self._alerts = (0, 0)
         self._wide = True
 
     def compose(self) -> ComposeResult:
         yield Static(id="indices")
+        yield Static(id="alerts", classes="-none")
         yield Static(id="market-state")
         yield Static(id="clock")
         yield Static(id="badge", classes="-none")
@@ -125,6 +142,17 @@ class MarketHeader(Horizontal):
         relayout = len(text) != len(self._clock)
         self._clock = text
         self.query_one("#clock", Static).update(Text(text), layout=relayout)
+
+    def set_alert_counts(self, critical: int, warning: int) -> None:
+        """The persistent alert badge: stays while alerts are active, whatever the pane."""
+        if (critical, warning) == self._alerts:
+            return
+        self._alerts = (critical, warning)
+        widget = self.query_one("#alerts", Static)
+        widget.set_class(not (critical or warning), "-none")
+        widget.set_class(critical > 0, "-critical")
+        widget.set_class(critical == 0 and warning > 0, "-warning")
+        widget.update(Text(alert_badge(critical, warning)))
 
     def set_badge(self, badge: str | None) -> None:
         if badge == self._badge:

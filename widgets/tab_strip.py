@@ -34,6 +34,8 @@ class TabStrip(Widget):
     def __init__(self, labels: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.labels = tuple(labels)
+        self.badges: dict[int, str] = {}
+        """Tab index -> a short mark after its label (the risk tab's alert count)."""
         self._spans: list[tuple[int, int]] = []
 
     def render(self) -> Text:
@@ -41,6 +43,9 @@ class TabStrip(Widget):
         self._spans = []
         for i, label in enumerate(self.labels):
             start = text.cell_len
+            badge = self.badges.get(i)
+            if badge:
+                label = f"{label} {badge}"
             if i == self.active:
                 piece = f"[{i + 1} {label}]"
                 style = self.get_component_rich_style("tab-strip--active", partial=True)
@@ -51,6 +56,11 @@ class TabStrip(Widget):
             self._spans.append((start, text.cell_len))
             text.append(" ")
         return text
+
+    def set_badge(self, index: int, badge: str) -> None:
+        if self.badges.get(index, "") != badge:
+            self.badges[index] = badge
+            self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         for i, (start, end) in enumerate(self._spans):

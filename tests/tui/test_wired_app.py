@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from data_sources.store import Store
 from tests.tui.conftest import START, demo_source, settled, wait_until
 from tui.app import RotmonApp
@@ -368,3 +370,27 @@ async def test_stepping_a_pack_never_rings_the_bell(tmp_path: Path) -> None:
         with Store(tmp_path / "p.sqlite3") as store:
             assert store.alert_log()  # the steps were evaluated and logged
     assert rings == []
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48), (300, 80)])
+async def test_the_alert_badge_stays_on_header_and_tab_at_every_size(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from tests.tui.hardening_helpers import painted
+
+    app, _ = wired("hard-landing", tmp_path / "a.sqlite3", no_color=True)
+    async with app.run_test(size=size) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        crit = sum(a.severity == "critical" for a in snapshot.alerts)
+        assert crit >= 4
+        await wait_until(lambda: f"‼{crit} CRIT" in painted(app).splitlines()[0])
+        await pilot.press("1")  # on the spreads pane, after the toasts have gone
+        app.clear_notifications()
+        await pilot.pause()
+        lines = painted(app).splitlines()
+        assert f"‼{crit} CRIT" in lines[0]  # the header, in words: NO_COLOR keeps it
+        risk_label = next(ln for ln in lines if "3 Risk" in ln)
+        assert f"3 Risk · ‼{crit} CRIT" in risk_label or f"3 Risk ‼{crit} CRIT" in risk_label
+        await pilot.press("A")
+        await wait_until(lambda: not app.unacknowledged())
+        assert f"‼{crit} CRIT" in painted(app).splitlines()[0]  # acked is still active

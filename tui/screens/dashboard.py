@@ -23,7 +23,7 @@ from analytics.types import Snapshot
 from tui.messages import DrillDownRequested
 from tui.screens.fit import too_small_text
 from widgets.alert_list import AlertTable, RiskPane
-from widgets.header import MarketHeader
+from widgets.header import MarketHeader, alert_badge
 from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
 from widgets.spread_table import PairDetail, SpreadTable
@@ -265,9 +265,21 @@ class DashboardScreen(Screen[None]):
             coverage=snapshot.coverage,
             unknown=snapshot.unknown,
         )
+        self._show_alert_counts(snapshot)
         self.query_one(MacroTable).update_macro(snapshot.macro)
         self.query_one(ThesisBar).update_thesis(snapshot.valuation, snapshot.cycle)
         self.query_one(CycleLine).update_cycle(snapshot.cycle)
+
+    def _show_alert_counts(self, snapshot: Snapshot) -> None:
+        """The alert badge in the header, on the risk tab and in the risk pane's title: seen
+        at every size and on every pane (a toast fades; this stays while alerts are active)."""
+        critical = sum(a.severity == "critical" for a in snapshot.alerts)
+        warning = sum(a.severity == "warning" for a in snapshot.alerts)
+        badge = alert_badge(critical, warning)
+        self.query_one(MarketHeader).set_alert_counts(critical, warning)
+        self.query_one(TabStrip).set_badge(2, badge)
+        pane = self.query_one("#pane-risk", Pane)
+        pane.border_title = f"{PANE_TITLES['risk']} · {badge}" if badge else PANE_TITLES["risk"]
 
     @_while_mounted
     def show_clock(self, now: datetime | None, market_state: str | None, badge: str | None) -> None:
