@@ -31,6 +31,7 @@ from data_sources.clock import NY, utc_now
 from tui.commands import RotmonCommands, key_entries, status_hints
 from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
 from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
+from tui.refreshcap import RefreshCap
 from tui.screens.dashboard import ALERTS_GROUP, DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.snapcache import read_cached, write_cached
@@ -217,7 +218,7 @@ class RotmonApp(App[int]):
         self._pending: Snapshot | None = None
         self._pending_market: MarketData | None = None
         self._apply_timer_armed = False
-        self._last_apply = 0.0
+        self._cap = RefreshCap(self.refresh_rate)
         self._failures: dict[str, str] = {}
         self._cached_view = False
         self._heap_frozen = False
@@ -350,7 +351,7 @@ class RotmonApp(App[int]):
     def _schedule_apply(self) -> None:
         if self._apply_timer_armed:
             return
-        wait = self._last_apply + 1.0 / self.refresh_rate - time.monotonic()
+        wait = self._cap.wait(time.monotonic())
         if wait <= 0:
             self._apply_pending()
         else:
@@ -362,7 +363,7 @@ class RotmonApp(App[int]):
         snapshot, self._pending = self._pending, None
         if snapshot is None:
             return
-        self._last_apply = time.monotonic()
+        self._cap.applied(time.monotonic())
         self.snapshot = snapshot
         if self._pending_market is not None:
             self.market, self._pending_market = self._pending_market, None

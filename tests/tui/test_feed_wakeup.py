@@ -23,18 +23,27 @@ class WakingDemo:
         self.inner = demo_source()
         self.wake = threading.Event()
         self.fetches = 0
+        self.waits = 0
+        """How many times the feed has called ``wait_for_update``."""
+        self.waiting = 0
+        """How many of those calls are still waiting (0 once the feed cancelled them)."""
 
     async def fetch(self, now: datetime) -> Any:
         self.fetches += 1
         return await self.inner.fetch(now)
 
     async def wait_for_update(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not self.wake.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        woke = self.wake.is_set()
-        self.wake.clear()
-        return woke
+        self.waits += 1
+        self.waiting += 1
+        try:
+            deadline = time.monotonic() + timeout
+            while not self.wake.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            woke = self.wake.is_set()
+            self.wake.clear()
+            return woke
+        finally:
+            self.waiting -= 1
 
     async def bars(self, symbol: str) -> Any:
         return await self.inner.bars(symbol)
@@ -49,14 +58,18 @@ class WakingDemo:
 async def test_news_from_the_source_triggers_the_next_poll() -> None:
     source = WakingDemo()
     app = RotmonApp(source, clock=lambda: START, badge="DEMO")  # type: ignore[arg-type]
-    async with app.run_test(size=(120, 40)):
+    async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(lambda: app.feed.snapshots >= 1, 20)
-        await asyncio.sleep(1.5)
-        assert source.fetches == 1  # nothing new: no poll before the 60 s interval
+        # After a poll the feed waits for news (no timer polls before the 60 s interval).
+        await wait_until(lambda: source.waiting == 1, 5)
+        assert source.fetches == 1
         source.wake.set()
         await wait_until(lambda: source.fetches == 2, 5)
         await wait_until(lambda: app.feed.snapshots >= 2, 5)
+        await wait_until(lambda: source.waits == 2, 5)
         app.feed.pause()
+        await wait_until(lambda: source.waiting == 0, 5)  # paused: nobody waits for news
+        assert app.feed.states()[0].next_poll is None  # and no timer is armed
         source.wake.set()
-        await asyncio.sleep(1.5)
-        assert source.fetches == 2  # paused: news waits
+        await pilot.pause()
+        assert source.wake.is_set() and source.fetches == 2  # the news waits for a resume
