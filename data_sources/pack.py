@@ -127,7 +127,7 @@ class LoadProgress:
     def text(self) -> str:
         if self.current is None:
             return f"read {self.total} files, {self.rows:,} rows"
-        return f"reading {self.current} ({self.done + 1}/{self.total} files, {self.rows:,} rows)"
+        return f"reading {self.done + 1}/{self.total} files, {self.rows:,} rows ({self.current})"
 
 
 Progress = Callable[[LoadProgress], None]

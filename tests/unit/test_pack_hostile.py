@@ -405,7 +405,7 @@ def test_progress_is_reported_file_by_file(tmp_path: Path) -> None:
         (3, 3, None),
     ]
     assert seen[-1].rows == 9 + 9 + 1
-    assert seen[1].text() == "reading prices/SPY.csv (2/3 files, 9 rows)"
+    assert seen[1].text() == "reading 2/3 files, 9 rows (prices/SPY.csv)"
     assert seen[-1].text() == "read 3 files, 19 rows"
 
 
