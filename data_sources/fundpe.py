@@ -9,10 +9,17 @@ are unknown, never a P/E.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from data_sources.model import Quote
+
+NY = ZoneInfo("America/New_York")
 
 SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{symbol}"
 SUMMARY_MODULES = "topHoldings,summaryDetail"
@@ -83,3 +90,89 @@ def pe_from_summary(symbol: str, body: Any) -> FundPE | None:
         if pe is not None or fwd is not None:
             return FundPE(symbol, pe, fwd, "summaryDetail")
     return None
+
+
+VALUATION_SYMBOLS: tuple[str, ...] = ("SPY", "IJR", "IWM")
+FETCH_EVERY = timedelta(hours=6)
+"""A fund whose quote has no P/E is asked for its holdings statistics at most this often."""
+
+Row = tuple[float | None, float | None, str]
+"""(trailing P/E, forward P/E, source) of one fund on one day."""
+
+
+class FundPEBook:
+    """P/E of the valuation funds by day: from their quotes as those arrive, else from the fund's
+    holdings statistics (quoteSummary), fetched lazily; the live cache keeps the rows, so a
+    history builds up day by day. Not thread-safe: used from the live source's loop only."""
+
+    def __init__(self, symbols: tuple[str, ...] = VALUATION_SYMBOLS) -> None:
+        self.symbols = symbols
+        self.rows: dict[str, dict[date, Row]] = {s: {} for s in symbols}
+        self.tried: dict[str, datetime] = {}
+        self.dirty: set[tuple[str, date]] = set()
+        self._frames: dict[str, pd.DataFrame] | None = None
+
+    def _put(self, symbol: str, day: date, row: Row) -> None:
+        if self.rows.setdefault(symbol, {}).get(day) != row:
+            self.rows[symbol][day] = row
+            self.dirty.add((symbol, day))
+            self._frames = None
+
+    def observe_quotes(self, quotes: Mapping[str, Quote]) -> None:
+        """Today's P/E of each fund whose quote carries one (its NY trading day)."""
+        for symbol in self.symbols:
+            q = quotes.get(symbol)
+            if q is None or (q.trailing_pe is None and q.forward_pe is None):
+                continue
+            day = q.time.astimezone(NY).date()
+            self._put(symbol, day, (q.trailing_pe, q.forward_pe, "quote"))
+
+    def wanting(self, now: datetime, quotes: Mapping[str, Quote]) -> list[str]:
+        """Funds whose quote has come without any P/E and that were not asked lately."""
+        out = []
+        for symbol in self.symbols:
+            q = quotes.get(symbol)
+            if q is None or q.trailing_pe is not None or q.forward_pe is not None:
+                continue
+            last = self.tried.get(symbol)
+            if last is not None and now - last < FETCH_EVERY:
+                continue
+            out.append(symbol)
+        return out
+
+    def add(self, pe: FundPE, day: date) -> None:
+        self._put(pe.symbol, day, (pe.pe, pe.forward_pe, pe.source))
+
+    def adopt(self, rows: Iterable[tuple[str, date, float | None, float | None, str]]) -> None:
+        """Rows loaded from the cache, where nothing newer for that day has arrived."""
+        for symbol, day, pe, fwd, source in rows:
+            self.rows.setdefault(symbol, {}).setdefault(day, (pe, fwd, source))
+        self._frames = None
+
+    def take_dirty(self) -> list[tuple[str, date, float | None, float | None, str]]:
+        """The rows changed since the last call (to be saved)."""
+        out = [(s, d, *self.rows[s][d]) for s, d in sorted(self.dirty)]
+        self.dirty.clear()
+        return out
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``pe`` and ``forward_pe`` by day for each fund with any row (``analytics.valuation``)."""
+        if self._frames is None:
+            out: dict[str, pd.DataFrame] = {}
+            for symbol, by_day in self.rows.items():
+                if not by_day:
+                    continue
+                days = sorted(by_day)
+                out[symbol] = pd.DataFrame(
+                    {
+                        "pe": [_nan(by_day[d][0]) for d in days],
+                        "forward_pe": [_nan(by_day[d][1]) for d in days],
+                    },
+                    index=pd.DatetimeIndex([pd.Timestamp(d) for d in days]),
+                )
+            self._frames = out
+        return self._frames
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)

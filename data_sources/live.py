@@ -24,6 +24,7 @@ from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
 from data_sources.base import SourceError
 from data_sources.clock import NY, utc_now
 from data_sources.fred import API_URL, GRAPH_URL, FredSource
+from data_sources.fundpe import FundPEBook
 from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
@@ -156,6 +157,9 @@ class LiveSource:
         self._constituents: tuple[Constituent, ...] = ()
         self._last_quote_save: datetime | None = None
         self._saving: set[asyncio.Task[None]] = set()
+        self._cached_pe: list[Any] = []
+        self.pe_book = FundPEBook()
+        """P/E of SPY, IJR and IWM by day (quotes, else the funds' holdings statistics)."""
         self.version = 0
 
     @property
@@ -292,6 +296,8 @@ class LiveSource:
         # Holdings are optional in a cache (an older or a test cache may not keep them).
         load_holdings = getattr(self.cache, "load_holdings", None)
         holdings = load_holdings(UNIVERSE) if self.holdings is not None and load_holdings else None
+        load_fund_pe = getattr(self.cache, "load_fund_pe", None)
+        self._cached_pe = load_fund_pe() if callable(load_fund_pe) else []
         return bars, series, self.cache.load_quotes(), holdings
 
     def _adopt(
@@ -306,6 +312,7 @@ class LiveSource:
         _adopt_cached(y.bars, bars, y.history_health, min)
         _adopt_cached(y.quotes, quotes, y.quote_health, max)
         _adopt_cached(self.fred.data, series, self.fred.health, min)
+        self.pe_book.adopt(self._cached_pe)
         if holdings is not None and self.holdings is not None:
             self.holdings.adopt(holdings.value.constituents, holdings.value.as_of)
             self.holdings.health.restore(holdings.fetched_at)
@@ -343,12 +350,37 @@ class LiveSource:
         h = self.holdings
         if h is not None and "holdings" not in self._tasks and h.due(now):
             self._spawn("holdings", h.refresh(now))
+        if "fundpe" not in self._tasks:
+            self.pe_book.observe_quotes(y.quotes)
+            wanted = self.pe_book.wanting(now, y.quotes)
+            if wanted:
+                self._spawn("fundpe", self._fetch_fund_pe(wanted, now))
+
+    async def _fetch_fund_pe(self, symbols: list[str], now: datetime) -> None:
+        """The holdings statistics of the funds whose quotes carry no P/E (SPEC 11)."""
+        day = now.astimezone(NY).date()
+        failures: list[str] = []
+        for symbol in symbols:
+            self.pe_book.tried[symbol] = now
+            try:
+                pe = await self.yahoo.fund_pe(symbol)
+            except Exception as exc:  # recorded, never raised: the valuation shows n/a
+                failures.append(f"{symbol} P/E: {describe_exception(exc)}")
+                continue
+            if pe is not None:
+                self.pe_book.add(pe, day)
+        if failures:
+            self._problems["fundpe-fetch"] = one_line("valuation: " + "; ".join(failures))
+        else:
+            self._problems.pop("fundpe-fetch", None)
 
     def _save_later(self, kind: str) -> None:
         now = self.clock()
         work: Callable[[], None] | None = None
         cache = self.cache
         assert cache is not None
+        if kind in ("quotes", "fundpe"):
+            self._save_fund_pe(cache, now)
         if kind == "history" and (stamp := _saved_as_of(self.yahoo.history_health)):
             bars, bars_at = list(self.yahoo.bars.values()), stamp
 
@@ -385,6 +417,23 @@ class LiveSource:
         if work is None:
             return
         task = asyncio.create_task(self._save(kind, work), name=f"rotmon-cache-{kind}")
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    def _save_fund_pe(self, cache: LiveCache, now: datetime) -> None:
+        """Write the P/E rows that changed (a day's quote value, a fetched one)."""
+        save_fund_pe = getattr(cache, "save_fund_pe", None)
+        if not callable(save_fund_pe):
+            return
+        self.pe_book.observe_quotes(self.yahoo.quotes)
+        rows = self.pe_book.take_dirty()
+        if not rows:
+            return
+
+        def work() -> None:
+            save_fund_pe(rows, now)
+
+        task = asyncio.create_task(self._save("fundpe", work), name="rotmon-cache-fundpe")
         self._saving.add(task)
         task.add_done_callback(self._saving.discard)
 
@@ -496,9 +545,11 @@ class LiveSource:
             retry = statuses[0].next_retry
             when = f" (next try {retry.astimezone(UTC):%H:%M:%S}Z)" if retry else ""
             problems.insert(0, f"live: no cached data and no connection yet; retrying{when}")
+        self.pe_book.observe_quotes(y.quotes)
         return MarketData(
             source="live",
             asof=now,
+            valuations=self.pe_book.frames(),
             prices=prices,
             macro=dict(self.fred.data),
             quotes=dict(y.quotes),

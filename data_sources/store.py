@@ -131,14 +131,24 @@ CREATE TABLE IF NOT EXISTS holdings (
 CREATE TABLE IF NOT EXISTS alert_queue_applied (
     key TEXT PRIMARY KEY,
     applied_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fund_pe (
+    symbol TEXT NOT NULL,
+    day TEXT NOT NULL,
+    pe REAL,
+    forward_pe REAL,
+    source TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (symbol, day)
 ) WITHOUT ROWID
 """
 """Tables added after schema version 1 was released. A rotmon that does not know a table leaves
 it alone, so they are created on open without a version bump (older builds still open the file
 and keep its alert log). ``alert_queue_applied`` holds the keys of the batches written from the
 alert-log retry queue, so that a batch replayed twice (a crash between the commit and the
-queue's truncation) is logged once."""
-_ADDED_TABLES = ("holdings", "alert_queue_applied")
+queue's truncation) is logged once. ``fund_pe`` keeps the P/E of the valuation funds by day
+(SPEC 11: a quote's or the fund's holdings statistics), so a history builds up."""
+_ADDED_TABLES = ("holdings", "alert_queue_applied", "fund_pe")
 
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -325,7 +335,8 @@ class Store:
             present = {
                 row[0]
                 for row in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"
+                    f" ({', '.join('?' * len(_ADDED_TABLES))})",
                     _ADDED_TABLES,
                 )
             }
@@ -665,6 +676,42 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
+
+    def save_fund_pe(
+        self,
+        rows: Iterable[tuple[str, date, float | None, float | None, str]],
+        fetched_at: datetime,
+    ) -> None:
+        """Upsert P/E rows ``(symbol, day, pe, forward_pe, source)``."""
+        stamp = _iso(fetched_at)
+        data = [(s, d.isoformat(), _num(pe), _num(fwd), src, stamp) for s, d, pe, fwd, src in rows]
+        if not data:
+            return
+        with self._write() as conn:
+            self._ensure_added_tables(conn)
+            conn.executemany(
+                "INSERT OR REPLACE INTO fund_pe (symbol, day, pe, forward_pe, source, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                data,
+            )
+
+    def load_fund_pe(self) -> list[tuple[str, date, float | None, float | None, str]]:
+        """Every cached P/E row, oldest day first; unreadable rows are skipped."""
+        try:
+            rows = self._read(
+                "SELECT symbol, day, pe, forward_pe, source FROM fund_pe ORDER BY symbol, day"
+            )
+        except sqlite3.OperationalError:
+            if self._tables_pending:  # an older file, locked when opened: nothing cached yet
+                return []
+            raise
+        out: list[tuple[str, date, float | None, float | None, str]] = []
+        for symbol, day, pe, fwd, source in rows:
+            try:
+                out.append((str(symbol), date.fromisoformat(day), _num(pe), _num(fwd), str(source)))
+            except (TypeError, ValueError):
+                continue
+        return out
 
     def load_holdings(self, universe: str) -> Cached[Holdings] | None:
         """The cached members of ``universe`` by weight, or None; unreadable rows are skipped."""

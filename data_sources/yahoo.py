@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from data_sources.clock import NY, utc_now
+from data_sources.fundpe import SUMMARY_MODULES, SUMMARY_URL, FundPE, pe_from_summary
 from data_sources.httpclient import (
     REDIRECT_STATUSES,
     BodyTooLarge,
@@ -1399,6 +1400,23 @@ class YahooSource:
                 self.quotes[symbol] = replace(old, **fill)
             self._changed()
         return self.quotes.get(symbol)
+
+    # -- fund P/E (SPEC 11) ---------------------------------------------------------------------
+
+    def _fund_pe_sync(self, symbol: str) -> FundPE | None:
+        data = self._ensure_session()
+        payload = data.get_raw_json(
+            SUMMARY_URL.format(symbol=_urlquote(symbol, safe="")),
+            params={"modules": SUMMARY_MODULES, "formatted": "false", "lang": "en-US"},
+            timeout=self.timeout,
+        )
+        return pe_from_summary(symbol, payload)
+
+    async def fund_pe(self, symbol: str) -> FundPE | None:
+        """The fund's P/E from its quoteSummary holdings statistics (``equityHoldings``, an
+        earnings yield), else its ``summaryDetail``; None when Yahoo has neither. Raises on a
+        failed request (the caller records it)."""
+        return await asyncio.wait_for(self._run(self._fund_pe_sync, symbol), self.timeout * 3)
 
     # -- reporting --------------------------------------------------------------------------
 
