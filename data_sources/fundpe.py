@@ -13,13 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from data_sources.clock import NY
 from data_sources.model import Quote
-
-NY = ZoneInfo("America/New_York")
 
 SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{symbol}"
 SUMMARY_MODULES = "topHoldings,summaryDetail"
