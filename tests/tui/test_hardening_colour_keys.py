@@ -41,6 +41,12 @@ async def test_no_color_keeps_every_meaning_in_signs_arrows_words_and_bold(
     async with app.run_test(size=(160, 48)):
         snapshot = await app.wait_for_snapshot()
         await settled(app)
+        # the alert rows come from the alert desk's book, a moment after the snapshot
+        await wait_until(
+            lambda: (
+                painted(app).count("‼ CRIT") + painted(app).count("! WARN") >= len(snapshot.alerts)
+            )
+        )
         assert app.no_color
         assert {a.severity for a in snapshot.alerts} == {"critical", "warning"}
         # Alerts are shown once the alert log has them (log before show): wait for the rows.
