@@ -122,6 +122,14 @@ class RotmonApp(App[int]):
             "D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"
         ),
         Binding(
+            "H",
+            "alert_history",
+            "Alert history",
+            show=False,
+            group=ALERTS_GROUP,
+            id="alert.history",
+        ),
+        Binding(
             "less_than_sign",
             "step_asof(-1)",
             "As-of −1 trading day",
@@ -734,6 +742,23 @@ class RotmonApp(App[int]):
     def action_back(self) -> None:
         if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
+
+    def action_alert_history(self) -> None:
+        """Every transition of the alert log, filterable by rule and severity."""
+        from tui.alerts import rule_labels
+        from tui.screens.history import HistoryScreen
+
+        if isinstance(self.screen, HistoryScreen):
+            return
+
+        def load() -> list[Any] | None:
+            desk = self.alerts
+            if desk is None:
+                return None
+            return list(desk.log(None, limit=5000))
+
+        labels = self.alerts.labels if self.alerts is not None else rule_labels()
+        self.push_screen(HistoryScreen(load, labels))
 
     def action_diagnostics(self) -> None:
         """Per source: request times, latency, errors, retry schedule, cache hits."""

@@ -21,6 +21,8 @@ MODULES = (
     "tui.screens.sector",
     "tui.screens.symbol",
     "tui.screens.alert",
+    "tui.screens.history",
+    "tui.screens.series",
     "widgets.alert_list",
     "widgets.constituents",
     "widgets.heatmap",

@@ -394,3 +394,37 @@ async def test_the_alert_badge_stays_on_header_and_tab_at_every_size(
         await pilot.press("A")
         await wait_until(lambda: not app.unacknowledged())
         assert f"‼{crit} CRIT" in painted(app).splitlines()[0]  # acked is still active
+
+
+async def test_H_shows_every_transition_filterable_by_rule_and_severity(tmp_path: Path) -> None:
+    from tui.screens.history import HistoryScreen
+    from widgets.constituents import KeyedTable
+
+    db = tmp_path / "alerts.sqlite3"
+    app, _ = wired("oil-shock", db)  # critical and warning alerts
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await wait_until(lambda: bool(app.alerts and app.alerts.active()))
+        await pilot.press("3", "a")  # one acknowledgement: a second kind of transition
+        await wait_until(lambda: bool(app.acked))
+        await pilot.press("H")
+        await wait_until(lambda: isinstance(app.screen, HistoryScreen))
+        screen = app.screen
+        await wait_until(lambda: screen.entries is not None)
+        with Store(db) as store:
+            logged = store.alert_log(None, 5000)
+        table = screen.query_one(KeyedTable)
+        assert len(table.keys) == len(logged) >= 3
+        assert {str(e.id) for e in logged} == set(table.keys)
+        await pilot.press("f")  # critical only
+        assert screen.severity == "critical"
+        crit = [e for e in logged if e.severity == "critical"]
+        assert len(table.keys) == len(crit) < len(logged)
+        await pilot.press("f", "f")  # warning, then any again
+        assert screen.severity is None and len(table.keys) == len(logged)
+        await pilot.press("slash", *"ovx")
+        assert screen.text == "ovx"
+        assert screen.shown() and all(e.rule == "ovx" for e in screen.shown())
+        assert len(table.keys) == sum(e.rule == "ovx" for e in logged) > 0
+        await pilot.press("escape", "escape")
+        assert type(app.screen).__name__ == "DashboardScreen"
