@@ -23,6 +23,8 @@ MODULES = (
     "tui.screens.alert",
     "tui.screens.history",
     "tui.screens.series",
+    "tui.screens.valuation",
+    "tui.screens.cycle",
     "widgets.alert_list",
     "widgets.constituents",
     "widgets.heatmap",
