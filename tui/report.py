@@ -82,7 +82,7 @@ def snapshot_tables(s: Snapshot) -> Group:
         macro.add_column(col, justify="left" if col == "indicator" else "right")
     for m in s.macro:
         macro.add_row(Text(inert(m.label)), fmt(m.value), fmt(m.change, sign=True), _iso(m.date))
-    parts: list[RenderableType] = [spreads, pairs, heat, alerts, scores, macro]
+    parts: list[RenderableType] = [spreads, pairs, heat, alerts, scores, macro, *_thesis(s)]
     if s.sources:
         src = Table(title="Sources")
         for col in ("source", "state", "last success", "error"):
@@ -98,6 +98,50 @@ def snapshot_tables(s: Snapshot) -> Group:
     if s.problems:
         parts.append(Text("\n".join(inert(p) for p in s.problems), style="yellow"))
     return Group(*parts)
+
+
+def _thesis(s: Snapshot) -> list[RenderableType]:
+    """The valuation gap and the Fed cycle (SPEC 11); unknown is ``n/a`` with the reason."""
+    out: list[RenderableType] = []
+    v = s.valuation
+    if v is not None:
+        table = Table(title="Valuation (P/E)")
+        for col in ("fund", "P/E", "forward P/E", "date", "note"):
+            table.add_column(col, justify="right" if "P/E" in col else "left")
+        for p in (v.large, *v.small):
+            table.add_row(
+                Text(inert(p.symbol)),
+                fmt(p.pe, 1),
+                fmt(p.forward_pe, 1),
+                _iso(p.date),
+                Text(inert(p.reason or "")),
+            )
+        out.append(table)
+        if v.gap_turns is None or v.gap_pct is None:
+            out.append(Text(f"gap: n/a ({inert(v.reason or 'no P/E')})"))
+        else:
+            out.append(
+                Text(
+                    f"gap ({v.basis} P/E, {v.large.symbol} - {inert(v.gap_small or '')}):"
+                    f" {v.gap_turns:+.1f} turns, {v.gap_pct:.1f}%;"
+                    f" 5-year z-score {fmt(v.zscore_5y, sign=True)}"
+                )
+            )
+    c = s.cycle
+    if c is not None:
+        if c.phase is None:
+            out.append(Text(f"Fed cycle: n/a ({inert(c.reason or 'no policy rate')})"))
+        else:
+            first = "none since the last hike" if c.first_cut is None else c.first_cut.isoformat()
+            out.append(
+                Text(
+                    f"Fed cycle ({c.source}): {c.phase}; first cut {first}; cuts {c.cuts},"
+                    f" {fmt(c.cut_bp, 0)} bp; months since first cut"
+                    f" {'n/a' if c.months_since_first_cut is None else c.months_since_first_cut};"
+                    f" 2Y minus funds {fmt(c.two_year_minus_funds, sign=True)}"
+                )
+            )
+    return out
 
 
 def _iso(x: date | datetime | None) -> str:

@@ -209,6 +209,25 @@ class MarketFrame:
     sectors: tuple[SectorPair, ...] | None
 
 
+PE_COLUMNS = ("pe", "forward_pe")
+
+
+def valuations_change(old: MarketData | None, new: MarketData) -> dict[str, Any]:
+    """The P/E frames (SPEC 11) column by column as series changes: a tick is one row."""
+    out: dict[str, Any] = {}
+    for sym, f in new.valuations.items():
+        before = None if old is None else old.valuations.get(sym)
+        cols = {
+            col: series_change(None if before is None else before[col], f[col])
+            for col in PE_COLUMNS
+            if col in f
+        }
+        if any(ch is not None for ch in cols.values()):
+            keep = {"cut": int(f.index[-1].toordinal()) + 1 if len(f) else 0, "d": [], "v": []}
+            out[sym] = {col: ch if ch is not None else keep for col, ch in cols.items()}
+    return out
+
+
 def market_change(old: MarketData | None, new: MarketData) -> dict[str, Any]:
     """The change from ``old`` (None: nothing, i.e. a full image) to ``new`` as JSON-able data."""
     prices: dict[str, Any] = {}
@@ -235,7 +254,11 @@ def market_change(old: MarketData | None, new: MarketData) -> dict[str, Any]:
         "prices": prices,
         "macro": macro,
         "quotes": quotes,
+        "valuations": valuations_change(old, new),
         "gone": {
+            "valuations": (
+                [] if old is None else [s for s in old.valuations if s not in new.valuations]
+            ),
             "prices": [] if old is None else [s for s in old.prices if s not in new.prices],
             "macro": [] if old is None else [s for s in old.macro if s not in new.macro],
             "quotes": [] if old is None else [s for s in old.quotes if s not in new.quotes],
@@ -263,6 +286,17 @@ def apply_market_change(old: MarketData | None, change: Mapping[str, Any]) -> Ma
         macro.pop(sid, None)
     for sym in gone.get("quotes", ()):
         quotes.pop(sym, None)
+    valuations = {} if old is None else dict(old.valuations)
+    for sym in gone.get("valuations", ()):
+        valuations.pop(sym, None)
+    for sym, cols in change.get("valuations", {}).items():
+        before = valuations.get(sym)
+        valuations[sym] = pd.DataFrame(
+            {
+                col: apply_series_change(None if before is None else before[col], ch)
+                for col, ch in cols.items()
+            }
+        )
     for sym, ch in change["prices"].items():
         prices[sym] = apply_series_change(prices.get(sym), ch)
     for sid, ch in change["macro"].items():
@@ -293,6 +327,7 @@ def apply_market_change(old: MarketData | None, change: Mapping[str, Any]) -> Ma
         problems=frame.problems,
         pairs=frame.pairs,
         sectors=frame.sectors,
+        valuations=valuations,
     )
 
 

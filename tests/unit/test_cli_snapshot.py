@@ -125,6 +125,8 @@ def test_table_prints_every_section(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0
     for word in ("IWM/SPY", "Energy", "Alerts", "hard-landing score", "Macro"):
         assert word in out
+    assert "Valuation (P/E)" in out and "gap (forward P/E, SPY - IJR)" in out
+    assert "Fed cycle (DFEDTARU): cutting" in out
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,11 @@ def test_snapshot_and_market_round_trip_through_the_codec() -> None:
     assert moved.quotes == later.quotes and moved.constituents == later.constituents
     # a tick is a few rows, not the history again
     assert all(len(ch["d"]) <= 2 for ch in change["prices"].values())
+    # the P/E frames of the valuation screen travel too, a tick as a row or two (SPEC 11)
+    assert set(image.valuations) == set(market.valuations) == {"SPY", "IJR", "IWM"}
+    assert all(image.valuations[s].equals(market.valuations[s]) for s in market.valuations)
+    assert all(moved.valuations[s].equals(later.valuations[s]) for s in later.valuations)
+    assert all(len(c["d"]) <= 2 for v in change["valuations"].values() for c in v.values())
 
 
 def test_the_password_is_never_shown() -> None:
