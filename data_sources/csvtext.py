@@ -43,8 +43,12 @@ def strip_bom(text: str) -> str:
 
 def clean(value: str) -> str:
     """``value`` made inert (no escape sequence, control or bidi character) with surrounding
-    space (also the no-break space iShares uses for blank lines) stripped."""
-    return inert(value).strip().strip("\u00a0").strip()
+    space (also the no-break space iShares uses for blank lines) stripped, and without the
+    ``'`` that ``csv_text`` puts before a formula (so a pack's holdings read back as written)."""
+    text = inert(value).strip().strip("\u00a0").strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
 
 
 def snippet(value: str, limit: int = 40) -> str:

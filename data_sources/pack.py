@@ -66,7 +66,7 @@ from analytics.catalog import (
     Pair,
     SectorPair,
 )
-from analytics.text import inert
+from analytics.text import csv_text, inert
 from data_sources.base import SourceError
 from data_sources.clock import NY
 from data_sources.csvtext import clean, norm_name, strip_bom
@@ -1261,7 +1261,8 @@ def _holdings_text(universe: str, constituents: Sequence[Constituent], asof: dat
         price = _num(c.last) if c.last is not None else "-"
         lines.append(
             quoted(
-                c.symbol, c.name, c.sector, "Equity", "-", _num(c.weight), "-", "-",
+                csv_text(c.symbol), csv_text(c.name), csv_text(c.sector),
+                "Equity", "-", _num(c.weight), "-", "-",
                 price or "-", "-", "-", "USD", "-", "USD", "-",
             )
         )  # fmt: skip

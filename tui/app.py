@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -405,6 +406,25 @@ class RotmonApp(App[int]):
         if not self._heap_frozen and not self._cached_view:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (the screens' too) is inert: a message may quote a name, a path or an
+        error from outside. Callers still pass ``markup=False`` for such text."""
+        super().notify(
+            inert(message, keep_newlines=True),
+            title=inert(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def _announce_problems(self, problems: tuple[str, ...]) -> None:
         """A toast when what the data lacks changes (the status bar keeps showing it)."""

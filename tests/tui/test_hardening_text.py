@@ -199,3 +199,20 @@ async def test_a_pack_problem_reaches_the_status_bar_as_inert_text(tmp_path: Pat
         text = assert_inert(app, "pack status")
         status = text.splitlines()[-1]
         assert "pack ✖ failing: 1 problem in the pack; first: prices/[r…" in status
+
+
+async def test_every_toast_is_inert(make_demo_app: Any) -> None:
+    """RotmonApp.notify makes every toast inert, whoever calls it (screens call the app's)."""
+    app = make_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.notify(f"Export failed: {ESCAPES}\u2028x\nline 2", title="T\x1b[2J\u202e", markup=False)
+        app.screen.notify(f"from a screen {ESCAPES}", markup=False)
+        await pilot.pause()
+        toasts = [(str(n.message), str(n.title)) for n in app._notifications]
+        assert len(toasts) >= 2
+        for message, title in toasts:
+            for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\u2028"):
+                assert bad not in message and bad not in title
+        assert ("Export failed: REDL x\nline 2", "T") in toasts
+        assert ("from a screen REDL", "") in toasts
