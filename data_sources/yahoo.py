@@ -42,6 +42,7 @@ from data_sources.httpclient import (
     DeadlineExceeded,
     Limits,
     RateGate,
+    RateLimited,
     RedirectRefused,
     same_host,
 )
@@ -1152,11 +1153,16 @@ class YahooSource:
             logger.removeHandler(collect)
         result.latency_s = _time.perf_counter() - started
         exchanges = self.wiretap.since(mark)
+        shut = self.gate.remaining()  # a 429 in this round: what yfinance never sent is why
         for symbol in symbols:
             if symbol in result.bars:
                 continue
-            result.failed[symbol] = _history_reason(symbol, exchanges, collect.lines)
+            reason = _history_reason(symbol, exchanges, collect.lines)
+            if shut is not None and "HTTP" not in reason:
+                reason = str(RateLimited(shut))
+            result.failed[symbol] = reason
         retry = [x.retry_after for x in exchanges if x.retry_after is not None]
+        retry += [shut] if shut is not None else []
         result.retry_after = max(retry) if retry else None
         return result
 
