@@ -671,6 +671,7 @@ class RiskReplay:
     def _unknown_reason(self, rule_id: str, day: int) -> str:
         """Why ``rule_id`` has no value on ``day`` (a day number): each input's state."""
         parts: list[str] = []
+        fresh: list[int] = []
         for name in RULE_INPUTS.get(rule_id, ()):
             dates = self.inputs.get(name)
             pos = -1 if dates is None else int(np.searchsorted(dates.visible, day, "right")) - 1
@@ -686,8 +687,12 @@ class RiskReplay:
             if stale:
                 parts.append(f"{name}: data ends {_day_text(last)}")
             else:
-                parts.append(f"{name}: no value on {_day_text(last)} (too little history)")
-        return "; ".join(parts) or "no inputs"
+                fresh.append(last)
+        if parts:
+            return "; ".join(parts)
+        if fresh:  # every input is there and fresh: the value itself is undefined
+            return f"no value on {_day_text(max(fresh))} (too little history or a base <= 0)"
+        return "no inputs"
 
     def at(self, asof: date | None = None, *, start: date | None = None) -> RiskResult:
         """The :class:`RiskResult` as of ``asof`` (default: the replay's own), days from ``start``.

@@ -6,12 +6,16 @@ the report before committing.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from textual.pilot import Pilot
 
+from data_sources.model import MarketData, SourceStatus
 from tui.app import RotmonApp
 
 FROZEN_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 in New York, market open
@@ -39,3 +43,64 @@ async def _settle(pilot: Pilot[object]) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_dashboard(snap_compare: Callable[..., bool], scenario: str, size: tuple[int, int]) -> None:
     assert snap_compare(_app(scenario), terminal_size=size, run_before=_settle)
+
+
+# -- issue 13: never a confident picture without the data ----------------------------------
+
+
+PACK = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small"
+
+
+def _partial_pack(root: Path) -> Path:
+    """pack_small broken on purpose: no VIX at all, and XLE cut at 2020-06-30 (stale at the
+    pack's as-of, 2020-12-11): VIX is an unknown rule, Energy n/a with its reason."""
+    pack = root / "pack"
+    shutil.copytree(PACK, pack)
+    (pack / "prices" / "^VIX.csv").unlink()
+    (pack / "macro" / "VIXCLS.csv").unlink()
+    xle = pack / "prices" / "XLE.csv"
+    lines = xle.read_text().splitlines()
+    kept = [ln for ln in lines if not ln[:1].isdigit() or ln[:10] <= "2020-06-30"]
+    xle.write_text("\n".join(kept) + "\n")
+    return pack
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_partial_pack(
+    snap_compare: Callable[..., bool], size: tuple[int, int], tmp_path: Path
+) -> None:
+    from data_sources.pack import PackSource
+
+    app = RotmonApp(
+        PackSource(_partial_pack(tmp_path)),
+        clock=lambda: FROZEN_AT,
+        live_polling=False,
+        badge="PACK",
+    )
+    assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+class OfflineLive:
+    """What the live source answers with no network: no data, each sub-source failing (the
+    LiveSource's own answer at the MarketData boundary, without its timing and port numbers)."""
+
+    name = "live"
+
+    async def fetch(self, now: datetime) -> MarketData:
+        return MarketData(source="live", asof=now, statuses=self.status())
+
+    async def bars(self, symbol: str) -> pd.DataFrame | None:
+        return None
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        down = "network is unreachable"
+        return tuple(SourceStatus(n, "failing", error=down) for n in ("yahoo", "fred"))
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_offline_start(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    app = RotmonApp(OfflineLive(), clock=lambda: FROZEN_AT, live_polling=False)
+    assert snap_compare(app, terminal_size=size, run_before=_settle)

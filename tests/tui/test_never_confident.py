@@ -15,6 +15,7 @@ from tests.support.live_env import write_config
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tests.tui.conftest import status_text, wait_until
+from tests.tui.hardening_helpers import open_screen, painted
 from tui.cli import live
 from tui.config import Settings, env_name, load_settings
 from tui.wiring import build_app
@@ -86,6 +87,12 @@ async def test_a_pack_without_vix_lists_the_rule_as_unknown(tmp_path: Path) -> N
         assert "? unknown VIX: ^VIX: no data; VIXCLS: no data" in text
         assert "every rule is quiet" not in text
         assert f"{hard:5.1f}/100" in text and f"cov {snap.coverage['hard_landing']:.0%}" in text
+        # The alert screen says unknown too, with the reason -- not "not active".
+        await open_screen(app, "alert", "vix")
+        await wait_until(lambda: "UNKNOWN" in painted(app), 15)
+        screen_text = painted(app)
+        assert "not active" not in screen_text
+        assert "^VIX: no data; VIXCLS: no data" in screen_text
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/realdata/history is not present")
@@ -122,3 +129,11 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
         assert "QQQ: data ends 2020-12-11" in str(detail.render())
         await wait_until(lambda: "data ◐ stale (n/a: " in status_text(app), 5)
         assert "data ends" in status_text(app)
+        # The drill-downs use the same rule: n/a with the reason, never a leg's own old rows.
+        await open_screen(app, "sector", "Energy")
+        await wait_until(lambda: "n/a: PSCE: data ends 2020-12-11" in painted(app), 15)
+        assert "-11.98" not in painted(app) and "+31.82" not in painted(app)
+        app.pop_screen()
+        await open_screen(app, "pair", "IWM/QQQ")
+        await wait_until(lambda: "QQQ: data ends 2020-12-11" in painted(app), 15)
+        assert "20-12-11" in painted(app)  # the date each leg's figures end on

@@ -107,7 +107,12 @@ class AlertScreen(DrillScreen):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(inert(rule.label), style="bold")
         title.append(f"  ·  {GROUP_LABEL.get(rule.group, rule.group)}  ·  ")
-        if alert is None:
+        unknown = snapshot.unknown.get(rule.id)
+        if alert is None and unknown is not None:
+            # No value at the as-of moment (SPEC 7): unknown, never "not active".
+            title.append("UNKNOWN", style="bold")
+            title.append(f": {inert(unknown)}")
+        elif alert is None:
             title.append("not active")
         else:
             variable = "error" if alert.severity == "critical" else "warning"
@@ -119,7 +124,11 @@ class AlertScreen(DrillScreen):
             )
         title.append(f"  ·  {snapshot.source} {asof_text(snapshot.asof)}")
         self.query_one("#alert-title", Static).update(title)
-        self.query_one("#alert-rule", Static).update(Text(inert(rule.explain())))
+        explained = Text(inert(rule.explain()))
+        if alert is None and unknown is not None:
+            explained.append("\nUnknown at the as-of day, its inputs missing or stale: ", "bold")
+            explained.append(inert(unknown))
+        self.query_one("#alert-rule", Static).update(explained)
         self._update_chart()
         self._update_log()
 

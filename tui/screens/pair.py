@@ -197,6 +197,18 @@ class PairScreen(DrillScreen):
                 )
             )
         out.append(("last", (Text("Last"), num_text(row.small_last), num_text(row.large_last), "")))
+        if row.last_date:  # every value knows its date: the bar each leg's figures end on
+            dates = [row.last_date.get(sym) for sym in (row.small, row.large)]
+            out.append(
+                (
+                    "date",
+                    (
+                        Text("Date"),
+                        *(Text(NA if d is None else f"{d:%y-%m-%d}", style="dim") for d in dates),
+                        "",
+                    ),
+                )
+            )
         out.append(
             (
                 "drawdown",
@@ -225,6 +237,9 @@ class PairScreen(DrillScreen):
                 text.append("\n")
             text.append(f"{label:<18}", style="dim")
             text.append(value, style="dim" if value == NA else "bold")
+        for reason in row.reasons:  # why the figures are n/a (SPEC 8): where a leg's data ends
+            text.append("\nn/a: ", style="dim")
+            text.append(inert(reason), style="bold")
         return text
 
     # -- export ------------------------------------------------------------------------------

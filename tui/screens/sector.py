@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, Static
 
 from analytics.catalog import SECTORS, SectorPair
+from analytics.spreads import fresh_legs
 from analytics.text import inert
 from analytics.types import SectorRow
 from data_sources.model import Constituent
@@ -154,6 +155,8 @@ class SectorScreen(DrillScreen):
         super().__init__(context, export_dir=export_dir, window=window)
         self.sector = find_sector(sector, context.snapshot().heatmap)
         self.heat_window = heat_window
+        self._reasons: tuple[str, ...] = ()
+        """Why a leg's figures are n/a at the as-of day (``"PSCE: data ends 2020-12-11"``)."""
         self._initial_sort = sort
         self._initial_filter = filter_text
         """The heatmap's window when opened from it: the info line shows the heatmap's own
@@ -222,7 +225,14 @@ class SectorScreen(DrillScreen):
         large = market.prices.get(s.large)
         small = market.prices.get(s.small) if s.small else None
         self._series = (large, small)
-        self.query_one("#sector-info", Static).update(self._info(large, small))
+        # The one freshness rule (SPEC 8): a leg too old at the as-of day gives n/a, not its
+        # own last rows from another year.
+        legs: dict[str, pd.Series | None] = {s.large: large}
+        if s.small:
+            legs[s.small] = small
+        usable, _stale, _dates, self._reasons = fresh_legs(legs, snapshot.asof.date())
+        fresh_small = usable.get(s.small) if s.small else None
+        self.query_one("#sector-info", Static).update(self._info(usable[s.large], fresh_small))
         self._update_chart(large, small)
         self.table.set_rows(sector_constituents(market.constituents, s.sector))
         self._update_status()
@@ -258,6 +268,8 @@ class SectorScreen(DrillScreen):
             text.append(self.signed_text(spread, 2, "pp"))
         else:
             text.append("   no small-cap sector ETF configured")
+        for reason in self._reasons:
+            text.append(f"   n/a: {inert(reason)}", style="bold")
         return text
 
     def _update_chart(self, large: pd.Series | None, small: pd.Series | None) -> None:
