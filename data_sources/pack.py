@@ -1144,13 +1144,15 @@ def write_pack(
     *,
     config: PackConfig | None = None,
     holdings_asof: date | None = None,
+    valuations: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """Write a pack that ``load_pack`` reads back unchanged (``rotmon record``, ``pack download``).
 
     Prices: a DataFrame (our Bars frame or a yfinance one: columns found by name, any case) is
     written in the Yahoo layout, with `Adj Close` only when the frame has one; a Series is
     written as `Date,Close`. Macro series are FRED graph CSVs with `observation_date`, missing
-    values as empty fields. Constituents go to ``holdings/<universe>.csv`` in the iShares layout.
+    values as empty fields. Constituents go to ``holdings/<universe>.csv`` in the iShares layout;
+    P/E frames (``pe``, ``forward_pe``) to ``valuation/<SYMBOL>.csv`` as ``Date,PE,ForwardPE``.
     Each file is written to a temporary name and renamed, so a crash never leaves half a file.
     Raises ValueError for a symbol that cannot be a file name.
     """
@@ -1162,6 +1164,8 @@ def write_pack(
         _write_atomic(
             root / "macro" / f"{_file_symbol(series_id)}.csv", _fred_text(series_id, values)
         )
+    for symbol, frame in (valuations or {}).items():
+        _write_atomic(root / "valuation" / f"{_file_symbol(symbol)}.csv", _valuation_text(frame))
     universe = config.universe if config else "IWM"
     if constituents:
         _write_atomic(
@@ -1170,6 +1174,17 @@ def write_pack(
         )
     if config is not None:
         _write_atomic(root / "pack.toml", _config_text(config))
+
+
+def _valuation_text(frame: pd.DataFrame) -> str:
+    lines = ["Date,PE,ForwardPE"]
+    pe = frame["pe"] if "pe" in frame else pd.Series(np.nan, index=frame.index)
+    fwd = frame["forward_pe"] if "forward_pe" in frame else pd.Series(np.nan, index=frame.index)
+    for day, a, b in zip(_dates(frame.index), pe.to_numpy(float), fwd.to_numpy(float), strict=True):
+        if not (math.isfinite(a) or math.isfinite(b)):
+            continue
+        lines.append(f"{day:%Y-%m-%d},{_num(a)},{_num(b)}")
+    return "\n".join(lines) + "\n"
 
 
 def _file_symbol(symbol: str) -> str:

@@ -208,3 +208,16 @@ def test_demo_pe_follows_its_prices_and_differs_by_scenario() -> None:
     assert v_rot.small[0].forward_pe == pytest.approx(15.0, abs=0.6)
     assert v_hard.large.forward_pe is not None and v_rot.large.forward_pe is not None
     assert v_hard.large.forward_pe < v_rot.large.forward_pe
+
+
+def test_write_pack_writes_valuation_files_that_load_back(tmp_path: Path) -> None:
+    from data_sources.pack import load_pack, write_pack
+
+    f = frame({"2026-01-30": (27.0, 22.0), "2026-02-06": (27.25, None), "2026-02-13": (None, 22.5)})
+    write_pack(tmp_path, {}, {"DGS2": pd.Series([4.0], index=[pd.Timestamp("2026-02-13")])},
+               valuations={"SPY": f})  # fmt: skip
+    text = (tmp_path / "valuation" / "SPY.csv").read_text()
+    assert text == "Date,PE,ForwardPE\n2026-01-30,27,22\n2026-02-06,27.25,\n2026-02-13,,22.5\n"
+    back = load_pack(tmp_path).valuations["SPY"]
+    assert back.index.equals(f.index)
+    assert back["pe"].equals(f["pe"]) and back["forward_pe"].equals(f["forward_pe"])

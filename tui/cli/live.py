@@ -158,6 +158,7 @@ def _write(
     constituents: Sequence[Constituent],
     holdings_asof: date | None,
     problems: list[str],
+    valuations: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """``write_pack`` file by file, so that one unwritable name never loses the rest."""
     from data_sources.pack import write_pack
@@ -174,3 +175,8 @@ def _write(
             problems.append(f"{series_id}: not written ({exc})")
     if constituents:
         write_pack(out, {}, {}, constituents, holdings_asof=holdings_asof)
+    for symbol, frame in (valuations or {}).items():
+        try:
+            write_pack(out, {}, {}, valuations={symbol: frame})
+        except ValueError as exc:
+            problems.append(f"valuation/{symbol}: not written ({exc})")

@@ -156,7 +156,14 @@ async def record_pack(
         result.constituents = len(constituents)
         if not result.empty:
             await asyncio.to_thread(
-                _write, out, prices, macro, constituents, holdings_asof, result.problems
+                _write,
+                out,
+                prices,
+                macro,
+                constituents,
+                holdings_asof,
+                result.problems,
+                market.valuations,  # the P/E seen live (SPEC 11), read back as valuation/*.csv
             )
     finally:
         await source.aclose()
