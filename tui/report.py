@@ -74,9 +74,17 @@ def snapshot_tables(s: Snapshot) -> Group:
             fmt(a.threshold),
             a.since.isoformat(),
         )
-    scores = Text(
-        "  ".join(f"{k.replace('_', '-')} score: {fmt(v, 0)}" for k, v in s.scores.items())
-    )
+    def score_text(group: str, value: float | None) -> str:
+        name = group.replace("_", "-")
+        if value is None:  # no rule of the group known: never 0 (SPEC 7)
+            return f"{name} score: no data"
+        cov = s.coverage.get(group)
+        tail = f" (coverage {cov:.0%})" if cov is not None and cov < 1.0 else ""
+        return f"{name} score: {fmt(value, 0)}{tail}"
+
+    scores = Text("  ".join(score_text(k, v) for k, v in s.scores.items()))
+    for rule, reason in s.unknown.items():
+        scores.append(f"\nunknown {inert(rule)}: {inert(reason)}", style="yellow")
     macro = Table(title="Macro & energy")
     for col in ("indicator", "value", "change", "date"):
         macro.add_column(col, justify="left" if col == "indicator" else "right")
