@@ -101,7 +101,7 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
             for a in s.alerts
         ],
         "scores": {k: _num(v) for k, v in s.scores.items()},
-        "coverage": {k: _num(v) for k, v in s.coverage.items()},
+        "coverage": {k: float(v) for k, v in s.coverage.items() if _num(v) is not None},
         "unknown": dict(s.unknown),
         "macro": [
             {
@@ -186,7 +186,9 @@ def _cycle_out(c: RateCycle | None) -> dict[str, Any] | None:
         "source": c.source,
         "rate": _num(c.rate),
         "rate_date": _iso(c.rate_date),
-        "last_move": None if move is None else [move.date.isoformat(), move.change, move.level],
+        "last_move": None
+        if move is None
+        else [move.date.isoformat(), _num(move.change), _num(move.level)],
         "reason": c.reason,
         "notes": list(c.notes),
     }
