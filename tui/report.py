@@ -74,6 +74,7 @@ def snapshot_tables(s: Snapshot) -> Group:
             fmt(a.threshold),
             a.since.isoformat(),
         )
+
     def score_text(group: str, value: float | None) -> str:
         name = group.replace("_", "-")
         if value is None:  # no rule of the group known: never 0 (SPEC 7)

@@ -137,3 +137,6 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
         await open_screen(app, "pair", "IWM/QQQ")
         await wait_until(lambda: "QQQ: data ends 2020-12-11" in painted(app), 15)
         assert "20-12-11" in painted(app)  # the date each leg's figures end on
+        app.pop_screen()
+        await open_screen(app, "symbol", "QQQ")
+        await wait_until(lambda: "n/a: QQQ: data ends 2020-12-11" in painted(app), 15)

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
 from analytics.returns import window_return
+from analytics.spreads import fresh_legs
 from analytics.text import inert
 from data_sources.model import Constituent, Quote
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
@@ -217,7 +218,17 @@ class SymbolScreen(DrillScreen):
         self._update_chart(closes)
         self.query_one("#symbol-facts", Static).update(self._facts_text(facts))
         bench = market.prices.get(BENCHMARK)
-        self.relative = relative_returns(closes, bench, facts.change_pct)
+        # The one freshness rule (SPEC 8): a leg too old at the as-of day gives n/a here too,
+        # never its own last rows against the other's.
+        usable, stale, _dates, reasons = fresh_legs(
+            {self.symbol: closes, BENCHMARK: bench}, snapshot.asof.date()
+        )
+        day_change = None if self.symbol in stale else facts.change_pct
+        self.relative = relative_returns(usable[self.symbol], usable[BENCHMARK], day_change)
+        for reason in reasons:
+            title.append(f"  ·  n/a: {inert(reason)}", style="bold")
+        if reasons:
+            self.query_one("#symbol-title", Static).update(title)
         self.query_one("#symbol-rel", KeyedTable).sync(
             [
                 (
