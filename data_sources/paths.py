@@ -27,3 +27,14 @@ def store_path_for(kind: str, db: Path | None, variant: str | None = None) -> Pa
         return default
     suffix = f"-{variant}" if variant else ""
     return default.with_name(f"rotmon-{kind}{suffix}.sqlite3")
+
+
+def default_export_dir() -> Path:
+    """Where exports go unless the config says otherwise: the user's downloads directory when
+    it exists (platformdirs), else ``<user data dir>/exports``; never the working directory."""
+    import platformdirs
+
+    downloads = platformdirs.user_downloads_path()
+    if downloads.is_dir():
+        return downloads
+    return platformdirs.user_data_path("rotmon") / "exports"

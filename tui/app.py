@@ -197,6 +197,8 @@ class RotmonApp(App[int]):
         self.ansi = ansi
         self.live_polling = live_polling
         self.export_dir = export_dir
+        self.export_bom = False
+        """CSV exports start with a UTF-8 BOM (``[export] bom``; set by ``build_app``)."""
         self.drill_screens: dict[str, DrillFactory] = dict(drill_screens or {})
         """kind ("pair", "sector", "alert", "macro") -> screen factory; later screens register."""
         self.snapshot: Snapshot | None = None
@@ -904,7 +906,7 @@ class RotmonApp(App[int]):
         directory = self.export_dir or Path.cwd()
         try:  # a new file each time, never overwriting an earlier export
             path = await asyncio.to_thread(
-                export_snapshot_json, snapshot, directory, now=snapshot.asof
+                export_snapshot_json, snapshot, directory, now=self.now()
             )
         except Exception as exc:
             self.notify(f"Export failed: {exc}", severity="error", timeout=5, markup=False)

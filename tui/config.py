@@ -45,6 +45,7 @@ from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
 from tui.settings import (
     DERIVED,
     RULE_KEYS,
+    ExportSettings,
     PairSettings,
     PollSettings,
     RedisSettings,
@@ -65,6 +66,7 @@ from tui.tomllines import key_lines, line_of
 __all__ = [
     "ENV_PREFIX",
     "ConfigError",
+    "ExportSettings",
     "PollSettings",
     "RedisSettings",
     "Settings",

@@ -31,7 +31,14 @@ def safe_name(name: str) -> str:
 
 
 def _stamp(now: datetime | None) -> str:
-    return (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    """One clock for every file name: New York time, as the header shows (an aware ``now`` is
+    converted; a naive one is taken as it is)."""
+    from data_sources.clock import NY
+
+    moment = now or datetime.now(NY)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(NY)
+    return moment.strftime("%Y%m%d-%H%M%S")
 
 
 def _write_new(directory: Path, stem: str, suffix: str, text: str) -> Path:
@@ -114,7 +121,10 @@ def export_table_csv(
     directory: Path | str,
     *,
     now: datetime | None = None,
+    bom: bool = False,
 ) -> Path:
-    """Write a table as CSV to ``directory/rotmon-<name>-<YYYYmmdd-HHMMSS>.csv``; return it."""
-    text = table_csv(rows, columns)
+    """Write a table as CSV to ``directory/rotmon-<name>-<YYYYmmdd-HHMMSS>.csv``; return it.
+    ``bom`` starts the file with a UTF-8 byte order mark (``[export] bom``: spreadsheets then
+    read it as UTF-8)."""
+    text = ("\ufeff" if bom else "") + table_csv(rows, columns)
     return _write_new(Path(directory), f"rotmon-{safe_name(name)}-{_stamp(now)}", ".csv", text)

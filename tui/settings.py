@@ -20,7 +20,7 @@ from msgspec import Meta, Struct, field
 from analytics.catalog import Pair
 from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
-from data_sources.paths import default_db_path
+from data_sources.paths import default_db_path, default_export_dir
 
 _MAX = sys.float_info.max  # `le=_MAX` keeps inf out (nan fails every bound by itself)
 
@@ -159,6 +159,16 @@ class RedisSettings(_Table, frozen=True):
     ] = None
 
 
+class ExportSettings(_Table, frozen=True):
+    """``[export]``: how exported files are written."""
+
+    bom: Annotated[
+        bool,
+        _says("true or false"),
+        _doc("Start CSV exports with a UTF-8 byte order mark (spreadsheets then read UTF-8)."),
+    ] = False
+
+
 class PairSettings(_Table, frozen=True):
     """``[[pairs]]``: a pair of the user's own, shaped as a pack's ``pack.toml`` pairs; added to
     the spreads pane after the source's pairs."""
@@ -196,11 +206,16 @@ class Settings(Struct, frozen=True, kw_only=True):
         _doc("Textual's animations: none is kind to SSH links (TEXTUAL_ANIMATIONS sets it too)."),
     ] = "none"
     export_dir: Annotated[
-        PathText, _doc("Where `e` writes snapshot exports (relative to the working directory).")
-    ] = Path(".")
+        PathText,
+        _doc(
+            "Where `e` and screenshots write (default: your downloads directory, else"
+            " <data dir>/exports)."
+        ),
+    ] = field(default_factory=default_export_dir)
     db: Annotated[
         PathText, _doc("The SQLite store: cache and alert log (--db); the default is per platform.")
     ] = field(default_factory=default_db_path)
+    export: ExportSettings = field(default_factory=ExportSettings)
     poll: PollSettings = field(default_factory=PollSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)

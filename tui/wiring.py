@@ -237,6 +237,7 @@ def build_app(
         animations=settings.animations,
         **app_options,
     )
+    app.export_bom = settings.export.bom
     attach_drilldown(app, settings)
     if state_path is not None and remembered is not None:
         from tui.remember import attach_memory

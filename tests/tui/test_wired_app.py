@@ -428,3 +428,35 @@ async def test_H_shows_every_transition_filterable_by_rule_and_severity(tmp_path
         assert len(table.keys) == sum(e.rule == "ovx" for e in logged) > 0
         await pilot.press("escape", "escape")
         assert type(app.screen).__name__ == "DashboardScreen"
+
+
+async def test_exports_use_one_clock_and_the_bom_option(tmp_path: Path) -> None:
+    from data_sources.clock import NY
+    from tui.config import ExportSettings
+
+    app = build_app(
+        demo_source("rotation"),
+        Settings(export_dir=tmp_path, export=ExportSettings(bom=True)),
+        kind="demo",
+        db=tmp_path / "a.sqlite3",
+        badge="DEMO",
+        clock=lambda: START,
+        live_polling=False,
+    )
+    stamp = START.astimezone(NY).strftime("%Y%m%d-%H%M%S")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        await pilot.press("e")  # the dashboard: the snapshot document
+        await wait_until(lambda: any(tmp_path.glob("rotmon-snapshot-*.json")))
+        await pilot.press("1", "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "PairScreen")
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_until(lambda: any(tmp_path.glob("rotmon-pair-*.csv")))
+    (snap,) = tmp_path.glob("rotmon-snapshot-*.json")
+    csvs = sorted(tmp_path.glob("rotmon-*.csv"))
+    assert snap.name == f"rotmon-snapshot-{stamp}.json"  # the app's clock, in New York time
+    assert csvs and all(p.name.endswith(f"-{stamp}.csv") for p in csvs)
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)  # the UTF-8 BOM
+    assert not snap.read_bytes().startswith(b"\xef\xbb\xbf")  # JSON never has one

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analytics.risk import DEFAULT_RULES, RELEASE_LAGS
+from data_sources.paths import default_export_dir
 from tests.e2e.ptyrun import PtyApp, isolated_env
 from tui.config import (
     ConfigError,
@@ -52,7 +53,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.sources.fred_api_key is None
     assert s.sources.fred_graph_url == "https://fred.stlouisfed.org/graph/fredgraph.csv"
     assert s.db.name == "rotmon.sqlite3" and s.db.parent.name == "rotmon"
-    assert s.export_dir == Path(".") and dict(s.keymap) == {}
+    # Exports never land in the working directory: downloads, else the data dir's exports/.
+    assert s.export_dir == default_export_dir() and s.export_dir != Path(".")
+    assert s.export.bom is False and dict(s.keymap) == {}
     assert s.config_file == tmp_path / "config.toml"
     assert s == Settings()  # the dataclass defaults are the same defaults
     assert s.rule("vix").warning == 25.0
@@ -339,7 +342,7 @@ def test_default_text_parses_back_to_the_defaults(tmp_path: Path) -> None:
     uncommented = [
         line for line, orig in zip(lines, text.splitlines(), strict=True) if line != orig
     ]
-    base = 7 + 5 + 7 + 2 + 3 + 3  # top-level, poll, sources, redis, release_lags, stale_after
+    base = 7 + 1 + 5 + 7 + 2 + 3 + 3  # top, export, poll, sources, redis, lags, stale_after
     rule_keys = sum(
         sum(getattr(r, f) is not None for f in (
             "warning", "critical", "hysteresis", "weight", "window", "long_window",

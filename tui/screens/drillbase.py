@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.style import Style
 from rich.text import Text
@@ -31,6 +32,15 @@ SORT_GROUP = Binding.Group("Sort")
 FILTER_GROUP = Binding.Group("Filter")
 """Help-screen groups. The footer merges neighbouring shown keys of one group under the group's
 name, so each shown key of a drill-down screen has its own group, except ``[`` ``]``."""
+
+
+@runtime_checkable
+class ExportHost(Protocol):
+    """An app that says how exports are written: its clock (file names) and the CSV BOM."""
+
+    export_bom: bool
+
+    def now(self) -> datetime: ...
 
 
 class DrillScreen(FitsTerminal, Screen):
@@ -186,8 +196,13 @@ class DrillScreen(FitsTerminal, Screen):
     def action_export(self) -> None:
         paths: list[Path] = []
         try:
+            host = self.app
+            now = host.now() if isinstance(host, ExportHost) else None
+            bom = host.export_bom if isinstance(host, ExportHost) else False
             for name, columns, rows in self.export_tables():
-                paths.append(export_table_csv(rows, columns, name, self.export_dir))
+                paths.append(
+                    export_table_csv(rows, columns, name, self.export_dir, now=now, bom=bom)
+                )
         except (ExportError, OSError) as exc:
             self.notify(str(exc), title="Export failed", severity="error", markup=False)
             return
