@@ -5,6 +5,7 @@ is checked (SPEC 10; the pilot-level test of every pane is tests/tui/test_harden
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,10 @@ def test_a_hostile_pack_paints_only_inert_text(tmp_path: Path) -> None:
     try:
         app.wait_for("PACK asof 2020-12-11")
         app.wait_for("pack ✖ failing")  # the malformed file is a problem, the rest loads
-        app.press("2", "j", "j", "enter")  # sectors: Info Tech, Financials, Energy
+        # Focus moves after the key that asks for it is handled: on a busy machine a "j" sent
+        # right behind "2" could still reach the spreads pane, so the pane gets a moment.
+        app.press("2", gap=1.0)
+        app.press("j", "j", "enter")  # sectors: Info Tech, Financials, Energy
         app.wait_for(
             lambda s: (
                 "[red]x[/] [/] [link=https://evil.example/]hi[/link]" in s
@@ -66,13 +70,16 @@ def test_a_hostile_pack_paints_only_inert_text(tmp_path: Path) -> None:
                 and "WWWWWWWW" in s
             )
         )
+        time.sleep(1.0)  # the new screen focuses its table after it mounts (busy machines)
         app.press("enter")  # the first constituent: the markup ticker has a price history
         app.wait_for(lambda s: s.startswith(" [B]X  [red]x[/]"))
         app.press("escape", "escape", "D")
         # the problem names the file, literally
         app.wait_for(lambda s: "rotmon · diagnostics" in s and "prices/[red]B[bold].csv" in s)
-        app.press("escape", "q")
-        assert app.wait(10) == 0
+        app.press("escape")
+        app.wait_for(lambda s: "rotmon · diagnostics" not in s)  # q on the dashboard, not D
+        app.press("q")
+        assert app.wait(20) == 0
     finally:
         app.close()
     out = bytes(app.output)
@@ -134,8 +141,10 @@ def test_a_pack_with_a_fifo_and_broken_links_opens_and_names_them(tmp_path: Path
         app.press("D")
         # D lists the pack as pack check reads it: the refused paths are rows of their own
         app.wait_for(lambda s: "prices/PIPE.csv" in s and "prices/LOOP.csv" in s)
-        app.press("escape", "q")
-        assert app.wait(10) == 0
+        app.press("escape")
+        app.wait_for(lambda s: "rotmon · diagnostics" not in s)
+        app.press("q")
+        assert app.wait(20) == 0
     finally:
         app.close()
     assert b"Traceback" not in bytes(app.output)
