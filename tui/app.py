@@ -43,6 +43,7 @@ from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
 from widgets.spread_table import SpreadTable
 from widgets.status_bar import SourceLine
+from widgets.thesis import ThesisBar
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
     from data_sources.alert_writer import Saved
@@ -758,7 +759,13 @@ class RotmonApp(App[int]):
             self.screen.dismiss()
             return
         below = self.screen
-        pane_help = [SpreadTable.HELP, SectorHeatmap.HELP, RiskPane.HELP, MacroTable.HELP]
+        pane_help = [
+            SpreadTable.HELP,
+            SectorHeatmap.HELP,
+            RiskPane.HELP,
+            MacroTable.HELP,
+            ThesisBar.HELP,
+        ]
         self.push_screen(HelpScreen(key_entries(below), pane_help))
 
     def action_back(self) -> None:
