@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics.lifecycle import ActiveEntry, Transition, needs_bell
 from analytics.types import Snapshot
-from tui.alerts import MAX_NOTICES, Outcome, _notice, _severity
+from tui.alerts import MAX_NOTICES, Outcome, _notice, _severity, rule_labels
 from tui.desk import DeskOptions
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ class RemoteAlertDesk:
     def __init__(self, source: DeskSource, *, bell: bool = True) -> None:
         self.source = source
         self.bell = bell
+        self.labels = rule_labels()
+        """Rule id -> its name, for what the desk says (toasts name rules, not ids)."""
         self.submit: Callable[[Coroutine[Any, Any, None]], None] | None = None
         """Runs a coroutine on the source's loop (set by ``build_desk_app``)."""
         self._pending: dict[str, tuple[str, int]] = {}
@@ -50,10 +52,11 @@ class RemoteAlertDesk:
         shown = [
             t for t in transitions if t.announce and t.event in ("raised", "deescalated", "cleared")
         ]
-        notices = tuple((_notice(t), _severity(t)) for t in shown)
+        notices = tuple((_notice(t, self.labels), _severity(t)) for t in shown)
         if len(notices) > MAX_NOTICES:
             worst = "error" if any(t.severity == "critical" for t in shown) else "warning"
-            notices = ((f"{len(shown)} alert changes: {', '.join(t.rule for t in shown)}", worst),)
+            rules = ", ".join(self.labels.get(t.rule, t.rule) for t in shown)
+            notices = ((f"{len(shown)} alert changes: {rules}", worst),)
         return Outcome(transitions, self.bell and needs_bell(transitions), notices)
 
     def acknowledge(self, rule: str, now: datetime) -> Transition | None:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -140,6 +141,36 @@ def loads(tp: type[T], text: str | bytes) -> T:
     except ValueError as exc:
         raise CodecError(f"not JSON: {exc}") from exc
     return from_plain(tp, data)  # type: ignore[no-any-return]
+
+
+# -- the snapshot: msgpack, typed (every terminal decodes every update: ~1 ms, not ~30) ------
+
+
+def _enc_hook(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+_SNAPSHOT_ENCODER = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
+
+
+@cache
+def _decoder(tp: type) -> msgspec.msgpack.Decoder[Any]:
+    return msgspec.msgpack.Decoder(tp)
+
+
+def pack(value: Any) -> bytes:
+    """``value`` (a Snapshot or any frozen dataclass) as msgpack; NaN stays NaN."""
+    return _SNAPSHOT_ENCODER.encode(value)
+
+
+def unpack(tp: type[T], raw: bytes) -> T:
+    """The value of type ``tp`` that ``pack`` wrote (raises CodecError)."""
+    try:
+        return _decoder(tp).decode(raw)  # type: ignore[no-any-return]
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CodecError(f"cannot decode {tp.__name__}: {exc}") from exc
 
 
 # -- market data as changes -----------------------------------------------------------------

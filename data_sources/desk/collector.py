@@ -282,7 +282,7 @@ class Collector:
         floor: int,
         maxlen: int,
         extras: Mapping[str, str],
-        fields: Mapping[str, str],
+        fields: Mapping[str, Any],
     ) -> int:
         args: list[Any] = [self.ident, floor, maxlen, len(extras), *extras.values()]
         for k, v in fields.items():
@@ -355,14 +355,14 @@ class Collector:
 
     def _encode_update(
         self, base: MarketData | None, market: MarketData, snapshot: Snapshot
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         kind = "image" if base is None else "delta"
         change = codec.market_change(base, market)
         extras: dict[str, str] = {}
-        fields = {
+        fields: dict[str, Any] = {
             **bus.envelope(self.ident, snapshot.asof.isoformat()),
             "kind": kind,
-            "snapshot": codec.dumps(snapshot),
+            "snapshot": codec.pack(snapshot),
             "market": json.dumps(change, separators=(",", ":")),
             "interval": repr(self.interval),
         }

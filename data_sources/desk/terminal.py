@@ -88,7 +88,7 @@ class DeskSource:
         self._client = client
         self._market: MarketData | None = None
         self._snapshot: Snapshot | None = None
-        self._snapshot_raw: str | None = None
+        self._snapshot_raw: bytes | None = None
         self._update_seq = 0
         self._update_id = "0-0"
         self._published_ms: int | None = None
@@ -343,9 +343,13 @@ class DeskSource:
             self._take_snapshot(last_fields)
 
     def _take_snapshot(self, fields: Mapping[bytes, bytes]) -> None:
-        raw = _text(fields[b"snapshot"])
+        raw = fields[b"snapshot"]
         if raw != self._snapshot_raw:
-            self._snapshot = codec.loads(Snapshot, raw)
+            try:
+                self._snapshot = codec.unpack(Snapshot, raw)
+            except codec.CodecError as exc:  # a collector of another rotmon version
+                collector = _text(fields.get(b"collector", b"?"))
+                raise SourceError(f"the snapshot of collector {collector}: {exc}") from None
             self._snapshot_raw = raw
         self._published_ms = int(fields.get(b"published", b"0"))
         self._collector = _text(fields.get(b"collector", b""))

@@ -70,6 +70,7 @@ def test_snapshot_and_market_round_trip_through_the_codec() -> None:
     market = asyncio.run(source.fetch(START))
     snapshot = snapshot_from_market(market)
     assert codec.loads(Snapshot, codec.dumps(snapshot)) == snapshot
+    assert codec.unpack(Snapshot, codec.pack(snapshot)) == snapshot
     image = codec.apply_market_change(None, codec.market_change(None, market))
     assert set(image.prices) == set(market.prices)
     assert all(image.prices[s].equals(market.prices[s]) for s in market.prices)
