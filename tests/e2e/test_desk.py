@@ -54,6 +54,13 @@ def wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(0.05)
 
 
+def wait_or_show(app: PtyApp, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    try:
+        return wait(predicate, timeout, what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the screen:\n{app.text()}") from None
+
+
 def alert_log(client: redis_sync.Redis) -> list[dict[str, Any]]:
     return [
         {
@@ -135,8 +142,11 @@ def test_a_terminal_in_a_pty_shows_the_desk_acks_through_it_and_survives_a_redis
         app.wait_for("DESK", 30)
         app.wait_for("CRIT", 30)
         app.wait_for("desk ● ok")
-        app.press("3", "a")
-        entry = wait(
+        app.press("3")
+        app.wait_for(" new ", 10)  # the alert rows are shown (after the desk's state arrived)
+        app.press("a")
+        entry = wait_or_show(
+            app,
             lambda: [e for e in alert_log(client) if e["event"] == "acknowledged"],
             10,
             "the ack reached the collector",
