@@ -65,6 +65,11 @@ def build_snapshot(
     for rows in (spreads, heatmap):
         for row in rows:
             stale_reasons += row.reasons
+    valuation = valuation_gap(valuations or {}, day)
+    # a P/E file or cache that stopped is a problem like any stale series (never silent)
+    stale_reasons += [
+        p.reason for p in (valuation.large, *valuation.small) if p.reason and p.date is not None
+    ]
     missing = missing_inputs(prices, macro, pairs, sectors)
     if missing:
         problems = (*problems, f"no data for {', '.join(missing)} (shown as n/a)")
@@ -82,7 +87,7 @@ def build_snapshot(
         sources=sources,
         indices=indices,
         problems=problems,
-        valuation=valuation_gap(valuations or {}, day),
+        valuation=valuation,
         cycle=rate_cycle(macro, day, release_lags=release_lags, stale_after=stale_after),
         coverage=dict(risk.coverage),
         unknown={r.id: risk.unknown[r.id] for r in risk.rules if r.id in risk.unknown},

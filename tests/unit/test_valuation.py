@@ -181,8 +181,10 @@ def test_pack_reads_valuation_files_and_cuts_them_at_the_asof(tmp_path: Path) ->
     back = snapshot_to_dict(snapshot_from_market(source.market_data()))["valuation"]
     assert back["gap_turns"] == pytest.approx(7.0) and back["large"]["date"] == "2026-01-30"
     source.set_asof(date(2026, 2, 12))  # the 30 Jan value is 13 days old by then
-    stale = snapshot_to_dict(snapshot_from_market(source.market_data()))["valuation"]
+    doc = snapshot_to_dict(snapshot_from_market(source.market_data()))
+    stale = doc["valuation"]
     assert stale["gap_turns"] is None and "data ends 2026-01-30" in stale["reason"]
+    assert "SPY: P/E data ends 2026-01-30 (stale at 2026-02-12: shown as n/a)" in doc["problems"]
     reports = {r.file: r for r in check_pack(tmp_path)}
     assert reports["valuation/SPY.csv"].rows == 2
     assert reports["valuation/SPY.csv"].last == date(2026, 2, 13)
