@@ -273,9 +273,25 @@ CSV_COLUMNS = (
     "stale",
     "value",
     "note",
+    "severity",
+    "threshold",
+    "date",
 )
-"""``stale``: the row's stale legs (space-separated); ``value``/``note`` carry the ``coverage``
-rows (value = coverage 0-1, note = the score or ``no data``) and the ``problems`` rows (note)."""
+"""One tidy table for every section (``table`` names it):
+
+- ``spreads`` / ``heatmap``: one row per pair or sector and window; ``stale`` the stale legs.
+- ``alert``: ``id`` the rule, ``value`` / ``threshold`` / ``severity``, ``date`` since when,
+  ``note`` the message. ``unknown``: a rule with no fresh data (``note`` why).
+- ``score``: ``id`` the group, ``value`` the score 0-100 (empty: no data), ``note`` coverage.
+  ``coverage``: ``value`` the known weight 0-1, ``note`` the score or ``no data``.
+- ``macro``: ``id`` the indicator, ``small`` its label, ``value``, ``date`` of the observation,
+  ``note`` its unit and ``stale`` when it is.
+- ``source``: ``id`` the source, ``note`` its state and error, ``date`` its last success.
+- ``valuation``: ``id`` the fund, ``value`` the trailing P/E, ``threshold`` the forward P/E,
+  ``date`` its date; ``id`` ``gap``: ``value`` turns, ``threshold`` percent.
+- ``cycle``: ``id`` the phase, ``value`` the cuts' basis points, ``date`` the first cut, ``note``
+  cuts, months and 2Y minus fed funds.
+- ``problem``: ``note`` what the data lacks."""
 
 
 def snapshot_to_csv(s: Snapshot) -> str:
@@ -303,12 +319,87 @@ def snapshot_to_csv(s: Snapshot) -> str:
                     csv_text(" ".join(stale)),
                     "",
                     "",
+                    "",
+                    "",
+                    "",
                 )
             )
+
+    def row(table: str, ident: str, **cells: str) -> None:
+        """One row of another section: the named cells, the rest empty."""
+        named = {"table": csv_text(table), "id": csv_text(ident), **cells}
+        w.writerow(tuple(named.get(c, "") for c in CSV_COLUMNS))
+
+    for a in s.alerts:
+        row(
+            "alert",
+            a.rule,
+            value=cell(a.value),
+            threshold=cell(a.threshold),
+            severity=csv_text(a.severity),
+            date=a.since.isoformat(),
+            note=csv_text(a.message),
+        )
+    for rule, why in s.unknown.items():
+        row("unknown", rule, note=csv_text(why))
     for group, cov in s.coverage.items():
         score = s.scores.get(group)
         note = "no data" if score is None else f"score {score:.1f}"
-        w.writerow(("coverage", csv_text(group), "", "", "", "", "", "", "", cell(cov), note))
+        row("coverage", group, value=cell(cov), note=note)
+        row("score", group, value=cell(score), note=f"coverage {cell(cov) or 'n/a'}")
+    for m in s.macro:
+        note = " ".join(x for x in (m.unit, "stale" if m.stale else "") if x)
+        row(
+            "macro",
+            m.id,
+            small=csv_text(m.label),
+            value=cell(m.value),
+            date=m.date.isoformat() if m.date else "",
+            note=csv_text(note),
+        )
+    for src in s.sources:
+        state = f"{src.state}: {src.error}" if src.error else src.state
+        row(
+            "source",
+            src.name,
+            note=csv_text(state),
+            date=src.last_success.isoformat() if src.last_success else "",
+        )
+    if s.valuation is not None:
+        v = s.valuation
+        for pe in (v.large, *v.small):
+            row(
+                "valuation",
+                pe.symbol,
+                value=cell(pe.pe),
+                threshold=cell(pe.forward_pe),
+                date=pe.date.isoformat() if pe.date else "",
+                note=csv_text(pe.reason or ""),
+            )
+        row(
+            "valuation",
+            "gap",
+            value=cell(v.gap_turns),
+            threshold=cell(v.gap_pct),
+            note=csv_text(v.reason or ""),
+        )
+    if s.cycle is not None:
+        c = s.cycle
+        parts = [
+            f"cuts {c.cuts}" if c.cuts is not None else "",
+            f"months {c.months_since_first_cut}" if c.months_since_first_cut is not None else "",
+            f"2Y-funds {c.two_year_minus_funds:.2f}"
+            if _num(c.two_year_minus_funds) is not None
+            else "",
+            c.reason or "",
+        ]
+        row(
+            "cycle",
+            c.phase or "",
+            value=cell(c.cut_bp),
+            date=c.first_cut.isoformat() if c.first_cut else "",
+            note=csv_text(" · ".join(p for p in parts if p)),
+        )
     for problem in s.problems:
-        w.writerow(("problem", "", "", "", "", "", "", "", "", "", csv_text(problem)))
+        row("problem", "", note=csv_text(problem))
     return buf.getvalue()

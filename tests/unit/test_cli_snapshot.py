@@ -108,14 +108,36 @@ def test_csv_is_tidy(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "snapshot", "--demo", "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == (len(PAIRS) + len(SECTORS)) * len(WINDOWS) + 2
-    assert {r["table"] for r in rows} == {"spreads", "heatmap", "coverage"}
+    tidy = [r for r in rows if r["table"] in ("spreads", "heatmap")]
+    assert len(tidy) == (len(PAIRS) + len(SECTORS)) * len(WINDOWS)
+    # Everything the snapshot holds, as the README says: alerts, scores, macro, sources, ...
+    assert {r["table"] for r in rows} >= {
+        "spreads", "heatmap", "coverage", "score", "macro", "source", "valuation", "cycle"
+    }  # fmt: skip
+    scores = {r["id"]: r["value"] for r in rows if r["table"] == "score"}
+    assert set(scores) == {"hard_landing", "energy_shock"}
+    macro = {r["id"]: r for r in rows if r["table"] == "macro"}
+    assert macro["T10Y3M"]["small"] == "10Y-3M" and macro["T10Y3M"]["date"]
+    assert [r["id"] for r in rows if r["table"] == "source"] == ["demo"]
     cov = {r["id"]: (float(r["value"]), r["note"]) for r in rows if r["table"] == "coverage"}
     assert cov["hard_landing"][0] == 1.0 and cov["hard_landing"][1].startswith("score ")
     r = next(r for r in rows if r["id"] == "IWM/SPY" and r["window"] == "1M")
     assert float(r["spread_pp"]) == pytest.approx(
         float(r["small_return"]) - float(r["large_return"])
     )
+
+
+def test_csv_carries_the_alerts(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "snapshot", "--demo", "--scenario", "hard-landing", "--format", "csv")
+    assert rc == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    alerts = {r["id"]: r for r in rows if r["table"] == "alert"}
+    assert {"sahm", "vix", "hy_oas"} <= set(alerts)
+    vix = alerts["vix"]
+    assert vix["severity"] == "critical" and float(vix["threshold"]) == 35.0
+    assert float(vix["value"]) >= 35.0 and vix["date"] and "VIX" in vix["note"]
+    score = next(r for r in rows if r["table"] == "score" and r["id"] == "hard_landing")
+    assert float(score["value"]) > 50
 
 
 def test_table_prints_every_section(capsys: pytest.CaptureFixture[str]) -> None:
