@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from datetime import date
 
@@ -11,10 +10,12 @@ import pandas as pd
 from data_sources.csvtext import (
     MAX_PROBLEMS_PER_FILE,
     MISSING_MARKERS,
+    ProblemLog,
     clean,
     norm_name,
+    read_rows,
     snippet,
-    strip_bom,
+    split_lines,
 )
 
 _NAMES = {"date": "date", "pe": "pe", "trailingpe": "pe", "forwardpe": "forward_pe"}
@@ -24,11 +25,16 @@ EXPECTED = "expected a header Date,PE[,ForwardPE]"
 def parse_valuation_csv(text: str, rel: str) -> tuple[pd.DataFrame | None, list[str]]:
     """The file as a frame (``pe``, ``forward_pe`` by date; NaN where empty) and its
     problems as ``FILE:LINE: what was expected``. A bad row is skipped, the rest loads."""
-    problems: list[str] = []
-    lines = strip_bom(text).splitlines()
-    rows = list(csv.reader(lines))
+    # The shared reader: a line over the CSV field limit, or more lines than a pack file may
+    # have, is a problem (FILE:LINE), never an exception that stops the whole pack.
+    log = ProblemLog(rel)
+    lines = split_lines(text, log)
+    if lines is None:
+        return None, log.result()
+    rows, numbers = read_rows(lines, 0, log)
+    problems: list[str] = log.result()
     if not rows:
-        return None, [f"{rel}:1: the file is empty; {EXPECTED}"]
+        return None, problems or [f"{rel}:1: the file is empty; {EXPECTED}"]
     header = [_NAMES.get(norm_name(clean(h)), "") for h in rows[0]]
     if "date" not in header or "pe" not in header:
         return None, [f"{rel}:1: {EXPECTED}, got {snippet(','.join(rows[0]))}"]
@@ -37,7 +43,7 @@ def parse_valuation_csv(text: str, rel: str) -> tuple[pd.DataFrame | None, list[
     pes: list[float] = []
     fwds: list[float] = []
     today = date.today()
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in zip(numbers[1:], rows[1:], strict=True):
         if not row or all(not clean(c) for c in row):
             continue
         if len(problems) >= MAX_PROBLEMS_PER_FILE:

@@ -498,3 +498,16 @@ def test_a_holdings_date_out_of_range_is_a_problem_read_as_unknown(tmp_path: Pat
         "read as unknown",
     )
     assert pack.holdings_asof is None and len(pack.constituents) == 8
+
+
+def test_a_valuation_file_with_a_huge_field_is_one_problem(tmp_path: Path) -> None:
+    big = "9" * 200_000
+    text = f"Date,PE,ForwardPE\n2020-01-02,20.5,18\n2020-01-03,{big},18\n\n2020-01-06,21,19\n"
+    pack = load_pack(make_pack(tmp_path, {"prices/SPY.csv": SPY, "valuation/SPY.csv": text}))
+    assert pack.problems == (
+        f"valuation/SPY.csv:3: a line of 200,014 characters, over the {MAX_FIELD_CHARS:,}"
+        "-character limit of a CSV row; row skipped",
+    )
+    frame = pack.valuations["SPY"]
+    assert list(frame.index) == [D("2020-01-02"), D("2020-01-06")]  # line 5 keeps its number
+    assert list(frame["pe"]) == [20.5, 21.0]
