@@ -975,11 +975,9 @@ def _unopenable(pack: Pack) -> tuple[str, str] | None:
 
 
 def _line_of_asof(pack: Pack) -> int:
-    try:
-        text = (pack.path / "pack.toml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return _line_of(text, "asof")
+    # read as the loader reads (never blocking on a FIFO swapped in since)
+    text = _cached(pack.path / "pack.toml", "text", str, "pack.toml")
+    return 1 if isinstance(text, list) else _line_of(text, "asof")
 
 
 def default_asof(pack: Pack) -> date | None:
