@@ -130,16 +130,21 @@ class LegFreshness:
 
 def last_bar_date(prices: pd.Series | None, asof: date) -> date | None:
     """The date of the last non-missing bar at or before ``asof``."""
+    from analytics.returns import asof_position  # (returns imports nothing from here)
+
     if prices is None or prices.empty:
         return None
-    upto = prices.loc[: pd.Timestamp(asof)]
-    if upto.empty:
+    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
+    if t is None:
         return None
-    if upto.iloc[-1] != upto.iloc[-1]:  # a trailing NaN bar is not an observation
-        upto = upto.dropna()
+    value = prices.iloc[t]
+    if value != value:  # a trailing NaN bar is not an observation
+        upto = prices.iloc[: t + 1].dropna()
         if upto.empty:
             return None
-    return pd.Timestamp(upto.index[-1]).date()
+        t = len(upto) - 1
+        return pd.Timestamp(upto.index[t]).date()
+    return pd.Timestamp(prices.index[t]).date()
 
 
 def leg_freshness(symbol: str, prices: pd.Series | None, asof: date) -> LegFreshness:

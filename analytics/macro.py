@@ -44,12 +44,26 @@ def indicator_series(
     Claims are shown as their 4-week average in thousands; the Sahm rule falls back to the risk
     engine's value (computed from UNRATE) when SAHMREALTIME is absent.
     """
-    s, _ = _chosen(ind, prices, macro, day, release_lags, tail)
+    return _indicator(ind, prices, macro, day, risk, release_lags, tail)[0]
+
+
+def _indicator(
+    ind: MacroIndicator,
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    day: date,
+    risk: RiskResult | None,
+    release_lags: Mapping[str, object] | None,
+    tail: int = TAIL_OBS,
+) -> tuple[pd.Series | None, bool]:
+    """:func:`indicator_series` and whether it is the market price."""
+    s, market = _chosen(ind, prices, macro, day, release_lags, tail)
     if s is not None and ind.id == "ICSA":
         s = (s.rolling(4).mean() / 1000.0).dropna()
     if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:
         s = risk.values["sahm"].dropna() if "sahm" in risk.values else None
-    return None if s is None or s.empty else s
+        market = False
+    return (None if s is None or s.empty else s), market
 
 
 def _chosen(
@@ -68,8 +82,11 @@ def _chosen(
         market = _market_series(prices[ind.market], day, tail)
         market = market if not market.empty else None
     if ind.series and ind.series in macro:
+        raw = macro[ind.series].loc[: pd.Timestamp(day)]
+        if market is not None and (raw.empty or market.index[-1] >= raw.index[-1]):
+            return market, True  # as fresh as anything the FRED series could have released
         # The pane shows the tail only; cleaning decades of history each poll would be waste.
-        recent = macro[ind.series].loc[: pd.Timestamp(day)].iloc[-tail:]
+        recent = raw.iloc[-tail:]
         fred = visible_series(ind.series, recent, day, release_lags)
         fred = fred if not fred.empty else None
     if market is not None and (fred is None or market.index[-1] >= fred.index[-1]):
@@ -97,8 +114,7 @@ def macro_rows(
     """One row per indicator; an indicator with no data has value and date None."""
     rows = []
     for ind in indicators:
-        s = indicator_series(ind, prices, macro, day, risk, release_lags)
-        _, market = _chosen(ind, prices, macro, day, release_lags)
+        s, market = _indicator(ind, prices, macro, day, risk, release_lags)
         if s is None:
             rows.append(MacroRow(ind.id, ind.label, None, None, unit=ind.unit))
             continue

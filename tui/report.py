@@ -179,7 +179,7 @@ def print_backtest_table(doc: dict, console: Console) -> None:
                     style="bold red" if e["severity"] == "critical" else "yellow",
                 ),
                 e["start"],
-                e["end"] or f"({e.get('end_reason') or 'open'})",
+                e["end"] or (e.get("end_reason") or "open"),  # "open" or "data ends"
                 fmt(e["peak"]["value"]),
                 e["peak"]["date"] or "n/a",
             )

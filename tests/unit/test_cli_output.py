@@ -27,7 +27,10 @@ def test_backtest_redirected_to_a_file_keeps_every_cell_whole(tmp_path: Path) ->
     assert "…" not in text
     assert "energy_outperformance " in text
     rows = [line.split() for line in text.splitlines() if line.startswith("  energy_")]
-    assert rows and all(len(row[3]) == len("2020-04-17") or row[3] == "open" for row in rows)
+    assert rows and all(
+        len(row[3]) == len("2020-04-17") or row[3] == "open" or row[3:5] == ["data", "ends"]
+        for row in rows
+    )
     assert all(len(row[-1]) == len("2020-04-17") for row in rows)
     # as wide as the table needs, not padded to some huge width
     assert max(len(line) for line in text.splitlines()) < 120
