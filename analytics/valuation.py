@@ -38,6 +38,7 @@ Z_DAYS = 1826  # 5 years of calendar days
 MIN_Z_OBS = 24
 """At least two years of monthly observations (or their daily equivalent) in the window."""
 COLUMNS: tuple[str, str] = ("pe", "forward_pe")
+_NS_PER_DAY = 86_400_000_000_000
 
 
 def _finite(x: object) -> float | None:
@@ -53,27 +54,41 @@ def clean_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     positive finite floats (NaN elsewhere), rows without any value dropped; None when empty."""
     if frame is None or frame.empty:
         return None
-    idx = pd.DatetimeIndex(pd.to_datetime(frame.index))
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    out = pd.DataFrame(index=idx.normalize())
+    idx = frame.index
+    if not (
+        isinstance(idx, pd.DatetimeIndex)
+        and idx.tz is None
+        and idx.is_monotonic_increasing
+        and idx.is_unique
+        and not (idx.asi8 % _NS_PER_DAY).any()
+    ):  # the producers give clean indexes; anything else is cleaned the slow way
+        idx = pd.DatetimeIndex(pd.to_datetime(idx))
+        if idx.tz is not None:
+            idx = idx.tz_localize(None)
+        idx = idx.normalize()
+    cols: dict[str, np.ndarray] = {}
     for col in COLUMNS:
-        vals = (
-            pd.to_numeric(pd.Series(frame[col].to_numpy(), copy=False), errors="coerce")
-            if col in frame
-            else pd.Series(np.nan, index=range(len(frame)))
-        )
-        arr = vals.to_numpy(dtype=float, copy=True)
-        arr[~np.isfinite(arr) | (arr <= 0)] = np.nan
-        out[col] = arr
-    out = out.dropna(how="all")
-    out = out[~out.index.duplicated(keep="last")].sort_index()
+        if col not in frame:
+            cols[col] = np.full(len(frame), np.nan)
+            continue
+        raw = frame[col]
+        if raw.dtype != np.float64:
+            raw = pd.to_numeric(pd.Series(raw.to_numpy(), copy=False), errors="coerce")
+        arr = raw.to_numpy(dtype=float, copy=True)
+        with np.errstate(invalid="ignore"):
+            arr[~np.isfinite(arr) | (arr <= 0)] = np.nan
+        cols[col] = arr
+    keep = ~(np.isnan(cols["pe"]) & np.isnan(cols["forward_pe"]))
+    out = pd.DataFrame({c: a[keep] for c, a in cols.items()}, index=idx[keep])
+    if not (out.index.is_monotonic_increasing and out.index.is_unique):
+        out = out[~out.index.duplicated(keep="last")].sort_index()
     return None if out.empty else out
 
 
-def pe_at(symbol: str, frame: pd.DataFrame | None, day: date) -> PE:
-    """The last observation at or before ``day``; unknown (with why) when none or stale."""
-    f = clean_frame(frame)
+def pe_at(symbol: str, frame: pd.DataFrame | None, day: date, *, clean: bool = False) -> PE:
+    """The last observation at or before ``day``; unknown (with why) when none or stale.
+    ``clean``: ``frame`` comes from ``clean_frame`` already."""
+    f = frame if clean else clean_frame(frame)
     if f is None:
         return PE(symbol, None, None, None, f"{symbol}: no P/E in the data")
     f = f.loc[: pd.Timestamp(day)]
@@ -106,8 +121,9 @@ def valuation_gap(
     small: tuple[str, ...] = SMALL,
 ) -> ValuationGap:
     """P/E of each side at ``day`` and the gap between them (see the module docstring)."""
-    big = pe_at(large, frames.get(large), day)
-    smalls = tuple(pe_at(s, frames.get(s), day) for s in small)
+    clean = {s: clean_frame(frames.get(s)) for s in (large, *small)}  # once, not per use
+    big = pe_at(large, clean[large], day, clean=True)
+    smalls = tuple(pe_at(s, clean[s], day, clean=True) for s in small)
     gap_turns = gap_pct = None
     basis: Basis | None = None
     gap_small: str | None = None
@@ -129,22 +145,26 @@ def valuation_gap(
         reason = "; ".join(why) or f"no P/E on a common basis for {large} and {', '.join(small)}"
     z = None
     if basis is not None and gap_small is not None:
-        hist = gap_history(frames, gap_small, large=large, basis=basis)
+        hist = gap_history(clean, gap_small, large=large, basis=basis, clean=True)
         z = zscore_at(hist, day)
     return ValuationGap(big, smalls, gap_turns, gap_pct, basis, gap_small, z, reason)
 
 
 def gap_history(
-    frames: Mapping[str, pd.DataFrame],
+    frames: Mapping[str, pd.DataFrame | None],
     small: str,
     *,
     large: str = LARGE,
     basis: Basis = "forward",
+    clean: bool = False,
 ) -> pd.Series:
     """The gap in turns by date on one basis: each large observation against the small side's
-    last observation within the stale window before it (series observed on different days)."""
+    last observation within the stale window before it (series observed on different days).
+    ``clean``: the frames come from ``clean_frame`` already."""
     field = "forward_pe" if basis == "forward" else "pe"
-    lf, sf = clean_frame(frames.get(large)), clean_frame(frames.get(small))
+    lf, sf = frames.get(large), frames.get(small)
+    if not clean:
+        lf, sf = clean_frame(lf), clean_frame(sf)
     if lf is None or sf is None:
         return pd.Series(dtype=float, name="gap")
     left = lf[field].dropna()
@@ -175,12 +195,18 @@ def zscore_series(gap: pd.Series) -> pd.Series:
 
 
 def zscore_at(gap: pd.Series, day: date) -> float | None:
-    """The 5-year z-score of the last gap observation at or before ``day``."""
+    """The 5-year z-score of the last gap observation at or before ``day`` (as
+    ``zscore_series`` at that date, computed for that one point)."""
     g = gap.loc[: pd.Timestamp(day)]
     if g.empty:
         return None
-    z = zscore_series(g.loc[pd.Timestamp(day) - pd.Timedelta(days=Z_DAYS + 400) :])
-    if len(g) and g.index[0] > pd.Timestamp(day) - pd.Timedelta(days=Z_DAYS - 31):
+    last = g.index[-1]
+    if g.index[0] > last - pd.Timedelta(days=Z_DAYS - 31):
+        return None  # less than five years behind it: never a shorter window
+    window = g[g.index > last - pd.Timedelta(days=Z_DAYS)].to_numpy(dtype=float)
+    if len(window) < MIN_Z_OBS:
         return None
-    value = z.iloc[-1] if len(z) else np.nan
-    return round(float(value), 4) if math.isfinite(value) else None
+    std = float(np.std(window, ddof=1))
+    if not math.isfinite(std) or std == 0.0:
+        return None
+    return round((float(window[-1]) - float(np.mean(window))) / std, 4)
