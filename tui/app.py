@@ -123,6 +123,7 @@ class RotmonApp(App[int]):
         Binding(
             "D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"
         ),
+        Binding("colon", "jump", "Jump to a symbol", show=False, group=APP_GROUP, id="app.jump"),
         Binding(
             "H",
             "alert_history",
@@ -771,6 +772,22 @@ class RotmonApp(App[int]):
     def action_back(self) -> None:
         if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
+
+    def action_jump(self) -> None:
+        """``:``: find any symbol of the universe by ticker or name and open its screen."""
+        from analytics.catalog import MARKET_SYMBOLS
+        from tui.screens.jump import SymbolJump, universe
+
+        if isinstance(self.screen, SymbolJump):
+            return
+        members = self.market.constituents if self.market is not None else ()
+        names = universe(((c.symbol, c.name) for c in members), MARKET_SYMBOLS)
+
+        def opened(symbol: str | None) -> None:
+            if symbol:
+                self.open_drill("symbol", symbol)
+
+        self.push_screen(SymbolJump(names), opened)
 
     def action_alert_history(self) -> None:
         """Every transition of the alert log, filterable by rule and severity."""

@@ -22,6 +22,7 @@ MODULES = (
     "tui.screens.symbol",
     "tui.screens.alert",
     "tui.screens.history",
+    "tui.screens.jump",
     "tui.screens.series",
     "tui.screens.valuation",
     "tui.screens.cycle",

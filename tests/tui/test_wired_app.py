@@ -460,3 +460,29 @@ async def test_exports_use_one_clock_and_the_bom_option(tmp_path: Path) -> None:
     assert csvs and all(p.name.endswith(f"-{stamp}.csv") for p in csvs)
     assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)  # the UTF-8 BOM
     assert not snap.read_bytes().startswith(b"\xef\xbb\xbf")  # JSON never has one
+
+
+async def test_colon_jumps_to_any_symbol_by_ticker_or_name(tmp_path: Path) -> None:
+    from tui.screens.jump import SymbolJump, ranked
+
+    names = [("IWM", ""), ("IWMX", "Iwm Extra"), ("SOLR", "Bright Solar Co."), ("XSOL", "")]
+    assert ranked("iwm", names)[:2] == ["IWM", "IWMX"]  # the exact ticker first
+    assert ranked("solar", names) == ["SOLR"]  # by name
+    assert ranked("zzzz", names) == []
+
+    app, _ = wired("rotation", tmp_path / "a.sqlite3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await settled(app)
+        member = next(c for c in app.market.constituents if " " in c.name)
+        await pilot.press("colon")
+        await wait_until(lambda: isinstance(app.screen, SymbolJump))
+        jump = app.screen
+        assert len(jump.names) > 2000  # the whole universe, not just the dashboard's symbols
+        await pilot.press(*member.name.split()[0].lower()[:5])
+        await pilot.pause()
+        assert member.symbol in jump.hits
+        await pilot.press("escape")
+        await pilot.press("colon", *member.symbol.lower(), "enter")
+        await wait_until(lambda: type(app.screen).__name__ == "SymbolScreen")
+        assert app.screen.symbol == member.symbol
