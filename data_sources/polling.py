@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import random
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,22 +18,21 @@ from http import HTTPStatus
 from typing import Literal
 
 from analytics.text import inert
-from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
+from data_sources.intervals import (
+    DEFAULT_INTERVALS,
+    MAX_RETRY_AFTER_S,
+    STALE_FACTOR,
+    Backoff,
+    PollIntervals,
+    is_stale,
+)
 from data_sources.model import SourceState, SourceStatus
-
-MAX_BACKOFF_S = DEFAULT_INTERVALS.backoff_max
-"""SPEC 8: retries back off up to 10 minutes (``[poll] backoff_max``)."""
-
-MAX_RETRY_AFTER_S = 3600.0
-"""A server's Retry-After is honoured up to an hour; longer values are treated as an hour."""
 
 QUOTES_OPEN = DEFAULT_INTERVALS.quotes(market_open=True)
 QUOTES_CLOSED = DEFAULT_INTERVALS.quotes(market_open=False)
 FRED_INTERVAL = timedelta(seconds=DEFAULT_INTERVALS.fred)
 HOLDINGS_INTERVAL = timedelta(seconds=DEFAULT_INTERVALS.holdings)
 HISTORY_INTERVAL = timedelta(days=1)
-STALE_FACTOR = 3
-"""A value is stale when older than three times its expected interval (SPEC 8)."""
 
 MarketStateFn = Callable[[datetime], str]
 Interval = timedelta | Callable[[datetime], timedelta]
@@ -217,51 +215,6 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 # -- policies --------------------------------------------------------------------------------
-
-
-class Backoff:
-    """Exponential backoff with "equal jitter": the n-th consecutive failure waits between half
-    and all of ``min(cap, base * factor**(n-1))`` seconds, and never less than a Retry-After."""
-
-    def __init__(
-        self,
-        base: float = 5.0,
-        cap: float = MAX_BACKOFF_S,
-        factor: float = 2.0,
-        rng: random.Random | None = None,
-    ) -> None:
-        if base <= 0 or cap < base or factor < 1:
-            raise ValueError("Backoff needs 0 < base <= cap and factor >= 1")
-        self.base = base
-        self.cap = cap
-        self.factor = factor
-        self.rng = rng if rng is not None else random.Random()
-        self.failures = 0
-
-    @classmethod
-    def capped(cls, base: float, cap: float, rng: random.Random | None = None) -> Backoff:
-        """A backoff that starts at ``base`` and never waits longer than ``cap`` (a ceiling
-        below the base lowers the base too)."""
-        return cls(base=min(base, cap), cap=cap, rng=rng)
-
-    def ceiling(self, failures: int) -> float:
-        """The upper bound of the wait after ``failures`` consecutive failures."""
-        if failures <= 0:
-            return 0.0
-        # Cap the exponent so that a long outage never overflows a float.
-        return min(self.cap, self.base * self.factor ** min(failures - 1, 64))
-
-    def failure(self, retry_after: float | None = None) -> float:
-        """Record one more failure and return the seconds to wait before the next attempt."""
-        self.failures += 1
-        top = self.ceiling(self.failures)
-        delay = top / 2 + self.rng.uniform(0.0, top / 2)
-        if retry_after is not None and retry_after > delay:
-            delay = min(retry_after, MAX_RETRY_AFTER_S)
-        return delay
-
-    def reset(self) -> None:
-        self.failures = 0
 
 
 class Circuit:
@@ -485,7 +438,9 @@ class SourceHealth:
     def is_stale(self, now: datetime) -> bool:
         """Older than ``stale_factor`` times the expected interval at ``now``."""
         age = self.age(now)
-        return age is not None and age > self.interval(now) * self.stale_factor
+        return age is not None and is_stale(
+            age.total_seconds(), self.interval(now).total_seconds(), self.stale_factor
+        )
 
     def state(self, now: datetime) -> SourceState:
         if self.circuit.state == "open":

@@ -32,6 +32,7 @@ from data_sources.capabilities import (
     Waitable,
     positive_seconds,
 )
+from data_sources.intervals import Backoff, is_stale
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
@@ -51,9 +52,6 @@ default refresh cap, so a streamed tick reaches the screen at once unless one ju
 
 DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
 """Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
-
-STALE_FACTOR = 3.0
-"""A source is stale when its last success is older than this many poll intervals (SPEC 8)."""
 
 
 def default_compute(market: MarketData) -> Snapshot:
@@ -207,6 +205,7 @@ class Feed:
         self.max_backoff = max_backoff
         self._paused = False
         self._stopped = False
+        self._rng = random.Random()
         self._slots: list[_Slot] = []
         for i, item in enumerate(sources):
             built = None if _is_factory(item) else item
@@ -316,7 +315,7 @@ class Feed:
             and slot.last_success is not None
             and self.live
             and not self._paused
-            and now - slot.last_success > STALE_FACTOR * slot.interval
+            and is_stale(now - slot.last_success, slot.interval)
         ):
             return "stale"
         return slot.phase
@@ -423,8 +422,7 @@ class Feed:
             own = positive_seconds(slot.source.max_backoff)
             if own is not None:
                 cap = min(cap, own)
-        base = min(cap, slot.interval * 2 ** max(0, slot.failures - 1))
-        return min(cap, base * random.uniform(0.8, 1.2))
+        return Backoff.capped(slot.interval, cap, rng=self._rng).delay(max(1, slot.failures))
 
     async def _poll(self, slot: _Slot) -> None:
         cancelled = False

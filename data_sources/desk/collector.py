@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ from analytics.types import Snapshot
 from data_sources.base import DataSource, SourceError
 from data_sources.capabilities import OwnInterval
 from data_sources.desk import bus, codec
+from data_sources.intervals import Backoff
 from data_sources.model import MarketData, SourceStatus
 from data_sources.store import Store
 
@@ -94,6 +94,7 @@ class Collector:
         self.ident = ident or bus.collector_id()
         own = source.poll_interval if isinstance(source, OwnInterval) else None
         self.interval = float(interval or own or 15.0)
+        self._backoff = Backoff.capped(self.interval, 600.0)
         self.lease_ms = int(lease_ms)
         self.fetch_timeout = fetch_timeout
         self.public_json = public_json
@@ -223,9 +224,7 @@ class Collector:
                 log.debug("publishing failed: %s", exc)
                 ok = True
             failures = 0 if ok else failures + 1
-            delay = self.interval if ok else min(600.0, self.interval * 2 ** (failures - 1))
-            if not ok:
-                delay *= random.uniform(0.8, 1.2)
+            delay = self.interval if ok else self._backoff.delay(failures)
             wait = getattr(self.source, "wait_for_update", None)
             rest = max(0.0, delay - (time.monotonic() - started))
             if ok and callable(wait):

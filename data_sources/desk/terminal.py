@@ -29,12 +29,12 @@ from analytics.types import Snapshot
 from data_sources.base import SourceError
 from data_sources.desk import bus, codec
 from data_sources.desk.collector import AlertState, Health
+from data_sources.intervals import is_stale
 from data_sources.model import MarketData, SourceKind, SourceStatus
 from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
 
-STALE_FACTOR = 3.0
 LOG_KEEP = 2000
 """Alert transitions a terminal keeps for the alert screens' log view."""
 REQUEST_TIMEOUT_S = 20.0
@@ -237,7 +237,7 @@ class DeskSource:
     def is_stale(self) -> bool:
         age = self.collector_age()
         interval = self._health.interval if self._health is not None else 15.0
-        return age is None or age > STALE_FACTOR * interval
+        return age is None or is_stale(age, interval)
 
     def badge_text(self) -> str:
         if self.redis_error is not None:

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from data_sources.intervals import MAX_BACKOFF_S, Backoff, is_stale
 from data_sources.polling import (
-    MAX_BACKOFF_S,
-    Backoff,
     Circuit,
     SourceHealth,
     describe_exception,
@@ -222,3 +221,14 @@ def test_the_network_guard_blocks_other_hosts(no_network: list[str]) -> None:  #
         socket.getaddrinfo("rotmon.invalid", 80)
     assert len(no_network) == 2
     no_network.clear()  # expected: do not fail this test at teardown
+
+
+def test_one_staleness_rule_for_every_source() -> None:
+    # polling's SourceHealth, the feed and the desk terminal all ask is_stale (SPEC 8: three
+    # intervals), so the status bar, diagnostics and the desk agree on when data is stale.
+    assert not is_stale(45.0, 15.0) and is_stale(45.1, 15.0)
+    b = Backoff.capped(15.0, 600.0)
+    assert all(
+        15.0 * 2 ** (n - 2) <= b.delay(n) <= min(600.0, 15.0 * 2 ** (n - 1)) for n in (1, 2, 3)
+    )
+    assert 300.0 <= b.delay(50) <= 600.0
