@@ -168,7 +168,7 @@ def pack(value: Any) -> bytes:
 def unpack(tp: type[T], raw: bytes) -> T:
     """The value of type ``tp`` that ``pack`` wrote (raises CodecError)."""
     try:
-        return _decoder(tp).decode(raw)  # type: ignore[no-any-return]
+        return _decoder(tp).decode(raw)  # type: ignore[no-any-return,arg-type]
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise CodecError(f"cannot decode {tp.__name__}: {exc}") from exc
 
