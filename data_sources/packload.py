@@ -27,8 +27,8 @@ class PackLoader:
         self.path = Path(path).expanduser()
         self.asof = asof
         self.progress: str | None = None
-        """What the loader is doing now, e.g. ``reading prices/SPY.csv (3/40 files, 12,000
-        rows)``; None before and after."""
+        """What the loader is doing now, e.g. ``reading 3/40 files, 12,000 rows
+        (prices/SPY.csv)``; None before and after."""
         problem = root_problem(self.path)
         if problem is not None:
             from data_sources.base import SourceError

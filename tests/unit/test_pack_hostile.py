@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data_sources.base import SourceError
 from data_sources.csvtext import MAX_FIELD_CHARS, MAX_LINES, latest_day
 from data_sources.pack import (
     MAX_FILE_BYTES,
@@ -285,8 +286,12 @@ def _load_as_nobody(root: Path) -> tuple[list[str], list[str]]:
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
-            pack = load_pack(root)
-            os.write(write, json.dumps([list(pack.problems), sorted(pack.prices)]).encode())
+            try:
+                pack = load_pack(root)
+                found = [list(pack.problems), sorted(pack.prices)]
+            except SourceError as exc:  # no pack at all: its one line
+                found = [[str(exc)], []]
+            os.write(write, json.dumps(found).encode())
             code = 0
         finally:
             os._exit(code)
@@ -325,7 +330,17 @@ def test_an_unreadable_folder_and_file_are_problems_not_a_crash() -> None:
             "macro/: cannot list the folder: Permission denied; its files are not read",
         ]
         assert symbols == ["SPY"]
+        root.chmod(0)  # the pack itself: one line that says so, not "has neither prices/"
+        if os.geteuid() == 0:
+            problems, _ = _load_as_nobody(root)
+        else:
+            try:
+                load_pack(root)
+            except SourceError as exc:
+                problems = [str(exc)]
+        assert problems == [f"data pack {root} cannot be read: Permission denied"]
     finally:
+        (base / "pack").chmod(0o755)
         (base / "pack" / "macro").chmod(0o755)
         shutil.rmtree(base)
 
