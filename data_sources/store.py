@@ -518,17 +518,6 @@ class Store:
     def muted_rules(self) -> frozenset[str]:
         return frozenset(row[0] for row in self._read("SELECT rule FROM muted_rules"))
 
-    def set_muted(self, rule: str, muted: bool, now: datetime | None = None) -> None:
-        """Mute or unmute a rule without logging (the lifecycle's transitions log it)."""
-        with self._write() as conn:
-            if muted:
-                conn.execute(
-                    "INSERT OR IGNORE INTO muted_rules (rule, since) VALUES (?, ?)",
-                    (rule, _iso(now or datetime.now(UTC))),
-                )
-            else:
-                conn.execute("DELETE FROM muted_rules WHERE rule = ?", (rule,))
-
     # -- caches -----------------------------------------------------------------------------
 
     def save_bars(self, bars: Bars, fetched_at: datetime) -> None:
@@ -576,9 +565,6 @@ class Store:
         frame = pd.DataFrame(data, index=index)
         fetched = max(_from_iso(r[6]) for r in rows)
         return Cached(Bars(symbol, frame), fetched)
-
-    def bar_symbols(self) -> list[str]:
-        return [row[0] for row in self._read("SELECT DISTINCT symbol FROM bars ORDER BY symbol")]
 
     def save_series(self, series: MacroSeries, fetched_at: datetime) -> None:
         """Upsert one macro series (same range rule as ``save_bars``)."""
