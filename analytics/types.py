@@ -9,7 +9,8 @@ from typing import Literal
 
 Trend = Literal["up", "down", "flat"]
 Severity = Literal["warning", "critical"]
-Group = Literal["hard_landing", "energy_shock"]
+Group = Literal["hard_landing", "energy_shock", "user"]
+"""``user``: the user's own ``[[alerts]]`` (analytics.user_alerts); they count in no score."""
 Phase = Literal["cutting", "hiking", "on hold"]
 Basis = Literal["forward", "trailing"]
 

@@ -89,7 +89,7 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
     for the pairs and sectors the source names (the catalog's unless a pack names its own)
     and the user's own ``[[pairs]]`` after them."""
     cfg = settings or _DEFAULTS
-    return build_snapshot(
+    snapshot = build_snapshot(
         source=market.source,
         asof=market.asof,
         prices=market.prices,
@@ -104,3 +104,8 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
         risk=risk_of_market(market, cfg),
         valuations=market.valuations,
     )
+    if not cfg.alerts:
+        return snapshot
+    from analytics.user_alerts import with_user_alerts
+
+    return with_user_alerts(snapshot, cfg.alerts)

@@ -45,6 +45,7 @@ from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
 from tui.settings import (
     DERIVED,
     RULE_KEYS,
+    AlertSettings,
     ExportSettings,
     PairSettings,
     PollSettings,
@@ -188,6 +189,8 @@ class _Lists:
 
     keymap: dict[str, str] = field(default_factory=dict)
     pairs: list[PairSettings] = field(default_factory=list)
+    alerts: list[tuple[str, AlertSettings]] = field(default_factory=list)
+    """(key path, entry) of each ``[[alerts]]`` table, for its FILE:LINE."""
 
 
 def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
@@ -259,7 +262,14 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
                     continue
                 for n, item in enumerate(value, start=1):
                     built = entry(item, get_args(tp)[0], f"{path_}.{n}")
-                    if built is not None:
+                    if isinstance(built, AlertSettings):
+                        try:
+                            built.alert()
+                        except ValueError as exc:
+                            problems.append(f"{where(f'{path_}.{n}.rule')}: {exc}")
+                            continue
+                        lists.alerts.append((f"{path_}.{n}", built))
+                    elif built is not None:
                         lists.pairs.append(built)
             elif is_table(tp) or get_origin(tp) is dict:
                 if not isinstance(value, dict):
@@ -422,6 +432,7 @@ def _build(
         keymap=frozen_map(lists.keymap),
         rules=_rules_from(layers, problems),
         pairs=tuple(dict.fromkeys(p.pair() for p in lists.pairs)),
+        alerts=tuple(dict.fromkeys(a.alert() for _path, a in lists.alerts)),
         config_file=config_file,
     )
 
@@ -575,6 +586,14 @@ def default_config_text(keymap: Mapping[str, str] | None = None) -> str:
         '#   small = "IWO"',
         '#   large = "QQQ"',
         '#   label = "Russell 2000 growth vs Nasdaq-100"    (optional)',
+        "",
+        "# Threshold alerts of your own on any pair of the spreads pane, logged like the risk",
+        "# rules: PAIR METRIC OP NUMBER, METRIC z (1-year z-score of the ratio), ratio, or a",
+        "# window's spread in pp (1D 1W 1M 3M YTD 1Y). No data: the alert is unknown, not quiet.",
+        "#   [[alerts]]",
+        '#   rule = "IWM/SPY z >= 2"',
+        '#   severity = "critical"                      (optional; warning by default)',
+        '#   label = "Russell stretched vs S&P"          (optional)',
     ]
     out += [
         "",

@@ -19,6 +19,7 @@ from msgspec import Meta, Struct, field
 
 from analytics.catalog import Pair
 from analytics.rules import RELEASE_LAGS, STALE_AFTER_DAYS, RuleSpec
+from analytics.user_alerts import UserAlert, parse_alert
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.paths import default_db_path, default_export_dir
 
@@ -181,6 +182,25 @@ class PairSettings(_Table, frozen=True):
         return Pair(self.small, self.large, self.label or f"{self.small} vs {self.large}")
 
 
+class AlertSettings(_Table, frozen=True):
+    """``[[alerts]]``: a threshold alert of the user's own on a pair of the spreads pane,
+    logged like the rule alerts (``analytics.user_alerts``)."""
+
+    rule: Annotated[
+        str,
+        _says("a string like 'IWM/SPY z >= 2'"),
+        _doc("PAIR METRIC OP NUMBER: METRIC is z, ratio or a window (1D 1W 1M 3M YTD 1Y)."),
+    ]
+    severity: Annotated[
+        Literal["warning", "critical"], _says("warning or critical"), _doc("Its severity.")
+    ] = "warning"
+    label: Annotated[str | None, _says("a string"), _doc("Its name in the risk list.")] = None
+
+    def alert(self) -> UserAlert:
+        """The parsed alert; ValueError (one line) for an expression that is not one."""
+        return parse_alert(self.rule, self.severity, self.label)
+
+
 class Settings(Struct, frozen=True, kw_only=True):
     """Everything configurable, validated. Build with ``load_settings``; ``Settings()`` is
     the defaults. Equality ignores ``config_file`` (where the values came from)."""
@@ -229,6 +249,8 @@ class Settings(Struct, frozen=True, kw_only=True):
     rules: tuple[RuleSpec, ...] = field(default_factory=default_rules)
     pairs: tuple[Pair, ...] = ()
     """``[[pairs]]``: shown after the source's own pairs (``with_pairs``)."""
+    alerts: tuple[UserAlert, ...] = ()
+    """``[[alerts]]``: the user's threshold alerts, evaluated on each snapshot."""
     config_file: Path | None = None
     """The file these settings were read from, None when none was."""
 
@@ -255,7 +277,15 @@ class Settings(Struct, frozen=True, kw_only=True):
         raise KeyError(rule_id)
 
 
-DERIVED = ("release_lags", "stale_after", "keymap", "rules", "pairs", "config_file")
+DERIVED = (
+    "release_lags",
+    "stale_after",
+    "keymap",
+    "rules",
+    "pairs",
+    "alerts",
+    "config_file",
+)
 """Settings fields that the file does not set key by key."""
 
 
@@ -324,6 +354,7 @@ def file_schema() -> type[Struct]:
         ("stale_after", _table("StaleAfter", stale), None),
         ("keys", dict[str, KeyName], None),
         ("pairs", list[PairSettings], None),
+        ("alerts", list[AlertSettings], None),
         ("rules", _table("Rules", rules), None),
     ]
     return _table("ConfigFile", own + tables)

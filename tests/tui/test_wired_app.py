@@ -486,3 +486,28 @@ async def test_colon_jumps_to_any_symbol_by_ticker_or_name(tmp_path: Path) -> No
         await pilot.press("colon", *member.symbol.lower(), "enter")
         await wait_until(lambda: type(app.screen).__name__ == "SymbolScreen")
         assert app.screen.symbol == member.symbol
+
+
+async def test_a_users_own_alert_is_shown_and_logged(tmp_path: Path) -> None:
+    from analytics.user_alerts import parse_alert
+    from tests.tui.hardening_helpers import painted
+
+    db = tmp_path / "a.sqlite3"
+    alert = parse_alert("IWM/SPY 1M >= 1", "critical", "Russell leads")
+    app = build_app(
+        demo_source("rotation"),
+        Settings(export_dir=tmp_path, alerts=(alert,)),
+        kind="demo",
+        db=db,
+        badge="DEMO",
+        clock=lambda: START,
+        live_polling=False,
+    )
+    app.bell = lambda: None  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)):
+        snapshot = await app.wait_for_snapshot()
+        assert [a.rule for a in snapshot.alerts if a.group == "user"] == [alert.id]
+        await wait_until(lambda: "Russell leads" in painted(app))
+        assert "‼1 CRIT" in painted(app).splitlines()[0]
+    with Store(db) as store:
+        assert [(e.rule, e.event) for e in store.alert_log(alert.id)] == [(alert.id, "raised")]
