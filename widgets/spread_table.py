@@ -97,6 +97,7 @@ down.
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.fixed_columns = 1  # the pair stays in view when the table scrolls sideways
         self.labels: dict[str, str] = {}
         """Pair id -> its long label (``Russell 2000 vs S&P 500``), for the pane subtitle."""
         self.pairs: dict[str, PairRow] = {}

