@@ -308,3 +308,20 @@ async def test_yahoo_huge_body_and_foreign_redirect(backend: str) -> None:
             assert refused and "to http://localhost refused" in (refused[-1].error or "")
         finally:
             await src.aclose()
+
+
+@pytest.mark.parametrize("backend", ["curl", "requests"])
+async def test_yahoo_slow_drip_ends_at_the_request_deadline(backend: str) -> None:
+    # curl's timeout is the whole transfer (CURLOPT_TIMEOUT_MS); requests reads the chunks
+    # against the clock.
+    with LoopbackServer(YahooApp()) as server:
+        server.fault(r"^/v7/finance/quote", Reply(200, chunks=drip))
+        src = yahoo(server.url, ["QQQ"], backend, timeout=1.5)
+        try:
+            started = time.monotonic()
+            assert not await src.poll_quotes(symbols=["QQQ"])
+            elapsed = time.monotonic() - started
+        finally:
+            await src.aclose()
+    assert elapsed < 8.0  # the deadline per request (yfinance may try twice), not forever
+    assert "timed out" in (src.quote_health.last_error or "")
