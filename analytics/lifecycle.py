@@ -171,6 +171,7 @@ class AlertBook:
         alerts: Iterable[Alert],
         now: datetime,
         values: Mapping[str, float | None] | None = None,
+        unknown: Iterable[str] = (),
     ) -> tuple[Transition, ...]:
         """Follow the levels of one evaluation and return the transitions it causes.
 
@@ -179,10 +180,13 @@ class AlertBook:
         rules that are no longer active, so that a ``cleared`` entry logs the value at the
         clear; without it the last value seen while active is logged.
         Cleared transitions come first, then the others in the order of ``alerts``.
+        A rule in ``unknown`` (its inputs missing or stale, SPEC 7) is neither cleared nor
+        raised: without data nothing is known about it, so an active alert stays as it was.
         """
         current = _strongest(alerts)
+        held_unknown = set(unknown)
         out: list[Transition] = []
-        for rule in [r for r in self._active if r not in current]:
+        for rule in [r for r in self._active if r not in current and r not in held_unknown]:
             entry = self._active.pop(rule)
             last = values.get(rule) if values is not None else None
             value = entry.alert.value if last is None else last

@@ -143,7 +143,7 @@ class AlertDesk:
     async def follow(self, snapshot: Snapshot) -> Outcome:
         """Apply one snapshot's active alerts; the transitions are durable before return."""
         transitions, saved = await self._apply(
-            lambda book: book.update(snapshot.alerts, snapshot.asof)
+            lambda book: book.update(snapshot.alerts, snapshot.asof, unknown=snapshot.unknown_rules)
         )
         shown = [
             t for t in transitions if t.announce and t.event in ("raised", "deescalated", "cleared")

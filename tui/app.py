@@ -395,7 +395,15 @@ class RotmonApp(App[int]):
         if not self._cached_view and self.has_alert_log:
             # Log before show: the alert list is the desk's book, which holds only
             # transitions that are logged or durably queued (never the raw evaluation).
-            book = () if self.alerts is None else tuple(e.alert for e in self.alerts.active())
+            # A rule without data is shown as unknown (the risk pane lists it), not as the
+            # alert the book still holds for it.
+            book = (
+                ()
+                if self.alerts is None
+                else tuple(
+                    e.alert for e in self.alerts.active() if e.alert.rule not in snapshot.unknown
+                )
+            )
             shown = replace(snapshot, alerts=book)
         with self.batch_update():
             dashboard.show_snapshot(shown, acked=self.acked, muted=self.muted)

@@ -258,7 +258,9 @@ class Collector:
         self._statuses = tuple(market.statuses)
         self._last_error = None
         async with self._alert_lock:
-            transitions = self.book.update(snapshot.alerts, snapshot.asof)
+            transitions = self.book.update(
+                snapshot.alerts, snapshot.asof, unknown=snapshot.unknown_rules
+            )
             if transitions:
                 await asyncio.to_thread(self.store.append_transitions, transitions)
                 self._pending.extend((t, self.ident) for t in transitions)

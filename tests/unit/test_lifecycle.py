@@ -182,3 +182,15 @@ def test_needs_bell_only_for_announced_critical_raises() -> None:
     assert not needs_bell([t("deescalated", "critical", True)])
     assert not needs_bell([t("cleared", "critical", True)])
     assert not needs_bell([])
+
+
+def test_a_rule_without_data_is_neither_cleared_nor_raised() -> None:
+    # SPEC 7: a rule whose inputs are missing or stale is unknown; the log must not say its
+    # alert cleared (nothing is known about it), and its return does not raise it again.
+    book = AlertBook()
+    book.update([vix("critical", 36.0)], at(0))
+    assert book.update([], at(1), unknown=("vix",)) == ()
+    (entry,) = book.active()
+    assert (entry.alert.rule, entry.raised_at) == ("vix", at(0))
+    assert book.update([vix("critical", 37.0)], at(2)) == ()  # back, still critical: held
+    assert events(book.update([], at(3))) == [("vix", "cleared", "critical")]
