@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import statistics
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -256,3 +256,35 @@ def test_pack_toml_pairs_and_sectors_are_what_the_snapshot_shows(
     tech = doc["heatmap"][0]["returns"]["1W"]
     assert tech["large"] == pytest.approx((xlk[-1] / xlk[-6] - 1) * 100, rel=1e-12)
     assert tech["small"] == pytest.approx((psct[-1] / psct[-6] - 1) * 100, rel=1e-12)
+
+
+def test_backtest_replays_nyse_sessions_only_whatever_a_file_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Issue 13: a CL=F file with Sunday rows (futures trade on Sunday evenings) made every
+    # Sunday a replay day. Here each Friday's close is repeated on the Sunday after it.
+    import shutil
+
+    from analytics.freshness import session_days
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    cl = pack / "prices" / "CL=F.csv"
+    lines = cl.read_text().splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        out.append(line)
+        day = date.fromisoformat(line[:10])
+        if day.weekday() == 4:
+            out.append((day + timedelta(days=2)).isoformat() + line[10:])
+    cl.write_text("\n".join(out) + "\n")
+    rc, bt, _ = run_json(capsys, "backtest", "--data", str(pack), "--format", "json")
+    assert rc in (0, 1)
+    first, last = date.fromisoformat(bt["from"]), date.fromisoformat(bt["to"])
+    assert bt["days"] == len(session_days(first, last))
+    assert bt["episodes"]
+    for e in bt["episodes"]:
+        for key in ("start", "end"):
+            if e[key] is not None:
+                assert date.fromisoformat(e[key]).weekday() < 5, e
+        assert (e["end"] is None) == (e["end_reason"] in ("open", "data ends")), e
