@@ -69,8 +69,9 @@ async def test_a_locked_log_keeps_keys_working_and_shows_only_what_is_queued(
             await wait_until(lambda: rule in app.muted)
             assert table.get_cell(rule, "ack").plain == "muted"
             toasts = [str(n.message) for n in app._notifications]
-            assert any(m.startswith(f"Acknowledged {rule}; alert log queued") for m in toasts)
-            assert any(m.startswith(f"Muted {rule}; alert log queued") for m in toasts)
+            name = app.rule_label(rule)  # toasts name the rule, not its id
+            assert any(m.startswith(f"Acknowledged {name}; alert log queued") for m in toasts)
+            assert any(m.startswith(f"Muted {name}; alert log queued") for m in toasts)
             # All of that happened while the other process still held the lock.
             assert lock.proc.poll() is None and _logged(db) == []
             assert f"alert log behind: {len(queued) + 2} unsaved" in status_text(app)
