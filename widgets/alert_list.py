@@ -122,12 +122,18 @@ def compare_text(value: float, threshold: float) -> str:
     return f"{fmt.number(value)} {op} {fmt.number(threshold)}"
 
 
+RULE_WIDTH = 22
+"""The rule column at its narrowest; longer names are cut with "…" only at this width..."""
+RULE_MAX = 48
+"""... as the column grows with the pane up to this many cells."""
+
+
 def alert_cells(
     alert: Alert, index: int, today: date | None, acked: bool, muted: bool
 ) -> list[Cell]:
     """The cells of one alert in AlertTable.COLUMNS order."""
     severity = SEVERITY_CELLS.get(alert.severity, Cell(fmt.inert(alert.severity, 6)))
-    label = fmt.inert(alert.label or alert.rule, 40)
+    label = fmt.inert(alert.label or alert.rule, RULE_MAX)
     state = "muted" if muted else ("ack" if acked else "new")
     return [
         Cell(severity.text, severity.tone, severity.bold, sort=index),
@@ -143,7 +149,7 @@ class AlertTable(KeyedTable):
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("severity", "Sev", 7, "left"),
-        Column("rule", "Rule", 22, "left"),
+        Column("rule", "Rule", RULE_WIDTH, "left", grow_to=RULE_MAX),
         Column("value", "Value vs threshold", 19),
         Column("since", " Since", 15, "left"),
         Column("ack", "Ack", 7, "left"),

@@ -34,6 +34,11 @@ SHORT_NAMES: dict[str, str] = {
 NAME_MAX = 26
 """Widest sector-name column (``Communication Services`` plus a margin)."""
 
+SPREAD_MAX = 48
+"""Widest spread cell: a wide pane widens it (and its bar) up to this."""
+BAR_MIN_CELL = 18
+"""From this cell width the spread cell draws a bar as long as the move (the scale's share)."""
+
 MIN_ALPHA = 0.12
 """Smallest tint of a non-zero cell, so the sign shows as colour even for tiny moves."""
 
@@ -331,14 +336,19 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
             self._cache[line] = strip
         return strip
 
-    def _layout(self, width: int) -> tuple[int, int, bool]:
-        """(name width, cell width, show symbols) for this many columns."""
+    def _layout(self, width: int) -> tuple[int, int, int, bool]:
+        """(name width, cell width, spread cell width, show symbols) for this many columns.
+
+        A pane wider than the names and three cells widens the spread cell, whose bar then
+        shows the size of the move."""
         if width >= 2 + 12 + 3 * 14:
             cell, symbols = 14, True
         else:
             cell, symbols = 9, False
         # Names wider than the longest sector would push the numbers away from their labels.
-        return max(4, min(NAME_MAX, width - 2 - 3 * cell)), cell, symbols
+        name_w = max(4, min(NAME_MAX, width - 2 - 3 * cell))
+        spread = max(cell, min(SPREAD_MAX, width - 2 - name_w - 2 * cell))
+        return name_w, cell, spread, symbols
 
     def _draw(self, line: int, width: int) -> Strip:
         base = self.rich_style
@@ -352,7 +362,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         return self._draw_row(self._rows[self._order[index]], index, width, base)
 
     def _draw_header(self, width: int, base: Style) -> Strip:
-        name_w, cell, _ = self._layout(width)
+        name_w, cell, spread_w, _ = self._layout(width)
         header = base + self.get_component_rich_style("heatmap--header", partial=True)
         order = " ↓spread" if self.by_spread else ""
         title = fmt.inert(f"Sector {self.window}{order}")
@@ -360,12 +370,12 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
             Segment("  " + title[:name_w].ljust(name_w), header),
             Segment("Large".rjust(cell - 1) + " ", header),
             Segment("Small".rjust(cell - 1) + " ", header),
-            Segment(("Spread pp" if cell >= 12 else "Spread").rjust(cell - 1) + " ", header),
+            Segment(("Spread pp" if cell >= 12 else "Spread").rjust(spread_w - 1) + " ", header),
         ]
         return Strip(segments).adjust_cell_length(width, base)
 
     def _draw_row(self, row: SectorRow, index: int, width: int, base: Style) -> Strip:
-        name_w, cell, symbols = self._layout(width)
+        name_w, cell, spread_w, symbols = self._layout(width)
         is_cursor = index == self.cursor_row
         name = fmt.inert(row.sector)
         if len(name) > name_w:
@@ -385,12 +395,20 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         segments.append(self._cell(row.large if symbols else None, large, cell, base))
         small_sym = (row.small or "") if symbols else None
         segments.append(self._cell(small_sym, small, cell, base))
-        segments.append(self._cell(None, spread, cell, base))
+        segments.append(self._cell(None, spread, spread_w, base, bar=spread_w >= BAR_MIN_CELL))
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _cell(self, symbol: str | None, value: float | None, width: int, base: Style) -> Segment:
+    def _cell(
+        self, symbol: str | None, value: float | None, width: int, base: Style, *, bar: bool = False
+    ) -> Segment:
         text = fmt.signed(value)
-        if symbol is not None:
+        if bar:
+            # The move's size as a bar (its share of the window's full-colour scale): reads
+            # without colour, the number beside it carries the sign.
+            room = width - 9
+            blocks = "█" * round(intensity(value, self.window) * room)
+            body = f" {blocks:<{room}}{text:>7} "
+        elif symbol is not None:
             body = f" {fmt.inert(symbol, 5):<5}{text:>{width - 7}} "
         else:
             body = f"{text:>{width - 1}} "

@@ -8,10 +8,13 @@ from typing import Any, ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+from widgets.formatting import sparkline as fmt_sparkline
 
 Tone = Literal["gain", "loss", "neutral", "stale", "warn", "crit", "accent", "dim"]
 Justify = Literal["left", "right", "center"]
@@ -50,12 +53,17 @@ class EdgeKeys:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A fixed-width column: widths never follow the data, so nothing jumps while ticking."""
+    """A fixed-width column: widths never follow the data, so nothing jumps while ticking.
+
+    ``grow_to`` above ``width``: the column takes the table's spare width, up to that many
+    cells (a sparkline or a name that widens with the pane; it follows the pane, never the data).
+    """
 
     key: str
     label: str
     width: int
     justify: Justify = "right"
+    grow_to: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,8 @@ class Cell:
     tone: Tone | None = None
     bold: bool = False
     sort: float | str | None = None
+    spark: tuple[float, ...] | None = None
+    """A sparkline drawn after ``text`` as wide as its column is (one cell kept as the gap)."""
 
 
 class SortableText(Text):
@@ -88,6 +98,18 @@ def sort_label(label: str, arrow: str, width: int) -> str:
         if len(text) <= room:
             return text
     return label[: max(0, room - 1)] + arrow
+
+
+def fit_widths(columns: Sequence[Column], width: int) -> dict[str, int]:
+    """Each column's width in a table ``width`` cells wide: growing columns share what the
+    fixed widths leave, in order, each up to its ``grow_to``."""
+    spare = max(0, width - sum(c.width for c in columns))
+    out: dict[str, int] = {}
+    for col in columns:
+        extra = min(spare, max(0, col.grow_to - col.width))
+        spare -= extra
+        out[col.key] = col.width + extra
+    return out
 
 
 def sort_key(cell: object) -> tuple[int, Any]:
@@ -146,8 +168,32 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
         """Tone -> the theme's style for it (looked up once per theme, not once per cell)."""
         self._sort_column: str | None = None
         self._sort_reverse = True
+        self._widths: dict[str, int] = {col.key: col.width for col in self.COLUMNS}
         for col in self.COLUMNS:
             self.add_column(Text(col.label, justify=col.justify), width=col.width, key=col.key)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Growing columns (``grow_to``) take the width the table has beyond its fixed ones."""
+        if not any(col.grow_to > col.width for col in self.COLUMNS):
+            return
+        widths = fit_widths(self.COLUMNS, self.scrollable_content_region.width)
+        changed = [col for col in self.COLUMNS if widths[col.key] != self._widths[col.key]]
+        if not changed:
+            return
+        self._widths = widths
+        for col in changed:
+            self.columns[ColumnKey(col.key)].width = widths[col.key]
+            for key, cells in self._shown.items():
+                cell = cells.get(col.key)
+                if cell is not None:
+                    self._put_cell(key, col.key, self._text(cell, col), refresh=False)
+        self._label_sort_column()  # labels are cut to their column's width
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
@@ -224,11 +270,18 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
                     self._put_cell(key, col.key, self._text(cell, col))
         self.refresh()
 
+    def column_width(self, key: str) -> int:
+        """The width column ``key`` has now (a growing column follows the table's width)."""
+        return self._widths[key]
+
     def _text(self, cell: Cell, col: Column) -> SortableText:
         text = cell.text
-        if col.justify == "left" and len(text) > col.width - 1:
+        width = self._widths.get(col.key, col.width)
+        if cell.spark is not None:
+            text += fmt_sparkline(cell.spark, width - len(text) - 1)
+        if col.justify == "left" and len(text) > width - 1:
             # Keep a one-cell gap before the next column; DataTable would butt them together.
-            text = text[: max(0, col.width - 2)] + "…"
+            text = text[: max(0, width - 2)] + "…"
         style = Style(bold=True) if cell.bold else Style()
         if cell.tone is not None:
             tone = self._tones.get(cell.tone)
@@ -269,7 +322,7 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
         for col in self.COLUMNS:
             label = col.label
             if col.key == self._sort_column:
-                label = sort_label(col.label, "▼", col.width)
+                label = sort_label(col.label, "▼", self._widths[col.key])
             self.columns[ColumnKey(col.key)].label = Text(label, justify=col.justify)
         self.refresh()
 

@@ -9,7 +9,10 @@ from analytics.types import MacroRow
 from widgets import formatting as fmt
 from widgets.keyed_table import Cell, Column, KeyedTable
 
-SPARK_WIDTH = 14
+SPARK_WIDTH = 12
+"""The "Recent" column at its narrowest (a leading space, blocks, the gap after them)..."""
+SPARK_MAX = 64
+"""... and at its widest: it takes what the other columns leave in a wide pane."""
 
 
 def macro_cells(row: MacroRow, index: int) -> list[Cell]:
@@ -30,7 +33,7 @@ def macro_cells(row: MacroRow, index: int) -> list[Cell]:
         Cell(fmt.level(row.value, row.unit), tone, bold=tone is None, sort=row.value),
         Cell(f"{fmt.change(change, row.unit)} {arrow}".rstrip(), "dim" if change is None else None),
         Cell(when, "stale" if row.stale else "dim"),
-        Cell(" " + fmt.sparkline(row.spark, SPARK_WIDTH - 2), "accent"),
+        Cell(" ", "accent", spark=row.spark),
     ]
 
 
@@ -52,7 +55,7 @@ its expected intervals is dimmed and its date marked `old`.
         Column("value", "Value", 10),
         Column("change", "Change", 11),
         Column("date", " As of", 11, "left"),
-        Column("spark", " Recent", SPARK_WIDTH, "left"),
+        Column("spark", " Recent", SPARK_WIDTH, "left", grow_to=SPARK_MAX),
     )
 
     def update_macro(self, rows: Sequence[MacroRow]) -> None:

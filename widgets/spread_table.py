@@ -22,8 +22,10 @@ TREND_GLYPHS: dict[str, tuple[str, Tone]] = {
     "flat": ("→", "neutral"),
 }
 
-SPARK_WIDTH = 8
-"""Ratio sparkline cells: a leading space, 8 blocks, and the gap before the next column."""
+SPARK_WIDTH = 10
+"""Ratio sparkline column at its narrowest: a leading space, 8 blocks, the gap after them."""
+SPARK_MAX = 64
+"""... and at its widest (a wide pane gives the sparkline what the other columns leave)."""
 
 
 def tone_of(x: float | None) -> Tone:
@@ -51,9 +53,9 @@ def pair_cells(row: PairRow, index: int) -> list[Cell]:
     glyph, tone = TREND_GLYPHS.get(row.trend or "", (fmt.NA, "dim"))
     cells.append(Cell(glyph, tone, bold=row.trend in ("up", "down")))
     if row.stale:  # n/a with the reason where the eye is: which leg's data ended
-        cells.append(Cell(" † " + fmt.inert(" ".join(row.stale), SPARK_WIDTH - 2), "dim"))
+        cells.append(Cell(" † " + fmt.inert(" ".join(row.stale), SPARK_MAX), "dim"))
     else:
-        cells.append(Cell(" " + fmt.sparkline(row.ratio_spark, SPARK_WIDTH), "accent"))
+        cells.append(Cell(" ", "accent", spark=row.ratio_spark))
     cells.append(Cell(fmt.ratio(row.ratio), sort=row.ratio))
     cells.append(Cell(fmt.price(row.small_last), sort=row.small_last))
     cells.append(Cell(fmt.price(row.large_last), sort=row.large_last))
@@ -86,7 +88,7 @@ down.
         *(Column(w, w, 7) for w in WINDOWS),
         Column("z", "Z 1Y", 6),
         Column("trend", "Tr", 4),
-        Column("spark", " Ratio 6M", 10, "left"),
+        Column("spark", " Ratio 6M", SPARK_WIDTH, "left", grow_to=SPARK_MAX),
         Column("ratio", "Ratio", 8),
         Column("small", "Small", 9),
         Column("large", "Large", 9),

@@ -52,3 +52,49 @@ def test_grid_columns_keep_the_spreads_table_whole_from_160() -> None:
     assert grid_columns(160) == "100 1fr"
     assert grid_columns(199) == "100 1fr"
     assert grid_columns(200) == "1fr 1fr"
+
+
+async def _widths_at(size: tuple[int, int]) -> dict[str, int]:
+    """Sparkline and name widths at one terminal size (every pane shown: from 120 columns)."""
+    from widgets.alert_list import AlertTable
+    from widgets.heatmap import SectorHeatmap
+    from widgets.macro_panel import MacroTable
+
+    app = demo_app("hard-landing")
+    async with app.run_test(size=size) as pilot:
+        await _settled(app)
+        await pilot.pause()
+        spreads = app.dashboard.query_one(SpreadTable)
+        macro = app.dashboard.query_one(MacroTable)
+        alerts = app.dashboard.query_one(AlertTable)
+        heatmap = app.dashboard.query_one(SectorHeatmap)
+        text = painted(app)
+        assert macro.max_scroll_x == 0, size
+        return {
+            "ratio": spreads.column_width("spark"),
+            "recent": macro.column_width("spark"),
+            "rule": alerts.column_width("rule"),
+            "spread": heatmap._layout(heatmap.size.width)[2],
+            "claims_cut": int("Initial claims vs 52…" in text),
+        }
+
+
+async def test_sparklines_bars_and_names_widen_with_the_terminal() -> None:
+    at = {size: await _widths_at(size) for size in [(120, 40), (160, 48), (300, 80)]}
+    small, mid, big = at[(120, 40)], at[(160, 48)], at[(300, 80)]
+    for key in ("ratio", "recent", "rule", "spread"):
+        assert small[key] <= mid[key] <= big[key], (key, at)
+        assert small[key] < big[key], (key, at)
+    assert big["ratio"] >= 40 and big["recent"] >= 40, at
+    # the rule name is cut only where the pane has no room for it (120 columns)
+    assert mid["claims_cut"] == 0 and big["claims_cut"] == 0, at
+
+
+def test_growing_columns_share_the_spare_width_up_to_their_limit() -> None:
+    from widgets.keyed_table import Column, fit_widths
+
+    cols = [Column("a", "A", 8), Column("b", "B", 10, grow_to=20), Column("c", "C", 5, grow_to=9)]
+    assert fit_widths(cols, 10) == {"a": 8, "b": 10, "c": 5}  # too narrow: never below width
+    assert fit_widths(cols, 28) == {"a": 8, "b": 15, "c": 5}
+    assert fit_widths(cols, 40) == {"a": 8, "b": 20, "c": 9}
+    assert fit_widths(cols, 100) == {"a": 8, "b": 20, "c": 9}
