@@ -15,127 +15,24 @@ Targets: start <= 2.0x floor, CPU <= floor + 3 points, <= 4 KB/s, peak RSS <= 20
 from __future__ import annotations
 
 import argparse
-import compileall
-import fcntl
 import os
-import pty
-import re
-import select
 import shlex
-import signal
-import struct
-import subprocess
 import sys
-import tempfile
-import termios
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import pyte
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-ROW = re.compile(r"IWM/SPY\s+[+-]?\d+\.\d\d")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-FLOOR_APP = """
-from textual.app import App
-from textual.widgets import DataTable
-
-class Floor(App):
-    def compose(self):
-        yield DataTable()
-
-    def on_mount(self):
-        table = self.query_one(DataTable)
-        table.add_columns("Pair", "1D", "1W", "1M")
-        table.add_row("IWM/SPY", "+0.12", "-0.40", "+1.25")
-
-Floor().run()
-"""
-
-
-@dataclass
-class Figures:
-    name: str
-    size: tuple[int, int]
-    start_s: float | None
-    cpu_pct: float
-    bytes_per_s: float
-    peak_mb: float
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / CLK_TCK
-
-
-def _peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from floor import (  # the floor and the pty machinery live in bench/floor.py
+    FLOOR_APP,
+    Figures,
+    compile_bytecode,
+    fresh_home,
+    run_pty,
+)
 
 
 def run(name: str, argv: list[str], size: tuple[int, int], seconds: float) -> Figures:
-    cols, rows = size
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", PYTHONPATH=str(ROOT))
-    env.pop("NO_COLOR", None)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True
-    )
-    os.close(slave)
-    screen = pyte.Screen(cols, rows)
-    stream = pyte.ByteStream(screen)
-    start_s: float | None = None
-    total = 0
-    live_bytes = 0
-    live_from: float | None = None
-    cpu_from = 0.0
-    deadline = t0 + 60.0
-    try:
-        while True:
-            now = time.perf_counter()
-            if live_from is not None and now - live_from >= seconds:
-                break
-            if live_from is None and now > deadline:
-                break
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if ready:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:
-                    break
-                if not data:
-                    break
-                total += len(data)
-                if live_from is not None:
-                    live_bytes += len(data)
-                stream.feed(data)
-            if start_s is None and any(ROW.search(line) for line in screen.display):
-                start_s = time.perf_counter() - t0
-                # Let the first paint and start-up work settle before measuring steady state.
-                settle = time.perf_counter() + 2.0
-                while time.perf_counter() < settle:
-                    if select.select([master], [], [], 0.05)[0]:
-                        stream.feed(os.read(master, 65536))
-                live_from = time.perf_counter()
-                cpu_from = _cpu_seconds(proc.pid)
-        live_s = max(1e-9, time.perf_counter() - (live_from or time.perf_counter()))
-        cpu = (_cpu_seconds(proc.pid) - cpu_from) / live_s * 100 if live_from else float("nan")
-        peak = _peak_mb(proc.pid)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        os.close(master)
-    return Figures(name, size, start_s, cpu, live_bytes / live_s if live_from else 0.0, peak)
+    return run_pty(name, argv, size, seconds)
 
 
 def main() -> int:
@@ -151,15 +48,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     python = sys.executable
-    # A user's Python caches rotmon's bytecode on the first run and reads it on every later
-    # one; an environment with PYTHONDONTWRITEBYTECODE (CI images, this sandbox) would compile
-    # every module on every start instead. Compile once, as that first run would.
-    for package in ("tui", "widgets", "analytics", "data_sources"):
-        compileall.compile_dir(ROOT / package, quiet=1)
+    compile_bytecode()
     # The real command line, with its cache, config and alert log in a scratch home.
-    home = Path(tempfile.mkdtemp(prefix="rotmon-bench-"))
-    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
-        os.environ[var] = str(home / var.lower())
+    os.environ.update(fresh_home())
     app_argv = (
         shlex.split(args.app_cmd)
         if args.app_cmd
