@@ -219,6 +219,7 @@ class RotmonApp(App[int]):
         """Alert-log work in the order asked for: snapshots to follow (the newest replaces a
         waiting one), acknowledgements and mutes. One worker runs them, one at a time."""
         self._alerts_running = False
+        self._alerts_paint_pending = False
         self._alerts_opening = False
         self._alert_log_warned = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -571,6 +572,12 @@ class RotmonApp(App[int]):
     def _reshow_alerts(self) -> None:
         if self.snapshot is not None:
             self._render(self.snapshot, listeners=False)
+            # ``wait_for_snapshot`` waits for this paint too (tests, screenshots).
+            self._alerts_paint_pending = True
+            self.call_after_refresh(self._alerts_painted)
+
+    def _alerts_painted(self) -> None:
+        self._alerts_paint_pending = False
 
     async def _open_alerts(self) -> AlertDesk | None:
         """Open the alert desk once, off the UI thread (files, the retry queue's replay)."""
@@ -1011,6 +1018,7 @@ class RotmonApp(App[int]):
                 and not any(w.group == "market-state" for w in self.workers)
                 and not self._alerts_running
                 and not self._alert_ops
+                and not self._alerts_paint_pending
             ):
                 return self.snapshot
             await asyncio.sleep(0.02)
