@@ -1,13 +1,18 @@
-"""Desk mode: N headless terminals (Textual apps, default 50) on one collector and one Redis.
+"""Desk mode: N headless terminals (default 50) on one collector and one Redis.
 
-Reports: upstream polls and bars fetches of the collector (the same whatever N is), the
-publish-to-screen latency of every update in every terminal (from the collector's publish time
-to the terminal's applying it to its widgets; target p99 <= 100 ms), and Redis' used memory
-sampled over the run (target: bounded, flat once the streams reach their MAXLEN).
+A headless terminal is the terminal's data path without a screen: the ``DeskSource`` of
+``rotmon --redis`` woken by each publish, reading it and decoding the snapshot it hands to the
+screen. ``--apps K`` adds K full Textual apps (headless) whose figure includes painting.
 
-Run: .venv/bin/python bench/bench_desk.py [--terminals 50] [--minutes 10] [--interval 1]
+Reports: upstream polls and bars fetches of the collector (the same whatever N is: every
+terminal also asks for one symbol's bars), the latency of every update in every terminal from
+the collector's publish to the snapshot being ready for (or, for apps, applied to) the screen
+(target p99 <= 100 ms), and Redis' used memory sampled over the run (target: bounded, flat once
+the streams reach their MAXLEN).
+
+Run: .venv/bin/python bench/bench_desk.py [--terminals 50] [--apps 2] [--minutes 10]
 The terminals run in worker processes (``--per-process`` each), the collector in its own
-(`rotmon collect --demo`), so the figure is not one process' GIL. Needs redis-server.
+(`rotmon collect --demo`). Needs redis-server.
 """
 
 from __future__ import annotations
@@ -91,6 +96,46 @@ async def _worker(url: str, count: int, seconds: float, out: Path) -> None:
     out.write_text(json.dumps({"latencies": latencies, "bars_ok": bars_ok}))
 
 
+async def _source_worker(url: str, count: int, seconds: float, out: Path) -> None:
+    """``count`` headless terminals: each a DeskSource woken by every publish."""
+    from datetime import UTC, datetime
+
+    from data_sources.desk.terminal import DeskSource
+
+    latencies: list[float] = []
+    bars_ok = 0
+    warm_after = time.monotonic() + 5.0
+
+    async def terminal() -> None:
+        nonlocal bars_ok
+        source = DeskSource(url)
+        seen = 0
+        deadline = time.monotonic() + seconds
+        asked = False
+        try:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(Exception):
+                    await source.wait_for_update(source.poll_interval)
+                    await source.fetch(datetime.now(UTC))
+                published = source._published_ms
+                if published and source._update_seq != seen:
+                    seen = source._update_seq
+                    if time.monotonic() > warm_after:
+                        latencies.append(time.time() * 1000 - published)
+                if not asked and seen:
+                    asked = True
+                    try:
+                        got = await source.bars("IWM")  # awaited first: += would race
+                        bars_ok += got is not None
+                    except Exception as exc:
+                        print(f"bars: {exc}", file=sys.stderr)
+        finally:
+            await source.aclose()
+
+    await asyncio.gather(*(terminal() for _ in range(count)))
+    out.write_text(json.dumps({"latencies": latencies, "bars_ok": bars_ok}))
+
+
 def _used_memory(port: int) -> int:
     import redis
 
@@ -99,16 +144,18 @@ def _used_memory(port: int) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--terminals", type=int, default=50)
-    ap.add_argument("--per-process", type=int, default=5)
+    ap.add_argument("--terminals", type=int, default=50, help="headless terminals (50)")
+    ap.add_argument("--apps", type=int, default=0, help="full Textual apps besides (0)")
+    ap.add_argument("--per-process", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--interval", type=float, default=1.0, help="collector poll interval (s)")
-    ap.add_argument("--worker", nargs=4, metavar=("URL", "COUNT", "SECONDS", "OUT"),
+    ap.add_argument("--worker", nargs=5, metavar=("KIND", "URL", "COUNT", "SECONDS", "OUT"),
                     help=argparse.SUPPRESS)  # fmt: skip
     args = ap.parse_args()
     if args.worker:
-        url, count, seconds, out = args.worker
-        asyncio.run(_worker(url, int(count), float(seconds), Path(out)))
+        kind, url, count, seconds, out = args.worker
+        run = _worker if kind == "apps" else _source_worker
+        asyncio.run(run(url, int(count), float(seconds), Path(out)))
         return
     binary = shutil.which("redis-server")
     if binary is None:
@@ -133,19 +180,25 @@ def main() -> None:
         ))  # fmt: skip
         time.sleep(3.0)
         workers = []
-        left, i = args.terminals, 0
-        while left > 0:
-            n = min(args.per_process, left)
-            out = home / f"worker{i}.json"
-            workers.append((out, subprocess.Popen(
-                [sys.executable, __file__, "--worker", url, str(n), str(seconds), str(out)],
-                env=_env(home), stderr=(home / f"worker{i}.log").open("wb"),
-            )))  # fmt: skip
-            left -= n
-            i += 1
+        i = 0
+        for kind, total, per in (
+            ("sources", args.terminals, args.per_process),
+            ("apps", args.apps, 2),
+        ):
+            left = total
+            while left > 0:
+                n = min(per, left)
+                out = home / f"{kind}{i}.json"
+                workers.append((kind, out, subprocess.Popen(
+                    [sys.executable, __file__, "--worker", kind, url, str(n), str(seconds),
+                     str(out)],
+                    env=_env(home), stderr=(home / f"{kind}{i}.log").open("wb"),
+                )))  # fmt: skip
+                left -= n
+                i += 1
         memory: list[int] = []
         started = time.monotonic()
-        while any(p.poll() is None for _, p in workers):
+        while any(p.poll() is None for _, _, p in workers):
             memory.append(_used_memory(port))
             time.sleep(min(10.0, max(1.0, seconds / 30)))
         memory.append(_used_memory(port))
@@ -154,29 +207,35 @@ def main() -> None:
         client = redis.Redis(port=port)
         health = client.xrevrange("rotmon:desk:health", count=1)[0][1]
         h = json.loads(health[b"health"])
-        latencies: list[float] = []
+        elapsed = time.monotonic() - started
+        results: dict[str, list[float]] = {"sources": [], "apps": []}
         bars_ok = 0
-        for out, _p in workers:
+        for kind, out, _p in workers:
             if out.exists():
                 got = json.loads(out.read_text())
-                latencies += got["latencies"]
+                results[kind] += got["latencies"]
                 bars_ok += got["bars_ok"]
-        elapsed = time.monotonic() - started
-        lat = sorted(latencies)
-        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")  # noqa: E731
-        print(f"terminals {args.terminals} in {len(workers)} processes, {elapsed:.0f} s, "
-              f"collector interval {args.interval:g} s")  # fmt: skip
+        print(
+            f"{args.terminals} headless terminals ({args.per_process} a process) and "
+            f"{args.apps} Textual apps, {elapsed:.0f} s, collector interval {args.interval:g} s"
+        )
         print(f"upstream: {h['polls']} polls, {h['bars_fetched']} bars fetches "
               f"(terminals got bars {bars_ok} times)")  # fmt: skip
-        print(f"publish-to-screen: {len(lat)} updates applied; p50 {p(0.5):.1f} ms, "
-              f"p99 {p(0.99):.1f} ms, max {max(lat, default=float('nan')):.1f} ms "
-              f"(target p99 <= 100 ms)")  # fmt: skip
+        for kind, what in (("sources", "publish-to-terminal"), ("apps", "publish-to-screen")):
+            lat = sorted(results[kind])
+            if not lat:
+                continue
+
+            def pct(q: float, lat: list[float] = lat) -> float:
+                return lat[min(len(lat) - 1, int(q * len(lat)))]
+
+            print(f"{what} ({kind}): {len(lat)} updates; p50 {pct(0.5):.1f} ms, "
+                  f"p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms, "
+                  f"mean {statistics.fmean(lat):.1f} ms (target p99 <= 100 ms)")  # fmt: skip
         mb = [m / 1e6 for m in memory]
         half = mb[len(mb) // 2 :]
         print(f"redis used_memory: first {mb[0]:.1f} MB, max {max(mb):.1f} MB, "
               f"last {mb[-1]:.1f} MB; second half {min(half):.1f}-{max(half):.1f} MB")  # fmt: skip
-        if lat:
-            print(f"mean {statistics.fmean(lat):.1f} ms")
     finally:
         for proc in reversed(procs):
             proc.terminate()

@@ -3,6 +3,7 @@ sends acknowledgements and mutes to it (SPEC 12)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from data_sources.store import LogEntry
     from tui.app import RotmonApp
     from tui.config import Settings
+
+
+PENDING_S = 3.0
+"""How long a terminal shows its own ack / mute before the collector's state must confirm it."""
 
 
 class RemoteAlertDesk:
@@ -36,8 +41,10 @@ class RemoteAlertDesk:
         """Rule id -> its name, for what the desk says (toasts name rules, not ids)."""
         self.submit: Callable[[Coroutine[Any, Any, None]], None] | None = None
         """Runs a coroutine on the source's loop (set by ``build_desk_app``)."""
-        self._pending: dict[str, tuple[str, int]] = {}
-        """rule -> (op, alert-state seq when sent): shown until a newer state arrives."""
+        self._pending: dict[str, tuple[str, int, float]] = {}
+        """rule -> (op, alert-state seq when sent, monotonic time): shown until a newer state
+        arrives, or for PENDING_S when the collector had nothing to change (another terminal
+        was first)."""
 
     @property
     def book(self) -> RemoteAlertDesk:
@@ -79,7 +86,7 @@ class RemoteAlertDesk:
         self._expire_pending()
         out = []
         for entry in self.source.alert_state.active:
-            op = self._pending.get(entry.rule, ("", 0))[0]
+            op = self._pending.get(entry.rule, ("", 0, 0.0))[0]
             if op == "ack" and not entry.acked:
                 entry = replace(entry, acked_at=entry.raised_at)
             out.append(entry)
@@ -89,7 +96,7 @@ class RemoteAlertDesk:
     def muted(self) -> frozenset[str]:
         self._expire_pending()
         muted = set(self.source.alert_state.muted)
-        for rule, (op, _seq) in self._pending.items():
+        for rule, (op, _seq, _at) in self._pending.items():
             if op == "mute":
                 muted.add(rule)
             elif op == "unmute":
@@ -113,14 +120,16 @@ class RemoteAlertDesk:
     # -- helpers --------------------------------------------------------------------------------
 
     def _send(self, op: str, rule: str) -> None:
-        self._pending[rule] = (op, self.source.alert_state_seq)
+        self._pending[rule] = (op, self.source.alert_state_seq, time.monotonic())
         if self.submit is not None:
             self.submit(self.source.send_command(op, rule))
 
     def _expire_pending(self) -> None:
         seq = self.source.alert_state_seq
-        for rule in [r for r, (_op, at) in self._pending.items() if seq > at]:
-            del self._pending[rule]
+        now = time.monotonic()
+        for rule, (_op, at, sent) in list(self._pending.items()):
+            if seq > at or now - sent > PENDING_S:
+                del self._pending[rule]
 
 
 def desk_source(options: DeskOptions) -> DeskSource:

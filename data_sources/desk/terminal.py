@@ -62,7 +62,7 @@ class DeskSource:
 
     name = "desk"
     kind: SourceKind = "live"
-    poll_interval = 1.0
+    poll_interval = 2.0
     """Seconds between reads when nothing is published (the stale check runs as often)."""
     min_poll_gap = 0.0
     """Each wake-up is a publish of the collector (bounded by its rate): read it at once."""
