@@ -116,8 +116,16 @@ def since_text(since: date, today: date | None) -> str:
     return text
 
 
-def compare_text(value: float, threshold: float) -> str:
-    """``0.53 ≥ 0.50``: the value against the threshold it crossed, either direction."""
+HELD = "held by the hysteresis"
+"""What the risk engine's message says of a level kept only by the hysteresis."""
+
+
+def compare_text(value: float, threshold: float, held: bool = False) -> str:
+    """``0.53 ≥ 0.50``: the value against the threshold it crossed, either direction; a level
+    the hysteresis holds says so (``33.42 held 35.00``: back under the threshold, not yet
+    past the point where it clears, which the alert's message and screen give)."""
+    if held:
+        return f"{fmt.number(value)} held {fmt.number(threshold)}"
     op = "≥" if value >= threshold else "≤"
     return f"{fmt.number(value)} {op} {fmt.number(threshold)}"
 
@@ -138,7 +146,7 @@ def alert_cells(
     return [
         Cell(severity.text, severity.tone, severity.bold, sort=index),
         Cell(label),
-        Cell(compare_text(alert.value, alert.threshold)),
+        Cell(compare_text(alert.value, alert.threshold, HELD in alert.message)),
         Cell(" " + since_text(alert.since, today), "dim"),
         Cell(state, "dim" if acked or muted else "accent", bold=not (acked or muted)),
     ]

@@ -550,6 +550,10 @@ def test_alerts_at_asof_most_severe_first_with_since() -> None:
     assert held.alerts[0].message == (
         "VIX at 24.0: warning held by the hysteresis (25.0 crossed); clears at or below 23.0."
     )
+    from widgets.alert_list import alert_cells
+
+    cells = alert_cells(held.alerts[0], 0, None, acked=False, muted=False)
+    assert cells[2].text == "24.00 held 25.00"  # the risk list says it is held, not "≤"
     # The asof on a weekend reports the last trading day.
     weekend = evaluate_risk({"^VIX": vix, "^OVX": ovx}, {}, date(2024, 1, 7))
     assert weekend.days[-1] == pd.Timestamp("2024-01-05")
