@@ -706,6 +706,13 @@ class RotmonApp(App[int]):
             lines[0] = SourceLine(
                 lines[0].name, "loading", detail=f"showing the cached view{progress}"
             )
+        if self.badge is None:  # live: a source that has not answered yet is connecting
+            lines = [
+                SourceLine(ln.name, "connecting", ln.age, ln.next_in, ln.error, ln.detail)
+                if ln.state == "loading" and ln.name in names
+                else ln
+                for ln in lines
+            ]
         if self.snapshot is not None:
             now = self.now()
             for row in self.snapshot.sources:

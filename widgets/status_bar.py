@@ -43,7 +43,7 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
     glyph = GLYPHS.get(line.state, "?")
     if line.state == "behind":  # ``alert log behind: 3 unsaved``
         return f"{glyph} {fmt.inert(line.name, 12)} behind: {fmt.inert(line.detail or '', 40)}"
-    parts = [f"{fmt.inert(line.name, 12)} {glyph} {fmt.inert(line.state, 8)}"]
+    parts = [f"{fmt.inert(line.name, 12)} {glyph} {fmt.inert(line.state, 10)}"]
     if line.state == "failing" and line.error:
         parts[0] += f": {fmt.inert(line.error, error_width)}"
     if line.detail:

@@ -32,7 +32,8 @@ async def test_round_trip_is_exact_and_the_next_start_paints_from_the_cache(
         table = second.dashboard.query_one(SpreadTable)
         iwm = next(r for r in snapshot.spreads if r.id == "IWM/SPY")
         assert table.get_cell("IWM/SPY", "1M").plain == f"{iwm.returns['1M'].spread_pp:+.2f}"
-        assert "slow … loading (showing the cached view)" in status_text(second)
+        # live (no badge): never answered, so connecting -- never "ok" (SPEC 8)
+        assert "slow … connecting (showing the cached view)" in status_text(second)
         await pilot.press("q")
 
 
