@@ -140,3 +140,29 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
         app.pop_screen()
         await open_screen(app, "symbol", "QQQ")
         await wait_until(lambda: "n/a: QQQ: data ends 2020-12-11" in painted(app), 15)
+
+
+def test_an_aggregate_status_is_the_worst_of_its_parts() -> None:
+    from datetime import UTC, datetime
+
+    from analytics.types import SourceRow
+    from tui.app import _aggregate
+    from widgets.status_bar import SourceLine
+
+    seen = datetime(2026, 1, 5, tzinfo=UTC)
+
+    def row(name: str, state: str, answered: bool = True) -> SourceRow:
+        ok = state in ("ok", "stale")
+        return SourceRow(name, ok, seen if answered else None, state == "stale", None, state)
+
+    live = SourceLine("live", "ok")
+    never = [row("yahoo", "loading", False), row("fred", "loading", False)]
+    assert _aggregate(live, never).state == "connecting"  # never "ok" before an answer
+    down = [row("yahoo", "failing", False), row("fred", "failing", False)]
+    failing = _aggregate(live, down)
+    assert (failing.state, failing.error) == ("failing", "yahoo, fred failing")
+    mixed = [row("yahoo", "ok"), row("fred", "failing"), row("stream", "off", False)]
+    assert _aggregate(live, mixed).state == "failing"
+    assert _aggregate(live, [row("yahoo", "ok"), row("fred", "stale")]).state == "stale"
+    both = [row("yahoo", "ok"), row("stream", "loading", False)]
+    assert _aggregate(live, both).state == "ok"  # answered parts decide once one answered
