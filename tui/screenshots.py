@@ -10,6 +10,8 @@ from pathlib import Path
 
 SCENARIOS: tuple[str, ...] = ("rotation", "hard-landing", "oil-shock", "calm")
 SIZES: tuple[tuple[int, int], ...] = ((160, 48), (80, 24))
+DASHBOARD_SIZES: tuple[tuple[int, int], ...] = ((200, 60), *SIZES)
+"""The dashboard also at 200x60, where it adds the headline ratio chart and the alert log."""
 FROZEN_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 """The demo's default start (Tuesday 24 November 2026, 10:30 in New York, market open)."""
 
@@ -109,11 +111,16 @@ async def write_screenshots_async(
     scenarios: Sequence[str] = SCENARIOS,
     sizes: Sequence[tuple[int, int]] = SIZES,
     drill: bool = True,
+    dashboard_sizes: Sequence[tuple[int, int]] | None = None,
 ) -> list[Path]:
+    """The dashboard at ``dashboard_sizes`` (default: DASHBOARD_SIZES when ``sizes`` is the
+    default, else ``sizes``) and each drill-down screen at ``sizes``."""
+    if dashboard_sizes is None:
+        dashboard_sizes = DASHBOARD_SIZES if sizes == SIZES else sizes
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for scenario in scenarios:
-        for size in sizes:
+        for size in dashboard_sizes:
             svg = await render_dashboard(scenario, size, seed)
             path = directory / screenshot_name(scenario, size)
             path.write_text(svg, encoding="utf-8")
@@ -129,7 +136,8 @@ async def write_screenshots_async(
 
 
 def write_screenshots(directory: Path, seed: int = 7) -> list[Path]:
-    """Write the dashboard at 160x48 and 80x24 for each demo scenario; returns the files."""
+    """Write the dashboard at 200x60, 160x48 and 80x24 for each demo scenario (the drill-down
+    screens at 160x48 and 80x24); returns the files."""
     return asyncio.run(write_screenshots_async(Path(directory), seed))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -267,3 +268,52 @@ Below: the active alerts with the value against the threshold crossed and since 
         self.set_class(bool(unknown), "-unknown")
         today = None if asof is None else asof.date()
         self.table.update_alerts(alerts, today=today, acked=acked, muted=muted)
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One transition of the alert log as the dashboard's log pane shows it (the caller has
+    put the time in the header's time zone and the rule id into its name)."""
+
+    key: str
+    when: str
+    severity: str | None
+    event: str
+    rule: str
+    value: float | None = None
+    threshold: float | None = None
+
+
+def log_cells(line: LogLine, index: int) -> list[Cell]:
+    """The cells of one log line in AlertLog.COLUMNS order."""
+    severity = SEVERITY_CELLS.get(line.severity or "", Cell(fmt.inert(line.severity or "", 6)))
+    value = line.value
+    if fmt.known(value) and fmt.known(line.threshold):
+        assert value is not None and line.threshold is not None
+        versus = compare_text(value, line.threshold)
+    else:
+        versus = fmt.number(value)
+    return [
+        Cell(fmt.inert(line.when, 14), "dim", sort=index),
+        Cell(severity.text, severity.tone, severity.bold),
+        Cell(fmt.inert(line.event, 12)),
+        Cell(fmt.inert(line.rule, RULE_MAX)),
+        Cell(versus, "dim" if versus == fmt.NA else None),
+    ]
+
+
+class AlertLog(KeyedTable, can_focus=False):
+    """The last transitions of the alert log, newest first (a wide dashboard shows it beside
+    the headline chart; ``H`` opens the whole history)."""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("when", "Time (NY)", 14, "left"),
+        Column("severity", "Sev", 7, "left"),
+        Column("event", "Event", 11, "left"),
+        Column("rule", "Rule", RULE_WIDTH, "left", grow_to=RULE_MAX),
+        Column("value", "Value vs threshold", 19),
+    )
+
+    def update_log(self, lines: Sequence[LogLine]) -> None:
+        self.set_rows([(line.key, log_cells(line, i)) for i, line in enumerate(lines)])
+        self._apply_sort()  # newest first whatever order rows were added in

@@ -40,7 +40,9 @@ async def _settle(pilot: Pilot[object]) -> None:
 
 
 @pytest.mark.parametrize("scenario", ["rotation", "hard-landing"])
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize(
+    "size", [(80, 24), (160, 48), (200, 60)], ids=["80x24", "160x48", "200x60"]
+)
 def test_dashboard(snap_compare: Callable[..., bool], scenario: str, size: tuple[int, int]) -> None:
     assert snap_compare(_app(scenario), terminal_size=size, run_before=_settle)
 

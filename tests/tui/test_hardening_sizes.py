@@ -98,6 +98,8 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
 def _expected_layout(width: int, height: int) -> str:
     if width < 80 or height < 24:
         return "tiny"
+    if width >= 200 and height >= 60:
+        return "wide"  # the grid plus the ratio chart and the alert log
     return "grid" if width >= 120 else "narrow"
 
 
@@ -113,6 +115,7 @@ def _check_dashboard(app: RotmonApp, size: tuple[int, int]) -> None:
         "tiny": 4,  # the grid itself is hidden
         "narrow": 1,
         "grid": 4,
+        "wide": 6,
     }[layout]
     assert len(shown) == expected, (size, shown)
     text = painted(app)
@@ -126,8 +129,9 @@ def _check_dashboard(app: RotmonApp, size: tuple[int, int]) -> None:
         titles = ["1 Spreads", "2 Sectors", "3 Risk", "4 Macro"]
         for i, title in enumerate(titles):
             # the pane's border title; the tab strip of the narrow layout names all four
-            assert (f"─ {title}" in text) is (layout == "grid" or screen.active_pane == i)
-        assert ("IWM/SPY" in text) is (layout == "grid" or screen.active_pane == 0)
+            shown_all = layout in ("grid", "wide")
+            assert (f"─ {title}" in text) is (shown_all or screen.active_pane == i)
+        assert ("IWM/SPY" in text) is (layout in ("grid", "wide") or screen.active_pane == 0)
         assert [p.id for p in screen.query(Pane) if p.has_class("-active")] == [
             f"pane-{k}" for k in ("spreads", "sectors", "risk", "macro")
         ][screen.active_pane : screen.active_pane + 1]

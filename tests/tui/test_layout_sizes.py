@@ -98,3 +98,62 @@ def test_growing_columns_share_the_spare_width_up_to_their_limit() -> None:
     assert fit_widths(cols, 28) == {"a": 8, "b": 15, "c": 5}
     assert fit_widths(cols, 40) == {"a": 8, "b": 20, "c": 9}
     assert fit_widths(cols, 100) == {"a": 8, "b": 20, "c": 9}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_the_ratio_chart_and_alert_log_appear_from_200x60(size: tuple[int, int]) -> None:
+    from tests.support.waiting import until
+    from widgets.alert_list import AlertLog
+    from widgets.chart import LineChart
+
+    app = demo_app("hard-landing")
+    async with app.run_test(size=size) as pilot:
+        await _settled(app)
+        await pilot.pause()
+        dashboard = app.dashboard
+        chart = dashboard.query_one("#ratio-chart", LineChart)
+        log = dashboard.query_one("#alert-log", AlertLog)
+        wide = size[0] >= 200 and size[1] >= 60
+        assert dashboard.wide is wide
+        for pane in ("#pane-chart", "#pane-log"):
+            shown = dashboard.query_one(pane).display
+            assert shown is wide, (size, pane)
+        if not wide:
+            return
+        assert chart.region.height >= 12 and chart.region.width >= 90, chart.region
+        data = chart.data
+        assert data is not None and data.title == "IWM/SPY ratio"
+        assert [line.label for line in data.lines] == ["ratio", "50d", "200d"]
+        assert len(data.x_labels) >= 200  # a year of sessions
+        # without an alert store: the snapshot's active alerts, newest first
+        snapshot = app.snapshot
+        assert snapshot is not None and snapshot.alerts
+        await until(lambda: log.row_count == len(snapshot.alerts))
+        text = painted(app)
+        assert "IWM/SPY ratio · 1Y" in text and "Alert log" in text
+        assert "Initial claims vs 52-week low" in text
+
+
+async def test_the_alert_log_pane_reads_the_alert_desk(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.support.waiting import until
+    from tests.tui.hardening_helpers import wired_demo
+    from widgets.alert_list import AlertLog
+
+    assert isinstance(tmp_path, Path)
+    app = wired_demo(tmp_path)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await app.wait_for_snapshot()
+        await until(lambda: app.alerts is not None and len(app.alerts.log(None, 50)) > 0)
+        log = app.dashboard.query_one("#alert-log", AlertLog)
+        desk = app.alerts
+        assert desk is not None
+
+        def same() -> bool:  # newest first, one row per transition of the log
+            return [str(k.value) for k in log.rows] == [str(e.id) for e in desk.log(None, 40)]
+
+        await until(same, timeout=10)
+        await pilot.pause()
+        newest = desk.log(None, 1)[0]
+        assert newest.event in painted(app)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import ClassVar, ParamSpec
+from typing import Any, ClassVar, ParamSpec
 
 from rich.text import Text
 from textual import events, on
@@ -19,14 +21,16 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from analytics.types import Snapshot
+from analytics.types import Alert, Snapshot
+from data_sources.clock import NY
 from tui.messages import DrillDownRequested
 from tui.screens.fit import too_small_text
-from widgets.alert_list import AlertTable, RiskPane
+from widgets.alert_list import AlertLog, AlertTable, LogLine, RiskPane
+from widgets.chart import ChartData, LineChart
 from widgets.header import MarketHeader, alert_badge
 from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
-from widgets.spread_table import PairDetail, SpreadTable
+from widgets.spread_table import HEADLINE, PairDetail, SpreadTable
 from widgets.status_bar import SourceLine, StatusBar
 from widgets.tab_strip import TabStrip
 from widgets.thesis import CycleLine, ThesisBar
@@ -44,6 +48,14 @@ SPREADS_MIN_WIDTH = 160
 """From this width the left column of the grid is wide enough for every spreads column."""
 SPREADS_PANE_WIDTH = 100
 """The left column from SPREADS_MIN_WIDTH: the spreads table's 96 cells, a scrollbar, borders."""
+WIDE_SIZE = Size(200, 60)
+"""From this size the dashboard adds a third row: the headline ratio chart and the alert log."""
+CHART_WINDOW = "1Y"
+CHART_EVERY = 30.0
+"""Seconds between recomputing the headline chart on live ticks (a new day redraws at once):
+a redrawn chart resends its whole area, and a trader reads a 1-year chart, not its last tick."""
+LOG_LIMIT = 40
+"""Transitions the dashboard's alert log reads (more than its pane shows at 300x80)."""
 MIN_SIZE = Size(80, 24)
 """Below this the screen shows one line asking for a bigger terminal instead of a broken layout."""
 
@@ -58,6 +70,8 @@ PANE_TITLES: dict[str, str] = {
     "risk": "3 Risk",
     "macro": "4 Macro & energy",
 }
+
+log = logging.getLogger(__name__)
 
 
 P = ParamSpec("P")
@@ -75,6 +89,53 @@ def _while_mounted(method: Callable[P, None]) -> Callable[P, None]:
             method(*args, **kwargs)
 
     return wrapper
+
+
+def grid_rows(size: Size) -> str:
+    """The grid's row heights: halves, or from WIDE_SIZE three rows (the panes' content, the
+    macro and risk lists, then the chart and the log with what is left)."""
+    if size.width < GRID_MIN_WIDTH:
+        return "1fr"
+    if size.width < WIDE_SIZE.width or size.height < WIDE_SIZE.height:
+        return "1fr 1fr"
+    body = size.height - 3  # header, thesis line, status bar
+    return f"{max(15, body * 2 // 7)} {max(18, body * 2 // 7)} 1fr"
+
+
+def log_lines(entries: Any, labels: dict[str, str]) -> list[LogLine]:
+    """Alert-log entries (newest first) as the log pane's lines, in New York time."""
+    lines = []
+    for entry in entries:
+        rule = str(entry.rule)
+        lines.append(
+            LogLine(
+                key=str(entry.id),
+                when=entry.time.astimezone(NY).strftime("%b %d %H:%M"),
+                severity=entry.severity,
+                event=str(entry.event),
+                rule=labels.get(rule, rule),
+                value=entry.value,
+                threshold=entry.threshold,
+            )
+        )
+    return lines
+
+
+def active_lines(alerts: tuple[Alert, ...]) -> list[LogLine]:
+    """Without an alert log (no store): the active alerts, newest first, as log lines."""
+    ordered = sorted(alerts, key=lambda a: (a.since, a.rule), reverse=True)
+    return [
+        LogLine(
+            key=a.rule,
+            when=a.since.strftime("%b %d"),
+            severity=a.severity,
+            event="active",
+            rule=a.label or a.rule,
+            value=a.value,
+            threshold=a.threshold,
+        )
+        for a in ordered
+    ]
 
 
 def grid_columns(width: int) -> str:
@@ -170,6 +231,11 @@ class DashboardScreen(Screen[None]):
         self.active_pane = 0
         self._narrow = False
         self._tiny = False
+        self._wide = False
+        self._snapshot: Snapshot | None = None
+        self._chart_key: tuple[object, ...] | None = None
+        self._chart_at = -CHART_EVERY
+        self._log_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(id="header")
@@ -186,12 +252,19 @@ class DashboardScreen(Screen[None]):
             with Pane(id="pane-macro", classes="pane"):
                 yield MacroTable(id="macro")
                 yield CycleLine(id="cycle-line")
+            with Pane(id="pane-chart", classes="extra"):
+                yield LineChart(id="ratio-chart", min_interval=CHART_EVERY)
+            with Pane(id="pane-log", classes="extra"):
+                yield AlertLog(id="alert-log")
         yield Static(id="too-small")
         yield StatusBar(id="status")
 
     def on_mount(self) -> None:
         for key, _label in PANES:
             self.query_one(f"#pane-{key}", Pane).border_title = PANE_TITLES[key]
+        self.query_one("#pane-chart", Pane).border_title = f"{HEADLINE} ratio · {CHART_WINDOW}"
+        self.query_one("#pane-log", Pane).border_title = "Alert log · newest first"
+        self.query_one("#pane-log", Pane).border_subtitle = "H history"
         self._title_sectors()
         self._apply_size(self.app.size)
 
@@ -205,10 +278,22 @@ class DashboardScreen(Screen[None]):
         narrow = size.width < GRID_MIN_WIDTH
         self._tiny, self._narrow = tiny, narrow
         self.set_class(tiny, "-tiny")
+        wide = not tiny and size.width >= WIDE_SIZE.width and size.height >= WIDE_SIZE.height
         self.set_class(narrow and not tiny, "-narrow")
+        self.set_class(wide, "-wide")
         if tiny:
             self.query_one("#too-small", Static).update(too_small_text(size))
-        self.query_one("#body", Grid).styles.grid_columns = grid_columns(size.width)
+        body = self.query_one("#body", Grid)
+        body.styles.grid_columns = grid_columns(size.width)
+        body.styles.grid_rows = grid_rows(size)
+        if wide and not self._wide and self._snapshot is not None:
+            self.call_after_refresh(self._show_wide, self._snapshot)
+        self._wide = wide
+
+    @property
+    def wide(self) -> bool:
+        """True when the ratio chart and the alert log are shown (from WIDE_SIZE)."""
+        return self._wide
 
     @property
     def narrow(self) -> bool:
@@ -225,8 +310,9 @@ class DashboardScreen(Screen[None]):
         node = widget
         while node is not None and node is not self:
             if isinstance(node, Pane) and node.id:
+                keys = [k for k, _ in PANES]
                 key = node.id.removeprefix("pane-")
-                return [k for k, _ in PANES].index(key)
+                return keys.index(key) if key in keys else None
             node = node.parent  # type: ignore[assignment]
         return None
 
@@ -284,6 +370,83 @@ class DashboardScreen(Screen[None]):
         self.query_one(MacroTable).update_macro(snapshot.macro)
         self.query_one(ThesisBar).update_thesis(snapshot.valuation, snapshot.cycle)
         self.query_one(CycleLine).update_cycle(snapshot.cycle)
+        self._snapshot = snapshot
+        if self._wide:
+            self._show_wide(snapshot, acked=acked, muted=muted)
+
+    # -- the wide layout: headline chart and alert log -------------------------------------
+
+    @_while_mounted
+    def _show_wide(
+        self, snapshot: Snapshot, *, acked: Collection[str] = (), muted: Collection[str] = ()
+    ) -> None:
+        self._show_ratio_chart(snapshot)
+        self._show_alert_log(snapshot, acked, muted)
+
+    def _show_ratio_chart(self, snapshot: Snapshot) -> None:
+        """The headline pair's ratio with its 50/200-day averages, as the pair screen draws
+        it; recomputed on a new day or market, live moves at most every CHART_EVERY seconds."""
+        market = getattr(self.app, "market", None)
+        day = snapshot.asof.date()
+        key = (day, market is None, tuple(r.id for r in snapshot.spreads))
+        now = time.monotonic()
+        if key == self._chart_key and now - self._chart_at < CHART_EVERY:
+            return
+        self._chart_key, self._chart_at = key, now
+        # pandas: imported once the terminal is wide, never before the first paint
+        from tui.screens.pair import find_pair, pair_history, ratio_chart_data
+
+        pair = find_pair(HEADLINE, snapshot.spreads)
+        prices = {} if market is None else market.prices
+        small, large = prices.get(pair.small), prices.get(pair.large)
+        chart = self.query_one("#ratio-chart", LineChart)
+        if small is None or large is None or small.empty or large.empty:
+            message = f"no history of {pair.small} and {pair.large}"
+            chart.set_data(ChartData(f"{pair.id} ratio", (), (), empty_message=message))
+            return
+        chart.set_data(ratio_chart_data(pair, pair_history(small, large, day), CHART_WINDOW))
+
+    def _show_alert_log(
+        self, snapshot: Snapshot, acked: Collection[str], muted: Collection[str]
+    ) -> None:
+        """The last transitions of the app's alert log (read on a thread: it is a database),
+        again whenever the active alerts, acks or mutes change; without a log, the active
+        alerts of the snapshot."""
+        desk = getattr(self.app, "alerts", None)
+        key = (
+            tuple((a.rule, a.severity, a.since) for a in snapshot.alerts),
+            frozenset(acked),
+            frozenset(muted),
+            desk is None,
+            int(getattr(desk, "behind", 0) or 0),  # queued ones saved: their ids are final
+        )
+        if key == self._log_key:
+            return
+        self._log_key = key
+        if desk is None:
+            self.query_one(AlertLog).update_log(active_lines(snapshot.alerts))
+            return
+        self.run_worker(
+            functools.partial(self._read_log, desk),
+            thread=True,
+            group="alert-log",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _read_log(self, desk: Any) -> None:
+        try:
+            lines = log_lines(desk.log(None, LOG_LIMIT), dict(getattr(desk, "labels", {})))
+        except Exception:  # a locked or closing log: the pane keeps what it showed
+            log.warning("alert log: read failed", exc_info=True)
+            self._log_key = None
+            return
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(self._put_log, lines)
+
+    @_while_mounted
+    def _put_log(self, lines: list[LogLine]) -> None:
+        self.query_one(AlertLog).update_log(lines)
 
     def _show_alert_counts(self, snapshot: Snapshot) -> None:
         """The alert badge in the header, on the risk tab and in the risk pane's title: seen

@@ -44,6 +44,23 @@ def pair_history(small: pd.Series, large: pd.Series, asof: Any = None) -> PairHi
     return PairHistory(ratio, ratio.rolling(50).mean(), ratio.rolling(200).mean(), z)
 
 
+def ratio_chart_data(pair: Pair, history: PairHistory, window: str) -> ChartData:
+    """The ratio with its 50- and 200-day averages over ``window`` (the pair screen's chart,
+    and the dashboard's headline chart on a wide terminal)."""
+    ratio = window_slice(history.ratio, window)
+    idx = ratio.index
+    return ChartData(
+        title=f"{pair.id} ratio",
+        x_labels=date_labels(idx, window),
+        lines=(
+            Line("ratio", series_values(ratio.to_numpy()), "primary"),
+            Line("50d", series_values(history.sma50.reindex(idx).to_numpy()), "accent"),
+            Line("200d", series_values(history.sma200.reindex(idx).to_numpy()), "success"),
+        ),
+        empty_message="not enough history",
+    )
+
+
 def find_pair(pair_id: str, shown: Sequence[PairRow] = ()) -> Pair:
     """The pair with this id: as the dashboard shows it (a pack may configure its own pairs),
     else from the catalog, else an ad-hoc one for ``SMALL/LARGE``."""
@@ -148,22 +165,10 @@ class PairScreen(DrillScreen):
             ratio_chart.set_data(ChartData(f"{p.id} ratio", (), (), empty_message=message))
             z_chart.set_data(ChartData("z-score (1Y)", (), (), empty_message=message))
             return
+        ratio_chart.set_data(ratio_chart_data(p, h, self.window))
         ratio = window_slice(h.ratio, self.window)
         labels = date_labels(ratio.index, self.window)
-        idx = ratio.index
-        ratio_chart.set_data(
-            ChartData(
-                title=f"{p.id} ratio",
-                x_labels=labels,
-                lines=(
-                    Line("ratio", series_values(ratio.to_numpy()), "primary"),
-                    Line("50d", series_values(h.sma50.reindex(idx).to_numpy()), "accent"),
-                    Line("200d", series_values(h.sma200.reindex(idx).to_numpy()), "success"),
-                ),
-                empty_message="not enough history",
-            )
-        )
-        z = h.zscore.reindex(idx)
+        z = h.zscore.reindex(ratio.index)
         z_chart.set_data(
             ChartData(
                 title="z-score of the ratio (1Y)",
