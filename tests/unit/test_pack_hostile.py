@@ -483,9 +483,11 @@ def test_a_file_of_line_breaks_is_refused_before_it_is_split(tmp_path: Path) -> 
     (root / "macro" / "DGS2.csv").write_text("DATE,DGS2\n" + "xy\x0b" * 10_000_000)
     code = (
         "import json, resource, sys\n"
+        "import pandas, numpy\n"
         "from data_sources.pack import load_pack\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "pack = load_pack(sys.argv[1])\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base\n"
         "print(json.dumps([list(pack.problems), peak]))\n"
     )
     out = subprocess.run(
@@ -499,7 +501,9 @@ def test_a_file_of_line_breaks_is_refused_before_it_is_split(tmp_path: Path) -> 
         f"prices/IWM.csv:{MAX_LINES + 1}: {limit}",
         f"macro/DGS2.csv:{MAX_LINES + 1}: {limit}",
     ]
-    assert peak_kb < 300 * 1024, f"peak RSS {peak_kb // 1024} MB"
+    # What loading adds to the process (the imports vary with the machine): splitting first
+    # would add over half a gigabyte of strings.
+    assert peak_kb < 250 * 1024, f"loading added {peak_kb // 1024} MB at the peak"
 
 
 def test_a_holdings_date_out_of_range_is_a_problem_read_as_unknown(tmp_path: Path) -> None:
