@@ -44,6 +44,8 @@ IMAGE_EVERY = 50
 BARS_TTL_S = 3600
 """How long bars fetched for one terminal answer every other terminal's request."""
 REPLY_TTL_S = 60
+COMMAND_TTL_S = 60
+"""An acknowledgement or mute older than this when a collector reads it is not applied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,9 +433,19 @@ class Collector:
     async def _apply_command(self, fields: Mapping[str, str], entry_id: str) -> None:
         op, rule, who = fields.get("op", ""), fields.get("rule", ""), fields.get("who", "?")
         now = self._now()
+        sent = fields.get("at", "")
+        if sent.isdigit() and bus.now_ms() - int(sent) > COMMAND_TTL_S * 1000:
+            # Sent while no collector led: the alert it meant may have cleared and come back
+            # since, so it is not applied to whatever is active now (its terminal showed it
+            # for a few seconds only).
+            log.info("ignoring a %s of %s by %s sent %s ms ago", op[:10], rule[:40], who[:60],
+                     bus.now_ms() - int(sent))  # fmt: skip
+            op = "expired"
         async with self._alert_lock:
             t: Transition | None = None
-            if op == "ack":
+            if op == "expired":
+                pass
+            elif op == "ack":
                 t = self.book.ack(rule, now)
             elif op in ("mute", "unmute"):
                 t = self.book.mute(rule, now, muted=op == "mute")

@@ -188,3 +188,19 @@ async def test_a_terminal_sees_a_silent_collector_as_stale_and_redis_down_as_fai
         assert market.snapshot is not None
         assert next(s for s in market.statuses if s.name == "desk").state == "ok"
     await term.aclose()
+
+
+async def test_an_acknowledgement_sent_long_ago_is_not_applied(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    col = collector(redis, tmp_path, "c1")
+    async with running(col):
+        await until(lambda: col.leader and bool(col.book.active()), 20.0)
+        rule = col.book.active()[0].rule
+        client = bus.connect(redis.url)
+        old = str(bus.now_ms() - 120_000)  # sent two minutes ago, while no collector led
+        await client.xadd(col.keys.commands, {"op": "ack", "rule": rule, "who": "x@y", "at": old})
+        await client.xadd(col.keys.commands, {"op": "mute", "rule": rule, "who": "z@w"})
+        await until(lambda: col.book.is_muted(rule), 5.0)  # the later command is applied
+        assert not any(e.rule == rule and e.acked for e in col.book.active())
+        await client.aclose()
