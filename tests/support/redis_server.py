@@ -25,11 +25,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _ping(port: int) -> bool:
+def _ping(port: int, tls: bool = False) -> bool:
+    """The server answers (with TLS: accepts connections; with ACLs: says NOAUTH)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+            if tls:
+                return True
             s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+            return s.recv(64)[:1] in (b"+", b"-")
     except OSError:
         return False
 
@@ -37,12 +40,14 @@ def _ping(port: int) -> bool:
 class RedisServer:
     """One server process; ``url`` is ``redis://127.0.0.1:PORT/0``."""
 
-    def __init__(self, workdir: Path, *extra: str) -> None:
+    def __init__(self, workdir: Path, *extra: str, tls: bool = False) -> None:
         if BINARY is None:
             raise RuntimeError("redis-server is not installed")
         self.port = _free_port()
         self.workdir = workdir
         self.extra = extra
+        self.tls = tls
+        """Listen with TLS only (``extra`` gives the certificate options)."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -50,9 +55,14 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
+        ports = (
+            ["--port", "0", "--tls-port", str(self.port)]
+            if self.tls
+            else ["--port", str(self.port)]
+        )
         args = [
             str(BINARY),
-            "--port", str(self.port),
+            *ports,
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
@@ -62,7 +72,7 @@ class RedisServer:
         ]  # fmt: skip
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        while not _ping(self.port):
+        while not _ping(self.port, self.tls):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
             if time.monotonic() > deadline:
@@ -103,11 +113,11 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server(workdir: Path, *extra: str) -> Iterator[RedisServer]:
+def redis_server(workdir: Path, *extra: str, tls: bool = False) -> Iterator[RedisServer]:
     """A started server, stopped afterwards; the test is skipped when the binary is missing."""
     if BINARY is None:
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
-    server = RedisServer(workdir, *extra)
+    server = RedisServer(workdir, *extra, tls=tls)
     server.start()
     try:
         yield server
