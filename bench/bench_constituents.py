@@ -58,9 +58,20 @@ def demo_ticks(rounds: int) -> list[list[ConstituentRow]]:
     out = []
     for minute in range(rounds + 2):
         market = source.market_data(start + timedelta(minutes=minute))
+        total = sum(c.weight for c in market.constituents)
         out.append(
             [
-                ConstituentRow(c.symbol, c.name, c.weight, c.last, c.change_pct)
+                # 1M/3M returns and the contribution over 1Y move with every price, as live.
+                ConstituentRow(
+                    c.symbol,
+                    c.name,
+                    c.weight,
+                    c.last,
+                    c.change_pct,
+                    c.ret_1m,
+                    c.ret_3m,
+                    None if c.ret_1y is None else c.weight / total * c.ret_1y,
+                )
                 for c in market.constituents
             ]
         )
@@ -74,7 +85,10 @@ def tick(rows: list[ConstituentRow], rng: random.Random) -> list[ConstituentRow]
         move = rng.gauss(0, 0.002)
         last = round((r.last or 1) * (1 + move), 2)
         chg = round((r.chg or 0) + move * 100, 2)
-        out.append(r._replace(last=last, chg=chg))
+        r1m = round((r.r1m or 0) + move * 100, 2)
+        r3m = round((r.r3m or 0) + move * 100, 2)
+        contrib = round((r.contrib or 0) + move * (r.weight or 0), 4)
+        out.append(r._replace(last=last, chg=chg, r1m=r1m, r3m=r3m, contrib=contrib))
     return out
 
 

@@ -38,6 +38,7 @@ from data_sources.demo_universe import (
     UniverseDay,
     build_universe,
     last_day_returns,
+    member_closes,
     member_history,
     universe_day,
 )
@@ -49,7 +50,14 @@ from data_sources.market_calendar import (
     session_open_close,
     sessions,
 )
-from data_sources.model import Constituent, MacroSeries, MarketData, Quote, SourceStatus
+from data_sources.model import (
+    RETURN_WINDOWS,
+    Constituent,
+    MacroSeries,
+    MarketData,
+    Quote,
+    SourceStatus,
+)
 
 __all__ = ["DEMO_START", "SCENARIOS", "DemoClock", "DemoSource"]
 
@@ -146,6 +154,8 @@ class _Market:
         self.live: list[_Live] = []
         self._uclose: list[np.ndarray] = []  # members' closes after each live session
         self._stack: tuple[int, pd.DatetimeIndex, np.ndarray, np.ndarray] | None = None
+        self._member_tail: np.ndarray | None = None  # members' last history closes, rounded
+        self._bases: tuple[tuple[int, bool], list[np.ndarray | None]] | None = None
 
     # -- live sessions ------------------------------------------------------------------------
 
@@ -193,6 +203,37 @@ class _Market:
             return self.universe.close
         self.universe_live(k - 1)
         return self._uclose[k - 1]
+
+    def member_bases(self, complete: int, running: bool) -> list[np.ndarray | None]:
+        """Each member's close (rounded, as its bars show it) at the start of every return
+        window (RETURN_WINDOWS order), counted back from the last bar: the running session's
+        when ``running``, else the ``complete``-th live session's. None: the history is too
+        short. Computed once per demo day (the history part once per market)."""
+        key = (complete, running)
+        if self._bases is not None and self._bases[0] == key:
+            return self._bases[1]
+        longest = max(rows for _, rows in RETURN_WINDOWS.values())
+        if self._member_tail is None:
+            tail = member_closes(
+                self.universe, self.hist, self.last_returns, self.seed, self.scen, longest + 1
+            )
+            self._member_tail = np.round(tail, 2)
+        tail = self._member_tail
+        n = len(self.hist.days)  # bar rows from the history; live sessions follow
+        last = n + complete - (0 if running else 1)  # the row of the last bar
+        if complete:
+            self.universe_live(complete - 1)
+        bases: list[np.ndarray | None] = []
+        for _, rows in RETURN_WINDOWS.values():
+            row = last - rows
+            if row < 0 or row < n - len(tail):
+                bases.append(None)
+            elif row < n:
+                bases.append(tail[row - n])
+            else:
+                bases.append(np.round(self._uclose[row - n], 2))
+        self._bases = (key, bases)
+        return bases
 
     # -- closes ---------------------------------------------------------------------------------
 
@@ -455,10 +496,16 @@ class DemoSource:
         weights = u.weight.tolist()
         lasts = last.tolist()
         changes = change.tolist()
+        # Returns over each window from the members' own closes (what their bars give).
+        nothing = [None] * len(lasts)
+        rets = [
+            nothing if base is None else ((last / base - 1.0) * 100.0).tolist()
+            for base in m.member_bases(complete, minute is not None)
+        ]
         return tuple(
-            Constituent(t, n, s, w, p, c)
-            for t, n, s, w, p, c in zip(
-                u.tickers, u.names, sectors, weights, lasts, changes, strict=True
+            Constituent(t, n, s, w, p, c, *r)
+            for t, n, s, w, p, c, *r in zip(
+                u.tickers, u.names, sectors, weights, lasts, changes, *rets, strict=True
             )
         )
 

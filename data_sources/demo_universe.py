@@ -201,12 +201,36 @@ def universe_day(u: Universe, day: LiveDay, seed: int, scen: int) -> UniverseDay
     return UniverseDay(day, knots)
 
 
+def _member_rng(u: Universe, j: int, seed: int, scen: int) -> np.random.Generator:
+    """Member ``j``'s own generator: its first ``n`` normals are its idiosyncratic moves."""
+    return rng_for(seed, scen, STREAM_MEMBER, zlib.crc32(u.tickers[j].encode("ascii")))
+
+
+def member_closes(
+    u: Universe, hist: History, last_returns: np.ndarray, seed: int, scen: int, tail: int
+) -> np.ndarray:
+    """The last ``tail`` history closes of every member (rows x members), exactly the
+    ``close`` column of :func:`member_history` for each (same draws, same arithmetic), but
+    with one generator draw per member instead of a whole frame: ~0.1 s for 2,000 members."""
+    n = len(hist.days)
+    members = len(u.tickers)
+    e = np.empty((n, members))
+    for j in range(members):
+        e[:, j] = _member_rng(u, j, seed, scen).standard_normal(n)
+    dx = np.diff(hist.x, axis=0)
+    r = np.zeros((n, members))
+    r[1:] = factor_returns(u, dx) + u.idio * e[1:]
+    r[-1] = last_returns
+    lp = np.cumsum(r, axis=0)
+    lp += np.log(u.close) - lp[-1]
+    return np.exp(lp[-tail:])
+
+
 def member_history(
     u: Universe, j: int, hist: History, last_return: float, seed: int, scen: int
 ) -> pd.DataFrame:
     """Daily OHLCV of member ``j`` over the history rows, ending on its known close."""
-    ticker = u.tickers[j]
-    rng = rng_for(seed, scen, STREAM_MEMBER, zlib.crc32(ticker.encode("ascii")))
+    rng = _member_rng(u, j, seed, scen)
     n = len(hist.days)
     e = rng.standard_normal(n)
     dx = np.diff(hist.x, axis=0)

@@ -73,6 +73,31 @@ class Constituent:
     weight: float  # percent of the fund
     last: float | None = None
     change_pct: float | None = None
+    # Returns in percent over the last 21/63/126/252/504 sessions (RETURN_WINDOWS), from the
+    # member's own daily closes; None when the source has no per-member history (IWM
+    # holdings, packs): never invented.
+    ret_1m: float | None = None
+    ret_3m: float | None = None
+    ret_6m: float | None = None
+    ret_1y: float | None = None
+    ret_2y: float | None = None
+
+    def window_return(self, window: str) -> float | None:
+        """The return over a chart window (``"1M"`` .. ``"2Y"``), None when unknown."""
+        spec = RETURN_WINDOWS.get(window)
+        return None if spec is None else getattr(self, spec[0])
+
+
+RETURN_WINDOWS: Mapping[str, tuple[str, int]] = MappingProxyType(
+    {
+        "1M": ("ret_1m", 21),
+        "3M": ("ret_3m", 63),
+        "6M": ("ret_6m", 126),
+        "1Y": ("ret_1y", 252),
+        "2Y": ("ret_2y", 504),
+    }
+)
+"""Chart window -> the ``Constituent`` field of its return and its length in sessions."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@
     operand    := column | number | "quoted text"
 
 Columns: ``symbol name`` (text: ``= != ~`` where ``~`` means "contains", case-insensitive) and
-``weight last chg`` (numbers; a trailing ``%`` on a number is allowed and ignored). The text is
+``weight last chg r1m r3m contrib`` (numbers: 1M and 3M return, contribution to the
+sector's move; a trailing ``%`` on a number is allowed and ignored). The text is
 tokenised by one regular expression and parsed by recursive descent into closures: nothing is
 ever evaluated as Python, and anything that is not a token of this grammar is an error.
 
@@ -36,6 +37,9 @@ COLUMNS: dict[str, ColumnType] = {
     "weight": "number",
     "last": "number",
     "chg": "number",
+    "r1m": "number",
+    "r3m": "number",
+    "contrib": "number",
 }
 """Columns an expression may name, with their type."""
 

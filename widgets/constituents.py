@@ -301,7 +301,10 @@ def same_cell(a: Any, b: Any) -> bool:
 class ConstituentRow(NamedTuple):
     """One constituent as the table shows it; unknown numbers are None.
 
-    ``weight`` and ``chg`` are percent (0.25 = 0.25 % of the fund; -3.1 = -3.1 % today).
+    ``weight`` and ``chg`` are percent (0.25 = 0.25 % of the fund; -3.1 = -3.1 % today);
+    ``r1m`` and ``r3m`` are the 1- and 3-month returns in percent, ``contrib`` the row's
+    contribution to its sector's move over the screen's window, in percentage points (its
+    weight in the sector times its return). The field names are the filter's column names.
     """
 
     symbol: str
@@ -309,6 +312,9 @@ class ConstituentRow(NamedTuple):
     weight: float | None
     last: float | None
     chg: float | None
+    r1m: float | None = None
+    r3m: float | None = None
+    contrib: float | None = None
 
 
 CONSTITUENT_COLUMNS: tuple[Column, ...] = (
@@ -317,9 +323,12 @@ CONSTITUENT_COLUMNS: tuple[Column, ...] = (
     Column("weight", "Wt %", 6, numeric=True),
     Column("last", "Last", 9, numeric=True),
     Column("chg", "Chg %", 7, numeric=True),
+    Column("r1m", "1M %", 7, numeric=True),
+    Column("r3m", "3M %", 7, numeric=True),
+    Column("contrib", "Contrib", 8, numeric=True),
 )
 
-SORT_CYCLE: tuple[str, ...] = ("weight", "chg", "last", "symbol", "name")
+SORT_CYCLE: tuple[str, ...] = ("weight", "chg", "r1m", "r3m", "contrib", "last", "symbol", "name")
 """The order ``s`` steps through; numbers sort high to low first, text A to Z."""
 
 
@@ -379,10 +388,11 @@ class ConstituentsTable(KeyedTable):
         self.app.theme_changed_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        # The name column takes what the fixed numeric columns leave (between 16 and 60).
+        # The name column takes what the fixed numeric columns leave (between 10 and 60: at
+        # 80 columns every column fits without a horizontal scrollbar).
         fixed = sum(c.width for c in self.table_columns if c.key != "name")
         gaps = 2 * self.cell_padding * len(self.table_columns) + 2  # + the scrollbar
-        width = min(max(self.size.width - fixed - gaps, 16), 60)
+        width = min(max(self.size.width - fixed - gaps, 10), 60)
         column = self.columns[ColumnKey("name")]
         if column.width != width:
             column.width = width
@@ -507,7 +517,7 @@ class ConstituentsTable(KeyedTable):
         if before is None or cells is None:
             return self._fresh_cells(key, r)
         # Live updates move prices, not names: rebuild only the cells whose value changed.
-        symbol, name, weight, last, chg = cells
+        symbol, name, weight, last, chg, r1m, r3m, contrib = cells
         gain, loss, na = self._theme_styles()
         if r.name != before.name:
             name = Text(inert(r.name), no_wrap=True, overflow="ellipsis")
@@ -517,7 +527,13 @@ class ConstituentsTable(KeyedTable):
             last = _num_text(r.last, ",.2f", na=na)
         if r.chg != before.chg:
             chg = _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na)
-        return (symbol, name, weight, last, chg)
+        if r.r1m != before.r1m:
+            r1m = _num_text(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na)
+        if r.r3m != before.r3m:
+            r3m = _num_text(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na)
+        if r.contrib != before.contrib:
+            contrib = _num_text(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na)
+        return (symbol, name, weight, last, chg, r1m, r3m, contrib)
 
     def _fresh_cells(self, key: str, r: ConstituentRow) -> tuple[Any, ...]:
         gain, loss, na = self._theme_styles()
@@ -527,6 +543,9 @@ class ConstituentsTable(KeyedTable):
             _num_text(r.weight, ".3f", na=na),
             _num_text(r.last, ",.2f", na=na),
             _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na),
+            _num_text(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na),
+            _num_text(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na),
+            _num_text(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na),
         )
 
 

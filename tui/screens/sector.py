@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,14 +59,30 @@ def find_sector(sector: str, shown: Sequence[SectorRow] = ()) -> SectorPair:
     raise ValueError(f"sector: expected one of {names}, got {sector!r}")
 
 
-def sector_constituents(constituents: Sequence[Constituent], sector: str) -> list[ConstituentRow]:
-    """The constituents of ``sector`` as table rows (weight and day change in percent)."""
+def sector_constituents(
+    constituents: Sequence[Constituent], sector: str, window: str = "1M"
+) -> list[ConstituentRow]:
+    """The constituents of ``sector`` as table rows (weight and day change in percent), with
+    their 1M and 3M returns and their contribution to the sector's move over ``window``:
+    weight in the sector (its weight over the sector's total) times the window's return, in
+    percentage points, so that the contributions add up to the sector's weighted return.
+    Unknown (None) when the source has no per-member history."""
     key = sector_key(sector)
-    return [
-        ConstituentRow(c.symbol, c.name, c.weight, c.last, c.change_pct)
-        for c in constituents
-        if sector_key(c.sector) == key
-    ]
+    members = [c for c in constituents if sector_key(c.sector) == key]
+    total = math.fsum(c.weight for c in members if _finite(c.weight) and c.weight > 0)
+    rows = []
+    for c in members:
+        ret = c.window_return(window)
+        contrib = None
+        if total > 0 and _finite(ret) and _finite(c.weight):
+            contrib = c.weight / total * ret  # type: ignore[operator]
+        row = ConstituentRow(c.symbol, c.name, c.weight, c.last, c.change_pct)
+        rows.append(row._replace(r1m=c.ret_1m, r3m=c.ret_3m, contrib=contrib))
+    return rows
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
 
 
 def rebased(series: pd.Series | None, rows: int) -> pd.Series | None:
@@ -234,7 +251,7 @@ class SectorScreen(DrillScreen):
         fresh_small = usable.get(s.small) if s.small else None
         self.query_one("#sector-info", Static).update(self._info(usable[s.large], fresh_small))
         self._update_chart(large, small)
-        self.table.set_rows(sector_constituents(market.constituents, s.sector))
+        self.table.set_rows(sector_constituents(market.constituents, s.sector, self.window))
         self._update_status()
 
     def _window_return(self, series: pd.Series | None) -> float | None:
@@ -305,6 +322,7 @@ class SectorScreen(DrillScreen):
             text.append("  ·  no name matches the filter", style="italic")
         text.append(f"  ·  sort {sort} {arrow}  ·  filter: ")
         text.append(inert(self.row_filter.describe()))
+        text.append(f"  ·  contrib = weight in sector × {self.window} return, pp")
         if table.total == 0:
             text.append("  ·  no constituents known for this sector", style="italic")
         self.query_one("#sector-status", Static).update(text)
@@ -373,12 +391,22 @@ class SectorScreen(DrillScreen):
     def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
         s = self.sector
         rows: list[Sequence[Any]] = [
-            (r.symbol, r.name, r.weight, r.last, r.chg) for r in self.table.visible_rows
+            (r.symbol, r.name, r.weight, r.last, r.chg, r.r1m, r.r3m, r.contrib)
+            for r in self.table.visible_rows
         ]
         tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = [
             (
                 f"sector-{s.sector}-constituents",
-                ("symbol", "name", "weight_pct", "last", "chg_pct"),
+                (
+                    "symbol",
+                    "name",
+                    "weight_pct",
+                    "last",
+                    "chg_pct",
+                    "ret_1m_pct",
+                    "ret_3m_pct",
+                    f"contrib_{self.window}_pp",
+                ),
                 rows,
             )
         ]
