@@ -167,7 +167,7 @@ async def test_sector_screen_shows_sorts_and_filters_returns(ctx: DrillData, mar
         assert screen.apply_filter("contrib < 0 and r3m < -10")
         # contrib is over the screen's window (6M now): negative when the 6M return is
         expected = {c.symbol for c in members if c.ret_3m < -10 and c.ret_6m < 0}
-        assert 0 < len(expected)
+        assert expected
         assert set(table.keys) == expected
 
 
