@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from analytics.freshness import xnys_calendar
 from data_sources.clock import NY
 
 if TYPE_CHECKING:
@@ -22,8 +23,9 @@ MarketState = Literal["pre", "open", "post", "closed"]
 PRE_OPEN = time(4, 0)
 POST_CLOSE = time(20, 0)
 
-# Building costs ~100 ms whatever the span, so one build covers the demo's three years of history
-# and the year ahead; a request outside it rebuilds once, wider.
+# The table covers the demo's three years of history and the year ahead; a request outside it
+# rebuilds once, wider (from the shared calendar, analytics.freshness.xnys_calendar, which already
+# spans 1900 to the year after the last asked, so a rebuild costs milliseconds, not a calendar).
 _YEARS_BEFORE = 4
 _YEARS_AFTER = 1
 
@@ -34,21 +36,18 @@ class _Sessions:
     __slots__ = ("closes", "first_year", "last_year", "opens", "sessions")
 
     def __init__(self, first_year: int, last_year: int) -> None:
-        # exchange_calendars costs ~60 ms to import and ~100 ms to build; only done when needed.
-        import exchange_calendars as xc
-
+        # exchange_calendars costs ~60 ms to import and ~200 ms to build; only done when needed,
+        # and built once per process for this table and analytics.freshness's session days.
+        cal: ExchangeCalendar = xnys_calendar(first_year, last_year)
         with warnings.catch_warnings():
-            # exchange_calendars 4.13 reads tz-aware Series.values, deprecated in pandas 3.1.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
-            cal: ExchangeCalendar = xc.get_calendar(
-                "XNYS", start=f"{first_year}-01-01", end=f"{last_year}-12-31"
-            )
+            # exchange_calendars 4.13 reads tz-aware Series.values, deprecated in pandas 3.1.
+            self.sessions = pd.DatetimeIndex(cal.sessions, name=None).as_unit("ns")
+            self.opens = _utc_nanos(cal.opens)
+            self.closes = _utc_nanos(cal.closes)
         self.first_year = first_year
         self.last_year = last_year
-        self.sessions = pd.DatetimeIndex(cal.sessions, name=None).as_unit("ns")
-        self.opens = _utc_nanos(cal.opens)
-        self.closes = _utc_nanos(cal.closes)
         self.sessions.freq = None
 
 
