@@ -117,14 +117,15 @@ def parse_price_csv(text: str, symbol: str, name: str | None = None) -> PricePar
     if fast is None:
         values = {}
         reported = np.zeros(len(line_nos), dtype=bool)
+        last_header = headers[-1]
         for role, col in columns.items():
             numbers_, bad = parse_numbers(table.cells[col])
             values[role] = numbers_
+            label = last_header[col] if col < len(last_header) else ""  # a ragged header
             for pos in np.nonzero(bad & ~bad_date & ~reported)[0]:
                 log.add(
                     int(line_nos[pos]),
-                    f"expected a number in {headers[-1][col] or role}, "
-                    f"found {snippet(table.cells[col][pos])}",
+                    f"expected a number in {label or role}, found {snippet(table.cells[col][pos])}",
                 )
             reported |= bad
     reported |= bad_date
