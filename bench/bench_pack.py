@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS, MONTHLY_SERIES, WEEKLY_SERIES
-from data_sources import pack as pack_module
+from data_sources import packread as pack_module
 from data_sources.model import MarketData
 from data_sources.pack import PackSource, load_pack, write_pack
 
