@@ -134,6 +134,52 @@ class KeyedTable(EdgeKeys, DataTable):
             target, self._pending_scroll = self._pending_scroll, None
             self.scroll_to(y=target, animate=False, immediate=True)
 
+    _cell_lines: dict[tuple[RowKey, ColumnKey], tuple[Any, tuple[Any, ...], Any]] | None = None
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> Any:
+        # DataTable keys its cell render cache on a counter that every update bumps, so one
+        # changed price re-renders every visible cell. Rows keep their cell objects until a
+        # value changes (``_apply`` replaces only what differs): a cell whose object, place
+        # and look are what they were is rendered from this cache instead.
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        try:
+            row_key = self._row_locations.get_key(row_index)
+            column_key = self._column_locations.get_key(column_index)
+            cell = self._data[row_key][column_key]
+            state = (
+                row_index,
+                base_style,
+                width,
+                cursor,
+                hover,
+                self._show_hover_cursor,
+                self._pseudo_class_state,
+            )
+        except (AttributeError, KeyError):  # another Textual: no cache, nothing lost
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache = self._cell_lines
+        if cache is None:
+            cache = self._cell_lines = {}
+        hit = cache.get((row_key, column_key))
+        if hit is not None and hit[0] is cell and hit[1] == state:
+            return hit[2]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache[(row_key, column_key)] = (cell, state, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cell_lines = None
+
     def _header(self, col: Column, suffix: str = "") -> Text:
         label = sort_label(col.label, suffix.strip(), col.width) if suffix else col.label
         return Text(label, justify="right" if col.numeric else "left", no_wrap=True)
@@ -210,7 +256,10 @@ class KeyedTable(EdgeKeys, DataTable):
                     self.remove_row(k)
                     self._spare[k] = shown.pop(k)
                 update_keys = kept if changed is None else [k for k in changed if k in shown]
-                self._update_cells(update_keys, shown, get, col_keys)
+                # Cells from a function (ConstituentsTable) are new objects only when their
+                # value changed; a dict of cells (sync) is built anew: compare what it shows.
+                rebuilt = isinstance(getattr(get, "__self__", None), dict)
+                self._update_cells(update_keys, shown, get, col_keys, compare=rebuilt)
                 for k in order:
                     if k not in shown:
                         row = get(k)
@@ -227,12 +276,15 @@ class KeyedTable(EdgeKeys, DataTable):
         shown: dict[str, tuple[Any, ...]],
         get: Callable[[str], tuple[Any, ...]],
         col_keys: list[ColumnKey],
+        *,
+        compare: bool = True,
     ) -> None:
-        """Replace the cells of ``keys`` that differ. A live tick changes thousands of cells
-        (price, change and returns of most rows): they are written into the table's data in
-        one pass with one render invalidation, which is what ``update_cell`` does per cell
-        (with a lookup of both keys each time). Falls back to ``update_cell`` if a future
-        Textual stores its cells differently."""
+        """Replace the cells of ``keys`` that differ (by identity alone unless ``compare``).
+
+        A live tick changes thousands of cells (price, change and returns of most rows): they
+        are written into the table's data in one pass with one render invalidation, which is
+        what ``update_cell`` does per cell (with a lookup of both keys each time). Falls back
+        to ``update_cell`` if a future Textual stores its cells differently."""
         data = getattr(self, "_data", None)
         direct = isinstance(data, dict) and isinstance(getattr(self, "_update_count", None), int)
         touched = False
@@ -242,7 +294,7 @@ class KeyedTable(EdgeKeys, DataTable):
             row_key = None
             cells: Any = None
             for col, a, b in zip(col_keys, old, new, strict=True):
-                if a is not b and not same_cell(a, b):
+                if a is not b and (not compare or not same_cell(a, b)):
                     if row_key is None:
                         row_key = RowKey(k)
                         cells = data.get(row_key) if direct else None  # type: ignore[union-attr]
@@ -404,6 +456,7 @@ class ConstituentsTable(KeyedTable):
         self.sort_descending = True
         self._styles: tuple[Style, Style, Style] | None = None
         self._drawn: dict[str, ConstituentRow] = {}  # the values behind the cells in _cells
+        self._texts: dict[tuple[str, Style | str], Text] = {}  # shared number cells
         self._update_headers()
 
     def on_mount(self) -> None:
@@ -427,6 +480,7 @@ class ConstituentsTable(KeyedTable):
 
     def _on_theme_changed(self, _theme: object) -> None:
         self._styles = None
+        self._texts.clear()
         self._drawn.clear()  # new colours: no cell may be reused
         self._apply(self._order, self._cells_of, changed=list(self._order))
 
@@ -548,30 +602,48 @@ class ConstituentsTable(KeyedTable):
         if r.name != before.name:
             name = Text(inert(r.name), no_wrap=True, overflow="ellipsis")
         if r.weight != before.weight:
-            weight = _num_text(r.weight, ".3f", na=na)
+            weight = self._num(r.weight, ".3f", na=na)
         if r.last != before.last:
-            last = _num_text(r.last, ",.2f", na=na)
+            last = self._num(r.last, ",.2f", na=na)
         if r.chg != before.chg:
-            chg = _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na)
+            chg = self._num(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na)
         if r.r1m != before.r1m:
-            r1m = _num_text(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na)
+            r1m = self._num(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na)
         if r.r3m != before.r3m:
-            r3m = _num_text(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na)
+            r3m = self._num(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na)
         if r.contrib != before.contrib:
-            contrib = _num_text(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na)
+            contrib = self._num(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na)
         return (symbol, name, weight, last, chg, r1m, r3m, contrib)
+
+    def _num(
+        self, x: float | None, fmt: str, style: Style | str = "", *, na: Style | str = "dim"
+    ) -> Text:
+        """A number cell, shared by every cell that shows the same text in the same style:
+        a live tick builds far fewer cells, and a value that moved without changing its text
+        keeps its cell (no update, no re-render)."""
+        if x is None or not math.isfinite(x):
+            text, style = "n/a", na
+        else:
+            text = format(x, fmt)
+        key = (text, style)
+        cell = self._texts.get(key)
+        if cell is None:
+            if len(self._texts) >= 50_000:
+                self._texts.clear()
+            cell = self._texts[key] = Text(text, justify="right", style=style, no_wrap=True)
+        return cell
 
     def _fresh_cells(self, key: str, r: ConstituentRow) -> tuple[Any, ...]:
         gain, loss, na = self._theme_styles()
         return (
             _KeyText(inert(r.symbol), key, no_wrap=True, overflow="ellipsis"),
             Text(inert(r.name), no_wrap=True, overflow="ellipsis"),
-            _num_text(r.weight, ".3f", na=na),
-            _num_text(r.last, ",.2f", na=na),
-            _num_text(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na),
-            _num_text(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na),
-            _num_text(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na),
-            _num_text(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na),
+            self._num(r.weight, ".3f", na=na),
+            self._num(r.last, ",.2f", na=na),
+            self._num(r.chg, "+.2f", _tone(r.chg, gain, loss), na=na),
+            self._num(r.r1m, "+.2f", _tone(r.r1m, gain, loss), na=na),
+            self._num(r.r3m, "+.2f", _tone(r.r3m, gain, loss), na=na),
+            self._num(r.contrib, "+.3f", _tone(r.contrib, gain, loss), na=na),
         )
 
 
