@@ -16,6 +16,10 @@ worker thread and the UI thread may share one ``Store``. Processes: several may 
 file (WAL readers never block the writer; writers use ``BEGIN IMMEDIATE`` and a busy timeout).
 
 Size: only the alert log grows (a few hundred bytes per transition); the caches are upserts.
+
+Length: over 600 lines because ``Store`` is one class on purpose: the alert log and the caches
+share its one connection, its re-entrant lock and its write transaction; the file handling
+around it (moving a damaged file aside) is already ``storefile``.
 """
 
 from __future__ import annotations
