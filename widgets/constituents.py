@@ -414,14 +414,6 @@ def _known(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def _num_text(
-    x: float | None, fmt: str, style: Style | str = "", *, na: Style | str = "dim"
-) -> Text:
-    if not _known(x):
-        return Text("n/a", justify="right", style=na, no_wrap=True)
-    return Text(format(x, fmt), justify="right", style=style, no_wrap=True)
-
-
 class ConstituentsTable(KeyedTable):
     """The small-cap constituents of one sector: sortable, filterable, updated in place."""
 
