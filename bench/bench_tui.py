@@ -46,7 +46,13 @@ def main() -> int:
         help="demo clock speed; the demo moves once a demo minute, so 60 makes every 5 s poll "
         "bring new prices (a busy market); 1 is a quiet real-time minute",
     )
+    parser.add_argument(
+        "--sizes",
+        default="160x48,80x24",
+        help="terminal sizes, COLSxROWS comma-separated (200x60 adds the chart and alert log)",
+    )
     args = parser.parse_args()
+    sizes = [tuple(int(n) for n in s.split("x")) for s in args.sizes.split(",") if s]
     python = sys.executable
     compile_bytecode()
     # The real command line, with its cache, config and alert log in a scratch home.
@@ -58,7 +64,8 @@ def main() -> int:
     )
     results: list[tuple[Figures, Figures]] = []
     cold: Figures | None = None
-    for size in ((160, 48), (80, 24)):
+    for cols, rows in sizes:
+        size = (cols, rows)
         floor = run("floor", [python, "-c", FLOOR_APP], size, args.seconds)
         if cold is None:
             # First start ever: no snapshot cache, so the row waits for pandas and the simulator.

@@ -224,14 +224,28 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
                 continue
             moved: list[str] = []
             for col, cell in zip(self.COLUMNS, cells, strict=True):
-                if old.get(col.key) != cell:
-                    self._put_cell(key, col.key, self._text(cell, col), refresh=False)
-                    old[col.key] = cell
-                    moved.append(col.key)
-                    changed = changed or col.key == self._sort_column
+                was = old.get(col.key)
+                if was == cell:
+                    continue
+                old[col.key] = cell
+                if was is not None and self._same_drawing(was, cell, col):
+                    continue  # a sparkline whose new values draw the same blocks: no repaint
+                self._put_cell(key, col.key, self._text(cell, col), refresh=False)
+                moved.append(col.key)
+                changed = changed or col.key == self._sort_column
             self._refresh_cells(key, moved)
         if changed and self._sort_column is not None:
             self._apply_sort()
+
+    def _same_drawing(self, was: Cell, cell: Cell, col: Column) -> bool:
+        """True when two sparkline cells draw the same text in the same style at this width
+        (a live tick moves the last value; the blocks often stay: the terminal need not hear)."""
+        if was.spark is None or cell.spark is None:
+            return False
+        if (was.text, was.tone, was.bold, was.sort) != (cell.text, cell.tone, cell.bold, cell.sort):
+            return False
+        blocks = self._widths.get(col.key, col.width) - len(cell.text) - 1
+        return fmt_sparkline(was.spark, blocks) == fmt_sparkline(cell.spark, blocks)
 
     def _refresh_cells(self, key: str, columns: Sequence[str]) -> None:
         """Mark these cells of one row for repaint: each alone when few, else the row once."""

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 from analytics.catalog import WINDOWS
@@ -145,8 +146,17 @@ class PairDetail(Widget):
             return
         # Five lines whatever the pair: only appearing or going away changes the height.
         relayout = (row is None) != (self._row is None)
+        before = self.render().plain.split("\n")
         self._row = row
-        self.refresh(layout=relayout)
+        if relayout or not self.size.width:
+            self.refresh(layout=relayout)
+            return
+        # Only the lines that read differently are repainted (styles follow the text: signs,
+        # n/a): a tick that moves one window resends one line, not the pane's width five times.
+        after = self.render().plain.split("\n")
+        for y in range(max(len(before), len(after))):
+            if y >= len(before) or y >= len(after) or before[y] != after[y]:
+                self.refresh(Region(0, y, self.size.width, 1))  # content coordinates
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"pair-detail--{name}", partial=True)

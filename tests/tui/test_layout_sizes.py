@@ -157,3 +157,30 @@ async def test_the_alert_log_pane_reads_the_alert_desk(tmp_path: object) -> None
         await pilot.pause()
         newest = desk.log(None, 1)[0]
         assert newest.event in painted(app)
+
+
+async def test_the_pair_detail_repaints_what_changed_and_widens_with_the_pane() -> None:
+    from dataclasses import replace
+
+    from widgets.spread_table import PairDetail
+
+    app = demo_app("hard-landing")
+    async with app.run_test(size=(160, 48)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        await pilot.pause()
+        detail = app.dashboard.query_one(PairDetail)
+        await pilot.press("down")  # the second pair (IJR/SPY)
+        await pilot.pause()
+        ijr = next(r for r in snapshot.spreads if r.id == "IJR/SPY")
+        assert f"IJR/SPY  {ijr.label}" in painted(app)
+        # a tick that moves only the correlation: the painted detail follows the row
+        detail.show_pair(replace(ijr, corr_3m=0.123))
+        await pilot.pause()
+        text = painted(app)
+        assert "corr 3M 0.12" in text and f"IJR/SPY  {ijr.label}" in text
+        narrow_spark = len(detail.render().plain.split("\n")[-1].split()[-1])
+        await pilot.resize_terminal(300, 80)
+        await pilot.pause()
+        await pilot.pause()
+        wide_spark = len(detail.render().plain.split("\n")[-1].split()[-1])
+        assert wide_spark > narrow_spark, (narrow_spark, wide_spark)

@@ -51,9 +51,10 @@ SPREADS_PANE_WIDTH = 100
 WIDE_SIZE = Size(200, 60)
 """From this size the dashboard adds a third row: the headline ratio chart and the alert log."""
 CHART_WINDOW = "1Y"
-CHART_EVERY = 30.0
+CHART_EVERY = 300.0
 """Seconds between recomputing the headline chart on live ticks (a new day redraws at once):
-a redrawn chart resends its whole area, and a trader reads a 1-year chart, not its last tick."""
+a redrawn chart resends its whole area (~15 KB at 200x60, against a 4 KB/s budget), and a
+trader reads a 1-year chart of daily closes, not its last tick."""
 LOG_LIMIT = 40
 """Transitions the dashboard's alert log reads (more than its pane shows at 300x80)."""
 MIN_SIZE = Size(80, 24)
@@ -385,10 +386,17 @@ class DashboardScreen(Screen[None]):
 
     def _show_ratio_chart(self, snapshot: Snapshot) -> None:
         """The headline pair's ratio with its 50/200-day averages, as the pair screen draws
-        it; recomputed on a new day or market, live moves at most every CHART_EVERY seconds."""
+        it; recomputed on a new day, live moves at most every CHART_EVERY seconds."""
         market = getattr(self.app, "market", None)
+        chart = self.query_one("#ratio-chart", LineChart)
+        if market is None:
+            # The cached first paint (or a desk terminal) has no price history yet: say so
+            # rather than import pandas before the first paint.
+            message = "waiting for the price history"
+            chart.set_data(ChartData(f"{HEADLINE} ratio", (), (), empty_message=message))
+            return
         day = snapshot.asof.date()
-        key = (day, market is None, tuple(r.id for r in snapshot.spreads))
+        key = (day, tuple(r.id for r in snapshot.spreads))
         now = time.monotonic()
         if key == self._chart_key and now - self._chart_at < CHART_EVERY:
             return
@@ -397,9 +405,7 @@ class DashboardScreen(Screen[None]):
         from tui.screens.pair import find_pair, pair_history, ratio_chart_data
 
         pair = find_pair(HEADLINE, snapshot.spreads)
-        prices = {} if market is None else market.prices
-        small, large = prices.get(pair.small), prices.get(pair.large)
-        chart = self.query_one("#ratio-chart", LineChart)
+        small, large = market.prices.get(pair.small), market.prices.get(pair.large)
         if small is None or large is None or small.empty or large.empty:
             message = f"no history of {pair.small} and {pair.large}"
             chart.set_data(ChartData(f"{pair.id} ratio", (), (), empty_message=message))
