@@ -14,14 +14,14 @@ Run: .venv/bin/python bench/bench_desk.py [--terminals 50] [--apps 2] [--minutes
 The terminals run in worker processes (``--per-process`` each), the collector in its own
 (`rotmon collect --demo`). Needs redis-server.
 
-Figures (2026-12-05, the 2-core dev box shared with other jobs, load average 3-17; runs of 1-3
-minutes, not 10):
-- 50 headless terminals (5 a process) + 2 apps, interval 2 s, 3 min: 113 polls and 1 bars
-  fetch for 52 bars requests; Redis used_memory 3.1 -> 6.2-7.5 MB, flat; publish-to-terminal
-  p50 98 ms, p99 2.5 s; apps p50 97 ms, p99 2.6 s. Missed: all 52 processes wake on every
-  publish and share 2 cores, so the last one waits for the others' turns.
-- 10 headless terminals (1 a process) + 1 app, interval 2 s, 1 min, load 3: p50 16 ms
-  (app 20 ms), p99 ~0.5 s (two spikes in 282 updates); 1 bars fetch for 11 requests.
+Figures (2026-12-05, the 2-core dev box shared with other jobs; runs of 1.5-3 minutes, not 10):
+- 1 headless terminal, interval 0.5 s, load 1.7: p50 4 ms, p99 16 ms.
+- 50 headless terminals (10 a process) + 1 app, interval 2 s, 1.5 min, load 4-6: 53 polls and
+  1 bars fetch for 51 bars requests; Redis used_memory 3.0 -> 4.8-7.0 MB, flat;
+  publish-to-terminal p50 146 ms, p99 810 ms; the app p50 76 ms, p99 804 ms. Missed: the 55
+  processes all wake on every publish and share 2 (busy) cores, so the last waits for the
+  others' turns. (Before the collector froze its heap after the first publish, a full garbage
+  collection in it delayed one publish by ~2 s for every terminal.)
 """
 
 from __future__ import annotations
@@ -113,7 +113,9 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
 
     latencies: list[float] = []
     bars_ok = 0
-    warm_after = time.monotonic() + 5.0
+    asks: list[asyncio.Task[None]] = []
+    started: list[int] = []
+    warm_after = [float("inf")]  # 5 s after every terminal here has its first update
 
     async def terminal() -> None:
         nonlocal bars_ok
@@ -128,18 +130,27 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
                     await source.fetch(datetime.now(UTC))
                 published = source._published_ms
                 if published and source._update_seq != seen:
+                    if not seen:
+                        started.append(1)
+                        if len(started) == count:
+                            warm_after[0] = time.monotonic() + 5.0
                     seen = source._update_seq
-                    if time.monotonic() > warm_after:
+                    if time.monotonic() > warm_after[0]:
                         latencies.append(time.time() * 1000 - published)
                 if not asked and seen:
-                    asked = True
-                    try:
-                        got = await source.bars("IWM")  # awaited first: += would race
-                        bars_ok += got is not None
-                    except Exception as exc:
-                        print(f"bars: {exc}", file=sys.stderr)
+                    asked = True  # on the side, as the app's drill-down does: never in the way
+                    asks.append(asyncio.create_task(ask_bars(source)))
         finally:
+            await asyncio.gather(*asks, return_exceptions=True)
             await source.aclose()
+
+    async def ask_bars(source: DeskSource) -> None:
+        nonlocal bars_ok
+        try:
+            got = await source.bars("IWM")  # awaited first: += would race
+            bars_ok += got is not None
+        except Exception as exc:
+            print(f"bars: {exc}", file=sys.stderr)
 
     await asyncio.gather(*(terminal() for _ in range(count)))
     out.write_text(json.dumps({"latencies": latencies, "bars_ok": bars_ok}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -105,9 +106,20 @@ async def collect(
         url=options.url,
     )
     log.info("collector %s on %s", collector.ident, bus.redact(options.url))
+
+    async def freeze_heap() -> None:
+        # As the app does: once the market is loaded, take it out of the cyclic collector's
+        # view, so a full collection never stalls a publish for every terminal at once.
+        while collector.updates_published == 0 and not stop.is_set():
+            await asyncio.sleep(0.5)
+        gc.collect()
+        gc.freeze()
+
+    freezer = asyncio.create_task(freeze_heap())
     try:
         await collector.run(stop)
     finally:
+        freezer.cancel()
         with contextlib.suppress(Exception):
             await source.aclose()
         with contextlib.suppress(Exception):
