@@ -184,3 +184,12 @@ async def test_the_pair_detail_repaints_what_changed_and_widens_with_the_pane() 
         await pilot.pause()
         wide_spark = len(detail.render().plain.split("\n")[-1].split()[-1])
         assert wide_spark > narrow_spark, (narrow_spark, wide_spark)
+
+
+async def test_an_empty_alert_log_says_so() -> None:
+    app = demo_app("rotation")  # a quiet market: no alert is active
+    async with app.run_test(size=(200, 60)) as pilot:
+        snapshot = await app.wait_for_snapshot()
+        await pilot.pause()
+        assert not snapshot.alerts
+        assert "No active alerts (no alert log)." in painted(app)

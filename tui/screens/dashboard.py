@@ -257,6 +257,7 @@ class DashboardScreen(Screen[None]):
                 yield LineChart(id="ratio-chart", min_interval=CHART_EVERY)
             with Pane(id="pane-log", classes="extra"):
                 yield AlertLog(id="alert-log")
+                yield Static(id="log-empty")
         yield Static(id="too-small")
         yield StatusBar(id="status")
 
@@ -430,7 +431,7 @@ class DashboardScreen(Screen[None]):
             return
         self._log_key = key
         if desk is None:
-            self.query_one(AlertLog).update_log(active_lines(snapshot.alerts))
+            self._put_log(active_lines(snapshot.alerts), "No active alerts (no alert log).")
             return
         self.run_worker(
             functools.partial(self._read_log, desk),
@@ -451,8 +452,11 @@ class DashboardScreen(Screen[None]):
             self.app.call_from_thread(self._put_log, lines)
 
     @_while_mounted
-    def _put_log(self, lines: list[LogLine]) -> None:
+    def _put_log(self, lines: list[LogLine], empty: str = "No alert transitions yet.") -> None:
         self.query_one(AlertLog).update_log(lines)
+        quiet = self.query_one("#log-empty", Static)
+        quiet.update(empty)
+        quiet.display = not lines
 
     def _show_alert_counts(self, snapshot: Snapshot) -> None:
         """The alert badge in the header, on the risk tab and in the risk pane's title: seen
