@@ -7,6 +7,14 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from data_sources.model import MarketData, SourceStatus
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tui.app import RotmonApp
 
 SCENARIOS: tuple[str, ...] = ("rotation", "hard-landing", "oil-shock", "calm")
 SIZES: tuple[tuple[int, int], ...] = ((160, 48), (80, 24))
@@ -93,6 +101,68 @@ async def render_screen(
     return svg
 
 
+class OfflineLive:
+    """What the live source answers with no network: no data, each sub-source failing (the
+    LiveSource's own answer at the MarketData boundary, without its timing and port numbers),
+    so the gallery shows an offline start on any machine, online or not."""
+
+    name = "live"
+
+    async def fetch(self, now: datetime) -> MarketData:
+        return MarketData(source="live", asof=now, statuses=self.status())
+
+    async def bars(self, symbol: str) -> pd.DataFrame | None:
+        return None
+
+    def status(self) -> tuple[SourceStatus, ...]:
+        down = "network is unreachable"
+        return tuple(SourceStatus(n, "failing", error=down) for n in ("yahoo", "fred"))
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def render_offline(size: tuple[int, int], at: datetime = FROZEN_AT) -> str:
+    """The dashboard of a live start with no network: n/a everywhere, "no data" gauges."""
+    from tui.app import RotmonApp
+
+    app = RotmonApp(OfflineLive(), clock=lambda: at, live_polling=False)
+    return await _dashboard_svg(app, "rotmon · live, offline", size)
+
+
+async def render_partial_pack(
+    size: tuple[int, int], seed: int = 7, at: datetime = FROZEN_AT
+) -> str:
+    """A pack written from the demo market and broken on purpose, read by the real loader: no
+    VIX at all (an unknown rule) and XLE ending three months early (Energy n/a, with why)."""
+    import tempfile
+
+    from data_sources.demo import DemoSource
+    from data_sources.pack import PackSource
+    from data_sources.packwrite import write_pack
+    from tui.app import RotmonApp
+
+    market = await DemoSource(seed=seed, scenario="rotation", start=at).fetch(at)
+    prices = {s: p for s, p in market.prices.items() if s != "^VIX"}
+    prices["XLE"] = prices["XLE"].iloc[:-63]
+    macro = {k: m.values for k, m in market.macro.items() if k != "VIXCLS"}
+    with tempfile.TemporaryDirectory() as tmp:
+        write_pack(tmp, prices, macro)
+        app = RotmonApp(PackSource(tmp), clock=lambda: at, live_polling=False, badge="PACK")
+        return await _dashboard_svg(app, "rotmon · a partial pack (no VIX, XLE ends early)", size)
+
+
+async def _dashboard_svg(app: RotmonApp, title: str, size: tuple[int, int] = (160, 48)) -> str:
+    async with app.run_test(size=size) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        svg = app.export_screenshot(title=title)
+        await pilot.press("q")
+    return svg
+
+
 async def _settle(app: object, timeout: float = 10.0) -> None:
     """Wait for the screen's background work (bars, charts) to finish."""
     loop = asyncio.get_running_loop()
@@ -123,6 +193,12 @@ async def write_screenshots_async(
         for size in dashboard_sizes:
             svg = await render_dashboard(scenario, size, seed)
             path = directory / screenshot_name(scenario, size)
+            path.write_text(svg, encoding="utf-8")
+            written.append(path)
+    for size in sizes:  # what the user sees on a bad day: a broken pack, no network
+        for name, render in (("partial-pack", render_partial_pack), ("offline", render_offline)):
+            svg = await render(size)
+            path = directory / f"dashboard-{name}-{size[0]}x{size[1]}.svg"
             path.write_text(svg, encoding="utf-8")
             written.append(path)
     if drill:

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from textual.pilot import Pilot
 
-from data_sources.model import MarketData, SourceStatus
 from tui.app import RotmonApp
+from tui.screenshots import OfflineLive
 
 FROZEN_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 in New York, market open
 
@@ -80,26 +79,6 @@ def test_partial_pack(
         badge="PACK",
     )
     assert snap_compare(app, terminal_size=size, run_before=_settle)
-
-
-class OfflineLive:
-    """What the live source answers with no network: no data, each sub-source failing (the
-    LiveSource's own answer at the MarketData boundary, without its timing and port numbers)."""
-
-    name = "live"
-
-    async def fetch(self, now: datetime) -> MarketData:
-        return MarketData(source="live", asof=now, statuses=self.status())
-
-    async def bars(self, symbol: str) -> pd.DataFrame | None:
-        return None
-
-    def status(self) -> tuple[SourceStatus, ...]:
-        down = "network is unreachable"
-        return tuple(SourceStatus(n, "failing", error=down) for n in ("yahoo", "fred"))
-
-    async def aclose(self) -> None:
-        return None
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
