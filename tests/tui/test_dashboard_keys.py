@@ -444,9 +444,14 @@ async def test_palette_has_one_quit_and_one_theme_and_its_screenshot_says_where(
         assert "Quit" not in titles and "Theme" not in titles  # the bindings' entries serve
         shot = next(c for c in app.get_system_commands(app.screen) if c.title == "Screenshot")
         shot.callback()
-        await wait_until(lambda: any(tmp_path.glob("rotmon-screen-*.svg")))
+
+        def written() -> str:  # the file appears (mode x) a moment before its text does
+            paths = list(tmp_path.glob("rotmon-screen-*.svg"))
+            return paths[0].read_text(encoding="utf-8").replace("&#160;", " ") if paths else ""
+
+        await wait_until(lambda: "</svg>" in written())
         path = next(tmp_path.glob("rotmon-screen-*.svg"))
-        assert "IWM/SPY" in path.read_text(encoding="utf-8").replace("&#160;", " ")
+        assert "IWM/SPY" in written()
         await wait_until(lambda: any(str(path) in n.message for n in app._notifications))
 
 
