@@ -286,7 +286,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
 
     @property
     def _visible_rows(self) -> int:
-        return max(0, self.size.height - 1 - (1 if self._has_legend else 0))
+        return max(0, self.size.height - 1 - (self._legend_height() if self._has_legend else 0))
 
     @property
     def _has_legend(self) -> bool:
@@ -326,8 +326,8 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
             line = 0
         elif y <= self._visible_rows:
             line = self._top + y
-        elif self._has_legend and y == self.size.height - 1:
-            line = -1
+        elif self._has_legend and y >= self.size.height - self._legend_height():
+            line = y - self.size.height  # -1 the bottom line, -2 the one above, ...
         else:
             return Strip.blank(width, self.rich_style)
         strip = self._cache.get(line)
@@ -354,8 +354,8 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         base = self.rich_style
         if line == 0:
             return self._draw_header(width, base)
-        if line == -1:
-            return self._draw_legend(width, base)
+        if line < 0:
+            return self._draw_legend(width, base, line)
         index = line - 1
         if index >= len(self._order):
             return Strip.blank(width, base)
@@ -443,12 +443,24 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         color: Color = getattr(styles, attribute)
         return color
 
-    def _draw_legend(self, width: int, base: Style) -> Strip:
+    def _legend_height(self) -> int:
+        """Lines at the bottom for the legend: one, or one per stale reason where the pane has
+        room below its rows (a narrow pane would cut them on one line)."""
+        reasons = stale_reasons(self._rows)
+        spare = self.size.height - 1 - len(self._rows)  # below the header and every row
+        return max(1, min(len(reasons), spare)) if reasons else 1
+
+    def _draw_legend(self, width: int, base: Style, line: int = -1) -> Strip:
         reasons = stale_reasons(self._rows)
         if reasons:  # n/a cells say why where the user looks: where the data ends
             na = base + self.get_component_rich_style("heatmap--na", partial=True)
-            text = fmt.inert("† n/a: " + " · ".join(reasons))
-            return Strip([Segment("  " + text, na)]).adjust_cell_length(width, base)
+            height = self._legend_height()
+            if height == 1:
+                text = "† n/a: " + " · ".join(reasons)
+            else:
+                k = height + line  # 0 the top legend line
+                text = ("† n/a: " if k == 0 else "       ") + reasons[k]
+            return Strip([Segment("  " + fmt.inert(text), na)]).adjust_cell_length(width, base)
         scale = SCALE.get(self.window, 10.0)
         legend = base + self.get_component_rich_style("heatmap--legend", partial=True)
         steps = (-1.0, -0.66, -0.33, 0.0, 0.33, 0.66, 1.0)

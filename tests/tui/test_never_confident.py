@@ -119,7 +119,9 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
         row = next(line for line in lines if "Energy" in line)
         assert row.startswith("† ") and row.count("n/a") == 3
         assert "-11.98" not in row and "+31.82" not in row and "+43.79" not in row
-        assert any("XLE: data ends 2022-06-28 · PSCE: data ends 2020-12-11" in x for x in lines)
+        # The reasons stand under the rows, one per line where the pane has room (else joined).
+        assert any("† n/a: XLE: data ends 2022-06-28" in x for x in lines)
+        assert any(x.strip() == "PSCE: data ends 2020-12-11" for x in lines)
         # IWM/QQQ: the spread row marks QQQ, the detail and the status bar give the reason.
         table = app.dashboard.query_one(SpreadTable)
         qqq = table.pairs["IWM/QQQ"]
