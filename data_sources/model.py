@@ -11,6 +11,7 @@ from typing import Literal
 import pandas as pd
 
 from analytics.catalog import Pair, SectorPair
+from analytics.types import SourceRow
 
 SourceKind = Literal["demo", "pack", "live"]
 SourceState = Literal["ok", "stale", "failing", "loading", "off"]
@@ -118,6 +119,18 @@ class SourceStatus:
     @property
     def stale(self) -> bool:
         return self.state == "stale"
+
+    def row(self) -> SourceRow:
+        """The snapshot's view of this source's health (``snapshot`` JSON ``sources``)."""
+        return SourceRow(
+            name=self.name,
+            ok=self.ok,
+            last_success=self.last_success,
+            stale=self.stale,
+            error=self.error,
+            state=self.state,
+            next_retry=self.next_retry,
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -8,24 +8,11 @@ from datetime import date
 from analytics.catalog import PAIRS, SECTORS
 from analytics.risk import RiskReplay, RiskResult, evaluate_risk, replay_risk
 from analytics.snapshot import build_snapshot
-from analytics.types import Snapshot, SourceRow
-from data_sources.model import MarketData, SourceStatus
+from analytics.types import Snapshot
+from data_sources.model import MarketData
 from tui.config import Settings
 
 _DEFAULTS = Settings()
-
-
-def source_row(status: SourceStatus) -> SourceRow:
-    """The snapshot's view of one source's health."""
-    return SourceRow(
-        name=status.name,
-        ok=status.ok,
-        last_success=status.last_success,
-        stale=status.stale,
-        error=status.error,
-        state=status.state,
-        next_retry=status.next_retry,
-    )
 
 
 class _ReplayMemo:
@@ -95,7 +82,7 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
         prices=market.prices,
         macro={k: m.values for k, m in market.macro.items()},
         rules=cfg.rules,
-        sources=tuple(source_row(s) for s in market.statuses),
+        sources=tuple(s.row() for s in market.statuses),
         problems=market.problems,
         pairs=cfg.with_pairs(market.pairs if market.pairs is not None else PAIRS),
         sectors=market.sectors if market.sectors is not None else SECTORS,

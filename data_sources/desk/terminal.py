@@ -149,7 +149,7 @@ class DeskSource:
             # Nothing new: the same object, so the feed skips computing and repainting (a
             # periodic read must not hold the next real update behind the refresh cap).
             return self._last[1]
-        sources = tuple(_source_row(s) for s in statuses)
+        sources = tuple(s.row() for s in statuses)
         desk_market = DeskMarket(
             source=market.source,
             asof=market.asof,
@@ -433,20 +433,6 @@ def log_entry(item: DeskEntry) -> LogEntry:
         value=t.value,
         threshold=t.threshold,
         message=t.message,
-    )
-
-
-def _source_row(status: SourceStatus) -> Any:
-    from analytics.types import SourceRow
-
-    return SourceRow(
-        name=status.name,
-        ok=status.ok,
-        last_success=status.last_success,
-        stale=status.stale,
-        error=status.error,
-        state=status.state,
-        next_retry=status.next_retry,
     )
 
 
