@@ -149,6 +149,8 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._rows: tuple[SectorRow, ...] = ()
+        self._reasons: tuple[str, ...] = ()
+        """``stale_reasons(self._rows)``, kept with the rows: every drawn line asks for it."""
         self._order: list[int] = []
         self._cache: dict[int, Strip] = {}
         self._cache_width = -1
@@ -169,12 +171,15 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
             r.sector for r in self._rows
         ]:
             self._rows = rows
+            self._reasons = stale_reasons(rows)
             self._reorder()
             self._invalidate()
             return
         old = self._rows
         self._rows = rows
-        if stale_reasons(old) != stale_reasons(rows):
+        reasons = stale_reasons(rows)
+        if reasons != self._reasons:
+            self._reasons = reasons
             self._invalidate()  # the † marks and the bottom line change
             return
         if self.by_spread:
@@ -446,12 +451,12 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
     def _legend_height(self) -> int:
         """Lines at the bottom for the legend: one, or one per stale reason where the pane has
         room below its rows (a narrow pane would cut them on one line)."""
-        reasons = stale_reasons(self._rows)
+        reasons = self._reasons
         spare = self.size.height - 1 - len(self._rows)  # below the header and every row
         return max(1, min(len(reasons), spare)) if reasons else 1
 
     def _draw_legend(self, width: int, base: Style, line: int = -1) -> Strip:
-        reasons = stale_reasons(self._rows)
+        reasons = self._reasons
         if reasons:  # n/a cells say why where the user looks: where the data ends
             na = base + self.get_component_rich_style("heatmap--na", partial=True)
             height = self._legend_height()
