@@ -8,7 +8,7 @@ only declares (no I/O, no Textual). The file's own shape (``[release_lags]``, ``
 
 import functools
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -345,7 +345,13 @@ def file_schema() -> type[Struct]:
     ]
     rules = [(s.id, _rule_struct(s), None) for s in default_rules()]
     own = [
-        (f.name, f.type, f.default if f.default is not msgspec.NODEFAULT else f.default_factory())
+        (
+            f.name,
+            f.type,
+            f.default
+            if f.default is not msgspec.NODEFAULT
+            else field(default_factory=f.default_factory),
+        )
         for f in msgspec.structs.fields(Settings)
         if f.name not in DERIVED
     ]
@@ -396,11 +402,18 @@ def description_of(tp: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """One scalar key of the file: its dotted path, declared type and default."""
+    """One scalar key of the file: its dotted path, declared type and default. A default made
+    by a factory (the export directory follows the environment) is made when asked for, not
+    once per process."""
 
     path: str
     type: Any
-    default: Any
+    fixed: Any
+    factory: Callable[[], Any] | None = None
+
+    @property
+    def default(self) -> Any:
+        return self.factory() if self.factory is not None else self.fixed
 
     @property
     def listed(self) -> bool:
@@ -427,8 +440,10 @@ def scalar_keys() -> Mapping[str, Key]:
             if is_table(f.type):
                 walk(f.type, path)
             elif get_origin(f.type) not in (dict, list):
-                default = f.default if f.default is not msgspec.NODEFAULT else f.default_factory()
-                out[path] = Key(path, f.type, default)
+                if f.default is msgspec.NODEFAULT:
+                    out[path] = Key(path, f.type, None, f.default_factory)
+                else:
+                    out[path] = Key(path, f.type, f.default)
 
     walk(file_schema(), "")
     return MappingProxyType(out)
