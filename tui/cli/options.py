@@ -221,7 +221,9 @@ def shared(
 
 def options(ctx: click.Context) -> Options:
     """The merged shared options of this command line; a usage error for one typed where
-    this command has no use for it, or for ``--demo`` with ``--data``."""
+    this command has no use for it, for ``--demo`` with ``--data``, for ``--asof`` without a
+    pack and for a demo option (``--scenario``, ``--seed``, ``--speed``) without ``--demo``:
+    none of them is ever ignored."""
     given = ctx.ensure_object(Given)
     accepted = {p.name for p in ctx.command.params if isinstance(p, SharedOption)}
     stray = [n for n in given.values if n not in accepted]
@@ -231,4 +233,10 @@ def options(ctx: click.Context) -> Options:
     values = {k: v for k, v in given.values.items() if k in {f.name for f in fields(Options)}}
     if values.get("demo") and values.get("data") is not None:
         raise UsageError("--data: not allowed with --demo (one market at a time)")
+    if "asof" in values and values.get("data") is None:
+        raise UsageError(f"{given.flags['asof']}: needs --data DIR (the as-of date of a pack)")
+    demo_only = [n for n in ("scenario", "seed", "speed") if n in values]
+    if demo_only and not values.get("demo"):
+        flag = given.flags[demo_only[0]]
+        raise UsageError(f"{flag}: applies to the demo market only (add --demo)")
     return Options(**values)
