@@ -73,7 +73,9 @@ def build_snapshot(
     missing = missing_inputs(prices, macro, pairs, sectors)
     if missing:
         problems = (*problems, f"no data for {', '.join(missing)} (shown as n/a)")
-    stale_reasons = list(dict.fromkeys(stale_reasons))
+    # a pack file that ends before the as-of day is already a problem of the source
+    # ("prices/IWM.csv: data ends 2020-07-21, before the as-of day ..."): one line a fact
+    stale_reasons = [r for r in dict.fromkeys(stale_reasons) if not _said_by_a_file(r, problems)]
     if stale_reasons:
         problems = (*problems, *(f"{r} (stale at {day}: shown as n/a)" for r in stale_reasons))
     return Snapshot(
@@ -403,3 +405,11 @@ def snapshot_to_csv(s: Snapshot) -> str:
     for problem in s.problems:
         row("problem", "", note=csv_text(problem))
     return buf.getvalue()
+
+
+def _said_by_a_file(reason: str, problems: tuple[str, ...]) -> bool:
+    """True when ``reason`` ("IWM: data ends D") is the source's own problem of the symbol's
+    file ("prices/IWM.csv: data ends D, before the as-of day ...")."""
+    symbol, _, rest = reason.partition(": ")
+    said = f"/{symbol}.csv: {rest},"
+    return any(said in p for p in problems)
