@@ -124,5 +124,8 @@ async def collect(
             await source.aclose()
         with contextlib.suppress(Exception):
             await client.aclose()
+        lost = await asyncio.to_thread(collector.close)
+        if lost:
+            log.error("%d alert transitions could not be written to %s", lost, path)
         store.close()
     return 0

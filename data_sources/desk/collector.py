@@ -8,6 +8,12 @@ stream's next sequence number inside Redis, so a collector that lost the lease c
 publish, and the alert stream's sequence has neither gaps nor duplicates across a handover: the
 new leader adopts the alert state stored atomically with the last published transition.
 
+Log before publish (as the app's alert desk): a change of the alert book is planned on a copy,
+made durable by the alert-log writer (committed to the collector's SQLite, or fsynced into its
+retry queue when another process holds the database's lock), and only then kept and published.
+A write that fails is retried by the writer, in order, with its original time; while neither
+the database nor the retry queue can take a transition, nothing of it is published.
+
 No Textual here: the CLI wires a source, the snapshot computation and a store into ``Collector``.
 """
 
@@ -18,7 +24,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,12 +34,14 @@ from redis.exceptions import RedisError
 
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition
 from analytics.types import Snapshot
+from data_sources.alert_queue import AlertQueue, queue_path_for
+from data_sources.alert_writer import WRITER_BUSY_TIMEOUT, AlertLogWriter
 from data_sources.base import DataSource, SourceError
 from data_sources.capabilities import OwnInterval
 from data_sources.desk import bus, codec
 from data_sources.intervals import Backoff
 from data_sources.model import MarketData, SourceStatus
-from data_sources.store import Store
+from data_sources.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,22 @@ BARS_TTL_S = 3600
 REPLY_TTL_S = 60
 COMMAND_TTL_S = 60
 """An acknowledgement or mute older than this when a collector reads it is not applied."""
+UNSAVED_RETRY_MAX_S = 5.0
+"""While neither the database nor the retry queue takes a transition: longest wait between
+two nudges of the writer (nothing of the change is published meanwhile)."""
+
+
+def alert_log_writer(store: Store, **kwargs: Any) -> AlertLogWriter:
+    """The collector's alert-log writer, as the app's: its own connection to ``store``'s file
+    with a short busy timeout, and the durable retry queue next to it (none in memory)."""
+    if str(store.path) == ":memory:":
+        return AlertLogWriter(store, None, **kwargs)
+    try:
+        writer_store = Store(store.path, busy_timeout=WRITER_BUSY_TIMEOUT)
+    except StoreError as exc:  # a race at creation: share the reader's connection
+        log.warning("alert log writer shares the reader connection: %s", exc)
+        writer_store = store
+    return AlertLogWriter(writer_store, AlertQueue(queue_path_for(store.path)), **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +111,7 @@ class Collector:
         fetch_timeout: float = 20.0,
         public_json: Callable[[Snapshot], Mapping[str, Any]] | None = None,
         url: str = "redis://",
+        writer: AlertLogWriter | None = None,
     ) -> None:
         self.source = source
         self.redis: Any = client  # redis-py's own annotations do not fit decode_responses=False
@@ -102,7 +127,13 @@ class Collector:
         self.public_json = public_json
         self.url = url
         self.leader = False
-        self.book = AlertBook(store.active_alerts(), store.muted_rules())
+        self.writer = writer if writer is not None else alert_log_writer(store)
+        restored = self.writer.restore()  # the database's state and what is still queued
+        self.book = AlertBook(restored.active, restored.muted)
+        self.book.replay(t for _key, batch in restored.pending for t in batch)
+        self.writer.start()
+        self.log_error: str | None = None
+        """Why the last change of the alert book is not durable yet (None: it is)."""
         self.alert_seq = 0
         """The last alert seq this collector knows (published or adopted)."""
         self.update_seq = 0
@@ -114,7 +145,9 @@ class Collector:
         self._statuses: tuple[SourceStatus, ...] = ()
         self._last_error: str | None = None
         self._alert_lock = asyncio.Lock()
-        self._pending: list[tuple[Transition, str]] = []
+        self._pending: list[_Queued] = []
+        """Transitions kept in the book, to publish in order (only once they are durable)."""
+        self._unsaved_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._bars_inflight: dict[str, asyncio.Task[None]] = {}
         self._scripts_loaded = False
@@ -260,16 +293,62 @@ class Collector:
         self._statuses = tuple(market.statuses)
         self._last_error = None
         async with self._alert_lock:
-            transitions = self.book.update(
+            book = self.book.copy()
+            transitions = book.update(
                 snapshot.alerts, snapshot.asof, unknown=snapshot.unknown_rules
             )
-            if transitions:
-                await asyncio.to_thread(self.store.append_transitions, transitions)
-                self._pending.extend((t, self.ident) for t in transitions)
+            await self._log(book, transitions, self.ident, None)  # durable first, then shown
             await self._flush_alerts()
         await self._publish_health()  # first: a terminal reading the update sees it alive
         await self._publish_update(market, snapshot)
         return True
+
+    async def _log(
+        self, book: AlertBook, transitions: Sequence[Transition], who: str, done: str | None
+    ) -> None:
+        """Make ``transitions`` (planned on ``book``, a copy) durable, then keep ``book`` and
+        queue them for publishing (inside the alert lock).
+
+        Durable is committed to the alert log or fsynced into its retry queue (the writer
+        commits them later, in order). When neither takes them (the database locked and the
+        queue's disk full) they stay in the writer's memory, retried: the book is kept (the
+        writer will log them) but nothing of them is published until they are durable.
+        """
+        saved = None
+        if transitions:
+            future = self.writer.submit(transitions)
+            # The writer never drops a batch it was given: a step-down while waiting leaves it.
+            saved = await asyncio.shield(asyncio.wrap_future(future))
+        self.book = book
+        state = AlertState(book.active(), tuple(sorted(book.muted)))
+        durable = saved is None or saved.state != "unsaved"
+        for i, t in enumerate(transitions):
+            last = i == len(transitions) - 1
+            self._pending.append(_Queued(t, who, state, durable, done if last else None))
+        if not durable:
+            error = f"alert log: {(saved and saved.error) or self.writer.last_error or '?'}"
+            if self.log_error is None:
+                log.warning("%s; alert changes are published once written", error)
+            self.log_error = error[:200]
+            if self._unsaved_task is None or self._unsaved_task.done():
+                self._unsaved_task = asyncio.create_task(self._until_durable())
+                self._tasks.append(self._unsaved_task)
+
+    async def _until_durable(self) -> None:
+        """Nudge the writer until nothing is only in its memory; then publish what waited."""
+        wait = self.writer.retry_first
+        while self.writer.unsaved:
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, UNSAVED_RETRY_MAX_S)
+            self.writer.nudge()
+        async with self._alert_lock:
+            # Every batch the writer held in memory is now in the database or the queue file
+            # (it keeps them in order), so every queued entry is durable.
+            self._pending = [replace(q, durable=True) for q in self._pending]
+            log.info("alert log written again")
+            self.log_error = None
+            with contextlib.suppress(RedisError, OSError):
+                await self._flush_alerts()
 
     async def _source_failed(self, error: str) -> bool:
         self._last_error = error.splitlines()[0][:200]
@@ -296,17 +375,18 @@ class Collector:
         return seq
 
     async def _flush_alerts(self, done: str | None = None) -> None:
-        """Publish the queued transitions in order (kept queued while Redis is down)."""
-        while self._pending:
-            t, who = self._pending[0]
-            state = AlertState(self.book.active(), tuple(sorted(self.book.muted)))
-            extras = {self.keys.alert_state: codec.dumps(state)}
-            if done is not None and len(self._pending) == 1:
-                extras[self.keys.commands_done] = done
+        """Publish the queued transitions in order, each with the alert state it left, as
+        far as they are durable (kept queued while Redis is down). ``done``: a command that
+        changed nothing, marked applied."""
+        while self._pending and self._pending[0].durable:
+            q = self._pending[0]
+            extras = {self.keys.alert_state: codec.dumps(q.state)}
+            if q.done is not None:
+                extras[self.keys.commands_done] = q.done
             fields = {
-                **bus.envelope(self.ident, t.time.isoformat()),
-                "transition": codec.dumps(t),
-                "who": who,
+                **bus.envelope(self.ident, q.transition.time.isoformat()),
+                "transition": codec.dumps(q.transition),
+                "who": q.who,
             }
             try:
                 seq = await self._run_publish(
@@ -317,7 +397,10 @@ class Collector:
                 return
             self.alert_seq = seq
             self._pending.pop(0)
-        if done is not None and self.leader:
+        if done is not None and self._pending:
+            # Marked done with the last waiting entry: a command before it is not done yet.
+            self._pending[-1] = replace(self._pending[-1], done=done)
+        elif done is not None and self.leader:
             await self.redis.set(self.keys.commands_done, done)
 
     async def _lost_lease(self) -> None:
@@ -383,7 +466,8 @@ class Collector:
 
     async def _publish_health(self) -> None:
         statuses = self._statuses or tuple(self.source.status())
-        health = Health(self.interval, statuses, self._last_error, self.fetches, self.bars_fetched)
+        error = self._last_error or self.log_error
+        health = Health(self.interval, statuses, error, self.fetches, self.bars_fetched)
         fields = {
             **bus.envelope(self.ident, datetime.now(UTC).isoformat()),
             "health": codec.dumps(health),
@@ -442,20 +526,21 @@ class Collector:
                      bus.now_ms() - int(sent))  # fmt: skip
             op = "expired"
         async with self._alert_lock:
+            book = self.book.copy()
             t: Transition | None = None
             if op == "expired":
                 pass
             elif op == "ack":
-                t = self.book.ack(rule, now)
+                t = book.ack(rule, now)
             elif op in ("mute", "unmute"):
-                t = self.book.mute(rule, now, muted=op == "mute")
+                t = book.mute(rule, now, muted=op == "mute")
             else:
                 log.info("ignoring unknown desk command %r", op[:20])
             if t is not None:
                 t = replace(t, message=f"by {who}" + (f": {t.message}" if t.message else ""))
-                await asyncio.to_thread(self.store.append_transitions, [t])
-                self._pending.append((t, who))
-            await self._flush_alerts(done=entry_id)
+            # durable first, then kept and published (with the command marked done)
+            await self._log(book, () if t is None else (t,), who, entry_id)
+            await self._flush_alerts(done=None if t is not None else entry_id)
 
     def _answer(self, fields: Mapping[str, str]) -> None:
         op, symbol, rid = fields.get("op"), fields.get("symbol", ""), fields.get("id", "")
@@ -499,6 +584,26 @@ class Collector:
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             log.debug("reply to %s failed: %s", rid, exc)
+
+    def close(self) -> int:
+        """Stop the alert-log writer (one last try of its queue); returns how many transitions
+        only memory held (lost with the process; what is queued is written at the next start)."""
+        lost = self.writer.close()
+        if self.writer.store is not self.store:
+            self.writer.store.close()
+        return lost
+
+
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    """A transition waiting to be published: who caused it, the alert state it left, whether
+    it is durable yet, and the command it applied (marked done when it is published)."""
+
+    transition: Transition
+    who: str
+    state: AlertState
+    durable: bool
+    done: str | None = None
 
 
 class LeaseLost(Exception):
