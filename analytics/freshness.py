@@ -9,17 +9,14 @@ Pure: the as-of day is an argument, never the clock.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from exchange_calendars import ExchangeCalendar
+from analytics.xnys import TABLE_YEARS, xnys_sessions
 
 STALE_SESSIONS = 3
 """A leg whose last bar is more than this many NYSE sessions before the as-of day is stale."""
@@ -37,45 +34,13 @@ class _Calendar:
     __slots__ = ("days", "first_year", "last_year")
 
     def __init__(self, first_year: int, last_year: int) -> None:
-        cal = xnys_calendar(first_year, last_year)
-        sessions = pd.DatetimeIndex(cal.sessions).tz_localize(None).as_unit("ns")
-        self.days: np.ndarray = sessions.to_numpy().astype("datetime64[D]").astype(np.int64)
-        self.first_year = first_year
-        self.last_year = last_year
+        table = xnys_sessions(first_year, last_year)  # the packaged table, or a build
+        self.days: np.ndarray = table.days
+        self.first_year = table.first_year
+        self.last_year = table.last_year
 
 
-_FIRST_YEAR = 1900  # exchange_calendars' XNYS has no earlier sessions; older dates are problems
-_xnys_lock = threading.Lock()
-_xnys: tuple[int, int, ExchangeCalendar] | None = None
-
-
-def xnys_calendar(first_year: int, last_year: int) -> ExchangeCalendar:
-    """exchange_calendars' XNYS calendar covering at least ``first_year`` to ``last_year``, built
-    once per process and shared by this module's session days and data_sources.market_calendar's
-    session times. A build costs ~0.2 s whatever its span (1900-2027 as much as 2021-2027) and a
-    first start needs both (the risk replay's sessions since its first data, today's open and
-    close), so one build from 1900 to the year after the last asked serves every caller."""
-    global _xnys
-    cached = _xnys
-    if cached is not None and cached[0] <= first_year and last_year <= cached[1]:
-        return cached[2]
-    with _xnys_lock:
-        cached = _xnys
-        lo = min(first_year, _FIRST_YEAR)
-        hi = max(last_year, cached[1] if cached is not None else last_year)
-        if cached is not None and cached[0] <= first_year and last_year <= cached[1]:
-            return cached[2]
-        import exchange_calendars as xc  # ~0.1-0.4 s to import: only when sessions are asked
-
-        with warnings.catch_warnings():
-            # exchange_calendars 4.13 reads tz-aware Series.values, deprecated in pandas 3.1.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            cal = xc.get_calendar("XNYS", start=f"{lo}-01-01", end=f"{hi + 1}-12-31")
-        _xnys = (lo, hi + 1, cal)
-        return cal
-
-
+_FIRST_YEAR = TABLE_YEARS[0]  # exchange_calendars' XNYS has no earlier sessions
 _lock = threading.Lock()
 _cache: _Calendar | None = None
 

@@ -1,20 +1,16 @@
-"""NYSE trading days, session times and market state, from exchange_calendars' XNYS calendar."""
+"""NYSE trading days, session times and market state, from exchange_calendars' XNYS calendar
+(its answer for 1900-2040 shipped as a table: analytics.xnys)."""
 
 from __future__ import annotations
 
 import threading
-import warnings
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-import numpy as np
 import pandas as pd
 
-from analytics.freshness import xnys_calendar
+from analytics.xnys import xnys_sessions
 from data_sources.clock import NY
-
-if TYPE_CHECKING:
-    from exchange_calendars import ExchangeCalendar
 
 """The exchange's time zone; every session time is expressed in it."""
 
@@ -23,9 +19,9 @@ MarketState = Literal["pre", "open", "post", "closed"]
 PRE_OPEN = time(4, 0)
 POST_CLOSE = time(20, 0)
 
-# The table covers the demo's three years of history and the year ahead; a request outside it
-# rebuilds once, wider (from the shared calendar, analytics.freshness.xnys_calendar, which already
-# spans 1900 to the year after the last asked, so a rebuild costs milliseconds, not a calendar).
+# The table covers at least the demo's three years of history and the year ahead (the packaged
+# table: 1900-2040); a request outside it rebuilds once, wider (from the shared calendar,
+# analytics.xnys.xnys_calendar, which spans 1900 to the year after the last asked).
 _YEARS_BEFORE = 4
 _YEARS_AFTER = 1
 
@@ -36,24 +32,14 @@ class _Sessions:
     __slots__ = ("closes", "first_year", "last_year", "opens", "sessions")
 
     def __init__(self, first_year: int, last_year: int) -> None:
-        # exchange_calendars costs ~60 ms to import and ~200 ms to build; only done when needed,
-        # and built once per process for this table and analytics.freshness's session days.
-        cal: ExchangeCalendar = xnys_calendar(first_year, last_year)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            # exchange_calendars 4.13 reads tz-aware Series.values, deprecated in pandas 3.1.
-            self.sessions = pd.DatetimeIndex(cal.sessions, name=None).as_unit("ns")
-            self.opens = _utc_nanos(cal.opens)
-            self.closes = _utc_nanos(cal.closes)
-        self.first_year = first_year
-        self.last_year = last_year
-        self.sessions.freq = None
-
-
-def _utc_nanos(times: pd.Series) -> np.ndarray:
-    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy("datetime64[ns]").view("int64")
+        # The packaged XNYS table (analytics.xnys) for 1900-2040; exchange_calendars, built once
+        # per process and shared with analytics.freshness, only for a year outside it.
+        table = xnys_sessions(first_year, last_year)
+        self.sessions = pd.DatetimeIndex(table.days.astype("datetime64[D]").astype("M8[ns]"))
+        self.opens = table.opens
+        self.closes = table.closes
+        self.first_year = table.first_year
+        self.last_year = table.last_year
 
 
 _lock = threading.Lock()
