@@ -24,6 +24,7 @@ async def measure(pack: Path, steps: int) -> list[float]:
 
     from data_sources.pack import PackSource
     from tui.config import Settings
+    from tui.screenshots import on_screen
     from tui.wiring import build_app
 
     source = PackSource(pack)
@@ -34,7 +35,7 @@ async def measure(pack: Path, steps: int) -> list[float]:
         )  # fmt: skip
         times: list[float] = []
         async with app.run_test(size=(160, 48)) as pilot:
-            await app.wait_for_snapshot()
+            await on_screen(app)
             for _ in range(steps):
                 # Wait out the refresh cap (4 updates/s) so each step measures latency.
                 await asyncio.sleep(0.3)

@@ -193,6 +193,7 @@ async def drill_ms(opens: int) -> float:
     from data_sources.demo import DemoSource
     from tui.config import Settings
     from tui.screens.pair import PairScreen
+    from tui.screenshots import on_screen
     from tui.wiring import build_app
 
     start = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
@@ -212,7 +213,7 @@ async def drill_ms(opens: int) -> float:
             live_polling=False, clock=lambda: start,
         )  # fmt: skip
         async with app.run_test(size=SIZE) as pilot:
-            await app.wait_for_snapshot()
+            await on_screen(app)
             gc.collect()
             for _ in range(opens):
                 await asyncio.sleep(0.3)

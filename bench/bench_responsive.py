@@ -82,11 +82,12 @@ async def key_latencies(rounds: int) -> list[float]:
 async def refresh_cap(seconds: float, refresh: float) -> tuple[float, float]:
     from data_sources.demo import DemoSource
     from tui.app import RotmonApp
+    from tui.screenshots import on_screen
 
     source = DemoSource(seed=7, scenario="rotation", speed=600.0, start=START)
     app = RotmonApp(source, live_polling=True, poll_interval=0.02, refresh=refresh)
     async with app.run_test(size=(80, 24)):
-        await app.wait_for_snapshot()
+        await on_screen(app)
         await asyncio.sleep(0.5)
         arrived, applied = app.feed.snapshots, app.updates_applied
         t0 = time.monotonic()

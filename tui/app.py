@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from analytics.text import inert
 from analytics.types import Snapshot, SourceRow
@@ -209,6 +209,9 @@ class RotmonApp(App[int]):
         """The merged market data the snapshot on screen was computed from (drill-downs)."""
         self.snapshot_listeners: list[Callable[[Snapshot, MarketData | None], None]] = []
         """Called after each snapshot reaches the screen (drill-down contexts, alert books)."""
+        self.settled_listeners: list[Callable[[Snapshot], None]] = []
+        """Called when work ends with the view settled (``is_settled``; maybe more than once
+        for one view): ``rotmon screenshots`` waits for it."""
         self.acked: set[str] = set()
         self.muted: set[str] = set()
         self._alerts_factory = alerts
@@ -223,7 +226,6 @@ class RotmonApp(App[int]):
         self._alerts_opening = False
         self._alert_log_warned = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.drill_requests: list[tuple[str, str]] = []
         self.remembered = UiState()
         """The view remembered from the last run (``tui.remember``; empty with ``--fresh``)."""
         self.quit_listeners: list[Callable[[], None]] = []
@@ -386,6 +388,7 @@ class RotmonApp(App[int]):
             self._follow_alerts(snapshot)
             self._announce_problems(snapshot.problems)
         self._render(snapshot)
+        self._check_settled()
 
     def _render(self, snapshot: Snapshot, *, listeners: bool = True) -> None:
         try:
@@ -488,6 +491,7 @@ class RotmonApp(App[int]):
                     )
         finally:
             self._alerts_running = False
+            self._check_settled()
 
     async def _run_alert_op(self, desk: AlertDesk | None, op: AlertOp) -> None:
         if op[0] == "follow":
@@ -572,12 +576,13 @@ class RotmonApp(App[int]):
     def _reshow_alerts(self) -> None:
         if self.snapshot is not None:
             self._render(self.snapshot, listeners=False)
-            # ``wait_for_snapshot`` waits for this paint too (tests, screenshots).
+            # The view settles once this paint is done, not before (``is_settled``).
             self._alerts_paint_pending = True
             self.call_after_refresh(self._alerts_painted)
 
     def _alerts_painted(self) -> None:
         self._alerts_paint_pending = False
+        self._check_settled()
 
     async def _open_alerts(self) -> AlertDesk | None:
         """Open the alert desk once, off the UI thread (files, the retry queue's replay)."""
@@ -621,6 +626,10 @@ class RotmonApp(App[int]):
 
     def on_feed_changed(self, _message: FeedChanged) -> None:
         self._show_status()
+        self._check_settled()
+
+    def on_worker_state_changed(self, _event: Worker.StateChanged) -> None:
+        self._check_settled()  # the NYSE calendar look-up may have been the last work
 
     def _tick(self) -> None:
         # Timer body: only reads state and sets text; the calendar look-up runs in a thread.
@@ -989,7 +998,6 @@ class RotmonApp(App[int]):
     # -- drill-down ------------------------------------------------------------------------
 
     def on_drill_down_requested(self, message: DrillDownRequested) -> None:
-        self.drill_requests.append((message.kind, message.key))
         self.open_drill(message.kind, message.key)
 
     def open_drill(self, kind: str, key: str, quiet: bool = False) -> None:
@@ -1009,27 +1017,38 @@ class RotmonApp(App[int]):
             return
         self.push_screen(screen)
 
-    # -- tests and tools -------------------------------------------------------------------
+    # -- the settled view ------------------------------------------------------------------
 
-    async def wait_for_snapshot(self, timeout: float = 30.0) -> Snapshot:
-        """Wait until the feed is idle and its latest snapshot is on screen."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if (
-                self.snapshot is not None
-                and not self._cached_view
-                and not self.feed.busy
-                and self._pending is None
-                and not self._apply_timer_armed
-                and self._market_state_at is not None
-                and not any(w.group == "market-state" for w in self.workers)
-                and not self._alerts_running
-                and not self._alert_ops
-                and not self._alerts_paint_pending
-            ):
-                return self.snapshot
-            await asyncio.sleep(0.02)
-        raise TimeoutError(f"no snapshot on screen after {timeout:g}s")
+    @property
+    def is_settled(self) -> bool:
+        """True when the latest data is on screen and nothing that would change the view is
+        still running: no poll in flight, no snapshot waiting for the refresh cap, the market
+        state looked up, the alert log caught up and painted. A one-shot app
+        (``live_polling=False``) stays settled from then on: the moment to take a screenshot."""
+        return (
+            self.snapshot is not None
+            and not self._cached_view
+            and not self.feed.busy
+            and self._pending is None
+            and not self._apply_timer_armed
+            and self._market_state_at is not None
+            and not any(w.group == "market-state" and not w.is_finished for w in self.workers)
+            and not self._alerts_running
+            and not self._alert_ops
+            and not self._alerts_paint_pending
+        )
+
+    def _check_settled(self) -> None:
+        """After any work that may have been the last: tell the settled listeners if it was."""
+        if not self.settled_listeners or not self.is_settled:
+            return
+        snapshot = self.snapshot
+        assert snapshot is not None
+        for listener in list(self.settled_listeners):
+            try:
+                listener(snapshot)
+            except Exception:  # one broken consumer must not take the dashboard down
+                log.exception("settled listener %r failed", listener)
 
 
 async def _settled(result: Any) -> Any:

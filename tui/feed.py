@@ -437,7 +437,7 @@ class Feed:
             if not cancelled:
                 delay = slot.interval if slot.phase == "ok" else self._backoff(slot)
                 self._arm(slot, delay)
-                self._app.post_message(FeedChanged())
+            self._app.post_message(FeedChanged())  # cancelled too: the feed is idle again
 
     async def _poll_once(self, slot: _Slot) -> None:
         slot.polls += 1

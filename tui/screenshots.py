@@ -14,6 +14,7 @@ from data_sources.model import MarketData, SourceStatus
 if TYPE_CHECKING:
     import pandas as pd
 
+    from analytics.types import Snapshot
     from tui.app import RotmonApp
 
 SCENARIOS: tuple[str, ...] = ("rotation", "hard-landing", "oil-shock", "calm")
@@ -22,6 +23,27 @@ DASHBOARD_SIZES: tuple[tuple[int, int], ...] = ((200, 60), *SIZES)
 """The dashboard also at 200x60, where it adds the headline ratio chart and the alert log."""
 FROZEN_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 """The demo's default start (Tuesday 24 November 2026, 10:30 in New York, market open)."""
+
+
+async def on_screen(app: RotmonApp, timeout: float = 30.0) -> Snapshot:
+    """The snapshot on screen once the view has settled (``RotmonApp.is_settled``): it listens
+    for the app's settled view rather than polling it. TimeoutError after ``timeout`` seconds."""
+    snapshot = app.snapshot
+    if app.is_settled and snapshot is not None:
+        return snapshot
+    settled: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
+
+    def listener(snapshot: Snapshot) -> None:
+        if not settled.done():
+            settled.set_result(snapshot)
+
+    app.settled_listeners.append(listener)
+    try:
+        return await asyncio.wait_for(settled, timeout)
+    except TimeoutError:
+        raise TimeoutError(f"no settled snapshot on screen after {timeout:g}s") from None
+    finally:
+        app.settled_listeners.remove(listener)
 
 
 def screenshot_name(scenario: str, size: tuple[int, int]) -> str:
@@ -42,7 +64,7 @@ async def render_dashboard(
         badge="DEMO",
     )
     async with app.run_test(size=size) as pilot:
-        await app.wait_for_snapshot()
+        await on_screen(app)
         await pilot.pause()
         svg = app.export_screenshot(title=f"rotmon · demo {scenario} · seed {seed}")
         await pilot.press("q")
@@ -89,7 +111,7 @@ async def render_screen(
             live_polling=False,
         )
         async with app.run_test(size=size) as pilot:
-            await app.wait_for_snapshot()
+            await on_screen(app)
             for key in keys:
                 await pilot.press(key)
                 await pilot.pause()
@@ -154,7 +176,7 @@ async def render_partial_pack(
 
 async def _dashboard_svg(app: RotmonApp, title: str, size: tuple[int, int] = (160, 48)) -> str:
     async with app.run_test(size=size) as pilot:
-        await app.wait_for_snapshot()
+        await on_screen(app)
         await pilot.pause()
         app.clear_notifications()
         await pilot.pause()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tests.support.screen import snapshot_on_screen
 from tui.app import RotmonApp
 from tui.screenshots import OfflineLive
 
@@ -34,7 +35,7 @@ def _app(scenario: str) -> RotmonApp:
 async def _settle(pilot: Pilot[object]) -> None:
     app = pilot.app
     assert isinstance(app, RotmonApp)
-    await app.wait_for_snapshot()
+    await snapshot_on_screen(app)
     await pilot.pause()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from data_sources.alert_queue import AlertQueue, queue_path_for
 from data_sources.store import Store
 from tests.support.dblock import write_locked
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import START, demo_source, status_text, wait_until
 from tui.app import RotmonApp
 from tui.config import Settings
@@ -48,7 +49,7 @@ async def test_a_locked_log_keeps_keys_working_and_shows_only_what_is_queued(
     with write_locked(db) as lock:
         app, rings = _wired(db)
         async with app.run_test(size=(160, 48)) as pilot:
-            await app.wait_for_snapshot()
+            await snapshot_on_screen(app)
             desk = app.alerts
             assert desk is not None
             queued = [t for _key, batch in queue.read() for t in batch]
@@ -95,7 +96,7 @@ async def test_a_text_file_at_db_leaves_the_app_without_a_log_but_running(
     notes.write_text("my notes\n")
     app, _ = _wired(notes)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert app.alerts is None
         toasts = [str(n.message) for n in app._notifications]
         assert any("not an SQLite database file" in m for m in toasts)

@@ -11,8 +11,10 @@ from textual.command import CommandPalette
 from textual.containers import Grid
 
 from analytics.catalog import WINDOWS
+from tests.support.screen import Received, snapshot_on_screen
 from tests.tui.conftest import demo_app, demo_source, status_text, wait_until
 from tui.app import RotmonApp
+from tui.messages import DrillDownRequested
 from tui.screens.dashboard import DashboardScreen, Pane
 from tui.screens.help import HelpScreen
 from tui.themes import DARK, LIGHT
@@ -32,7 +34,7 @@ def visible_panes(app: RotmonApp) -> list[str]:
 async def test_number_keys_and_tab_switch_panes(size: tuple[int, int]) -> None:
     app = demo_app()
     async with app.run_test(size=size) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         narrow = size[0] < 120
         assert app.dashboard.has_class("-narrow") is narrow
         assert isinstance(app.focused, SpreadTable)
@@ -58,7 +60,7 @@ async def test_number_keys_and_tab_switch_panes(size: tuple[int, int]) -> None:
 async def test_spreads_show_the_snapshot_spread_of_each_window() -> None:
     app = demo_app()
     async with app.run_test(size=(160, 48)):
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         table = app.dashboard.query_one(SpreadTable)
         assert table.get_row_at(0)[0].plain == "IWM/SPY"  # the headline first
         iwm = next(r for r in snapshot.spreads if r.id == "IWM/SPY")
@@ -79,7 +81,7 @@ async def test_spreads_show_the_snapshot_spread_of_each_window() -> None:
 async def test_brackets_cycle_the_heatmap_window() -> None:
     app = demo_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         heatmap = app.dashboard.query_one(SectorHeatmap)
         assert heatmap.window == "1M"
         seen = []
@@ -102,7 +104,7 @@ async def test_brackets_cycle_the_heatmap_window() -> None:
 async def test_refresh_polls_again_and_pause_stops_polling() -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert app.feed.states()[0].polls == 1
         await pilot.press("r")
         await wait_until(lambda: app.feed.snapshots == 2)
@@ -127,7 +129,7 @@ async def test_refresh_polls_again_and_pause_stops_polling() -> None:
 async def test_theme_key_cycles_dark_and_light_and_recolours_cells() -> None:
     app = demo_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         assert app.theme == "rotmon-dark"
         iwm = next(r for r in snapshot.spreads if r.id == "IWM/SPY")
         tone = "gain" if (iwm.returns["1Y"].spread_pp or 0) > 0 else "loss"
@@ -145,7 +147,7 @@ async def test_theme_key_cycles_dark_and_light_and_recolours_cells() -> None:
 async def test_help_lists_the_bindings_including_a_remapped_key() -> None:
     app = demo_app(keymap={"window.next": "w"})
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         entries = {e.action: (e.description, e.keys) for e in app.screen.entries}
@@ -167,7 +169,7 @@ async def test_help_lists_the_bindings_including_a_remapped_key() -> None:
 async def test_palette_offers_the_dashboard_actions_and_runs_them() -> None:
     app = demo_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"next window")
@@ -180,15 +182,16 @@ async def test_palette_offers_the_dashboard_actions_and_runs_them() -> None:
 
 async def test_enter_on_every_pane_requests_a_drill_down_and_never_crashes() -> None:
     app = demo_app("hard-landing")
-    async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+    drills = Received(DrillDownRequested)
+    async with app.run_test(size=(160, 48), message_hook=drills) as pilot:
+        snapshot = await snapshot_on_screen(app)
         for key in ("1", "2", "3", "4"):
             await pilot.press(key, "enter")
         await pilot.press("2", "j", "enter")
         assert isinstance(app.screen, DashboardScreen)
         first_alert = app.dashboard.query_one(AlertTable).cursor_key
         assert first_alert is not None
-        assert app.drill_requests == [
+        assert [(m.kind, m.key) for m in drills] == [
             ("pair", "IWM/SPY"),
             ("sector", snapshot.heatmap[0].sector),
             ("alert", first_alert),
@@ -213,7 +216,7 @@ async def test_registered_drill_screen_is_pushed_and_escape_returns() -> None:
 
     app = demo_app(drill_screens={"pair": lambda _app, key: PairScreen(key)})
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("j", "enter")
         assert isinstance(app.screen, PairScreen) and app.screen.pair == "IJR/SPY"
         await pilot.press("escape")
@@ -224,7 +227,7 @@ async def test_registered_drill_screen_is_pushed_and_escape_returns() -> None:
 async def test_layout_follows_resizes_down_to_a_too_small_terminal() -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         steps = [
             ((160, 48), "grid"),
             ((60, 20), "tiny"),
@@ -254,19 +257,21 @@ async def test_layout_follows_resizes_down_to_a_too_small_terminal() -> None:
 
 async def test_mouse_clicks_select_tabs_panes_and_rows() -> None:
     app = demo_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+    drills = Received(DrillDownRequested)
+    async with app.run_test(size=(80, 24), message_hook=drills) as pilot:
+        await snapshot_on_screen(app)
         await pilot.click("#tabs", offset=(16, 0))  # " 2 Sectors "
         assert app.dashboard.active_pane == 1
         heatmap = app.dashboard.query_one(SectorHeatmap)
         await pilot.click(SectorHeatmap, offset=(5, 4))  # header line, then rows 0..
         assert heatmap.cursor_row == 3 and app.focused is heatmap
         await pilot.click(SectorHeatmap, offset=(5, 4))  # second click on the row drills down
-        assert app.drill_requests[-1] == ("sector", heatmap.selected_sector)
+        last = drills.messages[-1]
+        assert (last.kind, last.key) == ("sector", heatmap.selected_sector)
 
     wide = demo_app()
     async with wide.run_test(size=(160, 48)) as pilot:
-        await wide.wait_for_snapshot()
+        await snapshot_on_screen(wide)
         await pilot.click(MacroTable, offset=(3, 3))
         assert wide.dashboard.active_pane == 3
         assert wide.dashboard.query_one(MacroTable).cursor_row == 2
@@ -278,7 +283,7 @@ async def test_mouse_clicks_select_tabs_panes_and_rows() -> None:
 async def test_sort_key_orders_spreads_by_window_and_back() -> None:
     app = demo_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         table = app.dashboard.query_one(SpreadTable)
         await pilot.press("s")  # by 1D spread, largest first
         order = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
@@ -295,7 +300,7 @@ async def test_sort_key_orders_spreads_by_window_and_back() -> None:
 async def test_ack_and_mute_mark_the_alert_row() -> None:
     app = demo_app("hard-landing")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("a")  # spreads focused: nothing to acknowledge
         assert app.acked == set()
         await pilot.press("3")
@@ -341,7 +346,7 @@ async def test_asof_keys_step_a_source_that_can_and_are_inert_otherwise() -> Non
     source = SteppingDemo()
     app = RotmonApp(source, clock=lambda: START, live_polling=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("less_than_sign", "greater_than_sign")
         await pilot.press("left_curly_bracket", "right_curly_bracket")
         assert source.steps == [-1, 1, -5, 5]
@@ -349,7 +354,7 @@ async def test_asof_keys_step_a_source_that_can_and_are_inert_otherwise() -> Non
 
     plain = demo_app()
     async with plain.run_test(size=(80, 24)) as pilot:
-        await plain.wait_for_snapshot()
+        await snapshot_on_screen(plain)
         assert plain.check_action("step_asof", (1,)) is None  # shown disabled, does nothing
         await pilot.press("less_than_sign")
         assert plain.feed.states()[0].polls == 1
@@ -358,7 +363,7 @@ async def test_asof_keys_step_a_source_that_can_and_are_inert_otherwise() -> Non
 async def test_ansi_and_no_color_modes() -> None:
     app = demo_app(ansi=True)
     async with app.run_test(size=(80, 24)):
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert app.theme == "rotmon-ansi-dark"
         assert app.ansi_color is True
         cell = app.dashboard.query_one(SpreadTable).get_cell("IWM/SPY", "1Y")
@@ -366,7 +371,7 @@ async def test_ansi_and_no_color_modes() -> None:
 
     mono = demo_app(no_color=True)
     async with mono.run_test(size=(80, 24)) as pilot:
-        snapshot = await mono.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(mono)
         assert mono.no_color
         await pilot.press("2")
         text = mono.dashboard.query_one(SectorHeatmap).render_line(1).text
@@ -382,7 +387,7 @@ async def test_live_ticks_reach_the_screen() -> None:
     source = DemoSource(seed=7, scenario="rotation", speed=600.0, start=START)
     app = RotmonApp(source, live_polling=True, poll_interval=0.2, refresh=10.0)
     async with app.run_test(size=(160, 48)) as pilot:
-        first = await app.wait_for_snapshot()
+        first = await snapshot_on_screen(app)
         await wait_until(lambda: app.snapshot is not None and app.snapshot.asof > first.asof, 10)
         await pilot.press("p")  # freeze what is on screen
         await pilot.pause(0.3)
@@ -405,7 +410,7 @@ async def test_snapshot_listeners_get_snapshot_and_market_and_cannot_break_the_a
     app = demo_app()
     app.snapshot_listeners.extend([broken, lambda s, m: seen.append((s, m))])
     async with app.run_test(size=(80, 24)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         assert len(seen) == 1 and seen[0][0] is snapshot
         market = seen[0][1]
         assert market is app.market and "IWM" in market.prices
@@ -415,12 +420,34 @@ async def test_snapshot_listeners_get_snapshot_and_market_and_cannot_break_the_a
     assert app.return_code == 0
 
 
+async def test_the_view_settles_after_each_refresh_and_says_so_to_its_listeners() -> None:
+    settled: list[Any] = []
+
+    def broken(_snapshot: Any) -> None:
+        raise RuntimeError("consumer bug")
+
+    app = demo_app()
+    app.settled_listeners.extend([broken, settled.append])
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.is_settled  # nothing on screen yet
+        snapshot = await snapshot_on_screen(app)
+        assert app.is_settled and settled and settled[-1] is snapshot
+        assert app.feed.refresh_now() == 1  # a poll in flight: no longer settled
+        assert not app.is_settled
+        heard = len(settled)
+        again = await snapshot_on_screen(app)
+        assert again is app.snapshot and again is not snapshot
+        assert len(settled) > heard and settled[-1] is again
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
 async def test_a_builtin_theme_works_with_default_gain_and_loss_colours() -> None:
     from tui.themes import VARIABLE_DEFAULTS
 
     app = demo_app(theme="nord")
     async with app.run_test(size=(80, 24)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         iwm = next(r for r in snapshot.spreads if r.id == "IWM/SPY")
         tone = "gain" if (iwm.returns["1Y"].spread_pp or 0) > 0 else "loss"
         cell = app.dashboard.query_one(SpreadTable).get_cell("IWM/SPY", "1Y")
@@ -439,7 +466,7 @@ async def test_palette_has_one_quit_and_one_theme_and_its_screenshot_says_where(
 ) -> None:
     app = demo_app(export_dir=tmp_path)
     async with app.run_test(size=(160, 48)):
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Quit" not in titles and "Theme" not in titles  # the bindings' entries serve
         shot = next(c for c in app.get_system_commands(app.screen) if c.title == "Screenshot")
@@ -458,7 +485,7 @@ async def test_palette_has_one_quit_and_one_theme_and_its_screenshot_says_where(
 async def test_help_scrolls_with_j_k_g_and_G() -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.pause()
@@ -478,8 +505,9 @@ async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump() -> None:
     from widgets.keyed_table import sort_label
 
     app = demo_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+    drills = Received(DrillDownRequested)
+    async with app.run_test(size=(160, 48), message_hook=drills) as pilot:
+        await snapshot_on_screen(app)
         table = app.dashboard.query_one(SpreadTable)
         table.focus()
         await pilot.press("G")
@@ -499,7 +527,8 @@ async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump() -> None:
             seen_rows.add(table.cursor_row)
         assert len(seen_rows) > 1  # some sort really moved the pair
         await pilot.press("enter")
-        assert app.drill_requests[-1] == ("pair", chosen)
+        last = drills.messages[-1]
+        assert (last.kind, last.key) == ("pair", chosen)
     # A sorted header keeps a gap before its neighbour: never "1YZ 1Y ▼".
     assert sort_label("Z 1Y", "▼", 6) == "Z 1Y▼"
     assert sort_label("1D", "▼", 7) == "1D ▼"

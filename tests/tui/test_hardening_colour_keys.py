@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.color import ColorType
 
 from analytics.catalog import WINDOWS
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import open_screen, painted, painted_segments, wired_demo
 from tui.app import RotmonApp
@@ -39,7 +40,7 @@ async def test_no_color_keeps_every_meaning_in_signs_arrows_words_and_bold(
 ) -> None:
     app = wired_demo(tmp_path, "oil-shock", no_color=True)  # critical and warning alerts
     async with app.run_test(size=(160, 48)):
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await settled(app)
         # the alert rows come from the alert desk's book, a moment after the snapshot
         await wait_until(
@@ -80,7 +81,7 @@ async def test_no_color_keeps_every_meaning_in_signs_arrows_words_and_bold(
 async def test_ansi_mode_paints_only_the_terminal_palette(tmp_path: Path) -> None:
     app = wired_demo(tmp_path, ansi=True)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         assert app.ansi_color and app.theme == "rotmon-ansi-dark"
         screens = [("dashboard", None), ("pair", "IWM/SPY"), ("sector", "Energy")]
@@ -110,7 +111,7 @@ async def test_keys_remapped_in_the_config_file_work_and_help_shows_them(
     settings = load_settings(config, {}, {})
     app = wired_demo(tmp_path, settings=settings)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         heatmap = app.dashboard.query_one(SectorHeatmap)
         await pilot.press("f2")

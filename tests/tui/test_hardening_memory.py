@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.dom import DOMNode
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import open_screen, wired_demo
 from tui.screens.dashboard import DashboardScreen
@@ -28,7 +29,7 @@ def _nodes() -> dict[str, int]:
 async def test_closed_drill_down_screens_and_their_charts_are_freed(tmp_path: Path) -> None:
     app = wired_demo(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         gc.unfreeze()  # settled() froze the heap: nothing created before could be collected
         gc.collect()

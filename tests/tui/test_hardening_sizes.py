@@ -11,6 +11,7 @@ from textual import events
 from textual.containers import Grid
 from textual.geometry import Size
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import SCREEN_MARKERS, open_screen, painted, wired_demo
 from tui.app import RotmonApp
@@ -54,7 +55,7 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
 ) -> None:
     app = wired_demo(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         openers = [
             ("DashboardScreen", None),
@@ -148,7 +149,7 @@ async def test_a_resize_storm_on_a_live_feed_leaves_the_layout_of_the_last_size(
     app = wired_demo(tmp_path, source=source, clock=None, live_polling=True, poll_interval=0.2)
     rng = random.Random(9)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         polls = app.feed.states()[0].polls
         sizes = [(rng.randint(30, 300), rng.randint(8, 80)) for _ in range(60)]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from data_sources.base import SourceError
 from data_sources.model import Constituent, MarketData, Quote, SourceStatus
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import open_screen, painted, painted_segments, wired_demo
 from tui.app import RotmonApp
@@ -115,7 +116,7 @@ async def test_payloads_reach_every_screen_as_inert_text(tmp_path: Path) -> None
     source = HostileSource(demo_source())
     app = wired_demo(tmp_path, source=source)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         text = assert_inert(app, "dashboard")
         assert "holdings" in text and "[red]x[/]" in text  # the status bar, literally
@@ -195,7 +196,7 @@ async def test_a_pack_problem_reaches_the_status_bar_as_inert_text(tmp_path: Pat
     )  # fmt: skip
     app.bell = lambda: None  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)):
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         text = assert_inert(app, "pack status")
         status = text.splitlines()[-1]
         assert "pack ✖ failing: 1 problem in the pack; first: prices/[r…" in status

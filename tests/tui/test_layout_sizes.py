@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import demo_app
 from tests.tui.hardening_helpers import painted
 from tui.app import RotmonApp
@@ -19,7 +20,7 @@ SIZES = [(80, 24), (120, 40), (160, 48), (200, 60), (300, 80)]
 
 
 async def _settled(app: RotmonApp) -> None:
-    await app.wait_for_snapshot()
+    await snapshot_on_screen(app)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -144,7 +145,7 @@ async def test_the_alert_log_pane_reads_the_alert_desk(tmp_path: object) -> None
     assert isinstance(tmp_path, Path)
     app = wired_demo(tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await until(lambda: app.alerts is not None and len(app.alerts.log(None, 50)) > 0)
         log = app.dashboard.query_one("#alert-log", AlertLog)
         desk = app.alerts
@@ -166,7 +167,7 @@ async def test_the_pair_detail_repaints_what_changed_and_widens_with_the_pane() 
 
     app = demo_app("hard-landing")
     async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await pilot.pause()
         detail = app.dashboard.query_one(PairDetail)
         await pilot.press("down")  # the second pair (IJR/SPY)
@@ -189,7 +190,7 @@ async def test_the_pair_detail_repaints_what_changed_and_widens_with_the_pane() 
 async def test_an_empty_alert_log_says_so() -> None:
     app = demo_app("rotation")  # a quiet market: no alert is active
     async with app.run_test(size=(200, 60)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await pilot.pause()
         assert not snapshot.alerts
         assert "No active alerts (no alert log)." in painted(app)

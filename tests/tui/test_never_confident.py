@@ -13,6 +13,7 @@ from rich.text import Text
 from data_sources.pack import PackSource
 from tests.support.live_env import write_config
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
+from tests.support.screen import snapshot_on_screen
 from tests.support.yf_isolation import yf_isolated  # noqa: F401  (autouse)
 from tests.tui.conftest import status_text, wait_until
 from tests.tui.hardening_helpers import open_screen, painted
@@ -79,7 +80,7 @@ async def test_a_pack_without_vix_lists_the_rule_as_unknown(tmp_path: Path) -> N
         live_polling=False,
     )  # fmt: skip
     async with app.run_test(size=(160, 48)):
-        snap = await app.wait_for_snapshot()
+        snap = await snapshot_on_screen(app)
         assert "vix" in snap.unknown_rules
         hard = snap.scores["hard_landing"]
         assert hard is not None and snap.coverage["hard_landing"] < 1.0
@@ -111,7 +112,7 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
         live_polling=False,
     )  # fmt: skip
     async with app.run_test(size=(160, 48)):
-        snap = await app.wait_for_snapshot()
+        snap = await snapshot_on_screen(app)
         energy = next(h for h in snap.heatmap if h.sector == "Energy")
         assert energy.stale == ("XLE", "PSCE")
         heat = app.dashboard.query_one(SectorHeatmap)

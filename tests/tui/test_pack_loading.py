@@ -11,6 +11,7 @@ import pytest
 from data_sources.base import SourceError
 from data_sources.pack import LoadProgress
 from data_sources.packload import PackLoader
+from tests.support.screen import snapshot_on_screen
 from tests.support.waiting import until
 from tui.config import Settings
 from tui.wiring import build_app
@@ -48,7 +49,7 @@ async def test_the_status_bar_shows_progress_while_a_pack_is_read(tmp_path: Path
             assert line.detail == "reading 3/21 files, 1,018 rows (prices/IWM.csv)"
             assert app.dashboard.is_mounted  # the screen is up while the pack is read
             loader.release.set()
-            await app.wait_for_snapshot()
+            await snapshot_on_screen(app)
             assert app.source is not None and app.source.name == "pack"
             assert app.source_lines()[0].detail is None
             assert loader.progress is None

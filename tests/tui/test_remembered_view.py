@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import START, demo_source, settled, wait_until
 from tui.app import RotmonApp
 from tui.config import Settings
@@ -36,7 +37,7 @@ def app_with_memory(tmp: Path, *, restore: bool = True) -> RotmonApp:
 async def test_the_view_comes_back_at_the_next_start_and_fresh_ignores_it(tmp_path: Path) -> None:
     app = app_with_memory(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("t", "1", "s", "s", "2", "right_square_bracket", "s")
         await pilot.press("enter")
@@ -52,7 +53,7 @@ async def test_the_view_comes_back_at_the_next_start_and_fresh_ignores_it(tmp_pa
 
     again = app_with_memory(tmp_path)
     async with again.run_test(size=(160, 48)):
-        await again.wait_for_snapshot()
+        await snapshot_on_screen(again)
         await wait_until(lambda: type(again.screen).__name__ == "SectorScreen")
         screen = again.screen
         assert screen.sector.sector == sector and screen.filter_text == "chg > 0"
@@ -67,7 +68,7 @@ async def test_the_view_comes_back_at_the_next_start_and_fresh_ignores_it(tmp_pa
 
     fresh = app_with_memory(tmp_path, restore=False)
     async with fresh.run_test(size=(160, 48)) as pilot:
-        await fresh.wait_for_snapshot()
+        await snapshot_on_screen(fresh)
         await settled(fresh)
         await pilot.pause()
         assert type(fresh.screen).__name__ == "DashboardScreen"

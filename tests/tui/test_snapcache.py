@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import START, demo_app, status_text, wait_until
 from tests.tui.test_feed_failures import SleepingSource
 from tui.app import RotmonApp
@@ -18,7 +19,7 @@ async def test_round_trip_is_exact_and_the_next_start_paints_from_the_cache(
     cache = tmp_path / "cache" / "snapshot.json"
     first = demo_app("hard-landing", snapshot_cache=cache)
     async with first.run_test(size=(80, 24)) as pilot:
-        snapshot = await first.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(first)
         await wait_until(cache.exists)
         await pilot.press("q")
 

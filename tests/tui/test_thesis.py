@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics.types import PE, RateCycle, ValuationGap
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import painted, wired_demo
 from tui.screens.cycle import CycleScreen
@@ -27,7 +28,7 @@ def _lines(app: object) -> list[str]:
 async def test_dashboard_line_and_macro_cycle_line(tmp_path: Path, size: tuple[int, int]) -> None:
     app = wired_demo(tmp_path, scenario="rotation")
     async with app.run_test(size=size) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await settled(app)
         v, c = snapshot.valuation, snapshot.cycle
         assert v is not None and c is not None and v.gap_turns is not None
@@ -55,7 +56,7 @@ async def test_dashboard_line_and_macro_cycle_line(tmp_path: Path, size: tuple[i
 async def test_v_opens_the_valuation_screen(tmp_path: Path, size: tuple[int, int]) -> None:
     app = wired_demo(tmp_path, scenario="rotation")
     async with app.run_test(size=size) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("v")
         await wait_until(lambda: isinstance(app.screen, ValuationScreen))
@@ -81,7 +82,7 @@ async def test_v_opens_the_valuation_screen(tmp_path: Path, size: tuple[int, int
 async def test_c_opens_the_cycle_screen(tmp_path: Path, size: tuple[int, int]) -> None:
     app = wired_demo(tmp_path, scenario="hard-landing")
     async with app.run_test(size=size) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("c")
         await wait_until(lambda: isinstance(app.screen, CycleScreen))
@@ -116,7 +117,7 @@ async def test_a_pack_without_valuation_files_says_n_a(tmp_path: Path) -> None:
         PackSource(pack), Settings(export_dir=tmp_path), kind="pack", db=tmp_path / "a.sqlite3"
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         assert snapshot.valuation is not None and snapshot.valuation.gap_turns is None
         line = _lines(app)[1]
         assert "P/E" in line and "n/a" in line and "Fed" in line
@@ -154,7 +155,7 @@ async def test_thesis_line_is_escaped_data(tmp_path: Path) -> None:
     """A reason from a file is data: markup in it is printed, never interpreted."""
     app = wired_demo(tmp_path, scenario="rotation")
     async with app.run_test(size=(160, 48)):
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         bar = app.dashboard.query_one(ThesisBar)
         evil = RateCycle(None, None, None, None, None, None, None, reason="[bold]x[/] \x1b[2J")
         bar.update_thesis(None, evil)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from data_sources.store import Store
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import START, demo_source, settled, wait_until
 from tui.app import RotmonApp
 from tui.config import Settings
@@ -47,7 +48,7 @@ async def test_alerts_are_logged_rung_acknowledged_and_muted(tmp_path: Path) -> 
     db = tmp_path / "alerts.sqlite3"
     app, rings = wired("hard-landing", db)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert rings == [1]  # new unmuted criticals ring once
         with Store(db) as store:
             raised = {e.rule for e in store.alert_log() if e.event == "raised"}
@@ -64,7 +65,7 @@ async def test_alerts_are_logged_rung_acknowledged_and_muted(tmp_path: Path) -> 
         assert app.muted == {acked_rule}
         # a second poll of the same market changes nothing and rings nothing
         app.feed.refresh_now()
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert rings == [1]
     with Store(db) as store:
         events = [e.event for e in store.alert_log(acked_rule)]
@@ -76,13 +77,13 @@ async def test_a_restart_restores_acks_and_does_not_ring_again(tmp_path: Path) -
     db = tmp_path / "alerts.sqlite3"
     app, _ = wired("hard-landing", db)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("3", "a")
         await wait_until(lambda: bool(app.acked))
         acked = set(app.acked)
     app2, rings2 = wired("hard-landing", db)
     async with app2.run_test(size=(160, 48)):
-        await app2.wait_for_snapshot()
+        await snapshot_on_screen(app2)
         assert rings2 == []
         assert app2.acked == acked
 
@@ -90,7 +91,7 @@ async def test_a_restart_restores_acks_and_does_not_ring_again(tmp_path: Path) -
 async def test_enter_drills_down_and_escape_returns(tmp_path: Path) -> None:
     app, _ = wired("rotation", tmp_path / "a.sqlite3")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("1", "enter")
         await wait_until(lambda: type(app.screen).__name__ == "PairScreen")
@@ -111,7 +112,7 @@ async def test_enter_drills_down_and_escape_returns(tmp_path: Path) -> None:
 async def test_alert_screen_shows_the_rule_and_its_log(tmp_path: Path) -> None:
     app, _ = wired("hard-landing", tmp_path / "a.sqlite3")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("3", "enter")
         await wait_until(lambda: type(app.screen).__name__ == "AlertScreen", 10)
@@ -127,7 +128,7 @@ async def test_pack_as_of_steps_one_day_and_one_week(tmp_path: Path) -> None:
     source = PackSource(PACK)
     app = pack_app(source, tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         assert str(app.snapshot.asof.date()) == "2020-12-11"  # type: ignore[union-attr]
         await pilot.press("less_than_sign")
         await wait_until(lambda: str(app.snapshot.asof.date()) == "2020-12-10")  # type: ignore[union-attr]
@@ -143,7 +144,7 @@ async def test_e_exports_the_dashboard_as_the_snapshot_document(tmp_path: Path) 
 
     app, _ = wired("rotation", tmp_path / "a.sqlite3")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.press("e")
         await wait_until(lambda: len(list(tmp_path.glob("rotmon-snapshot-*.json"))) == 1)
         await pilot.press("e")  # the same second: a second file, not an overwrite
@@ -159,7 +160,7 @@ async def test_what_a_pack_lacks_shows_in_the_status_bar_and_a_toast(tmp_path: P
 
     app = pack_app(PackSource(PACK), tmp_path)
     async with app.run_test(size=(160, 48)):
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await wait_until(lambda: "data" in status_text(app))
         assert "1 problem: no data for ^RUT" in status_text(app)
         toasts = [n.message for n in app._notifications]
@@ -171,7 +172,7 @@ async def test_pack_drill_down_three_levels_and_back(tmp_path: Path) -> None:
 
     app = pack_app(PackSource(PACK), tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("2", "enter")
         await wait_until(lambda: type(app.screen).__name__ == "SectorScreen")
@@ -200,7 +201,7 @@ async def test_a_pack_with_its_own_pairs_shows_them_and_drills_into_them(tmp_pat
     )
     app = pack_app(PackSource(pack), tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         table = app.dashboard.query_one(SpreadTable)
         assert list(table.pairs) == ["IJR/SPY", "IWM/QQQ"]
@@ -227,7 +228,7 @@ async def test_pack_as_of_steps_equal_a_fresh_computation_of_that_day(tmp_path: 
     app = pack_app(source, tmp_path)
     alerts_seen = 0
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         for key, day in (
             ("left_curly_bracket", "2020-03-27"),
             ("left_curly_bracket", "2020-03-20"),
@@ -252,7 +253,7 @@ async def test_the_sector_screen_opens_on_the_window_the_heatmap_shows(tmp_path:
 
     app, _ = wired("rotation", tmp_path / "a.sqlite3")
     async with app.run_test(size=(160, 48)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("2", "left_square_bracket")  # 1M -> 1W
         assert app.dashboard.query_one(SectorHeatmap).window == "1W"
@@ -286,7 +287,7 @@ async def test_pack_mode_says_what_it_is_and_D_lists_its_files(tmp_path: Path) -
         live_polling=True,  # as a user runs it: the feed still re-arms
     )
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await wait_until(lambda: "data" in status_text(app))
         await pilot.pause(1.2)  # a clock tick
         header = app.dashboard.query_one(MarketHeader)
@@ -326,7 +327,7 @@ async def test_the_users_own_pairs_follow_the_packs_and_drill_down(tmp_path: Pat
         live_polling=False,
     )
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         table = app.dashboard.query_one(SpreadTable)
         assert list(table.pairs) == ["IJR/SPY", "IWM/QQQ"]
@@ -340,7 +341,7 @@ async def test_A_acknowledges_every_alert_and_toasts_name_rules(tmp_path: Path) 
     db = tmp_path / "alerts.sqlite3"
     app, _rings = wired("hard-landing", db)
     async with app.run_test(size=(80, 24)) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         active = {a.rule for a in snapshot.alerts}
         assert len(active) >= 4
         toasts = " ".join(n.message for n in app._notifications)
@@ -362,10 +363,10 @@ async def test_stepping_a_pack_never_rings_the_bell(tmp_path: Path) -> None:
     rings: list[int] = []
     app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         for _ in range(40):  # back through 2020: alerts rise and clear on the way
             await pilot.press("left_curly_bracket")
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.pause(0.3)
         with Store(tmp_path / "p.sqlite3") as store:
             assert store.alert_log()  # the steps were evaluated and logged
@@ -380,7 +381,7 @@ async def test_the_alert_badge_stays_on_header_and_tab_at_every_size(
 
     app, _ = wired("hard-landing", tmp_path / "a.sqlite3", no_color=True)
     async with app.run_test(size=size) as pilot:
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         crit = sum(a.severity == "critical" for a in snapshot.alerts)
         assert crit >= 4
         await wait_until(lambda: f"‼{crit} CRIT" in painted(app).splitlines()[0])
@@ -403,7 +404,7 @@ async def test_H_shows_every_transition_filterable_by_rule_and_severity(tmp_path
     db = tmp_path / "alerts.sqlite3"
     app, _ = wired("oil-shock", db)  # critical and warning alerts
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await wait_until(lambda: bool(app.alerts and app.alerts.active()))
         await pilot.press("3", "a")  # one acknowledgement: a second kind of transition
         await wait_until(lambda: bool(app.acked))
@@ -445,7 +446,7 @@ async def test_exports_use_one_clock_and_the_bom_option(tmp_path: Path) -> None:
     )
     stamp = START.astimezone(NY).strftime("%Y%m%d-%H%M%S")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         await pilot.press("e")  # the dashboard: the snapshot document
         await wait_until(lambda: any(tmp_path.glob("rotmon-snapshot-*.json")))
@@ -472,7 +473,7 @@ async def test_colon_jumps_to_any_symbol_by_ticker_or_name(tmp_path: Path) -> No
 
     app, _ = wired("rotation", tmp_path / "a.sqlite3")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await settled(app)
         member = next(c for c in app.market.constituents if " " in c.name)
         await pilot.press("colon")
@@ -505,7 +506,7 @@ async def test_a_users_own_alert_is_shown_and_logged(tmp_path: Path) -> None:
     )
     app.bell = lambda: None  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)):
-        snapshot = await app.wait_for_snapshot()
+        snapshot = await snapshot_on_screen(app)
         assert [a.rule for a in snapshot.alerts if a.group == "user"] == [alert.id]
         await wait_until(lambda: "Russell leads" in painted(app))
         assert "‼1 CRIT" in painted(app).splitlines()[0]
