@@ -225,6 +225,11 @@ Below: the active alerts with the value against the threshold crossed and since 
     UNKNOWN_LINES = 5
     """Unknown rules listed by name and reason; more are counted on one last line."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._quiet: str | None = None
+        self._unknown: Text | None = None
+
     def compose(self) -> ComposeResult:
         with Vertical(id="gauges"):
             for key, label in SCORES:
@@ -262,9 +267,16 @@ Below: the active alerts with the value against the threshold crossed and since 
             quiet = f"No active alerts among the known rules ({len(unknown)} unknown)."
         else:
             quiet = "No active alerts: every rule is quiet."
-        self.query_one("#quiet", Static).update(quiet)
+        # Each poll hands the same lines again: repaint (and lay out) only what changed, or
+        # every snapshot re-lays the screen and repaints the pane.
+        if quiet != self._quiet:
+            self._quiet = quiet
+            self.query_one("#quiet", Static).update(quiet)
         self.set_class(not alerts, "-quiet")
-        self.query_one("#unknown", Static).update(unknown_text(unknown, self.UNKNOWN_LINES))
+        lines = unknown_text(unknown, self.UNKNOWN_LINES)
+        if lines != self._unknown:
+            self._unknown = lines
+            self.query_one("#unknown", Static).update(lines)
         self.set_class(bool(unknown), "-unknown")
         today = None if asof is None else asof.date()
         self.table.update_alerts(alerts, today=today, acked=acked, muted=muted)

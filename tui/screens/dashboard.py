@@ -168,6 +168,15 @@ class Pane(Vertical):
     }
     """
 
+    def show_title(self, title: str) -> None:
+        """Set the border title only when it changes: Textual repaints the whole pane on every
+        assignment, and the risk pane's is set again with each snapshot."""
+        if title != self._shown_title:
+            self._shown_title = title
+            self.border_title = title
+
+    _shown_title: str | None = None
+
 
 class DashboardScreen(Screen[None]):
     """The four panes and what switches, sorts and steps them."""
@@ -263,7 +272,7 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         for key, _label in PANES:
-            self.query_one(f"#pane-{key}", Pane).border_title = PANE_TITLES[key]
+            self.query_one(f"#pane-{key}", Pane).show_title(PANE_TITLES[key])
         self.query_one("#pane-chart", Pane).border_title = f"{HEADLINE} ratio · {CHART_WINDOW}"
         self.query_one("#pane-log", Pane).border_title = "Alert log · newest first"
         self.query_one("#pane-log", Pane).border_subtitle = "H history"
@@ -467,7 +476,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(MarketHeader).set_alert_counts(critical, warning)
         self.query_one(TabStrip).set_badge(2, badge)
         pane = self.query_one("#pane-risk", Pane)
-        pane.border_title = f"{PANE_TITLES['risk']} · {badge}" if badge else PANE_TITLES["risk"]
+        pane.show_title(f"{PANE_TITLES['risk']} · {badge}" if badge else PANE_TITLES["risk"])
 
     @_while_mounted
     def show_clock(self, now: datetime | None, market_state: str | None, badge: str | None) -> None:
@@ -495,7 +504,7 @@ class DashboardScreen(Screen[None]):
     def _title_sectors(self) -> None:
         heatmap = self.query_one(SectorHeatmap)
         pane = self.query_one("#pane-sectors", Pane)
-        pane.border_title = f"{PANE_TITLES['sectors']} · {heatmap.window}"
+        pane.show_title(f"{PANE_TITLES['sectors']} · {heatmap.window}")
         pane.border_subtitle = "[ ] window"
 
     def action_sort(self) -> None:

@@ -1,0 +1,59 @@
+"""Issue 19: a poll that brings nothing new repaints nothing (bytes to the terminal on a live
+market; the busy/idle figures of bench/bench_floor_ratios.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from textual.widget import Widget
+
+from tests.tui.conftest import demo_app, wait_until
+
+
+@pytest.fixture
+def refreshes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[tuple[str, bool]]]:
+    """Widget.refresh calls by (widget id or class, layout) while the counter is on."""
+    counts: Counter[tuple[str, bool]] = Counter()
+    original = Widget.refresh
+
+    def counting(self: Widget, *regions: object, **kwargs: object) -> Widget:
+        counts[(self.id or type(self).__name__, bool(kwargs.get("layout")))] += 1
+        return original(self, *regions, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Widget, "refresh", counting)
+    yield counts
+
+
+async def test_the_same_snapshot_again_repaints_nothing(
+    refreshes: Counter[tuple[str, bool]],
+) -> None:
+    app = demo_app("hard-landing")  # alerts active: the risk pane's title carries the badge
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        snapshot = app.snapshot
+        assert snapshot is not None and snapshot.alerts
+        assert "CRIT" in str(app.dashboard.query_one("#pane-risk").border_title)
+        refreshes.clear()
+        app._render(snapshot, listeners=False)
+        await pilot.pause()
+        # Before: the risk pane's title (the whole pane repainted) and its quiet and unknown
+        # lines (a layout pass of the screen) were set again with every poll.
+        assert refreshes == Counter(), refreshes
+
+
+async def test_a_changed_alert_count_still_retitles_the_risk_pane() -> None:
+    from dataclasses import replace
+
+    app = demo_app("hard-landing")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        snapshot = app.snapshot
+        assert snapshot is not None and snapshot.alerts
+        pane = app.dashboard.query_one("#pane-risk")
+        assert "CRIT" in str(pane.border_title)
+        app._render(replace(snapshot, alerts=()), listeners=False)
+        await wait_until(lambda: str(pane.border_title) == "3 Risk", 2.0)
