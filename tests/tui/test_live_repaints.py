@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from textual.widget import Widget
 
+from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import demo_app, wait_until
 
 
@@ -31,7 +32,7 @@ async def test_the_same_snapshot_again_repaints_nothing(
 ) -> None:
     app = demo_app("hard-landing")  # alerts active: the risk pane's title carries the badge
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.pause()
         snapshot = app.snapshot
         assert snapshot is not None and snapshot.alerts
@@ -49,7 +50,7 @@ async def test_a_changed_alert_count_still_retitles_the_risk_pane() -> None:
 
     app = demo_app("hard-landing")
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
+        await snapshot_on_screen(app)
         await pilot.pause()
         snapshot = app.snapshot
         assert snapshot is not None and snapshot.alerts
