@@ -51,6 +51,8 @@ class Transition:
     threshold: float | None
     message: str
     announce: bool
+    who: str | None = None
+    """``user@host`` of whoever acknowledged / muted / unmuted (None: the rules did it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ def transition_to_json(t: Transition) -> dict[str, Any]:
         "threshold": _json_number(t.threshold),
         "message": t.message,
         "announce": t.announce,
+        "who": t.who,
     }
 
 
@@ -75,6 +76,7 @@ def transition_from_json(data: dict[str, Any]) -> Transition:
         threshold=data.get("threshold"),
         message=str(data.get("message", "")),
         announce=bool(data.get("announce", False)),
+        who=None if data.get("who") is None else str(data["who"]),
     )
 
 

@@ -84,7 +84,8 @@ CREATE TABLE alert_log (
     event TEXT NOT NULL CHECK (event IN ({", ".join(repr(e) for e in EVENTS)})),
     value REAL,
     threshold REAL,
-    message TEXT NOT NULL DEFAULT ''
+    message TEXT NOT NULL DEFAULT '',
+    who TEXT
 );
 CREATE INDEX alert_log_rule ON alert_log (rule, id);
 CREATE TABLE bars (
@@ -154,6 +155,11 @@ queue's truncation) is logged once. ``fund_pe`` keeps the P/E of the valuation f
 (SPEC 11: a quote's or the fund's holdings statistics), so a history builds up."""
 _ADDED_TABLES = ("holdings", "alert_queue_applied", "fund_pe")
 
+ADDED_COLUMNS = (("alert_log", "who", "TEXT"),)
+"""Columns added to version 1's tables later, the same way as the tables: ``ALTER TABLE ADD
+COLUMN`` on open (the rows stay; older builds name their columns and keep working). ``who`` is
+``user@host`` of whoever acknowledged, muted or unmuted (desk mode: any terminal of the desk)."""
+
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
 
 
@@ -170,6 +176,8 @@ class LogEntry:
     value: float | None
     threshold: float | None
     message: str
+    who: str | None = None
+    """``user@host`` of an acknowledgement, mute or unmute (None: the rules, or an old row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +195,18 @@ def _add_tables(conn: sqlite3.Connection) -> None:
     for statement in _ADDED_SINCE_VERSION_1.split(";"):
         if statement.strip():
             conn.execute(statement)
+    for table, column, kind in _missing_columns(conn):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _missing_columns(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """The ``ADDED_COLUMNS`` this file's tables do not have yet."""
+    out = []
+    for table, column, kind in ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            out.append((table, column, kind))
+    return out
 
 
 _open_files: dict[str, int] = {}
@@ -344,7 +364,7 @@ class Store:
                     _ADDED_TABLES,
                 )
             }
-            if present == set(_ADDED_TABLES):
+            if present == set(_ADDED_TABLES) and not _missing_columns(conn):
                 return  # nothing to write: opening never waits for another process's lock
             try:
                 with self._write() as conn:
@@ -433,6 +453,7 @@ class Store:
         if not items:
             return []
         with self._write() as conn:
+            self._ensure_added_tables(conn)
             return [_insert_transition(conn, t) for t in items]
 
     def append_queued(self, batches: Iterable[tuple[str, Sequence[Transition]]]) -> int:
@@ -465,8 +486,11 @@ class Store:
 
     def alert_log(self, rule: str | None = None, limit: int = 500) -> list[LogEntry]:
         """The newest ``limit`` log entries (of one rule, or all), newest first."""
+        # ``who`` is missing only while another process's lock kept the open from adding it.
+        who = "NULL" if self._tables_pending and self._lacks_who() else "who"
         sql = (
-            "SELECT id, time, rule, grp, severity, event, value, threshold, message FROM alert_log"
+            "SELECT id, time, rule, grp, severity, event, value, threshold, message,"
+            f" {who} FROM alert_log"
         )
         params: list[object] = []
         if rule is not None:
@@ -475,6 +499,10 @@ class Store:
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(int(limit))
         return [LogEntry(row[0], _from_iso(row[1]), *row[2:]) for row in self._read(sql, params)]
+
+    def _lacks_who(self) -> bool:
+        with self._lock:
+            return bool(_missing_columns(self._conn))
 
     def active_alerts(self) -> tuple[ActiveEntry, ...]:
         """The alerts the log says are active (last level event not ``cleared``), to restore
@@ -737,7 +765,7 @@ def _insert_transition(conn: sqlite3.Connection, t: Transition) -> int:
     state in step; returns its log id."""
     cursor = conn.execute(
         "INSERT INTO alert_log (time, rule, grp, severity, event, value, threshold,"
-        " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " message, who) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             _iso(t.time),
             t.rule,
@@ -747,6 +775,7 @@ def _insert_transition(conn: sqlite3.Connection, t: Transition) -> int:
             _num(t.value),
             _num(t.threshold),
             t.message,
+            t.who,
         ),
     )
     if t.event == "muted":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from data_sources.alert_writer import (
 )
 from data_sources.paths import store_path_for
 from data_sources.store import LogEntry, Store, StoreError, open_store
+from data_sources.whoami import who
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class AlertDesk:
         """Rule id -> its name, for what the desk says (toasts name rules, not ids)."""
         self.warning: str | None = None
         """Set by ``open`` when the store file was damaged and was moved aside."""
+        self.who = who()
+        """``user@host`` logged with this user's acknowledgements and mutes."""
         state = restored if restored is not None else self.writer.restore()
         self.book = AlertBook(state.active, state.muted)
         # What an earlier run queued but could not log yet is already decided: the book
@@ -160,7 +163,7 @@ class AlertDesk:
 
         def plan(book: AlertBook) -> tuple[Transition, ...]:
             t = book.ack(rule, now)
-            return () if t is None else (t,)
+            return () if t is None else (replace(t, who=self.who),)
 
         transitions, saved = await self._apply(plan)
         return Outcome(transitions, False, (), saved) if transitions else None
@@ -170,7 +173,7 @@ class AlertDesk:
 
         def plan(book: AlertBook) -> tuple[Transition, ...]:
             t = book.mute(rule, now, muted=not book.is_muted(rule))
-            return () if t is None else (t,)
+            return () if t is None else (replace(t, who=self.who),)
 
         transitions, saved = await self._apply(plan)
         return Outcome(transitions, False, (), saved) if transitions else None
@@ -196,6 +199,7 @@ class AlertDesk:
                 t.value,
                 t.threshold,
                 f"{t.message} (not saved yet)" if t.message else "(not saved yet)",
+                t.who,
             )
             for i, t in enumerate(reversed(waiting))
         ]

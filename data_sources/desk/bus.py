@@ -9,15 +9,15 @@ out-of-order sequence number and a reader can resume from the last seq it saw.
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import redis.asyncio as redis_async
+
+from data_sources.whoami import who as who  # re-exported: the terminals' ``who``
 
 SCHEMA = "rotmon.desk/1"
 DEFAULT_PREFIX = "rotmon:desk"
@@ -96,15 +96,6 @@ class Keys:
 
     def bars(self, symbol: str) -> str:
         return self._k(f"bars:{symbol}")
-
-
-def who() -> str:
-    """``user@host`` of this process, for the alert log."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no passwd entry in a container
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
 
 
 def collector_id() -> str:

@@ -537,7 +537,7 @@ class Collector:
             else:
                 log.info("ignoring unknown desk command %r", op[:20])
             if t is not None:
-                t = replace(t, message=f"by {who}" + (f": {t.message}" if t.message else ""))
+                t = replace(t, who=who[:200])  # the log's who column (SQLite and the stream)
             # durable first, then kept and published (with the command marked done)
             await self._log(book, () if t is None else (t,), who, entry_id)
             await self._flush_alerts(done=None if t is not None else entry_id)

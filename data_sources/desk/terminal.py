@@ -35,6 +35,8 @@ from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
 
+WHO_EVENTS = ("acknowledged", "muted", "unmuted")
+"""The events a person causes (the stream's ``who`` of the others is the collector's id)."""
 LOG_KEEP = 2000
 """Alert transitions a terminal keeps for the alert screens' log view."""
 REQUEST_TIMEOUT_S = 20.0
@@ -433,6 +435,7 @@ def log_entry(item: DeskEntry) -> LogEntry:
         value=t.value,
         threshold=t.threshold,
         message=t.message,
+        who=t.who if t.who or t.event not in WHO_EVENTS else (item.who or None),
     )
 
 

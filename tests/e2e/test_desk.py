@@ -16,6 +16,7 @@ import pytest
 import redis as redis_sync
 
 from data_sources.desk.bus import Keys
+from data_sources.store import Store
 from tests.e2e.ptyrun import PtyApp, isolated_env, rotmon
 from tests.support.redis_server import RedisServer, redis_server
 
@@ -62,15 +63,17 @@ def wait_or_show(app: PtyApp, predicate: Callable[[], Any], timeout: float, what
 
 
 def alert_log(client: redis_sync.Redis) -> list[dict[str, Any]]:
-    return [
-        {
-            "seq": int(fields[b"seq"]),
-            "who": fields[b"who"].decode(),
-            "collector": fields[b"collector"].decode(),
-            **json.loads(fields[b"transition"]),
-        }
-        for _id, fields in client.xrange(KEYS.alerts)
-    ]
+    out = []
+    for _id, fields in client.xrange(KEYS.alerts):
+        t = json.loads(fields[b"transition"])
+        t["transition_who"] = t.pop("who", None)  # the log's who column
+        t.update(
+            seq=int(fields[b"seq"]),
+            who=fields[b"who"].decode(),
+            collector=fields[b"collector"].decode(),
+        )
+        out.append(t)
+    return out
 
 
 def stop(*procs: subprocess.Popen[bytes]) -> None:
@@ -117,7 +120,14 @@ def test_a_killed_leader_is_replaced_within_a_lease_and_the_log_has_no_gap_or_du
         seqs = [e["seq"] for e in log]
         assert seqs == list(range(1, len(log) + 1)), seqs  # no gap, no duplicate
         acks = [e for e in log if e["event"] == "acknowledged"]
-        assert [(e["rule"], e["who"]) for e in acks] == [(rule, "alice@desk1")]
+        assert [(e["rule"], e["who"], e["transition_who"]) for e in acks] == [
+            (rule, "alice@desk1", "alice@desk1")
+        ]
+        # the SQLite log of the collector that applied it has who in its own column
+        applied = next(e["collector"] for e in acks)
+        with Store(tmp_path / f"{applied}.sqlite3") as store:
+            logged = [e for e in store.alert_log(rule) if e.event == "acknowledged"]
+        assert [e.who for e in logged] == ["alice@desk1"]
         level = {}
         for e in log:  # no rule raised twice without a clear or de-escalation between
             if e["event"] == "raised":
@@ -151,7 +161,7 @@ def test_a_terminal_in_a_pty_shows_the_desk_acks_through_it_and_survives_a_redis
             10,
             "the ack reached the collector",
         )[0]
-        assert "@" in entry["who"] and entry["who"] in entry["message"]
+        assert "@" in entry["who"] and entry["who"] == entry["transition_who"]
         app.wait_for(lambda s: " ack " in s or "ack" in s.split("Risk", 1)[-1], 5)
         seq_before = int(client.get(KEYS.seq(KEYS.updates)))
         redis.restart(down_for=1.0)  # a Redis without persistence: everything is gone

@@ -21,7 +21,9 @@ from tui.compute import snapshot_from_market
 from tui.config import Settings
 from tui.desk import DeskOptions
 from tui.desk_app import build_desk_app
+from tui.screens.history import HistoryScreen
 from widgets.alert_list import AlertTable
+from widgets.constituents import KeyedTable
 from widgets.header import MarketHeader
 
 
@@ -76,9 +78,23 @@ async def test_two_terminals_share_the_collectors_numbers_and_acknowledgements(
             await wait_until(lambda: rule in two.acked, 5)
             assert time.monotonic() - sent < 1.0, "the ack took more than a second"
             log = two.alerts.log(rule) if two.alerts is not None else []
-            assert log[0].event == "acknowledged" and "by " in log[0].message
-            with Store(tmp_path / "collector.sqlite3") as store:
-                assert store.alert_log(rule)[0].event == "acknowledged"
+            assert log[0].event == "acknowledged" and log[0].who == bus.who()
+            with Store(tmp_path / "collector.sqlite3") as store:  # the durable log's who column
+                assert (store.alert_log(rule)[0].event, store.alert_log(rule)[0].who) == (
+                    "acknowledged",
+                    bus.who(),
+                )
+            # the other terminal's alert history says who acknowledged
+            two.action_alert_history()
+            await wait_until(lambda: isinstance(two.screen, HistoryScreen), 5)
+            history = two.screen
+            assert isinstance(history, HistoryScreen)
+            await wait_until(lambda: history.entries is not None, 5)
+            table = history.query_one(KeyedTable)
+            row = next(i for i, e in enumerate(history.shown()) if e.event == "acknowledged")
+            cells = [str(c) for c in table.get_row_at(row)]
+            assert f"by {bus.who()}" in cells[-1], cells
+            two.pop_screen()
             # drill-downs work from what the collector published: a pair's charts, and the
             # symbol screen's bars asked of the collector
             await p1.press("1", "enter")

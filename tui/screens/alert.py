@@ -19,6 +19,7 @@ from analytics.types import Alert
 from data_sources.clock import NY
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
+from tui.screens.history import said
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
@@ -186,7 +187,7 @@ class AlertScreen(DrillScreen):
                         self._severity(_field(e, "severity")),
                         Text(number(clean_float(_field(e, "value"))), justify="right"),
                         Text(number(clean_float(_field(e, "threshold"))), justify="right"),
-                        Text(inert(_field(e, "message") or ""), no_wrap=True, overflow="ellipsis"),
+                        Text(inert(said(e)), no_wrap=True, overflow="ellipsis"),
                     ),
                 )
             )
@@ -204,7 +205,7 @@ class AlertScreen(DrillScreen):
         rule = self.rule
         tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = []
         if self.log_entries is not None:
-            cols = ("time", "rule", "event", "severity", "value", "threshold", "message")
+            cols = ("time", "rule", "event", "severity", "value", "threshold", "message", "who")
             rows = [[_field(e, c) for c in cols] for e in self.log_entries]
             tables.append((f"alert-{rule.id}-log", cols, rows))
         if self.history is not None:

@@ -44,6 +44,16 @@ def _field(entry: Any, name: str) -> Any:
     return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
 
 
+def said(entry: Any) -> str:
+    """A log entry's message with who acknowledged / muted in front (``by alice@desk1``):
+    the log's ``who`` column, shown where the acks are."""
+    message = str(_field(entry, "message") or "")
+    who = _field(entry, "who")
+    if not who:
+        return message
+    return f"by {who}: {message}" if message else f"by {who}"
+
+
 def matches(entry: Any, labels: Mapping[str, str], text: str, severity: str | None) -> bool:
     """Whether a log entry passes the filter: ``text`` found (case-insensitive) in its rule id
     or name, and its severity ``severity`` (None: any)."""
@@ -161,7 +171,7 @@ class HistoryScreen(FitsTerminal, Screen[None]):
             Text(inert(severity or ""), style=style or "", no_wrap=True),
             Text(number(clean_float(_field(e, "value"))), justify="right"),
             Text(number(clean_float(_field(e, "threshold"))), justify="right"),
-            Text(inert(_field(e, "message") or ""), no_wrap=True, overflow="ellipsis"),
+            Text(inert(said(e)), no_wrap=True, overflow="ellipsis"),
         )
 
     def _show_title(self, text: str) -> None:
