@@ -216,6 +216,7 @@ Below: the active alerts with the value against the threshold crossed and since 
     DEFAULT_CSS = """
     RiskPane { height: 1fr; }
     RiskPane #gauges { height: auto; padding: 0 0 1 0; }
+    RiskPane.-tight #gauges { padding: 0; }
     RiskPane #quiet { color: $text-muted; height: auto; display: none; }
     RiskPane.-quiet #quiet { display: block; }
     RiskPane #unknown { color: $text-muted; height: auto; display: none; }
@@ -241,6 +242,17 @@ Below: the active alerts with the value against the threshold crossed and since 
     @property
     def table(self) -> AlertTable:
         return self.query_one(AlertTable)
+
+    def wanted_height(self) -> int:
+        """Lines that show everything without scrolling: the gauges and the blank after them
+        (the blank goes first when room is short: ``-tight``), the quiet line or the unknown
+        rules when shown, the table's header and its rows."""
+        lines = len(SCORES) + 1 + 1 + self.table.row_count
+        if self.has_class("-quiet"):
+            lines += 1
+        if self.has_class("-unknown"):
+            lines += len(str(self.query_one("#unknown", Static).render()).split("\n"))
+        return lines
 
     def update_risk(
         self,

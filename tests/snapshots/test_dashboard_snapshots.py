@@ -47,6 +47,15 @@ def test_dashboard(snap_compare: Callable[..., bool], scenario: str, size: tuple
     assert snap_compare(_app(scenario), terminal_size=size, run_before=_settle)
 
 
+@pytest.mark.parametrize("size", [(120, 40), (300, 80)], ids=["120x40", "300x80"])
+def test_dashboard_stacked_and_largest(
+    snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """Issue 16's other layouts: stacked at 120x40 (the spreads and the risk list across the
+    terminal, every column whole), and the wide one at its largest."""
+    assert snap_compare(_app("hard-landing"), terminal_size=size, run_before=_settle)
+
+
 # -- issue 13: never a confident picture without the data ----------------------------------
 
 

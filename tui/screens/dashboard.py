@@ -1,4 +1,4 @@
-"""The home screen: header, four panes (2x2 grid, or one at a time with a tab strip), status bar."""
+"""The home screen: header, four panes (a grid, or one at a time with a tab strip), status bar."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from analytics.types import Alert, Snapshot
 from data_sources.clock import NY
 from tui.messages import DrillDownRequested
 from tui.screens.fit import too_small_text
-from widgets.alert_list import AlertLog, AlertTable, LogLine, RiskPane
+from widgets.alert_list import SCORES, AlertLog, AlertTable, LogLine, RiskPane
 from widgets.chart import ChartData, LineChart
 from widgets.header import MarketHeader, alert_badge
 from widgets.heatmap import SectorHeatmap
@@ -43,9 +43,16 @@ PANES: tuple[tuple[str, str], ...] = (
 )
 
 GRID_MIN_WIDTH = 120
-"""From this width the panes sit in a 2x2 grid (SPEC 3); below, one pane at a time."""
+"""From this width every pane is shown (SPEC 3: a grid); below, one pane at a time."""
 SPREADS_MIN_WIDTH = 160
-"""From this width the left column of the grid is wide enough for every spreads column."""
+"""From this width the left column of the 2x2 grid is wide enough for every spreads column.
+From GRID_MIN_WIDTH up to it the grid is stacked: the spreads across the top and the risk list
+across the bottom (each as wide as the terminal: every column of both fits), the sectors and
+the macro panes side by side between them."""
+MACRO_PANE_ROWS = 4
+"""The macro pane beyond its table's rows: borders, the header and the Fed-cycle line."""
+PAIR_DETAIL_ROWS = 6
+"""The pair detail under the spreads table: a blank and five lines."""
 SPREADS_PANE_WIDTH = 100
 """The left column from SPREADS_MIN_WIDTH: the spreads table's 96 cells, a scrollbar, borders."""
 WIDE_SIZE = Size(200, 60)
@@ -137,6 +144,25 @@ def active_lines(alerts: tuple[Alert, ...]) -> list[LogLine]:
         )
         for a in ordered
     ]
+
+
+def stacked_rows(height: int, pairs: int, risk: int, macro: int) -> tuple[str, bool]:
+    """The stacked grid's row heights (GRID_MIN_WIDTH to SPREADS_MIN_WIDTH) and whether the
+    risk pane drops the blank under its gauges: the spreads table and the risk pane as tall as
+    their rows (``risk``: RiskPane.wanted_height), the pair detail only when the middle row
+    keeps the macro table whole, the middle row the rest. Short of room the risk pane first
+    drops its blank line, then its list scrolls (never below the gauges and two alerts)."""
+    body = height - 3  # header, thesis line, status bar
+    top = 2 + 1 + max(1, pairs)  # borders, header, one line a pair
+    bottom = 2 + risk
+    middle = MACRO_PANE_ROWS + macro
+    spare = body - top - bottom - middle
+    tight = spare < 0
+    if spare >= PAIR_DETAIL_ROWS:
+        top += PAIR_DETAIL_ROWS
+    elif tight:
+        bottom = max(2 + len(SCORES) + 3, bottom - 1 + min(0, spare + 1))
+    return f"{top} 1fr {bottom}", tight
 
 
 def grid_columns(width: int) -> str:
@@ -242,6 +268,8 @@ class DashboardScreen(Screen[None]):
         self._narrow = False
         self._tiny = False
         self._wide = False
+        self._stacked = False
+        self._rows = ""
         self._snapshot: Snapshot | None = None
         self._chart_key: tuple[object, ...] | None = None
         self._chart_at = -CHART_EVERY
@@ -290,16 +318,54 @@ class DashboardScreen(Screen[None]):
         self._tiny, self._narrow = tiny, narrow
         self.set_class(tiny, "-tiny")
         wide = not tiny and size.width >= WIDE_SIZE.width and size.height >= WIDE_SIZE.height
+        stacked = not tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
         self.set_class(narrow and not tiny, "-narrow")
         self.set_class(wide, "-wide")
+        self.set_class(stacked, "-stacked")
         if tiny:
             self.query_one("#too-small", Static).update(too_small_text(size))
         body = self.query_one("#body", Grid)
+        if stacked != self._stacked:
+            # The grid places panes in DOM order: stacked, macro comes before the risk pane
+            # (which then spans the bottom row); in the 2x2 grid risk sits under the spreads.
+            macro, risk = self.query_one("#pane-macro", Pane), self.query_one("#pane-risk", Pane)
+            if stacked:
+                body.move_child(macro, before=risk)
+            else:
+                body.move_child(macro, after=risk)
+        self._stacked = stacked
         body.styles.grid_columns = grid_columns(size.width)
-        body.styles.grid_rows = grid_rows(size)
+        self._rows = self._stacked_rows(size) if stacked else grid_rows(size)
+        body.styles.grid_rows = self._rows
+        if not stacked:
+            self.query_one(RiskPane).set_class(False, "-tight")
         if wide and not self._wide and self._snapshot is not None:
             self.call_after_refresh(self._show_wide, self._snapshot)
         self._wide = wide
+
+    def _stacked_rows(self, size: Size) -> str:
+        risk = self.query_one(RiskPane)
+        rows, tight = stacked_rows(
+            size.height,
+            self.query_one(SpreadTable).row_count,
+            risk.wanted_height(),
+            self.query_one(MacroTable).row_count,
+        )
+        risk.set_class(tight, "-tight")
+        return rows
+
+    def _restack(self) -> None:
+        """The stacked grid follows the number of pairs, alerts and indicators shown."""
+        if self._stacked:
+            rows = self._stacked_rows(self.size)
+            if rows != self._rows:
+                self._rows = rows
+                self.query_one("#body", Grid).styles.grid_rows = rows
+
+    @property
+    def stacked(self) -> bool:
+        """True between GRID_MIN_WIDTH and SPREADS_MIN_WIDTH (see SPREADS_MIN_WIDTH)."""
+        return self._stacked
 
     @property
     def wide(self) -> bool:
@@ -382,6 +448,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(ThesisBar).update_thesis(snapshot.valuation, snapshot.cycle)
         self.query_one(CycleLine).update_cycle(snapshot.cycle)
         self._snapshot = snapshot
+        self._restack()
         if self._wide:
             self._show_wide(snapshot, acked=acked, muted=muted)
 

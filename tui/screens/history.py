@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from analytics.text import inert
 from data_sources.clock import NY
@@ -28,13 +29,16 @@ SEVERITIES: tuple[str | None, ...] = (None, "critical", "warning")
 
 COLUMNS: tuple[Column, ...] = (
     Column("time", "Time (NY)", 16),
-    Column("rule", "Rule", 26),
+    Column("rule", "Rule", 30),
     Column("event", "Event", 12),
     Column("severity", "Severity", 8),
     Column("value", "Value", 9, numeric=True),
     Column("threshold", "Threshold", 9, numeric=True),
     Column("message", "Message", 60),
 )
+MESSAGE_MIN = 16
+"""The message column at its narrowest (it takes what the other columns leave: from 120
+terminal columns every column fits without a horizontal scrollbar)."""
 
 LogLoader = Callable[[], Sequence[Any] | None]
 """Reads the log (blocking: run off the UI thread); None when there is no alert log."""
@@ -64,6 +68,20 @@ def matches(entry: Any, labels: Mapping[str, str], text: str, severity: str | No
     rule = str(_field(entry, "rule") or "")
     needle = text.casefold()
     return needle in rule.casefold() or needle in labels.get(rule, "").casefold()
+
+
+class HistoryTable(KeyedTable):
+    """The history's table: the message column takes the width the others leave."""
+
+    def on_resize(self) -> None:
+        fixed = sum(c.width for c in self.table_columns if c.key != "message")
+        gaps = 2 * self.cell_padding * len(self.table_columns) + 1  # + the scrollbar
+        width = max(self.size.width - fixed - gaps, MESSAGE_MIN)
+        column = self.columns[ColumnKey("message")]
+        if column.width != width:
+            column.width = width
+            self.notify_style_update()
+            self._update_dimensions(())
 
 
 class HistoryFilter(Input):
@@ -110,7 +128,7 @@ class HistoryScreen(FitsTerminal, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="history-title")
         yield HistoryFilter(placeholder="rule id or name (e.g. vix, claims)")
-        yield KeyedTable(COLUMNS, id="history-table")
+        yield HistoryTable(COLUMNS, id="history-table")
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -166,7 +184,7 @@ class HistoryScreen(FitsTerminal, Screen[None]):
             style = self.app.theme_variables.get("error" if severity == "critical" else "warning")
         return (
             Text(when, no_wrap=True),
-            Text(inert(self.labels.get(rule, rule), 26), no_wrap=True, overflow="ellipsis"),
+            Text(inert(self.labels.get(rule, rule), 30), no_wrap=True, overflow="ellipsis"),
             Text(inert(_field(e, "event") or NA), no_wrap=True),
             Text(inert(severity or ""), style=style or "", no_wrap=True),
             Text(number(clean_float(_field(e, "value"))), justify="right"),
