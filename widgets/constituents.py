@@ -18,12 +18,14 @@ from typing import Any, ClassVar, NamedTuple, Self
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.geometry import Region
-from textual.widgets import DataTable
+from textual.strip import Strip
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from analytics.text import inert
 from widgets.keyed_table import EDGE_BINDINGS, EdgeKeys, sort_label
+from widgets.table_lines import FastLines
 
 MOVE_GROUP = Binding.Group("Move")
 
@@ -51,7 +53,7 @@ class _KeyText(Text):
         self.row_key = row_key
 
 
-class KeyedTable(EdgeKeys, DataTable):
+class KeyedTable(EdgeKeys, FastLines):
     """A DataTable whose rows are replaced by ``sync(rows)``: rows keyed, cells diffed."""
 
     DEFAULT_CSS = """
@@ -97,6 +99,10 @@ class KeyedTable(EdgeKeys, DataTable):
         self._order: list[str] = []
         # Cells of rows filtered out, kept so that showing them again builds nothing.
         self._spare: dict[str, tuple[Any, ...]] = {}
+        # Rows whose values changed but whose cells are not built yet: they are formatted
+        # when a line shows them or a cell is read (most of 2,000 rows are off screen).
+        self._stale: set[str] = set()
+        self._stale_get: Callable[[str], tuple[Any, ...]] | None = None
 
     _bulk = False
     _bulk_refresh: tuple[bool, bool] | None = None
@@ -255,11 +261,20 @@ class KeyedTable(EdgeKeys, DataTable):
                 for k in removed:
                     self.remove_row(k)
                     self._spare[k] = shown.pop(k)
+                    self._stale.discard(k)
                 update_keys = kept if changed is None else [k for k in changed if k in shown]
                 # Cells from a function (ConstituentsTable) are new objects only when their
-                # value changed; a dict of cells (sync) is built anew: compare what it shows.
-                rebuilt = isinstance(getattr(get, "__self__", None), dict)
-                self._update_cells(update_keys, shown, get, col_keys, compare=rebuilt)
+                # value changed, and are built when shown; a dict of cells (sync) is built
+                # anew: compare what it shows.
+                if isinstance(getattr(get, "__self__", None), dict):
+                    self._update_cells(update_keys, shown, get, col_keys, compare=True)
+                elif update_keys:
+                    self._stale.update(update_keys)
+                    self._stale_get = get
+                    # One invalidation now: a stale row is formatted before it is next drawn,
+                    # so no render cache of the new count can hold its old cells.
+                    self.bump_update_count()
+                    self.refresh()
                 for k in order:
                     if k not in shown:
                         row = get(k)
@@ -305,8 +320,72 @@ class KeyedTable(EdgeKeys, DataTable):
                         self.update_cell(row_key, col, b)
             shown[k] = new
         if touched:
-            self._update_count += 1  # the key of DataTable's render caches
+            self.bump_update_count()  # the key of DataTable's render caches
             self.refresh()
+
+    def _flush(self, keys: Iterable[str] | None = None) -> None:
+        """Build the cells of stale rows (``keys`` among them, or all) into the table's data.
+
+        No render invalidation: the rows were marked stale together with one (see
+        ``_apply_rows``) and each is built before it is drawn or read."""
+        stale = self._stale
+        todo = list(stale) if keys is None else [k for k in keys if k in stale]
+        if not todo or self._stale_get is None:
+            return
+        stale.difference_update(todo)
+        get = self._stale_get
+        data = self._data
+        shown = self._cells
+        col_keys = [ColumnKey(c.key) for c in self.table_columns]
+        for k in todo:
+            new = get(k)
+            cells = data[RowKey(k)]
+            for col, a, b in zip(col_keys, shown[k], new, strict=True):
+                if a is not b:
+                    cells[col] = b
+            shown[k] = new
+
+    def _flush_row(self, row_key: RowKey | str) -> None:
+        if self._stale:
+            self._flush((row_key.value if isinstance(row_key, RowKey) else row_key,))
+
+    def render_line(self, y: int) -> Strip:
+        if self._stale:
+            header = self.header_height if self.show_header else 0
+            index = y - header + self.scroll_offset.y
+            if self._fast_tall:
+                self._flush()
+            elif header <= y and index < self.row_count:
+                self._flush_row(self._row_locations.get_key(index))
+        return super().render_line(y)
+
+    # Reads of the table's cells see every change: stale rows are built first.
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Any:
+        self._flush_row(row_key)
+        return super().get_cell(row_key, column_key)
+
+    def get_row(self, row_key: RowKey | str) -> list[Any]:
+        self._flush_row(row_key)
+        return super().get_row(row_key)
+
+    def get_row_at(self, row_index: int) -> list[Any]:
+        if self._stale and self.is_valid_row_index(row_index):
+            self._flush_row(self._row_locations.get_key(row_index))
+        return super().get_row_at(row_index)
+
+    def get_cell_at(self, coordinate: Coordinate) -> Any:
+        if self._stale and self.is_valid_row_index(coordinate.row):
+            self._flush_row(self._row_locations.get_key(coordinate.row))
+        return super().get_cell_at(coordinate)
+
+    def get_column(self, column_key: ColumnKey | str) -> Iterable[Any]:
+        self._flush()
+        return super().get_column(column_key)
+
+    def get_column_at(self, column_index: int) -> Iterable[Any]:
+        self._flush()
+        return super().get_column_at(column_index)
 
     def _first_cell(
         self,
@@ -337,6 +416,7 @@ class KeyedTable(EdgeKeys, DataTable):
             if k not in cells:
                 self._spare[k] = row
         self._cells = cells
+        self._stale.intersection_update(cells)
 
     def _restore_cursor(
         self, key: str | None, old_row: int, screen_offset: int, *, rebuilt: bool

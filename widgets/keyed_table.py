@@ -11,10 +11,10 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from widgets.formatting import sparkline as fmt_sparkline
+from widgets.table_lines import FastLines
 
 Tone = Literal["gain", "loss", "neutral", "stale", "warn", "crit", "accent", "dim"]
 Justify = Literal["left", "right", "center"]
@@ -120,7 +120,7 @@ def sort_key(cell: object) -> tuple[int, Any]:
     return (1, value)
 
 
-class KeyedTable(EdgeKeys, DataTable[Text]):
+class KeyedTable(EdgeKeys, FastLines):
     """Rows keyed by id; ``update_rows`` adds, removes and updates only the cells that changed."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
@@ -270,7 +270,7 @@ class KeyedTable(EdgeKeys, DataTable[Text]):
         """
         row_key, column_key = RowKey(key), ColumnKey(column)
         self._data[row_key][column_key] = value
-        self._update_count += 1  # invalidates DataTable's render caches, as update_cell does
+        self.bump_update_count()  # invalidates DataTable's render caches, as update_cell does
         if refresh:
             self._refresh_cells(key, (column,))
 
