@@ -277,6 +277,12 @@ class DemoSource:
         self._market: _Market | None = None
         self._view_key: tuple[object, ...] | None = None
         self._view: _View | None = None
+        # Kept between views so that an unchanged input is the same object from poll to poll
+        # (the snapshot's memos key on identity): macro changes once a day, not each minute,
+        # and the P/E frames follow the view.
+        self._macro_key: tuple[date, int] | None = None
+        self._macro_view: dict[str, MacroSeries] | None = None
+        self._valued: tuple[_View, dict[str, pd.DataFrame]] | None = None
         self._members: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._last_now: datetime | None = None
         self._status = SourceStatus("demo", "loading")
@@ -317,6 +323,10 @@ class DemoSource:
                 self._view = build()
                 self._view_key = key
             view = self._view
+            if self._valued is None or self._valued[0] is not view:
+                start = self.clock.start.date()
+                self._valued = (view, demo_valuations(view.prices, self.scenario, start))
+            valuations = self._valued[1]
             self._last_now = now
             self._status = SourceStatus("demo", "ok", last_success=now)
         return MarketData(
@@ -327,7 +337,7 @@ class DemoSource:
             quotes=view.quotes,
             constituents=view.constituents,
             statuses=(self._status,),
-            valuations=demo_valuations(view.prices, self.scenario, self.clock.start.date()),
+            valuations=valuations,
         )
 
     def bars_at(self, symbol: str, now: datetime | None = None) -> pd.DataFrame | None:
@@ -386,10 +396,19 @@ class DemoSource:
         }
         return _View(
             prices=prices,
-            macro=self._macro(m, now.date(), complete),
+            macro=self._macro_at(m, now.date(), complete),
             quotes=self._quotes(m, now, closes, lives, complete, minute, state),
             constituents=self._constituents(m, complete, minute),
         )
+
+    def _macro_at(self, m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:
+        """``_macro``, the same dict while the day and the completed sessions are (a running
+        session's minutes do not move the daily series)."""
+        key = (today, complete)
+        if self._macro_view is None or key != self._macro_key:
+            self._macro_view = self._macro(m, today, complete)
+            self._macro_key = key
+        return self._macro_view
 
     @staticmethod
     def _macro(m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 from analytics.catalog import PAIRS, SECTORS
@@ -16,22 +17,33 @@ _DEFAULTS = Settings()
 
 
 class _ReplayMemo:
-    """The last whole-history replay, by the identity of the history and of the settings.
+    """The last whole-history replay, by the identity of the history's prices and macro
+    mappings, its last day and the identity of the settings.
 
     A pack stepped through time hands the same ``uncut`` data with every as-of step; replaying
-    25 years of rules on each key press was most of a step's cost. One slot is enough: an app
-    shows one pack under one set of rules.
+    25 years of rules on each key press was most of a step's cost. A live source that has
+    nothing new hands the same mappings in a new MarketData (the demo between its minutes):
+    replaying them again was most of an idle poll's cost. One slot is enough: an app shows one
+    market under one set of rules.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[MarketData, Settings] | None = None
+        self._key: tuple[object, object, date, Settings] | None = None
         self._replay: RiskReplay | None = None
 
     def replay(self, history: MarketData, cfg: Settings) -> RiskReplay:
         with self._lock:
             key = self._key
-            if key is None or key[0] is not history or key[1] is not cfg or self._replay is None:
+            day = history.asof.date()
+            if (
+                key is None
+                or key[0] is not history.prices
+                or key[1] is not history.macro
+                or key[2] != day
+                or key[3] is not cfg
+                or self._replay is None
+            ):
                 self._replay = replay_risk(
                     history.prices,
                     {k: m.values for k, m in history.macro.items()},
@@ -40,7 +52,7 @@ class _ReplayMemo:
                     release_lags=cfg.release_lags,
                     stale_after=cfg.stale_after,
                 )
-                self._key = (history, cfg)
+                self._key = (history.prices, history.macro, day, cfg)
             return self._replay
 
 
@@ -71,11 +83,74 @@ def risk_of_market(
     return _MEMO.replay(history, cfg).at(day)
 
 
+class _SnapshotMemo:
+    """The last snapshot and what it was computed from.
+
+    ``build_snapshot`` reads the moment's date, not its time: a poll that brings the same
+    prices, macro and P/E mappings (by identity: sources build new ones when anything changed)
+    on the same day, with the same problems, pairs, sectors and settings, gets the last
+    snapshot with its own moment and source health. The idle demo polled every 5 s recomputed
+    every figure each time (tens of ms of CPU for nothing).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._snapshot: Snapshot | None = None
+
+    @staticmethod
+    def _key_of(market: MarketData, cfg: Settings) -> tuple[object, ...]:
+        uncut = market.uncut
+        return (
+            market.prices,
+            market.macro,
+            market.valuations,
+            uncut,
+            None if uncut is None else uncut.prices,
+            None if uncut is None else uncut.macro,
+            cfg,
+            market.asof.date(),
+            market.source,
+            market.problems,
+            market.pairs,
+            market.sectors,
+        )
+
+    def get(self, market: MarketData, cfg: Settings) -> Snapshot | None:
+        with self._lock:
+            key, snapshot = self._key, self._snapshot
+        if key is None or snapshot is None:
+            return None
+        new = self._key_of(market, cfg)
+        # identity for the data and the settings (a mapping or a frame may not compare cheaply
+        # or at all), equality for the day, names and problems
+        same = all(a is b for a, b in zip(key[:7], new[:7], strict=True)) and key[7:] == new[7:]
+        if not same:
+            return None
+        return replace(snapshot, asof=market.asof, sources=tuple(s.row() for s in market.statuses))
+
+    def put(self, market: MarketData, cfg: Settings, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._key, self._snapshot = self._key_of(market, cfg), snapshot
+
+
+_SNAPSHOTS = _SnapshotMemo()
+
+
 def snapshot_from_market(market: MarketData, settings: Settings | None = None) -> Snapshot:
     """Compute the snapshot of ``market`` as of its own ``asof`` under the configured rules,
     for the pairs and sectors the source names (the catalog's unless a pack names its own)
     and the user's own ``[[pairs]]`` after them."""
     cfg = settings or _DEFAULTS
+    snapshot = _SNAPSHOTS.get(market, cfg) or _build(market, cfg)
+    if not cfg.alerts:
+        return snapshot
+    from analytics.user_alerts import with_user_alerts
+
+    return with_user_alerts(snapshot, cfg.alerts)
+
+
+def _build(market: MarketData, cfg: Settings) -> Snapshot:
     snapshot = build_snapshot(
         source=market.source,
         asof=market.asof,
@@ -91,8 +166,5 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
         risk=risk_of_market(market, cfg),
         valuations=market.valuations,
     )
-    if not cfg.alerts:
-        return snapshot
-    from analytics.user_alerts import with_user_alerts
-
-    return with_user_alerts(snapshot, cfg.alerts)
+    _SNAPSHOTS.put(market, cfg, snapshot)
+    return snapshot
