@@ -8,7 +8,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
-from data_sources.demo_instruments import INDEX, INSTRUMENTS, SYMBOLS
+from data_sources.demo_instruments import INDEX, INSTRUMENTS, SECTOR_NAMES, SYMBOLS
 from data_sources.demo_macro import MacroModel, MacroState
 from data_sources.demo_market import (
     BRENT,
@@ -34,6 +34,7 @@ from data_sources.demo_market import (
 )
 from data_sources.demo_scenarios import SCENARIOS, scenario_id, scenario_spec
 from data_sources.demo_universe import (
+    UNIVERSE_SIZE,
     Universe,
     UniverseDay,
     build_universe,
@@ -53,6 +54,7 @@ from data_sources.market_calendar import (
 from data_sources.model import (
     RETURN_WINDOWS,
     Constituent,
+    LazyConstituents,
     MacroSeries,
     MarketData,
     Quote,
@@ -120,7 +122,7 @@ class _View:
     prices: Mapping[str, pd.Series]
     macro: Mapping[str, MacroSeries]
     quotes: Mapping[str, Quote]
-    constituents: tuple[Constituent, ...]
+    constituents: LazyConstituents
 
 
 class _Market:
@@ -149,13 +151,37 @@ class _Market:
         self.daily["DCOILBRENTEU"] = np.round(closes[:, BRENT] * np.exp(0.003 * spot[:, 1]), 2)
         self.monthly = self.macro_model.monthly(first)
         self.weekly = {"ICSA": self.macro_model.weekly(first)}
-        self.universe: Universe = build_universe(seed)
-        self.last_returns = last_day_returns(self.universe, self.hist, seed, scen)
+        # The ~2,000-name universe is made when first read (a sector screen, a member's bars,
+        # the jump list): a dashboard never reads it.
+        self._universe: tuple[Universe, np.ndarray] | None = None
+        self._universe_lock = threading.Lock()
         self.live: list[_Live] = []
         self._uclose: list[np.ndarray] = []  # members' closes after each live session
         self._stack: tuple[int, pd.DatetimeIndex, np.ndarray, np.ndarray] | None = None
-        self._member_tail: np.ndarray | None = None  # members' last history closes, rounded
-        self._bases: tuple[tuple[int, bool], list[np.ndarray | None]] | None = None
+        # Members' last history closes, rounded (members x rows), made member by member when
+        # first asked (``_have``): ~50 us and 4 KB a member.
+        self._tails: np.ndarray | None = None
+        self._have: np.ndarray | None = None
+
+    @property
+    def universe(self) -> Universe:
+        return self._members()[0]
+
+    @property
+    def last_returns(self) -> np.ndarray:
+        """Each member's log return on the last history row."""
+        return self._members()[1]
+
+    def _members(self) -> tuple[Universe, np.ndarray]:
+        made = self._universe
+        if made is None:
+            with self._universe_lock:
+                made = self._universe
+                if made is None:
+                    universe = build_universe(self.seed)
+                    made = (universe, last_day_returns(universe, self.hist, self.seed, self.scen))
+                    self._universe = made
+        return made
 
     # -- live sessions ------------------------------------------------------------------------
 
@@ -204,36 +230,45 @@ class _Market:
         self.universe_live(k - 1)
         return self._uclose[k - 1]
 
-    def member_bases(self, complete: int, running: bool) -> list[np.ndarray | None]:
-        """Each member's close (rounded, as its bars show it) at the start of every return
+    def member_bases(
+        self, complete: int, running: bool, members: np.ndarray
+    ) -> list[np.ndarray | None]:
+        """The ``members``' closes (rounded, as their bars show them) at the start of every return
         window (RETURN_WINDOWS order), counted back from the last bar: the running session's
         when ``running``, else the ``complete``-th live session's. None: the history is too
-        short. Computed once per demo day (the history part once per market)."""
-        key = (complete, running)
-        if self._bases is not None and self._bases[0] == key:
-            return self._bases[1]
+        short. The caller holds the source's lock (the live sessions and tails grow)."""
         longest = max(rows for _, rows in RETURN_WINDOWS.values())
-        if self._member_tail is None:
-            tail = member_closes(
-                self.universe, self.hist, self.last_returns, self.seed, self.scen, longest + 1
-            )
-            self._member_tail = np.round(tail, 2)
-        tail = self._member_tail
         n = len(self.hist.days)  # bar rows from the history; live sessions follow
         last = n + complete - (0 if running else 1)  # the row of the last bar
         if complete:
             self.universe_live(complete - 1)
+        tail = self._member_tails(members, longest + 1)
         bases: list[np.ndarray | None] = []
         for _, rows in RETURN_WINDOWS.values():
             row = last - rows
-            if row < 0 or row < n - len(tail):
+            if row < 0 or row < n - tail.shape[1]:
                 bases.append(None)
             elif row < n:
-                bases.append(tail[row - n])
+                bases.append(tail[:, row - n])
             else:
-                bases.append(np.round(self._uclose[row - n], 2))
-        self._bases = (key, bases)
+                bases.append(np.round(self._uclose[row - n], 2)[members])
         return bases
+
+    def _member_tails(self, members: np.ndarray, rows: int) -> np.ndarray:
+        """The last ``rows`` history closes of ``members``, rounded (members x rows): each
+        member's made once, when first asked."""
+        u = self.universe
+        if self._tails is None or self._have is None:
+            self._tails = np.empty((len(u.tickers), min(rows, len(self.hist.days))))
+            self._have = np.zeros(len(u.tickers), dtype=bool)
+        missing = np.unique(members[~self._have[members]])
+        if missing.size:
+            made = member_closes(
+                u, self.hist, self.last_returns, self.seed, self.scen, rows, missing
+            )
+            self._tails[missing] = np.round(made, 2).T
+            self._have[missing] = True
+        return self._tails[members]
 
     # -- closes ---------------------------------------------------------------------------------
 
@@ -250,11 +285,35 @@ class _Market:
         return self._stack[1], self._stack[2], self._stack[3]
 
 
+class _Members(LazyConstituents):
+    """The demo universe at one minute, made when read (all, one sector's, or one member)."""
+
+    def __init__(self, source: DemoSource, m: _Market, complete: int, minute: int | None) -> None:
+        super().__init__(UNIVERSE_SIZE)
+        self._source, self._market = source, m
+        self._complete, self._minute = complete, minute
+
+    def _make(self, members: Sequence[int] | None) -> list[Constituent]:
+        return self._source._constituents(self._market, self._complete, self._minute, members)
+
+    def sector_names(self) -> Sequence[str]:
+        return self._market.universe.sectors
+
+    def symbols_and_names(self) -> Sequence[tuple[str, str]]:
+        u = self._market.universe
+        return list(zip(u.tickers, u.names, strict=True))
+
+    def position(self, symbol: str) -> int | None:
+        return self._market.universe.index.get(symbol)
+
+
 class DemoSource:
     """The demo DataSource: deterministic for a seed and scenario, driven by its ``clock``.
 
-    Nothing is computed at construction; the first ``fetch`` builds the market (~0.1-0.2 s,
-    most of it the NYSE calendar) and later ones only add the minute that passed.
+    Nothing is computed at construction; the first ``fetch`` builds the market of the catalog's
+    symbols (~50 ms) and later ones only add the minute that passed. The ~2,000-name universe
+    and its members' returns are made when read (``LazyConstituents``: a sector screen makes its
+    own members only).
     """
 
     name = "demo"
@@ -398,7 +457,7 @@ class DemoSource:
             prices=prices,
             macro=self._macro_at(m, now.date(), complete),
             quotes=self._quotes(m, now, closes, lives, complete, minute, state),
-            constituents=self._constituents(m, complete, minute),
+            constituents=_Members(self, m, complete, minute),
         )
 
     def _macro_at(self, m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:
@@ -494,39 +553,46 @@ class DemoSource:
             )
         return quotes
 
-    @staticmethod
-    def _constituents(m: _Market, complete: int, minute: int | None) -> tuple[Constituent, ...]:
-        u = m.universe
-        if minute is not None:
-            k = complete
-            prev = m.universe_prev_close(k)
-            last = prev * np.exp(m.universe_live(k).log_move(u, minute))
-        elif complete > 0:
-            k = complete - 1
-            prev = m.universe_prev_close(k)
-            m.universe_live(k)
-            last = m.universe_prev_close(k + 1)
-        else:
-            last = u.close
-            prev = u.close / np.exp(m.last_returns)
-        last = np.round(last, 2)
-        change = (last / prev - 1.0) * 100.0
-        sectors = u.sectors
-        weights = u.weight.tolist()
+    def _constituents(
+        self, m: _Market, complete: int, minute: int | None, members: Sequence[int] | None
+    ) -> list[Constituent]:
+        """The ``members`` (positions; None: all) after ``complete`` live sessions and, when
+        ``minute`` is given, that minute of the next."""
+        with self._lock:
+            u = m.universe
+            if minute is not None:
+                k = complete
+                prev = m.universe_prev_close(k)
+                last = prev * np.exp(m.universe_live(k).log_move(u, minute))
+            elif complete > 0:
+                k = complete - 1
+                prev = m.universe_prev_close(k)
+                m.universe_live(k)
+                last = m.universe_prev_close(k + 1)
+            else:
+                last = u.close
+                prev = u.close / np.exp(m.last_returns)
+            js = np.arange(len(u.tickers)) if members is None else np.asarray(members, np.intp)
+            bases = m.member_bases(complete, minute is not None, js)
+        last = np.round(last[js], 2)
+        change = (last / prev[js] - 1.0) * 100.0
+        names = [u.names[j] for j in js.tolist()]
+        tickers = [u.tickers[j] for j in js.tolist()]
+        sectors = [SECTOR_NAMES[k] for k in u.sector[js].tolist()]
+        weights = u.weight[js].tolist()
         lasts = last.tolist()
         changes = change.tolist()
         # Returns over each window from the members' own closes (what their bars give).
         nothing = [None] * len(lasts)
         rets = [
-            nothing if base is None else ((last / base - 1.0) * 100.0).tolist()
-            for base in m.member_bases(complete, minute is not None)
+            nothing if base is None else ((last / base - 1.0) * 100.0).tolist() for base in bases
         ]
-        return tuple(
+        return [
             Constituent(t, n, s, w, p, c, *r)
             for t, n, s, w, p, c, *r in zip(
-                u.tickers, u.names, sectors, weights, lasts, changes, *rets, strict=True
+                tickers, names, sectors, weights, lasts, changes, *rets, strict=True
             )
-        )
+        ]
 
     # -- bars -------------------------------------------------------------------------------------
 

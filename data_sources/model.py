@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, overload
 
 import pandas as pd
 
@@ -101,6 +103,115 @@ RETURN_WINDOWS: Mapping[str, tuple[str, int]] = MappingProxyType(
 """Chart window -> the ``Constituent`` field of its return and its length in sessions."""
 
 
+class LazyConstituents(Sequence[Constituent], ABC):
+    """Constituents made when they are read, in whole or by sector (issue 19: the demo's 2,000
+    members with their returns over every window cost ~0.1 s and ~50 MB to make, and the
+    dashboard never reads them; a sector screen reads one sector's). Reads are thread-safe: a
+    subclass's ``_make`` takes whatever lock its source needs. ``len`` and truth never make
+    anything; equal to any sequence of the same constituents."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._all: tuple[Constituent, ...] | None = None
+        self._lock = threading.Lock()
+
+    @abstractmethod
+    def _make(self, members: Sequence[int] | None) -> list[Constituent]:
+        """The constituents at these positions (in this order), or all of them (None)."""
+
+    @abstractmethod
+    def sector_names(self) -> Sequence[str]:
+        """Each member's sector, in order (without making the members)."""
+
+    @abstractmethod
+    def symbols_and_names(self) -> Sequence[tuple[str, str]]:
+        """Each member's symbol and name, in order (without making the members)."""
+
+    @abstractmethod
+    def position(self, symbol: str) -> int | None:
+        """Where ``symbol`` stands (None: not a member)."""
+
+    def made(self) -> tuple[Constituent, ...]:
+        """All of them (made once per instance)."""
+        with self._lock:
+            if self._all is None:
+                self._all = tuple(self._make(None))
+            return self._all
+
+    def where_sector(self, keep: Callable[[str], bool]) -> list[Constituent]:
+        """The members whose sector ``keep`` accepts, in order; only those are made."""
+        if self._all is not None:
+            return [c for c in self._all if keep(c.sector)]
+        kept: dict[str, bool] = {}
+        members = [
+            i
+            for i, sector in enumerate(self.sector_names())
+            if kept.setdefault(sector, keep(sector))
+        ]
+        return self._make(members) if members else []
+
+    def find(self, symbol: str) -> Constituent | None:
+        i = self.position(symbol)
+        return None if i is None else self[i]
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Constituent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Constituent, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Constituent | tuple[Constituent, ...]:
+        if isinstance(index, slice) or self._all is not None:
+            return self.made()[index]
+        i = range(self._count)[index]  # IndexError past the end, negative from the end
+        return self._make([i])[0]
+
+    def __iter__(self) -> Iterator[Constituent]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyConstituents | tuple | list):
+            return len(self) == len(other) and self.made() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Sequence[Constituent]) -> tuple[Constituent, ...]:
+        return (*self.made(), *other)
+
+    def __radd__(self, other: Sequence[Constituent]) -> tuple[Constituent, ...]:
+        return (*other, *self.made())
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._count}>"
+
+
+def sector_members(
+    constituents: Sequence[Constituent], keep: Callable[[str], bool]
+) -> list[Constituent]:
+    """The constituents whose sector ``keep`` accepts (a lazy source makes only those)."""
+    if isinstance(constituents, LazyConstituents):
+        return constituents.where_sector(keep)
+    return [c for c in constituents if keep(c.sector)]
+
+
+def find_constituent(constituents: Sequence[Constituent], symbol: str) -> Constituent | None:
+    """The constituent ``symbol`` (a lazy source makes only it); None when not a member."""
+    if isinstance(constituents, LazyConstituents):
+        return constituents.find(symbol)
+    return next((c for c in constituents if c.symbol == symbol), None)
+
+
+def member_names(constituents: Sequence[Constituent]) -> Sequence[tuple[str, str]]:
+    """Each constituent's symbol and name (a lazy source makes none of them)."""
+    if isinstance(constituents, LazyConstituents):
+        return constituents.symbols_and_names()
+    return [(c.symbol, c.name) for c in constituents]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
     """Health of one source as the status bar and `snapshot` report it."""
@@ -150,7 +261,9 @@ class MarketData:
     prices: Mapping[str, pd.Series] = field(default_factory=dict)
     macro: Mapping[str, MacroSeries] = field(default_factory=dict)
     quotes: Mapping[str, Quote] = field(default_factory=dict)
-    constituents: tuple[Constituent, ...] = ()
+    constituents: Sequence[Constituent] = ()
+    """A tuple, or a ``LazyConstituents`` (the demo's): read them through ``sector_members``,
+    ``find_constituent`` and ``member_names`` to make only what is shown."""
     statuses: tuple[SourceStatus, ...] = ()
     problems: tuple[str, ...] = ()
     pairs: tuple[Pair, ...] | None = None

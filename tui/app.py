@@ -811,8 +811,10 @@ class RotmonApp(App[int]):
 
         if isinstance(self.screen, SymbolJump):
             return
+        from data_sources.model import member_names
+
         members = self.market.constituents if self.market is not None else ()
-        names = universe(((c.symbol, c.name) for c in members), MARKET_SYMBOLS)
+        names = universe(member_names(members), MARKET_SYMBOLS)
 
         def opened(symbol: str | None) -> None:
             if symbol:

@@ -338,7 +338,7 @@ def apply_market_change(old: MarketData | None, change: Mapping[str, Any]) -> Ma
         macro[sid] = MacroSeries(sid, values, ch["f"])
     for sym, q in change["quotes"].items():
         quotes[sym] = from_plain(Quote, q)
-    constituents: tuple[Constituent, ...] = () if old is None else old.constituents
+    constituents: Sequence[Constituent] = () if old is None else old.constituents
     cons = change.get("constituents")
     if cons is not None:
         by_symbol = {c.symbol: c for c in constituents}

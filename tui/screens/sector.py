@@ -19,7 +19,7 @@ from analytics.catalog import SECTORS, SectorPair
 from analytics.spreads import fresh_legs
 from analytics.text import inert
 from analytics.types import SectorRow
-from data_sources.model import Constituent
+from data_sources.model import Constituent, sector_members
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
 from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen
@@ -68,7 +68,7 @@ def sector_constituents(
     percentage points, so that the contributions add up to the sector's weighted return.
     Unknown (None) when the source has no per-member history."""
     key = sector_key(sector)
-    members = [c for c in constituents if sector_key(c.sector) == key]
+    members = sector_members(constituents, lambda name: sector_key(name) == key)
     total = math.fsum(c.weight for c in members if _finite(c.weight) and c.weight > 0)
     rows = []
     for c in members:

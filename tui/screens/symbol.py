@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from analytics.returns import window_return
 from analytics.spreads import fresh_legs
 from analytics.text import inert
-from data_sources.model import Constituent, Quote
+from data_sources.model import Constituent, Quote, find_constituent
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
@@ -206,7 +206,7 @@ class SymbolScreen(DrillScreen):
         market = self.context.market()
         snapshot = self.context.snapshot()
         quote = market.quotes.get(self.symbol)
-        constituent = next((c for c in market.constituents if c.symbol == self.symbol), None)
+        constituent = find_constituent(market.constituents, self.symbol)
         self.closes = closes = self._closes()
         self.facts = facts = symbol_facts(self.symbol, quote, constituent, closes, self.bars)
         title = Text(no_wrap=True, overflow="ellipsis")
