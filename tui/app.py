@@ -1,86 +1,70 @@
-"""RotmonApp: the dashboard screen, the feed, app-wide keys, themes and the command palette."""
+"""RotmonApp: the dashboard screen fed by the feed's messages, themes and the status line.
+
+The app subscribes to the feed (``MarketUpdated``, ``SourceFailed``, ``FeedChanged``), applies
+each snapshot under the refresh cap and tells its listeners; its other concerns live beside it,
+each a mixin of the app:
+
+- ``tui.app_bindings``: the app-wide keys, in footer and help order;
+- ``tui.app_alerts``: the alert log (follow, acknowledge, mute, history);
+- ``tui.app_clock``: the header's clock, market state and badge, and as-of steps on a pack;
+- ``tui.app_screens``: help, the symbol jump, diagnostics and the drill-downs;
+- ``tui.app_export``: the snapshot and screenshot exports;
+- ``tui.terminal``: hang-ups and resuming on the terminal.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
-import inspect
 import logging
-import os
 import signal
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import App
+from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from analytics.text import inert
 from analytics.types import Snapshot, SourceRow
-from data_sources.capabilities import AsOf, Clocked, OwnBadge, PackBacked, SourceClock, Steppable
-from data_sources.clock import NY, utc_now
-from tui.commands import RotmonCommands, key_entries, status_hints
+from data_sources.capabilities import Clocked, SourceClock
+from data_sources.clock import utc_now
+from tui.app_alerts import AlertLog, behind_count
+from tui.app_bindings import BINDINGS
+from tui.app_clock import MarketClock
+from tui.app_export import Exports
+from tui.app_screens import DrillFactory, ScreenNavigation
+from tui.commands import RotmonCommands, status_hints
 from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
-from tui.messages import DrillDownRequested, FeedChanged, MarketUpdated, SourceFailed
+from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 from tui.refreshcap import RefreshCap
-from tui.screens.dashboard import ALERTS_GROUP, DashboardScreen
-from tui.screens.help import HelpScreen
+from tui.screens.dashboard import DashboardScreen
 from tui.snapcache import read_cached, write_cached
 from tui.state import UiState
+from tui.terminal import resume_only_on_a_live_terminal, silence_output, terminal_alive
 from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
-from widgets.alert_list import RiskPane
-from widgets.heatmap import SectorHeatmap
-from widgets.macro_panel import MacroTable
-from widgets.spread_table import SpreadTable
 from widgets.status_bar import SourceLine
-from widgets.thesis import ThesisBar
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
-    from data_sources.alert_writer import Saved
     from data_sources.base import DataSource
     from data_sources.model import MarketData
     from tui.alerts import AlertDesk
 
 log = logging.getLogger(__name__)
 
-APP_GROUP = Binding.Group("App")
-TIME_GROUP = Binding.Group("Time travel")
-
 CACHE_EVERY = 60.0
 """Seconds between writes of the snapshot cache (it only has to be recent, not current)."""
-MARKET_STATE_EVERY = 30.0
-"""Seconds between NYSE calendar look-ups for the header (the state changes a few times a day)."""
-
-DrillFactory = Callable[["RotmonApp", str], Screen[Any]]
-AlertOp = tuple[Any, ...]
-"""("follow", snapshot) | ("ack", rule, now) | ("mute", rule, now)"""
 
 
-def _market_state(now: datetime) -> str | None:
-    """pre/open/post/closed from the NYSE calendar; None if the calendar cannot answer.
-
-    Called in a worker thread: the calendar imports pandas and builds its sessions once.
-    """
-    try:
-        from data_sources.market_calendar import market_state
-
-        return str(market_state(now))
-    except Exception as exc:  # the header shows no state rather than the app dying
-        log.debug("market state unavailable: %s", exc)
-        return None
-
-
-class RotmonApp(App[int]):
+class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
     """The live dashboard over one or more DataSources.
 
     ``source`` is a DataSource, a zero-argument factory of one (built on the source's own
@@ -95,76 +79,7 @@ class RotmonApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {RotmonCommands}
     ENABLE_COMMAND_PALETTE = True
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh_now", "Refresh", group=APP_GROUP, id="feed.refresh"),
-        Binding("p", "toggle_pause", "Pause / resume", group=APP_GROUP, id="feed.pause"),
-        Binding("t", "cycle_theme", "Theme", show=False, group=APP_GROUP, id="app.theme"),
-        Binding("question_mark", "help", "Help", group=APP_GROUP, id="app.help"),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "Command palette",
-            show=False,
-            group=APP_GROUP,
-            priority=True,
-            id="app.palette",
-        ),
-        Binding("escape,backspace", "back", "Back", show=False, group=APP_GROUP, id="app.back"),
-        Binding("q", "quit_app", "Quit", group=APP_GROUP, id="app.quit"),
-        Binding(
-            "A",
-            "acknowledge_all",
-            "Acknowledge every alert",
-            show=False,
-            group=ALERTS_GROUP,
-            id="alert.ack_all",
-        ),
-        Binding(
-            "D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"
-        ),
-        Binding("colon", "jump", "Jump to a symbol", show=False, group=APP_GROUP, id="app.jump"),
-        Binding(
-            "H",
-            "alert_history",
-            "Alert history",
-            show=False,
-            group=ALERTS_GROUP,
-            id="alert.history",
-        ),
-        Binding(
-            "less_than_sign",
-            "step_asof(-1)",
-            "As-of −1 trading day",
-            show=False,
-            group=TIME_GROUP,
-            id="asof.previous_day",
-        ),
-        Binding(
-            "greater_than_sign",
-            "step_asof(1)",
-            "As-of +1 trading day",
-            show=False,
-            group=TIME_GROUP,
-            id="asof.next_day",
-        ),
-        Binding(
-            "left_curly_bracket",
-            "step_asof(-5)",
-            "As-of −1 week",
-            show=False,
-            group=TIME_GROUP,
-            id="asof.previous_week",
-        ),
-        Binding(
-            "right_curly_bracket",
-            "step_asof(5)",
-            "As-of +1 week",
-            show=False,
-            group=TIME_GROUP,
-            id="asof.next_week",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = BINDINGS
 
     def __init__(
         self,
@@ -212,20 +127,9 @@ class RotmonApp(App[int]):
         self.settled_listeners: list[Callable[[Snapshot], None]] = []
         """Called when work ends with the view settled (``is_settled``; maybe more than once
         for one view): ``rotmon screenshots`` waits for it."""
-        self.acked: set[str] = set()
-        self.muted: set[str] = set()
-        self._alerts_factory = alerts
+        self._init_alert_log(alerts)
+        self._init_market_clock()
         self._problems_shown: tuple[str, ...] = ()
-        self.alerts: AlertDesk | None = None
-        """The durable alert book (opened with the first real snapshot); None without a store."""
-        self._alert_ops: deque[AlertOp] = deque()
-        """Alert-log work in the order asked for: snapshots to follow (the newest replaces a
-        waiting one), acknowledgements and mutes. One worker runs them, one at a time."""
-        self._alerts_running = False
-        self._alerts_paint_pending = False
-        self._alerts_opening = False
-        self._alert_log_warned = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.remembered = UiState()
         """The view remembered from the last run (``tui.remember``; empty with ``--fresh``)."""
         self.quit_listeners: list[Callable[[], None]] = []
@@ -239,8 +143,6 @@ class RotmonApp(App[int]):
         self._cached_view = False
         self._heap_frozen = False
         self._last_cache_write = 0.0
-        self._market_state: str | None = None
-        self._market_state_at: float | None = None
 
         for t in THEMES:
             self.register_theme(t)
@@ -296,7 +198,7 @@ class RotmonApp(App[int]):
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, partial(self._exit_on_signal, sig))
-            _resume_only_on_a_live_terminal(self)
+            resume_only_on_a_live_terminal(self)
         await self.push_screen(DashboardScreen())
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
@@ -307,8 +209,8 @@ class RotmonApp(App[int]):
         self.call_after_refresh(self._started)
 
     def _exit_on_signal(self, sig: int) -> None:
-        if not _terminal_alive(self):
-            _silence_output(self)  # the link is gone: restoring the terminal has no reader
+        if not terminal_alive(self):
+            silence_output(self)  # the link is gone: restoring the terminal has no reader
         self.exit(return_code=128 + sig)
 
     def _started(self) -> None:
@@ -453,164 +355,6 @@ class RotmonApp(App[int]):
             text = "\n".join(inert(p, 160) for p in new[:3]) + more
             self.notify(text, title="Data", severity="warning", timeout=10, markup=False)
 
-    @property
-    def has_alert_log(self) -> bool:
-        """True when alerts go through a durable log (open, being opened, or to be opened)."""
-        return self.alerts is not None or self._alerts_factory is not None or self._alerts_opening
-
-    def _follow_alerts(self, snapshot: Snapshot) -> None:
-        """Queue the snapshot for the alert log; its transitions are shown and announced once
-        they are durable (a notification each, the bell for a new unmuted critical)."""
-        if not self.has_alert_log:
-            return
-        if self._alert_ops and self._alert_ops[-1][0] == "follow":
-            self._alert_ops[-1] = ("follow", snapshot)  # only the newest evaluation counts
-        else:
-            self._alert_ops.append(("follow", snapshot))
-        self._run_alert_ops()
-
-    def _run_alert_ops(self) -> None:
-        if self._alerts_running:
-            return
-        self._alerts_running = True
-        self.run_worker(
-            self._alert_ops_loop(), name="alert-log", group="alert-log", exit_on_error=False
-        )
-
-    async def _alert_ops_loop(self) -> None:
-        try:
-            desk = await self._open_alerts()
-            while self._alert_ops:
-                op = self._alert_ops.popleft()
-                try:
-                    await self._run_alert_op(desk, op)
-                except Exception as exc:  # the dashboard outlives any alert-log failure
-                    log.exception("alert log: %s failed", op[0])
-                    self.notify(
-                        f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False
-                    )
-        finally:
-            self._alerts_running = False
-            self._check_settled()
-
-    async def _run_alert_op(self, desk: AlertDesk | None, op: AlertOp) -> None:
-        if op[0] == "follow":
-            if desk is None:
-                self._reshow_alerts()
-                return
-            outcome = await _settled(desk.follow(op[1]))
-            self._sync_alert_state()
-            self._reshow_alerts()
-            self._report_alert_log(outcome.saved)
-            for message, severity in outcome.notices:
-                self.notify(inert(message, 200), severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
-            if outcome.ring and not self.pack_mode:  # stepping through history never rings
-                self.bell()
-            return
-        kind, rule, now = op
-        name = inert(self.rule_label(rule), 40)
-        if desk is None:  # no alert log: the marks live as long as the app
-            if kind == "ack":
-                self.acked.add(rule)
-                self.notify(f"Acknowledged {name}", timeout=2, markup=False)
-            else:
-                (self.muted.discard if rule in self.muted else self.muted.add)(rule)
-                word = "Muted" if rule in self.muted else "Unmuted"
-                self.notify(f"{word} {name}", timeout=2, markup=False)
-            self._reshow_alerts()
-            return
-        if kind == "ack":
-            acked = await _settled(desk.acknowledge(rule, now))
-            if acked is None:
-                self.notify(f"{name}: nothing to acknowledge", timeout=2, markup=False)
-                return
-            said, saved = f"Acknowledged {name}", getattr(acked, "saved", None)
-        else:
-            toggled = await _settled(desk.toggle_mute(rule, now))
-            word = "Muted" if desk.is_muted(rule) else "Unmuted"
-            said, saved = f"{word} {name}", getattr(toggled, "saved", None)
-        self._sync_alert_state()
-        self._reshow_alerts()
-        if saved is not None and saved.state != "logged":
-            # Reported, kept and retried: the mark stands, the log catches up later.
-            where = (
-                "kept in memory only (retrying)"
-                if saved.state == "unsaved"
-                else "queued, saved when the database is free"
-            )
-            why = f": {inert(saved.error, 120)}" if saved.error else ""
-            self.notify(
-                f"{said}; alert log {where}{why}",
-                severity="error" if saved.state == "unsaved" else "warning",
-                timeout=8,
-                markup=False,
-            )
-        else:
-            self.notify(said, timeout=2, markup=False)
-        self._show_status()
-
-    def _report_alert_log(self, saved: Saved | None) -> None:
-        """One toast when the log falls behind (the status bar keeps the count)."""
-        self._show_status()
-        if saved is None or saved.state == "logged" or self._alert_log_warned:
-            return
-        self._alert_log_warned = True
-        behind = _behind(self.alerts)
-        if saved.state == "unsaved":
-            text = f"Alert log cannot be saved ({saved.error}); {behind} kept in memory, retrying"
-        else:
-            text = f"Alert log busy ({saved.error}); {behind} queued on disk, retrying"
-        self.notify(inert(text, 240), severity="warning", timeout=10, markup=False)
-
-    def _alert_log_changed(self) -> None:
-        """From the writer thread: the number behind changed (never blocks)."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._on_alert_log_changed)
-
-    def _on_alert_log_changed(self) -> None:
-        if _behind(self.alerts) == 0:
-            self._alert_log_warned = False
-        self._show_status()
-
-    def _reshow_alerts(self) -> None:
-        if self.snapshot is not None:
-            self._render(self.snapshot, listeners=False)
-            # The view settles once this paint is done, not before (``is_settled``).
-            self._alerts_paint_pending = True
-            self.call_after_refresh(self._alerts_painted)
-
-    def _alerts_painted(self) -> None:
-        self._alerts_paint_pending = False
-        self._check_settled()
-
-    async def _open_alerts(self) -> AlertDesk | None:
-        """Open the alert desk once, off the UI thread (files, the retry queue's replay)."""
-        if self.alerts is None and self._alerts_factory is not None:
-            factory, self._alerts_factory = self._alerts_factory, None
-            self._alerts_opening = True
-            try:
-                self.alerts = await asyncio.to_thread(factory)
-            except Exception as exc:
-                log.exception("opening the alert log failed")
-                self.notify(f"Alert log: {inert(str(exc), 200)}", severity="error", markup=False)
-                return None
-            finally:
-                self._alerts_opening = False
-            writer = getattr(self.alerts, "writer", None)  # a desk terminal's has none
-            if writer is not None:
-                writer.on_change = self._alert_log_changed
-            self._sync_alert_state()
-            warning = getattr(self.alerts, "warning", None)
-            if warning:
-                self.notify(inert(warning, 300), severity="warning", timeout=15, markup=False)
-        return self.alerts
-
-    def _sync_alert_state(self) -> None:
-        if self.alerts is not None:
-            self.acked = {e.rule for e in self.alerts.active() if e.acked}
-            self.muted = set(self.alerts.book.muted)
-
     def on_source_failed(self, message: SourceFailed) -> None:
         first = message.source not in self._failures
         self._failures[message.source] = message.error
@@ -631,65 +375,6 @@ class RotmonApp(App[int]):
     def on_worker_state_changed(self, _event: Worker.StateChanged) -> None:
         self._check_settled()  # the NYSE calendar look-up may have been the last work
 
-    def _tick(self) -> None:
-        # Timer body: only reads state and sets text; the calendar look-up runs in a thread.
-        try:
-            dashboard = self.dashboard
-        except LookupError:
-            return
-        now = self.now()
-        due = self._market_state_at is None or (
-            time.monotonic() - self._market_state_at >= MARKET_STATE_EVERY
-        )
-        if due:
-            self._market_state_at = time.monotonic()
-            self.run_worker(
-                lambda: self._look_up_market_state(now),
-                name="market-state",
-                group="market-state",
-                thread=True,
-                exclusive=True,
-                exit_on_error=False,
-            )
-        if self.pack_mode:  # a pack is history: its as-of is in the badge, no live clock
-            dashboard.show_clock(None, None, self._badge_text())
-        else:
-            dashboard.show_clock(now.astimezone(NY), self._market_state, self._badge_text())
-        self._show_status()
-
-    def _look_up_market_state(self, now: datetime) -> None:
-        state = _market_state(now)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_market_state, state)
-
-    def _set_market_state(self, state: str | None) -> None:
-        self._market_state = state
-        if self.pack_mode:
-            return
-        try:
-            self.dashboard.show_clock(self.now().astimezone(NY), state, self._badge_text())
-        except LookupError:
-            return
-
-    @property
-    def pack_mode(self) -> bool:
-        """True on a data pack: history at an as-of date, not a live market."""
-        if self.snapshot is not None:
-            return self.snapshot.source == "pack"
-        return self.badge is not None and self.badge.upper().startswith("PACK")
-
-    def _badge_text(self) -> str | None:
-        if self.badge is None:
-            return None
-        source = self.source
-        if isinstance(source, OwnBadge):  # a desk terminal: DESK stale 47s
-            return str(source.badge_text())
-        asof = source.asof if isinstance(source, AsOf) else None
-        if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
-            day = asof.date() if isinstance(asof, datetime) else asof
-            return f"PACK asof {day}"
-        return self.badge
-
     def source_lines(self) -> tuple[SourceLine, ...]:
         """What the status bar shows: the feed's own view of each source, then sub-sources."""
         now_mono = time.monotonic()
@@ -703,7 +388,7 @@ class RotmonApp(App[int]):
                 # only show the test's timing: no age, no "next", no retry countdown.
                 line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
             lines.append(line)
-        behind = _behind(self.alerts)
+        behind = behind_count(self.alerts)
         if behind:
             detail = f"{behind} unsaved"
             unsaved = int(getattr(self.alerts, "unsaved", 0))
@@ -786,84 +471,6 @@ class RotmonApp(App[int]):
         self.theme = next_theme(self.ansi, self.theme)
         self.notify(f"Theme: {self.theme}", timeout=2)
 
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss()
-            return
-        below = self.screen
-        pane_help = [
-            SpreadTable.HELP,
-            SectorHeatmap.HELP,
-            RiskPane.HELP,
-            MacroTable.HELP,
-            ThesisBar.HELP,
-        ]
-        self.push_screen(HelpScreen(key_entries(below), pane_help))
-
-    def action_back(self) -> None:
-        if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
-            self.pop_screen()
-
-    def action_jump(self) -> None:
-        """``:``: find any symbol of the universe by ticker or name and open its screen."""
-        from analytics.catalog import MARKET_SYMBOLS
-        from tui.screens.jump import SymbolJump, universe
-
-        if isinstance(self.screen, SymbolJump):
-            return
-        from data_sources.model import member_names
-
-        members = self.market.constituents if self.market is not None else ()
-        names = universe(member_names(members), MARKET_SYMBOLS)
-
-        def opened(symbol: str | None) -> None:
-            if symbol:
-                self.open_drill("symbol", symbol)
-
-        self.push_screen(SymbolJump(names), opened)
-
-    def action_alert_history(self) -> None:
-        """Every transition of the alert log, filterable by rule and severity."""
-        from tui.alerts import rule_labels
-        from tui.screens.history import HistoryScreen
-
-        if isinstance(self.screen, HistoryScreen):
-            return
-
-        def load() -> list[Any] | None:
-            desk = self.alerts
-            if desk is None:
-                return None
-            return list(desk.log(None, limit=5000))
-
-        labels = self.alerts.labels if self.alerts is not None else rule_labels()
-        self.push_screen(HistoryScreen(load, labels))
-
-    def action_diagnostics(self) -> None:
-        """Per source: request times, latency, errors, retry schedule, cache hits."""
-        from tui.screens.diagnostics import DiagnosticsScreen, provider_for
-
-        if not isinstance(self.screen, DiagnosticsScreen):
-            provider = provider_for(lambda: self.source, self.now)
-            self.push_screen(
-                DiagnosticsScreen(provider, clock=self.now, pack_report=self._pack_report())
-            )
-
-    def _pack_report(self) -> Callable[[], str] | None:
-        """On a data pack, what ``pack check`` says of it at the as-of day on screen."""
-        source = self.source
-        if not self.pack_mode or not isinstance(source, PackBacked):
-            return None
-        pack, asof = source.pack, source.asof
-        day = asof.date() if isinstance(asof, datetime) else asof
-
-        def report() -> str:
-            from data_sources.pack import format_pack_check, pack_reports
-
-            return format_pack_check(pack_reports(pack, day))
-
-        return report
-
     def action_quit_app(self) -> None:
         for listener in self.quit_listeners:
             try:
@@ -878,146 +485,6 @@ class RotmonApp(App[int]):
         if action == "back":
             return len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen)
         return True
-
-    @property
-    def can_step_asof(self) -> bool:
-        return isinstance(self.source, Steppable)
-
-    async def action_step_asof(self, days: int) -> None:
-        """Move a pack's as-of date by ``days`` trading days: the source steps on its own loop
-        (never while it is reading on it), then the feed polls it."""
-        source = self.source
-        if not isinstance(source, Steppable):
-            self.notify("Only a data pack can step its as-of date", timeout=3)
-            return
-        try:
-            await self.feed.call(0, source.step, days)
-        except Exception as exc:  # a bad step is the source's message, not a crash
-            self.notify(inert(str(exc), 200), severity="warning", timeout=4, markup=False)
-            return
-        self._tick()
-        self.feed.refresh_now()
-
-    def action_acknowledge(self, rule: str) -> None:
-        """Acknowledge a rule's active alert; logged in the alert log when there is one."""
-        if self.has_alert_log:
-            self._alert_ops.append(("ack", rule, self.now()))
-            self._run_alert_ops()
-            return
-        self.acked.add(rule)
-        self._reshow()
-        self.notify(f"Acknowledged {inert(self.rule_label(rule), 40)}", timeout=2, markup=False)
-
-    def rule_label(self, rule: str) -> str:
-        """The name a trader reads for a rule id (``vix`` -> ``VIX``)."""
-        if self.alerts is not None:
-            return self.alerts.labels.get(rule, rule)
-        from tui.alerts import rule_labels
-
-        return rule_labels().get(rule, rule)
-
-    def unacknowledged(self) -> list[str]:
-        """The rules whose active alert nobody has acknowledged yet, worst first."""
-        if self.alerts is not None:
-            entries = [e for e in self.alerts.active() if not e.acked]
-            entries.sort(key=lambda e: e.severity != "critical")
-            return [e.rule for e in entries]
-        alerts = self.snapshot.alerts if self.snapshot is not None else ()
-        ordered = sorted(alerts, key=lambda a: a.severity != "critical")
-        return [a.rule for a in ordered if a.rule not in self.acked]
-
-    def action_acknowledge_all(self) -> None:
-        """``A``: acknowledge every active alert (each one logged, as ``a`` does)."""
-        rules = self.unacknowledged()
-        if not rules:
-            self.notify("No alert waits for an acknowledgement", timeout=2)
-            return
-        for rule in rules:
-            self.action_acknowledge(rule)
-
-    def action_mute(self, rule: str) -> None:
-        """Mute or unmute a rule: still evaluated and logged, not announced."""
-        if self.has_alert_log:
-            self._alert_ops.append(("mute", rule, self.now()))
-            self._run_alert_ops()
-            return
-        if rule in self.muted:
-            self.muted.discard(rule)
-        else:
-            self.muted.add(rule)
-        word = "Muted" if rule in self.muted else "Unmuted"
-        self.notify(f"{word} {inert(self.rule_label(rule), 40)}", timeout=2, markup=False)
-        self._reshow()
-
-    def _reshow(self) -> None:
-        if self.snapshot is not None:
-            self._render(self.snapshot, listeners=False)
-
-    async def action_export_snapshot(self) -> None:
-        snapshot = self.snapshot
-        if snapshot is None:
-            self.notify("Nothing to export yet", timeout=2)
-            return
-        from tui.export import export_snapshot_json
-
-        directory = self.export_dir or Path.cwd()
-        try:  # a new file each time, never overwriting an earlier export
-            path = await asyncio.to_thread(
-                export_snapshot_json, snapshot, directory, now=self.now()
-            )
-        except Exception as exc:
-            self.notify(f"Export failed: {exc}", severity="error", timeout=5, markup=False)
-            return
-        self.notify(f"Snapshot written to {path}", timeout=5, markup=False)
-
-    async def action_save_screenshot(self) -> None:
-        """Save what the screen shows as SVG beside the exports, the full path in the toast."""
-        from tui.export import export_screenshot_svg
-
-        svg = self.export_screenshot()
-        directory = self.export_dir or Path.cwd()
-        try:
-            path = await asyncio.to_thread(export_screenshot_svg, svg, directory, now=self.now())
-        except Exception as exc:
-            self.notify(f"Screenshot failed: {exc}", severity="error", timeout=5, markup=False)
-            return
-        self.notify(f"Screenshot written to {path}", timeout=5, markup=False)
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's palette entries less the ones our bindings already offer (Quit, Theme),
-        with a screenshot that is written where exports go and says where."""
-        for command in super().get_system_commands(screen):
-            if command.title in ("Quit", "Theme"):
-                continue
-            if command.title == "Screenshot":
-                command = SystemCommand(
-                    "Screenshot",
-                    "Save an SVG screenshot of the screen beside the exports",
-                    lambda: self.run_worker(self.action_save_screenshot(), group="export"),
-                )
-            yield command
-
-    # -- drill-down ------------------------------------------------------------------------
-
-    def on_drill_down_requested(self, message: DrillDownRequested) -> None:
-        self.open_drill(message.kind, message.key)
-
-    def open_drill(self, kind: str, key: str, quiet: bool = False) -> None:
-        """Push the drill-down screen of ``kind`` for ``key``; a failure is a toast (or, when
-        ``quiet``, as for a remembered drill-down that no longer exists, only a log line)."""
-        factory = self.drill_screens.get(kind)
-        if factory is None:
-            return  # the drill-down screens arrive later; enter must stay harmless until then
-        try:
-            screen = factory(self, key)
-        except Exception as exc:
-            if quiet:
-                log.info("remembered drill-down %s %s not opened: %s", kind, key, exc)
-                return
-            log.exception("opening %s %s failed", kind, key)
-            self.notify(f"Cannot open {inert(key, 40)}: {exc}", severity="error", markup=False)
-            return
-        self.push_screen(screen)
 
     # -- the settled view ------------------------------------------------------------------
 
@@ -1053,17 +520,6 @@ class RotmonApp(App[int]):
                 log.exception("settled listener %r failed", listener)
 
 
-async def _settled(result: Any) -> Any:
-    """The result of a desk call: our ``AlertDesk`` answers with a coroutine (the write runs
-    on its thread), a desk terminal's ``RemoteAlertDesk`` at once."""
-    return await result if inspect.isawaitable(result) else result
-
-
-def _behind(desk: object) -> int:
-    """Transitions shown but not yet in the alert log's database (0 without a local log)."""
-    return int(getattr(desk, "behind", 0) or 0)
-
-
 _WORST = ("failing", "stale", "connecting", "loading", "ok")
 
 
@@ -1094,51 +550,6 @@ def _poll_line(state: PollState, now: float) -> SourceLine:
     if phase == "loading" and state.in_flight_since is not None:
         age = None
     return SourceLine(state.name, phase, age, next_in, state.error, state.detail)
-
-
-def _terminal_alive(app: App[Any]) -> bool:
-    """False once the terminal has hung up (its tty no longer answers)."""
-    driver = app._driver
-    fileno = getattr(driver, "fileno", None)
-    if not isinstance(fileno, int):
-        return True
-    try:
-        return os.isatty(fileno)
-    except OSError:
-        return False
-
-
-def _silence_output(app: App[Any]) -> None:
-    """Send the driver's remaining output (the terminal restore on exit) to /dev/null.
-
-    Writing to a hung-up terminal fails with EIO and ends Textual's output thread; the
-    shutdown writes would then fill its queue and block the exit for ever.
-    """
-    driver = app._driver
-    if getattr(driver, "_writer_thread", None) is None:
-        return
-    from textual.drivers._writer_thread import WriterThread
-
-    quiet = WriterThread(open(os.devnull, "w"))  # noqa: SIM115  (lives until the process ends)
-    quiet.start()
-    driver._writer_thread = quiet  # type: ignore[union-attr]
-
-
-def _resume_only_on_a_live_terminal(app: App[Any]) -> None:
-    """Textual answers SIGCONT (``fg`` after ctrl+z) by re-entering application mode. The
-    kernel also sends SIGCONT right after the SIGHUP of a hung-up terminal (a dropped SSH
-    link); re-entering then starts a second output thread on the dead terminal and the exit
-    that SIGHUP asked for deadlocks. Resume only while the terminal still answers."""
-    previous = signal.getsignal(signal.SIGCONT)
-    if not callable(previous):
-        return
-
-    def on_sigcont(signum: int, frame: Any) -> None:
-        if _terminal_alive(app):
-            previous(signum, frame)
-
-    with contextlib.suppress(ValueError):  # not the main thread: keep Textual's handler
-        signal.signal(signal.SIGCONT, on_sigcont)
 
 
 def _freeze_heap() -> None:
