@@ -20,12 +20,11 @@ from tui.config import (
     Settings,
     SourceSettings,
     check_config,
-    config_init,
     config_path,
-    default_config_text,
     env_name,
     load_settings,
 )
+from tui.configtext import config_init, default_config_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

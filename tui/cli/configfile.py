@@ -10,7 +10,8 @@ from tui.cli.options import Options
 
 
 def run_config(opts: Options, action: str, *, force: bool = False) -> int:
-    from tui.config import check_config, config_init, config_path
+    from tui.config import check_config, config_path
+    from tui.configtext import config_init
 
     path = opts.config
     if action == "path":
