@@ -15,6 +15,11 @@ A write that fails is retried by the writer, in order, with its original time; w
 the database nor the retry queue can take a transition, nothing of it is published.
 
 No Textual here: the CLI wires a source, the snapshot computation and a store into ``Collector``.
+
+Length: just over 600 lines because ``Collector`` is one state machine on purpose: polling,
+logging, publishing and answering commands all hinge on the one lease and the one alert book
+it holds (losing the lease must stop every one of them at once); the wire format is already
+``desk.codec`` and the alert-log writer ``data_sources.alert_writer``.
 """
 
 from __future__ import annotations
