@@ -67,4 +67,16 @@ SCREEN_MARKERS: dict[str, tuple[str, ...]] = {
     "DiagnosticsScreen": ("rotmon · diagnostics", "last success"),
     "ValuationScreen": ("Valuation gap", "SPY", "Back"),
     "CycleScreen": ("Fed rate cycle", "First cut", "Back"),
+    "SeriesScreen": ("VIX", "warning 25", "Back"),
+    "HistoryScreen": ("Alert history", "Time (NY)", "Back"),
+    "SymbolJump": ("ticker or name", "IWM/SPY"),
 }
+
+
+def sideways(app: RotmonApp) -> list[str]:
+    """The shown widgets of the top screen that scroll sideways (a horizontal scrollbar)."""
+    return [
+        f"{type(w).__name__}#{w.id} {w.virtual_size.width}>{w.scrollable_content_region.width}"
+        for w in app.screen.query("*")
+        if w.display and w.region.area and w.show_horizontal_scrollbar
+    ]

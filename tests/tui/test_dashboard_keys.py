@@ -13,6 +13,7 @@ from textual.containers import Grid
 from analytics.catalog import WINDOWS
 from tests.support.screen import Received, snapshot_on_screen
 from tests.tui.conftest import demo_app, demo_source, status_text, wait_until
+from tests.tui.hardening_helpers import painted_lines
 from tui.app import RotmonApp
 from tui.messages import DrillDownRequested
 from tui.screens.dashboard import DashboardScreen, Pane
@@ -501,12 +502,15 @@ async def test_help_scrolls_with_j_k_g_and_G() -> None:
         await wait_until(lambda: scroller.scroll_y == 0)
 
 
-async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump() -> None:
+@pytest.mark.parametrize(
+    "size", [(80, 24), (160, 48), (300, 80)], ids=["80x24", "160x48", "300x80"]
+)
+async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump(size: tuple[int, int]) -> None:
     from widgets.keyed_table import sort_label
 
     app = demo_app()
     drills = Received(DrillDownRequested)
-    async with app.run_test(size=(160, 48), message_hook=drills) as pilot:
+    async with app.run_test(size=size, message_hook=drills) as pilot:
         await snapshot_on_screen(app)
         table = app.dashboard.query_one(SpreadTable)
         table.focus()
@@ -525,6 +529,9 @@ async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump() -> None:
             await pilot.pause()
             assert table.cursor_key == chosen  # the rows moved; the selection went with its pair
             seen_rows.add(table.cursor_row)
+            # on screen too: the highlighted line is the chosen pair's, wherever it moved
+            line = painted_lines(app)[table.region.y + 1 + table.cursor_row - round(table.scroll_y)]
+            assert chosen in line, (size, chosen, line)
         assert len(seen_rows) > 1  # some sort really moved the pair
         await pilot.press("enter")
         last = drills.messages[-1]

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from analytics.risk import DEFAULT_RULES
 from analytics.types import Alert
 from data_sources.model import MarketData
+from tests.tui.hardening_helpers import painted_lines
 from tui.compute import snapshot_from_market
 from tui.drill import DrillData
 from tui.filter_expr import parse_filter
@@ -191,7 +192,18 @@ async def test_sector_filter_sort_symbol_and_back_three_levels(ctx: DrillData, m
         await pilot.press("escape")
         assert app.screen is sector
         assert table.cursor_key() == at_cursor  # the row the user left
-        await pilot.press("backspace")
+        # A filter nothing passes says so; what is typed and that line show at every size.
+        await pilot.press("slash", *" and weight > 100")
+        typed = box.value
+        assert typed.endswith("weight > 100") and table.row_count == 0
+        for size in [(80, 24), (160, 48), (300, 80)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            lines = painted_lines(app)
+            assert any(typed in line for line in lines), (size, typed)
+            status = next(ln for ln in lines if " names" in ln)
+            assert f"0 of {len(members)} names  ·  no name matches the filter" in status, status
+        await pilot.press("escape", "backspace")
         assert len(app.screen_stack) == 1
 
 

@@ -13,7 +13,13 @@ from textual.geometry import Size
 
 from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
-from tests.tui.hardening_helpers import SCREEN_MARKERS, open_screen, painted, wired_demo
+from tests.tui.hardening_helpers import (
+    SCREEN_MARKERS,
+    open_screen,
+    painted,
+    sideways,
+    wired_demo,
+)
 from tui.app import RotmonApp
 from tui.screens.dashboard import DashboardScreen, Pane
 
@@ -34,6 +40,8 @@ def _check_usable(app: RotmonApp, size: tuple[int, int]) -> None:
     assert "Terminal too small" not in text, (name, size)
     for word in SCREEN_MARKERS[name]:
         assert word in text, (name, size, word, text)
+    if size[0] >= 120:  # issue 16: from 120 columns nothing scrolls sideways
+        assert sideways(app) == [], (name, size)
 
 
 def _check_too_small(app: RotmonApp, size: tuple[int, int]) -> None:
@@ -67,6 +75,9 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
             ("DiagnosticsScreen", "D"),
             ("ValuationScreen", "v"),
             ("CycleScreen", "c"),
+            ("SeriesScreen", ("macro", "VIX")),
+            ("HistoryScreen", "H"),
+            ("SymbolJump", "colon"),
         ]
         seen: list[str] = []
         for name, how in openers:
@@ -76,10 +87,10 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
                 await pilot.press(how)
                 await wait_until(lambda n=name: type(app.screen).__name__ == n)
             assert type(app.screen).__name__ == name
-            # 80x24 and 300x80 on every screen; 120x40 and the too-small sizes in turn
+            # 80x24, 120x40 and 300x80 on every screen; the too-small sizes in turn
             small = TOO_SMALL[len(seen) % len(TOO_SMALL)]
             seen.append(name)
-            for size in [(300, 80), small, (80, 24)] + [(120, 40)] * (name == "PairScreen"):
+            for size in [(300, 80), (120, 40), small, (80, 24)]:
                 await _resize(pilot, app, *size)
                 if size == small:
                     _check_too_small(app, size)

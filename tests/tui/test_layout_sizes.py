@@ -12,8 +12,7 @@ import pytest
 
 from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import demo_app
-from tests.tui.hardening_helpers import painted
-from tui.app import RotmonApp
+from tests.tui.hardening_helpers import painted, sideways
 from tui.screens.dashboard import grid_columns
 from widgets.spread_table import SpreadTable
 
@@ -21,15 +20,6 @@ SIZES = [(80, 24), (120, 40), (160, 48), (200, 60), (300, 80)]
 
 SPREADS_LABELS = ("Pair", "1D", "1Y", "Z 1Y", "Tr", "Ratio 6M", "Ratio", "Small", "Large")
 RISK_LABELS = ("Sev", "Rule", "Value vs threshold", "Since", "Ack")
-
-
-def sideways(app: RotmonApp) -> list[str]:
-    """The shown widgets of the top screen that scroll sideways (a horizontal scrollbar)."""
-    return [
-        f"{type(w).__name__}#{w.id} {w.virtual_size.width}>{w.scrollable_content_region.width}"
-        for w in app.screen.query("*")
-        if w.display and w.region.area and w.show_horizontal_scrollbar
-    ]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -16,6 +16,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from analytics.text import inert
+from tui.screens.fit import FitsTerminal
 
 MAX_HITS = 50
 """Rows listed at most (the best matches first)."""
@@ -56,8 +57,9 @@ def universe(
     return sorted(seen.items())
 
 
-class SymbolJump(ModalScreen[str | None]):
-    """Type a ticker or part of a name; Enter opens the first (or highlighted) match."""
+class SymbolJump(FitsTerminal, ModalScreen[str | None]):
+    """Type a ticker or part of a name; Enter opens the first (or highlighted) match (below
+    80x24, like every screen, only the too-small notice)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close", id="jump.close"),
