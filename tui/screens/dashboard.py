@@ -24,8 +24,17 @@ from textual.widgets import DataTable, Static
 from analytics.types import Alert, Snapshot
 from data_sources.clock import NY
 from tui.messages import DrillDownRequested
+from tui.screens.dashlayout import (
+    GRID_MIN_WIDTH,
+    MIN_SIZE,
+    SPREADS_MIN_WIDTH,
+    WIDE_SIZE,
+    grid_columns,
+    grid_rows,
+    stacked_rows,
+)
 from tui.screens.fit import too_small_text
-from widgets.alert_list import SCORES, AlertLog, AlertTable, LogLine, RiskPane
+from widgets.alert_list import AlertLog, AlertTable, LogLine, RiskPane
 from widgets.chart import ChartData, LineChart
 from widgets.header import MarketHeader, alert_badge
 from widgets.heatmap import SectorHeatmap
@@ -42,21 +51,6 @@ PANES: tuple[tuple[str, str], ...] = (
     ("macro", "Macro & energy"),
 )
 
-GRID_MIN_WIDTH = 120
-"""From this width every pane is shown (SPEC 3: a grid); below, one pane at a time."""
-SPREADS_MIN_WIDTH = 160
-"""From this width the left column of the 2x2 grid is wide enough for every spreads column.
-From GRID_MIN_WIDTH up to it the grid is stacked: the spreads across the top and the risk list
-across the bottom (each as wide as the terminal: every column of both fits), the sectors and
-the macro panes side by side between them."""
-MACRO_PANE_ROWS = 4
-"""The macro pane beyond its table's rows: borders, the header and the Fed-cycle line."""
-PAIR_DETAIL_ROWS = 6
-"""The pair detail under the spreads table: a blank and five lines."""
-SPREADS_PANE_WIDTH = 100
-"""The left column from SPREADS_MIN_WIDTH: the spreads table's 96 cells, a scrollbar, borders."""
-WIDE_SIZE = Size(200, 60)
-"""From this size the dashboard adds a third row: the headline ratio chart and the alert log."""
 CHART_WINDOW = "1Y"
 CHART_EVERY = 300.0
 """Seconds between recomputing the headline chart on live ticks (a new day redraws at once):
@@ -64,9 +58,6 @@ a redrawn chart resends its whole area (~15 KB at 200x60, against a 4 KB/s budge
 trader reads a 1-year chart of daily closes, not its last tick."""
 LOG_LIMIT = 40
 """Transitions the dashboard's alert log reads (more than its pane shows at 300x80)."""
-MIN_SIZE = Size(80, 24)
-"""Below this the screen shows one line asking for a bigger terminal instead of a broken layout."""
-
 PANES_GROUP = Binding.Group("Panes")
 THESIS_GROUP = Binding.Group("Valuation & Fed")
 DATA_GROUP = Binding.Group("Data")
@@ -97,17 +88,6 @@ def _while_mounted(method: Callable[P, None]) -> Callable[P, None]:
             method(*args, **kwargs)
 
     return wrapper
-
-
-def grid_rows(size: Size) -> str:
-    """The grid's row heights: halves, or from WIDE_SIZE three rows (the panes' content, the
-    macro and risk lists, then the chart and the log with what is left)."""
-    if size.width < GRID_MIN_WIDTH:
-        return "1fr"
-    if size.width < WIDE_SIZE.width or size.height < WIDE_SIZE.height:
-        return "1fr 1fr"
-    body = size.height - 3  # header, thesis line, status bar
-    return f"{max(15, body * 2 // 7)} {max(18, body * 2 // 7)} 1fr"
 
 
 def log_lines(entries: Any, labels: dict[str, str]) -> list[LogLine]:
@@ -144,35 +124,6 @@ def active_lines(alerts: tuple[Alert, ...]) -> list[LogLine]:
         )
         for a in ordered
     ]
-
-
-def stacked_rows(height: int, pairs: int, risk: int, macro: int) -> tuple[str, bool]:
-    """The stacked grid's row heights (GRID_MIN_WIDTH to SPREADS_MIN_WIDTH) and whether the
-    risk pane drops the blank under its gauges: the spreads table and the risk pane as tall as
-    their rows (``risk``: RiskPane.wanted_height), the pair detail only when the middle row
-    keeps the macro table whole, the middle row the rest. Short of room the risk pane first
-    drops its blank line, then its list scrolls (never below the gauges and two alerts)."""
-    body = height - 3  # header, thesis line, status bar
-    top = 2 + 1 + max(1, pairs)  # borders, header, one line a pair
-    bottom = 2 + risk
-    middle = MACRO_PANE_ROWS + macro
-    spare = body - top - bottom - middle
-    tight = spare < 0
-    if spare >= PAIR_DETAIL_ROWS:
-        top += PAIR_DETAIL_ROWS
-    elif tight:
-        bottom = max(2 + len(SCORES) + 3, bottom - 1 + min(0, spare + 1))
-    return f"{top} 1fr {bottom}", tight
-
-
-def grid_columns(width: int) -> str:
-    """The grid's column widths: halves, except that from SPREADS_MIN_WIDTH the left column
-    (spreads over risk) is never narrower than the whole spreads table."""
-    if width < GRID_MIN_WIDTH:
-        return "1fr"
-    if width < SPREADS_MIN_WIDTH or width // 2 >= SPREADS_PANE_WIDTH:
-        return "1fr 1fr"
-    return f"{SPREADS_PANE_WIDTH} 1fr"
 
 
 class Pane(Vertical):
