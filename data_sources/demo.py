@@ -17,42 +17,19 @@ import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
 from data_sources.demo_instruments import INDEX, INSTRUMENTS, SECTOR_NAMES, SYMBOLS
-from data_sources.demo_macro import MacroModel, MacroState
-from data_sources.demo_market import (
-    BRENT,
-    OVX,
-    STREAM_MACRO,
-    STREAM_MACRO_DAY,
-    VIX,
-    WTI,
-    History,
-    LiveDay,
-    keeper_pull,
-    live_day,
-    rng_for,
-    simulate_history,
-)
 from data_sources.demo_scenarios import SCENARIOS, scenario_id, scenario_spec
+from data_sources.demo_state import BuiltMarket, LiveSession
 from data_sources.demo_universe import (
     UNIVERSE_SIZE,
-    Universe,
-    UniverseDay,
-    build_universe,
-    last_day_returns,
-    member_closes,
     member_history,
-    universe_day,
 )
 from data_sources.demo_valuation import demo_valuations
 from data_sources.market_calendar import (
     NY,
     market_state,
-    previous_session,
     session_open_close,
-    sessions,
 )
 from data_sources.model import (
-    RETURN_WINDOWS,
     Constituent,
     LazyConstituents,
     MacroSeries,
@@ -66,7 +43,6 @@ __all__ = ["DEMO_START", "SCENARIOS", "DemoClock", "DemoSource"]
 DEMO_START = datetime(2026, 11, 24, 10, 30, tzinfo=NY)
 """A Tuesday an hour into the session: the default start of the demo clock."""
 
-HISTORY_YEARS = 3
 _COLUMNS = ("open", "high", "low", "close", "volume")
 _NO_PE_KINDS = ("index", "future", "volatility", "currency")
 
@@ -106,16 +82,6 @@ def _check_seed(seed: object) -> int:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class _Live:
-    """A live session with everything derived from it."""
-
-    day: LiveDay
-    macro: Mapping[str, float]  # daily FRED values at its close
-    macro_state: MacroState
-    universe: UniverseDay | None = None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
 class _View:
     """What the demo market shows at one minute; cached between polls of the same minute."""
 
@@ -125,170 +91,12 @@ class _View:
     constituents: LazyConstituents
 
 
-class _Market:
-    """The built demo market: history, macro model, universe and the live sessions so far."""
-
-    def __init__(self, seed: int, scen: int, scenario: str, anchor: date) -> None:
-        self.seed, self.scen = seed, scen
-        self.spec = scenario_spec(scenario)
-        self.anchor = anchor
-        last = previous_session(anchor)
-        try:
-            first = anchor.replace(year=anchor.year - HISTORY_YEARS)
-        except ValueError:  # 29 February
-            first = anchor.replace(year=anchor.year - HISTORY_YEARS, day=28)
-        days = sessions(first, last)
-        self.hist: History = simulate_history(days, seed, scen, self.spec)
-        self.macro_model = MacroModel(seed, scen, self.spec, anchor)
-        self.daily, self.macro_end = self.macro_model.history(
-            days, self.hist.logp[:, VIX], self.hist.vix_theta
-        )
-        spot = rng_for(seed, scen, STREAM_MACRO, 2).standard_normal((len(days), 2))
-        closes = np.exp(self.hist.logp)
-        self.daily["VIXCLS"] = np.round(closes[:, VIX], 2)
-        self.daily["OVXCLS"] = np.round(closes[:, OVX], 2)
-        self.daily["DCOILWTICO"] = np.round(closes[:, WTI] * np.exp(0.002 * spot[:, 0]), 2)
-        self.daily["DCOILBRENTEU"] = np.round(closes[:, BRENT] * np.exp(0.003 * spot[:, 1]), 2)
-        self.monthly = self.macro_model.monthly(first)
-        self.weekly = {"ICSA": self.macro_model.weekly(first)}
-        # The ~2,000-name universe is made when first read (a sector screen, a member's bars,
-        # the jump list): a dashboard never reads it.
-        self._universe: tuple[Universe, np.ndarray] | None = None
-        self._universe_lock = threading.Lock()
-        self.live: list[_Live] = []
-        self._uclose: list[np.ndarray] = []  # members' closes after each live session
-        self._stack: tuple[int, pd.DatetimeIndex, np.ndarray, np.ndarray] | None = None
-        # Members' last history closes, rounded (members x rows), made member by member when
-        # first asked (``_have``): ~50 us and 4 KB a member.
-        self._tails: np.ndarray | None = None
-        self._have: np.ndarray | None = None
-
-    @property
-    def universe(self) -> Universe:
-        return self._members()[0]
-
-    @property
-    def last_returns(self) -> np.ndarray:
-        """Each member's log return on the last history row."""
-        return self._members()[1]
-
-    def _members(self) -> tuple[Universe, np.ndarray]:
-        made = self._universe
-        if made is None:
-            with self._universe_lock:
-                made = self._universe
-                if made is None:
-                    universe = build_universe(self.seed)
-                    made = (universe, last_day_returns(universe, self.hist, self.seed, self.scen))
-                    self._universe = made
-        return made
-
-    # -- live sessions ------------------------------------------------------------------------
-
-    def live_until(self, today: date) -> list[_Live]:
-        """Live sessions from the history's end through ``today`` (computed once, in order)."""
-        last = self.live[-1].day.day if self.live else self.hist.days[-1].date()
-        for d in sessions(last + timedelta(days=1), today):
-            prev = self.live[-1] if self.live else None
-            state = prev.day.end if prev else self.hist.end
-            mstate = prev.macro_state if prev else self.macro_end
-            recent = np.vstack(
-                [self.hist.logp[-64:], *(lv.day.logp[-1:] for lv in self.live[-64:])]
-            )
-            pull = keeper_pull(recent[-64:], self.spec)
-            day = live_day(
-                state, d.date(), self.seed, self.scen, self.spec, self.hist.offsets, pull
-            )
-            values, mnext = self.macro_model.step(mstate, d.date(), float(day.logp[-1, VIX]))
-            z = rng_for(self.seed, self.scen, STREAM_MACRO_DAY, d.toordinal(), 1).standard_normal(2)
-            close = np.exp(day.logp[-1])
-            values["VIXCLS"] = round(float(close[VIX]), 2)
-            values["OVXCLS"] = round(float(close[OVX]), 2)
-            values["DCOILWTICO"] = round(float(close[WTI] * math.exp(0.002 * z[0])), 2)
-            values["DCOILBRENTEU"] = round(float(close[BRENT] * math.exp(0.003 * z[1])), 2)
-            self.live.append(_Live(day, values, mnext))
-        return [lv for lv in self.live if lv.day.day <= today]
-
-    def universe_live(self, k: int) -> UniverseDay:
-        """The universe's moves in live session ``k`` (and its closes up to it), lazily."""
-        while len(self._uclose) <= k:
-            i = len(self._uclose)
-            live = self.live[i]
-            uday = live.universe or universe_day(self.universe, live.day, self.seed, self.scen)
-            self.live[i] = _Live(live.day, live.macro, live.macro_state, uday)
-            prev = self._uclose[-1] if self._uclose else self.universe.close
-            move = uday.log_move(self.universe, live.day.minutes)
-            self._uclose.append(prev * np.exp(move))
-        made = self.live[k].universe
-        assert made is not None
-        return made
-
-    def universe_prev_close(self, k: int) -> np.ndarray:
-        """Members' closes before live session ``k`` (k = 0: the history's last close)."""
-        if k == 0:
-            return self.universe.close
-        self.universe_live(k - 1)
-        return self._uclose[k - 1]
-
-    def member_bases(
-        self, complete: int, running: bool, members: np.ndarray
-    ) -> list[np.ndarray | None]:
-        """The ``members``' closes (rounded, as their bars show them) at the start of every return
-        window (RETURN_WINDOWS order), counted back from the last bar: the running session's
-        when ``running``, else the ``complete``-th live session's. None: the history is too
-        short. The caller holds the source's lock (the live sessions and tails grow)."""
-        longest = max(rows for _, rows in RETURN_WINDOWS.values())
-        n = len(self.hist.days)  # bar rows from the history; live sessions follow
-        last = n + complete - (0 if running else 1)  # the row of the last bar
-        if complete:
-            self.universe_live(complete - 1)
-        tail = self._member_tails(members, longest + 1)
-        bases: list[np.ndarray | None] = []
-        for _, rows in RETURN_WINDOWS.values():
-            row = last - rows
-            if row < 0 or row < n - tail.shape[1]:
-                bases.append(None)
-            elif row < n:
-                bases.append(tail[:, row - n])
-            else:
-                bases.append(np.round(self._uclose[row - n], 2)[members])
-        return bases
-
-    def _member_tails(self, members: np.ndarray, rows: int) -> np.ndarray:
-        """The last ``rows`` history closes of ``members``, rounded (members x rows): each
-        member's made once, when first asked."""
-        u = self.universe
-        if self._tails is None or self._have is None:
-            self._tails = np.empty((len(u.tickers), min(rows, len(self.hist.days))))
-            self._have = np.zeros(len(u.tickers), dtype=bool)
-        missing = np.unique(members[~self._have[members]])
-        if missing.size:
-            made = member_closes(
-                u, self.hist, self.last_returns, self.seed, self.scen, rows, missing
-            )
-            self._tails[missing] = np.round(made, 2).T
-            self._have[missing] = True
-        return self._tails[members]
-
-    # -- closes ---------------------------------------------------------------------------------
-
-    def stacked(self, complete: int) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
-        """Index, log closes and rounded closes of the history plus ``complete`` live sessions."""
-        if self._stack is None or self._stack[0] != complete:
-            days = [lv.day.day for lv in self.live[:complete]]
-            idx = self.hist.days
-            logp = self.hist.logp
-            if days:
-                idx = idx.append(pd.DatetimeIndex(pd.to_datetime(days)).as_unit(idx.unit))
-                logp = np.vstack([logp, *(lv.day.logp[-1:] for lv in self.live[:complete])])
-            self._stack = (complete, idx, logp, np.round(np.exp(logp), 2))
-        return self._stack[1], self._stack[2], self._stack[3]
-
-
 class _Members(LazyConstituents):
     """The demo universe at one minute, made when read (all, one sector's, or one member)."""
 
-    def __init__(self, source: DemoSource, m: _Market, complete: int, minute: int | None) -> None:
+    def __init__(
+        self, source: DemoSource, m: BuiltMarket, complete: int, minute: int | None
+    ) -> None:
         super().__init__(UNIVERSE_SIZE)
         self._source, self._market = source, m
         self._complete, self._minute = complete, minute
@@ -333,7 +141,7 @@ class DemoSource:
         self.scenario = scenario
         self.clock = DemoClock(DEMO_START if start is None else start, speed, wall)
         self._lock = threading.Lock()
-        self._market: _Market | None = None
+        self._market: BuiltMarket | None = None
         self._view_key: tuple[object, ...] | None = None
         self._view: _View | None = None
         # Kept between views so that an unchanged input is the same object from poll to poll
@@ -365,11 +173,13 @@ class DemoSource:
 
     # -- synchronous API ------------------------------------------------------------------------
 
-    def market(self) -> _Market:
+    def market(self) -> BuiltMarket:
         with self._lock:
             if self._market is None:
                 anchor = self.clock.start.date()
-                self._market = _Market(self.seed, scenario_id(self.scenario), self.scenario, anchor)
+                self._market = BuiltMarket(
+                    self.seed, scenario_id(self.scenario), self.scenario, anchor
+                )
             return self._market
 
     def market_data(self, now: datetime) -> MarketData:
@@ -415,7 +225,7 @@ class DemoSource:
     # -- assembly -------------------------------------------------------------------------------
 
     @staticmethod
-    def _sessions(m: _Market, now: datetime) -> tuple[list[_Live], int | None]:
+    def _sessions(m: BuiltMarket, now: datetime) -> tuple[list[LiveSession], int | None]:
         """Completed live sessions at ``now`` and the minute of a running one (else None)."""
         today = now.date()
         lives = m.live_until(today)
@@ -427,7 +237,9 @@ class DemoSource:
                 return lives, day.minute(now)
         return lives, None
 
-    def _plan(self, m: _Market, now: datetime) -> tuple[tuple[object, ...], Callable[[], _View]]:
+    def _plan(
+        self, m: BuiltMarket, now: datetime
+    ) -> tuple[tuple[object, ...], Callable[[], _View]]:
         today = now.date()
         lives, minute = self._sessions(m, now)
         complete = len(lives) - (0 if minute is None else 1)
@@ -437,9 +249,9 @@ class DemoSource:
 
     def _build_view(
         self,
-        m: _Market,
+        m: BuiltMarket,
         now: datetime,
-        lives: list[_Live],
+        lives: list[LiveSession],
         complete: int,
         minute: int | None,
         state: str,
@@ -460,7 +272,7 @@ class DemoSource:
             constituents=_Members(self, m, complete, minute),
         )
 
-    def _macro_at(self, m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:
+    def _macro_at(self, m: BuiltMarket, today: date, complete: int) -> dict[str, MacroSeries]:
         """``_macro``, the same dict while the day and the completed sessions are (a running
         session's minutes do not move the daily series)."""
         key = (today, complete)
@@ -470,7 +282,7 @@ class DemoSource:
         return self._macro_view
 
     @staticmethod
-    def _macro(m: _Market, today: date, complete: int) -> dict[str, MacroSeries]:
+    def _macro(m: BuiltMarket, today: date, complete: int) -> dict[str, MacroSeries]:
         # Daily series up to the previous day: a live session's values once its date has passed.
         done = [lv for lv in m.live[:complete] if lv.day.day < today]
         days = m.hist.days
@@ -497,10 +309,10 @@ class DemoSource:
 
     @staticmethod
     def _quotes(
-        m: _Market,
+        m: BuiltMarket,
         now: datetime,
         closes: np.ndarray,
-        lives: list[_Live],
+        lives: list[LiveSession],
         complete: int,
         minute: int | None,
         state: str,
@@ -554,7 +366,7 @@ class DemoSource:
         return quotes
 
     def _constituents(
-        self, m: _Market, complete: int, minute: int | None, members: Sequence[int] | None
+        self, m: BuiltMarket, complete: int, minute: int | None, members: Sequence[int] | None
     ) -> list[Constituent]:
         """The ``members`` (positions; None: all) after ``complete`` live sessions and, when
         ``minute`` is given, that minute of the next."""
@@ -597,7 +409,9 @@ class DemoSource:
     # -- bars -------------------------------------------------------------------------------------
 
     @staticmethod
-    def _catalog_bars(m: _Market, i: int, lives: list[_Live], partial: int | None) -> pd.DataFrame:
+    def _catalog_bars(
+        m: BuiltMarket, i: int, lives: list[LiveSession], partial: int | None
+    ) -> pd.DataFrame:
         hist = m.hist
         cols = {
             "open": [hist.open[:, i]],
@@ -622,7 +436,7 @@ class DemoSource:
         return pd.DataFrame(frame, index=pd.DatetimeIndex(days).as_unit(hist.days.unit))
 
     def _member_bars(
-        self, m: _Market, symbol: str, lives: list[_Live], partial: int | None
+        self, m: BuiltMarket, symbol: str, lives: list[LiveSession], partial: int | None
     ) -> pd.DataFrame:
         u = m.universe
         j = u.index[symbol]
