@@ -301,9 +301,11 @@ _ALIASES: Mapping[str, tuple[str, Callable[[str], str | None]]] = {
 
 
 def _read_env(env: Mapping[str, str], problems: list[str]) -> _Layer:
+    layer = _Layer({}, env_name, rank=2)
+    if not any(n.startswith(ENV_PREFIX) or n in _ALIASES for n in env):
+        return layer  # nothing to read: the schema (~10-20 ms to build) is not needed to start
     keys = scalar_keys()
     names = {env_name(p): p for p in keys}
-    layer = _Layer({}, env_name, rank=2)
     given = [(n, names[n], env[n]) for n in env if n in names]
     for var, (path, read) in _ALIASES.items():
         text = read(env[var]) if var in env and env_name(path) not in env else None
@@ -324,8 +326,10 @@ def _flag(path: str) -> str:
 
 
 def _read_overrides(overrides: Mapping[str, object], problems: list[str]) -> _Layer:
-    keys = scalar_keys()
     layer = _Layer({}, _flag, rank=3)
+    if all(value is None for value in overrides.values()):
+        return layer  # no option given: the schema is not needed
+    keys = scalar_keys()
     for path, value in overrides.items():
         if value is None:
             continue  # an option that was not given
@@ -347,6 +351,8 @@ def _read_overrides(overrides: Mapping[str, object], problems: list[str]) -> _La
 def _rules_from(layers: list[_Layer], problems: list[str]) -> tuple[RuleSpec, ...]:
     """The default rules with the layers' values; a warning beyond its critical threshold is
     a problem named at the layer that set the later of the two."""
+    if not any(path.startswith("rules.") for layer in layers for path in layer.values):
+        return tuple(default_rules())  # nothing changes a rule (the schema is not needed)
     keys = scalar_keys()
 
     def origin(path: str) -> _Layer | None:

@@ -4,6 +4,7 @@ RotmonApp, the same for the CLI and the tests."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,24 +46,30 @@ def _risk_for(settings: Settings) -> Callable[[MarketData], RiskResult]:
     return compute
 
 
+def _is_screen(screen: object, module: str, name: str) -> bool:
+    """``isinstance(screen, module.name)`` without importing the module: a screen whose module
+    was never imported cannot be open (tui.screens.symbol and .sector import the charts, ~40 ms
+    on the first snapshot's way to the screen)."""
+    cls = getattr(sys.modules.get(module), name, None)
+    return isinstance(cls, type) and isinstance(screen, cls)
+
+
 def hot_symbols(app: RotmonApp) -> tuple[str, ...]:
     """The symbols on screen: the dashboard's (its pairs included), plus the constituents rows
     visible on a sector screen, or the symbol of a symbol screen (only these are polled at the
     fast interval)."""
     from analytics.catalog import MARKET_SYMBOLS
-    from tui.screens.sector import SectorScreen
-    from tui.screens.symbol import SymbolScreen
 
     symbols = list(MARKET_SYMBOLS)
     for row in app.snapshot.spreads if app.snapshot is not None else ():
         symbols += [row.small, row.large]  # the user's own [[pairs]] too
-    screen = app.screen
-    if isinstance(screen, SectorScreen):
+    screen: Any = app.screen
+    if _is_screen(screen, "tui.screens.sector", "SectorScreen"):
         table = screen.table
         top = int(table.scroll_y)
         rows = table.visible_rows()[top : top + max(1, table.size.height)]
         symbols += [r.symbol for r in rows]
-    elif isinstance(screen, SymbolScreen):
+    elif _is_screen(screen, "tui.screens.symbol", "SymbolScreen"):
         symbols.append(screen.symbol)
     return tuple(dict.fromkeys(symbols))
 
@@ -70,10 +77,8 @@ def hot_symbols(app: RotmonApp) -> tuple[str, ...]:
 def _keep_hot(app: RotmonApp, asked: set[str]) -> None:
     """Tell a live source which symbols are on screen (sources without ``set_hot`` ignore it),
     and ask once for the details (P/E, 52-week range) of a symbol screen's symbol."""
-    from tui.screens.symbol import SymbolScreen
-
-    screen = app.screen
-    if isinstance(screen, SymbolScreen) and screen.symbol not in asked:
+    screen: Any = app.screen
+    if _is_screen(screen, "tui.screens.symbol", "SymbolScreen") and screen.symbol not in asked:
         asked.add(screen.symbol)
         _fetch_details(app, screen.symbol)
     source = app.source
