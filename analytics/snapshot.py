@@ -14,13 +14,14 @@ import pandas as pd
 from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
 from analytics.cycle import rate_cycle
 from analytics.freshness import leg_freshness
+from analytics.health import SourceHealth
 from analytics.macro import macro_rows
 from analytics.returns import last_value, window_return
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
 from analytics.spreads import pair_row
 from analytics.text import csv_text, inert_json
-from analytics.types import PE, LegReturns, RateCycle, Snapshot, SourceRow, ValuationGap
+from analytics.types import PE, LegReturns, RateCycle, Snapshot, ValuationGap
 from analytics.valuation import valuation_gap
 
 SCHEMA = "rotmon.snapshot/2"
@@ -33,7 +34,7 @@ def build_snapshot(
     prices: Mapping[str, pd.Series],
     macro: Mapping[str, pd.Series],
     rules: tuple[RuleSpec, ...] = DEFAULT_RULES,
-    sources: tuple[SourceRow, ...] = (),
+    sources: tuple[SourceHealth, ...] = (),
     problems: tuple[str, ...] = (),
     pairs: tuple[Pair, ...] = PAIRS,
     sectors: tuple[SectorPair, ...] = SECTORS,
@@ -246,16 +247,7 @@ def snapshot_to_dict(s: Snapshot) -> dict[str, Any]:
             {"id": m.id, "label": m.label, "value": _num(m.value), "date": _iso(m.date)}
             for m in s.macro
         ],
-        "sources": [
-            {
-                "name": r.name,
-                "ok": r.ok,
-                "last_success": _iso(r.last_success),
-                "stale": r.stale,
-                "error": r.error,
-            }
-            for r in s.sources
-        ],
+        "sources": [r.json_row() for r in s.sources],
         "problems": list(s.problems),
         "valuation": valuation_to_dict(s.valuation),
         "cycle": cycle_to_dict(s.cycle),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from analytics.health import SourceHealth
+
 Trend = Literal["up", "down", "flat"]
 Severity = Literal["warning", "critical"]
 Group = Literal["hard_landing", "energy_shock", "user"]
@@ -94,19 +96,6 @@ class MacroRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRow:
-    """Health of one source as `snapshot` reports it."""
-
-    name: str
-    ok: bool
-    last_success: datetime | None
-    stale: bool
-    error: str | None
-    state: str = "ok"
-    next_retry: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class RateMove:
     """One change of the policy rate: its observation date, size (pp) and the new level."""
 
@@ -175,7 +164,8 @@ class Snapshot:
     scores: Mapping[str, float | None]
     """Per group, 0-100 over the known rules; None when no rule of the group is known."""
     macro: tuple[MacroRow, ...]
-    sources: tuple[SourceRow, ...] = ()
+    sources: tuple[SourceHealth, ...] = ()
+    """Each source's health as the snapshot keeps it (``SourceHealth.summary``)."""
     indices: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     """Header: symbol -> (last, day change %)."""
     problems: tuple[str, ...] = ()

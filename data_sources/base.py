@@ -7,7 +7,8 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
-from data_sources.model import MarketData, SourceKind, SourceStatus
+from analytics.health import SourceHealth
+from data_sources.model import MarketData, SourceKind
 
 
 class SourceError(Exception):
@@ -32,6 +33,6 @@ class DataSource(Protocol):
         """Daily OHLCV bars for one symbol (the symbol screen), or None when unknown."""
         ...
 
-    def status(self) -> tuple[SourceStatus, ...]: ...
+    def status(self) -> tuple[SourceHealth, ...]: ...
 
     async def aclose(self) -> None: ...

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from analytics.health import SourceHealth
+
 
 @runtime_checkable
 class HotSymbols(Protocol):
@@ -102,7 +104,7 @@ class OwnBackoff(Protocol):
 class Diagnosable(Protocol):
     """A source with per-endpoint request health for the diagnostics screen (live)."""
 
-    def diagnostics(self, now: datetime | None = None) -> Sequence[Any]: ...
+    def diagnostics(self, now: datetime | None = None) -> Sequence[SourceHealth]: ...
 
 
 @runtime_checkable

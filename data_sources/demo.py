@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
+from analytics.health import SourceHealth
 from data_sources.demo_instruments import INDEX, INSTRUMENTS, SECTOR_NAMES, SYMBOLS
 from data_sources.demo_scenarios import SCENARIOS, scenario_id, scenario_spec
 from data_sources.demo_state import BuiltMarket, LiveSession
@@ -35,7 +36,6 @@ from data_sources.model import (
     MacroSeries,
     MarketData,
     Quote,
-    SourceStatus,
 )
 
 __all__ = ["DEMO_START", "SCENARIOS", "DemoClock", "DemoSource"]
@@ -152,7 +152,7 @@ class DemoSource:
         self._valued: tuple[_View, dict[str, pd.DataFrame]] | None = None
         self._members: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._last_now: datetime | None = None
-        self._status = SourceStatus("demo", "loading")
+        self._status = SourceHealth("demo", "loading")
 
     # -- DataSource protocol ----------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ class DemoSource:
     async def bars(self, symbol: str) -> pd.DataFrame | None:
         return self.bars_at(symbol)
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return (self._status,)
 
     async def aclose(self) -> None:
@@ -197,7 +197,7 @@ class DemoSource:
                 self._valued = (view, demo_valuations(view.prices, self.scenario, start))
             valuations = self._valued[1]
             self._last_now = now
-            self._status = SourceStatus("demo", "ok", last_success=now)
+            self._status = SourceHealth("demo", "ok", last_success=now)
         return MarketData(
             source="demo",
             asof=now,

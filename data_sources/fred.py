@@ -11,7 +11,7 @@ import json
 import logging
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,15 +20,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MONTHLY_SERIES, WEEKLY_SERIES
+from analytics.health import SourceHealth
 from data_sources.clock import utc_now
 from data_sources.fredcsv import parse_fred_csv
 from data_sources.httpclient import LazyClient, Limits, RateLimited
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
-from data_sources.model import MacroSeries, SourceStatus
+from data_sources.model import MacroSeries
 from data_sources.polling import (
     Backoff,
     Circuit,
-    SourceHealth,
+    HealthRecord,
     describe_exception,
     http_error,
     one_line,
@@ -180,7 +181,7 @@ class FredSource:
             headers={"User-Agent": USER_AGENT},
             limits=Limits(deadline=deadline, max_bytes=max_bytes),
         )
-        self.health = SourceHealth(
+        self.health = HealthRecord(
             "fred",
             timedelta(seconds=intervals.fred),
             backoff=backoff or Backoff.capped(30.0, intervals.backoff_max),
@@ -322,8 +323,8 @@ class FredSource:
             self.health.failed(done, first + more, retry_after=retry_after, latency_s=latency)
         return FredResult(got, failed, tuple(problems))
 
-    def status(self, now: datetime) -> SourceStatus:
-        base = self.health.status(
+    def status(self, now: datetime) -> SourceHealth:
+        base = self.health.at(
             now,
             detail=f"{len(self.data)}/{len(self.series_ids)} series"
             f" via {'API' if self._api_key else 'graph CSV'}",
@@ -331,15 +332,12 @@ class FredSource:
         if self.failed and base.state in ("ok", "stale"):
             names = ", ".join(sorted(self.failed)[:3]) + ("…" if len(self.failed) > 3 else "")
             first = next(iter(self.failed.values()))
-            return SourceStatus(
-                name=base.name,
-                state=base.state,
-                last_success=base.last_success,
+            return replace(
+                base,
                 error=one_line(f"{len(self.failed)} failed ({names}): {first}"),
                 next_retry=min(
                     (self._series_due[s] for s in self.failed if s in self._series_due),
                     default=None,
                 ),
-                detail=base.detail,
             )
         return base

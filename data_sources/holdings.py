@@ -9,15 +9,16 @@ from datetime import date, datetime, timedelta
 
 import httpx
 
+from analytics.health import SourceHealth
 from data_sources.clock import utc_now
 from data_sources.httpclient import LazyClient, Limits, RateLimited
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
 from data_sources.ishares import HoldingsParse, parse_holdings
-from data_sources.model import Constituent, SourceStatus
+from data_sources.model import Constituent
 from data_sources.polling import (
     Backoff,
     Circuit,
-    SourceHealth,
+    HealthRecord,
     describe_exception,
     http_error,
     one_line,
@@ -65,7 +66,7 @@ class HoldingsSource:
             headers={"User-Agent": USER_AGENT, "Accept": "text/csv,*/*;q=0.5"},
             limits=Limits(deadline=deadline, max_bytes=max_bytes),
         )
-        self.health = SourceHealth(
+        self.health = HealthRecord(
             "holdings",
             timedelta(seconds=intervals.holdings),
             backoff=backoff or Backoff.capped(60.0, intervals.backoff_max),
@@ -146,8 +147,6 @@ class HoldingsSource:
         h.succeeded(self.clock(), latency)
         return parsed
 
-    def status(self, now: datetime) -> SourceStatus:
+    def status(self, now: datetime) -> SourceHealth:
         as_of = self.as_of.isoformat() if self.as_of else "n/a"
-        return self.health.status(
-            now, detail=f"{len(self.constituents)} constituents as of {as_of}"
-        )
+        return self.health.at(now, detail=f"{len(self.constituents)} constituents as of {as_of}")

@@ -2,7 +2,7 @@
 
 ``fetch(now)`` never waits on the network by default: it starts whatever is due as background
 tasks (history, quote poll, FRED round, holdings) and returns at once what is known, each
-sub-source's health as a ``SourceStatus``. ``wait_for_update`` lets a caller sleep until a
+sub-source's health as a ``SourceHealth``. ``wait_for_update`` lets a caller sleep until a
 task finishes or a streamed tick arrives. A failing sub-source never raises out of ``fetch``.
 With a cache (the SQLite store) a start with the network down paints the cached market at once
 with its age, then keeps retrying.
@@ -21,17 +21,17 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
+from analytics.health import SourceHealth
 from data_sources.base import SourceError
 from data_sources.clock import NY, utc_now
 from data_sources.fred import API_URL, GRAPH_URL, FredSource
 from data_sources.fundpe import FundPEBook
 from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
-from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceStatus
+from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote
 from data_sources.polling import (
-    HealthSnapshot,
+    HealthRecord,
     MarketStateFn,
-    SourceHealth,
     default_market_state,
     describe_exception,
     one_line,
@@ -194,7 +194,7 @@ class LiveSource:
         got = await self.yahoo.history_for(symbol)
         return None if got is None else got.frame.copy()
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return self._statuses(self.clock())
 
     async def aclose(self) -> None:
@@ -245,19 +245,19 @@ class LiveSource:
             health.next_retry = None
             health.next_due = now
 
-    def diagnostics(self, now: datetime | None = None) -> tuple[HealthSnapshot, ...]:
+    def diagnostics(self, now: datetime | None = None) -> tuple[SourceHealth, ...]:
         """Per source: request times, latency, errors, retry schedule, cache hits."""
         now = now or self.clock()
         items = [
-            self.yahoo.history_health.snapshot(now),
-            self.yahoo.quote_health.snapshot(now),
-            self.yahoo.details_health.snapshot(now),
+            self.yahoo.history_health.at(now),
+            self.yahoo.quote_health.at(now),
+            self.yahoo.details_health.at(now),
         ]
         if self.yahoo.stream is not None:
-            items.append(self.yahoo.stream.health.snapshot(now))
-        items.append(self.fred.health.snapshot(now))
+            items.append(self.yahoo.stream.health.at(now))
+        items.append(self.fred.health.at(now))
         if self.holdings is not None:
-            items.append(self.holdings.health.snapshot(now))
+            items.append(self.holdings.health.at(now))
         return tuple(items)
 
     # -- internals --------------------------------------------------------------------------
@@ -513,17 +513,17 @@ class LiveSource:
         self._constituents = rows
         return rows
 
-    def _statuses(self, now: datetime) -> tuple[SourceStatus, ...]:
+    def _statuses(self, now: datetime) -> tuple[SourceHealth, ...]:
         y = self.yahoo
         stream = (
             y.stream.state(now)
             if y.stream is not None
-            else SourceStatus("stream", "off", detail="streaming disabled")
+            else SourceHealth("stream", "off", detail="streaming disabled")
         )
         holdings = (
             self.holdings.status(now)
             if self.holdings is not None
-            else SourceStatus("holdings", "off", detail="holdings disabled")
+            else SourceHealth("holdings", "off", detail="holdings disabled")
         )
         return (y.status(now), stream, self.fred.status(now), holdings)
 
@@ -562,7 +562,7 @@ class LiveSource:
 def _adopt_cached(
     into: dict[str, Any],
     cached: Mapping[str, Any],
-    health: SourceHealth,
+    health: HealthRecord,
     age: Callable[[Iterable[datetime]], datetime],
 ) -> None:
     """Cached values where nothing fresher has arrived yet; ``health`` shows their age."""
@@ -573,7 +573,7 @@ def _adopt_cached(
         health.cache_hit(len(cached))
 
 
-def _saved_as_of(health: SourceHealth) -> datetime | None:
+def _saved_as_of(health: HealthRecord) -> datetime | None:
     """The fetch time to save the data under, or None when the last refresh failed (the data
     is then what was loaded from the cache or saved before: nothing new to write)."""
     return health.last_success if health.consecutive_failures == 0 else None

@@ -1,4 +1,6 @@
-"""Frozen values that cross the data-source boundary: bars, quotes, series, source status."""
+"""Frozen values that cross the data-source boundary: bars, quotes, series, market data.
+
+Each source's health is an ``analytics.health.SourceHealth`` (one type for every layer)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,9 @@ from typing import Literal, overload
 import pandas as pd
 
 from analytics.catalog import Pair, SectorPair
-from analytics.types import SourceRow
+from analytics.health import SourceHealth
 
 SourceKind = Literal["demo", "pack", "live"]
-SourceState = Literal["ok", "stale", "failing", "loading", "off"]
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
@@ -212,38 +213,6 @@ def member_names(constituents: Sequence[Constituent]) -> Sequence[tuple[str, str
     return [(c.symbol, c.name) for c in constituents]
 
 
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """Health of one source as the status bar and `snapshot` report it."""
-
-    name: str
-    state: SourceState
-    last_success: datetime | None = None
-    error: str | None = None
-    next_retry: datetime | None = None
-    detail: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.state in ("ok", "stale")
-
-    @property
-    def stale(self) -> bool:
-        return self.state == "stale"
-
-    def row(self) -> SourceRow:
-        """The snapshot's view of this source's health (``snapshot`` JSON ``sources``)."""
-        return SourceRow(
-            name=self.name,
-            ok=self.ok,
-            last_success=self.last_success,
-            stale=self.stale,
-            error=self.error,
-            state=self.state,
-            next_retry=self.next_retry,
-        )
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class MarketData:
     """Everything one source knows at one moment. Sources may fill only some fields.
@@ -264,7 +233,7 @@ class MarketData:
     constituents: Sequence[Constituent] = ()
     """A tuple, or a ``LazyConstituents`` (the demo's): read them through ``sector_members``,
     ``find_constituent`` and ``member_names`` to make only what is shown."""
-    statuses: tuple[SourceStatus, ...] = ()
+    statuses: tuple[SourceHealth, ...] = ()
     problems: tuple[str, ...] = ()
     pairs: tuple[Pair, ...] | None = None
     sectors: tuple[SectorPair, ...] | None = None

@@ -50,9 +50,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analytics.health import SourceHealth
 from data_sources.base import SourceError
 from data_sources.clock import NY
-from data_sources.model import MacroSeries, MarketData, Quote, SourceStatus
+from data_sources.model import MacroSeries, MarketData, Quote
 from data_sources.packcheck import check_pack as check_pack
 from data_sources.packcheck import default_asof as default_asof
 from data_sources.packcheck import ended_before, missing_files
@@ -230,10 +231,10 @@ class PackSource:
         n = int(np.searchsorted(self._price_ns[symbol], pd.Timestamp(self._asof).value, "right"))
         return bars.frame.iloc[:n] if n else None
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return self._status(self.problems())
 
-    def _status(self, problems: tuple[str, ...]) -> tuple[SourceStatus, ...]:
+    def _status(self, problems: tuple[str, ...]) -> tuple[SourceHealth, ...]:
         detail = (
             f"asof {self._asof}; {len(self._pack.prices)} price files, "
             f"{len(self._pack.macro)} macro series"
@@ -242,10 +243,10 @@ class PackSource:
         if missing:
             detail += f"; missing {', '.join(missing)}"
         if not problems:
-            return (SourceStatus("pack", "ok", detail=detail),)
+            return (SourceHealth("pack", "ok", detail=detail),)
         noun = "problem" if len(problems) == 1 else "problems"
         return (
-            SourceStatus(
+            SourceHealth(
                 "pack",
                 "failing",
                 error=f"{len(problems)} {noun} in the pack; first: {problems[0]}",

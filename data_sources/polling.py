@@ -11,12 +11,11 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Literal
 
+from analytics.health import CircuitState, HealthState, SourceHealth
 from analytics.text import inert
 from data_sources.intervals import (
     DEFAULT_INTERVALS,
@@ -26,7 +25,6 @@ from data_sources.intervals import (
     PollIntervals,
     is_stale,
 )
-from data_sources.model import SourceState, SourceStatus
 
 QUOTES_OPEN = DEFAULT_INTERVALS.quotes(market_open=True)
 QUOTES_CLOSED = DEFAULT_INTERVALS.quotes(market_open=False)
@@ -36,7 +34,6 @@ HISTORY_INTERVAL = timedelta(days=1)
 
 MarketStateFn = Callable[[datetime], str]
 Interval = timedelta | Callable[[datetime], timedelta]
-CircuitState = Literal["closed", "open", "half_open"]
 
 
 def default_market_state(now: datetime) -> str:
@@ -265,59 +262,12 @@ class Circuit:
             self.open_until = _utc(now) + timedelta(seconds=delay_s)
 
 
-@dataclass(frozen=True, slots=True)
-class HealthSnapshot:
-    """Everything the diagnostics screen and ``rotmon doctor`` show for one source."""
-
-    name: str
-    state: SourceState
-    last_request: datetime | None
-    last_success: datetime | None
-    last_failure: datetime | None
-    last_latency_ms: float | None
-    mean_latency_ms: float | None
-    requests: int
-    errors: int
-    consecutive_failures: int
-    last_error: str | None
-    next_retry: datetime | None
-    next_due: datetime | None
-    cache_hits: int
-    circuit: CircuitState
-    interval_s: float
-    age_s: float | None
-
-    def lines(self, when: Callable[[datetime], str] | None = None) -> list[str]:
-        """Plain text lines (for ``rotmon doctor``); ``when`` writes a time (default UTC)."""
-
-        def t(moment: datetime | None) -> str:
-            if moment is None:
-                return "never"
-            if when is not None:
-                return when(moment)
-            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-        lat = f"{self.last_latency_ms:.0f} ms" if self.last_latency_ms is not None else "n/a"
-        mean = f"{self.mean_latency_ms:.0f} ms" if self.mean_latency_ms is not None else "n/a"
-        age = f"{self.age_s:.0f} s" if self.age_s is not None else "n/a"
-        return [
-            f"{self.name}: {self.state} (circuit {self.circuit.replace('_', '-')})",
-            f"  last request {t(self.last_request)}, last success {t(self.last_success)}"
-            f" (age {age}), last failure {t(self.last_failure)}",
-            f"  requests {self.requests}, errors {self.errors}"
-            f" ({self.consecutive_failures} in a row), cache hits {self.cache_hits}",
-            f"  latency last {lat}, mean {mean}; interval {self.interval_s:.0f} s",
-            f"  next retry {t(self.next_retry)}, next due {t(self.next_due)}",
-            f"  last error: {self.last_error or 'none'}",
-        ]
-
-
-class SourceHealth:
+class HealthRecord:
     """The schedule and the record of one source (or one request kind of a source).
 
     ``due(now)`` says whether to request now; ``started``/``succeeded``/``failed`` record the
     outcome and reschedule: the regular interval after a success, the backoff after a failure.
-    ``status(now)`` turns the record into the status bar's ``SourceStatus``.
+    ``at(now)`` is the record as the frozen ``SourceHealth`` every layer reads.
     """
 
     def __init__(
@@ -442,7 +392,7 @@ class SourceHealth:
             age.total_seconds(), self.interval(now).total_seconds(), self.stale_factor
         )
 
-    def state(self, now: datetime) -> SourceState:
+    def state(self, now: datetime) -> HealthState:
         if self.circuit.state == "open":
             return "failing"
         if self.consecutive_failures and (self.last_success is None or self.is_stale(now)):
@@ -451,39 +401,31 @@ class SourceHealth:
             return "loading"
         return "stale" if self.is_stale(now) else "ok"
 
-    def status(
+    def at(
         self, now: datetime, *, name: str | None = None, detail: str | None = None
-    ) -> SourceStatus:
-        """This record as the status bar's ``SourceStatus``."""
-        return SourceStatus(
+    ) -> SourceHealth:
+        """The record at ``now``: state, times, errors, schedule, latency and counters."""
+        age = self.age(now)
+        return SourceHealth(
             name=name or self.name,
             state=self.state(now),
             last_success=self.last_success,
             error=self.last_error,
             next_retry=self.next_retry if self.consecutive_failures else None,
             detail=detail,
-        )
-
-    def snapshot(self, now: datetime) -> HealthSnapshot:
-        age = self.age(now)
-        return HealthSnapshot(
-            name=self.name,
-            state=self.state(now),
+            age_s=None if age is None else age.total_seconds(),
+            failures=self.consecutive_failures,
+            requests=self.requests,
+            errors=self.errors,
+            cache_hits=self.cache_hits,
             last_request=self.last_request,
-            last_success=self.last_success,
             last_failure=self.last_failure,
             last_latency_ms=None if self.last_latency_s is None else self.last_latency_s * 1e3,
             mean_latency_ms=(
                 self._latency_total / self._latency_count * 1e3 if self._latency_count else None
             ),
-            requests=self.requests,
-            errors=self.errors,
-            consecutive_failures=self.consecutive_failures,
-            last_error=self.recent_error,
-            next_retry=self.next_retry,
+            recent_error=self.recent_error,
             next_due=self.next_due,
-            cache_hits=self.cache_hits,
             circuit=self.circuit.state,
             interval_s=self.interval(now).total_seconds(),
-            age_s=None if age is None else age.total_seconds(),
         )

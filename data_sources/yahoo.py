@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote as _urlquote
 
+from analytics.health import SourceHealth
 from data_sources.clock import NY, utc_now
 from data_sources.fundpe import SUMMARY_MODULES, SUMMARY_URL, FundPE, pe_from_summary
 from data_sources.httpclient import (
@@ -32,12 +33,12 @@ from data_sources.httpclient import (
     RateLimited,
 )
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
-from data_sources.model import Bars, Quote, SourceStatus
+from data_sources.model import Bars, Quote
 from data_sources.polling import (
     Backoff,
     Circuit,
+    HealthRecord,
     MarketStateFn,
-    SourceHealth,
     default_market_state,
     describe_exception,
     one_line,
@@ -125,17 +126,17 @@ class YahooSource:
         self.on_change: Callable[[], None] = on_change or (lambda: None)
         new_backoff = backoff or (lambda: Backoff.capped(5.0, intervals.backoff_max))
         self.circuit = Circuit("yahoo", threshold=circuit_threshold)
-        self.history_health = SourceHealth(
+        self.history_health = HealthRecord(
             # Re-downloads follow the closes (history_due); the week is only a safety net.
             "yahoo-history",
             timedelta(days=7),
             backoff=new_backoff(),
             circuit=self.circuit,
         )
-        self.quote_health = SourceHealth(
+        self.quote_health = HealthRecord(
             "yahoo-quotes", self._quote_interval, backoff=new_backoff(), circuit=self.circuit
         )
-        self.details_health = SourceHealth(
+        self.details_health = HealthRecord(
             "yahoo-details", timedelta(hours=1), backoff=new_backoff(), circuit=self.circuit
         )
         self.wiretap = Wiretap()
@@ -599,7 +600,7 @@ class YahooSource:
 
     # -- reporting --------------------------------------------------------------------------
 
-    def status(self, now: datetime) -> SourceStatus:
+    def status(self, now: datetime) -> SourceHealth:
         """One ``yahoo`` status from the history and quote records."""
         parts = [self.history_health, self.quote_health]
         states = [p.state(now) for p in parts]
@@ -611,7 +612,7 @@ class YahooSource:
             f"{len(self.bars)}/{len(self.symbols)} histories, {len(self.quotes)} quotes,"
             f" {len(self.hot)} hot"
         )
-        return SourceStatus(
+        return SourceHealth(
             name="yahoo",
             state=state,
             last_success=max(successes) if successes else None,

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from analytics.health import SourceHealth
 from data_sources.clock import utc_now
-from data_sources.model import Quote, SourceStatus
+from data_sources.model import Quote
 from data_sources.polling import (
     Backoff,
     Circuit,
+    HealthRecord,
     MarketStateFn,
-    SourceHealth,
     default_market_state,
     describe_exception,
 )
@@ -59,7 +60,7 @@ class QuoteStream:
         self.connect_timeout_s = connect_timeout_s
         self.clock = clock
         self.market_state = market_state
-        self.health = SourceHealth(
+        self.health = HealthRecord(
             "stream",
             timedelta(seconds=silence_s),
             backoff=backoff or Backoff(base=1.0),
@@ -113,7 +114,7 @@ class QuoteStream:
         except Exception as exc:  # the receive loop notices a dead connection itself
             log.debug("resubscribe failed: %s", describe_exception(exc))
 
-    def state(self, now: datetime) -> SourceStatus:
+    def state(self, now: datetime) -> SourceHealth:
         h = self.health
         last = self.last_message or h.last_success
         if self._closed:
@@ -128,7 +129,7 @@ class QuoteStream:
         else:
             state, error = "loading", None
         detail = f"{len(self._symbols)} symbols, {self.messages} ticks, {self.connects} connects"
-        return SourceStatus(
+        return SourceHealth(
             name="stream",
             state=state,  # type: ignore[arg-type]
             last_success=last,

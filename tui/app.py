@@ -33,8 +33,9 @@ from textual.filter import Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
+from analytics.health import HealthState, SourceHealth
 from analytics.text import inert
-from analytics.types import Snapshot, SourceRow
+from analytics.types import Snapshot
 from data_sources.capabilities import Clocked, SourceClock
 from data_sources.clock import utc_now
 from tui.app_alerts import AlertLog, behind_count
@@ -43,7 +44,7 @@ from tui.app_clock import MarketClock
 from tui.app_export import Exports
 from tui.app_screens import DrillFactory, ScreenNavigation
 from tui.commands import RotmonCommands, status_hints
-from tui.feed import Compute, Feed, PollState, SourceFactory, default_compute
+from tui.feed import Compute, Feed, SourceFactory, default_compute
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 from tui.refreshcap import RefreshCap
 from tui.screens.dashboard import DashboardScreen
@@ -51,7 +52,6 @@ from tui.snapcache import read_cached, write_cached
 from tui.state import UiState
 from tui.terminal import resume_only_on_a_live_terminal, silence_output, terminal_alive
 from tui.themes import DARK, THEMES, VARIABLE_DEFAULTS, next_theme
-from widgets.status_bar import SourceLine
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
     from data_sources.base import DataSource
@@ -375,18 +375,16 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
     def on_worker_state_changed(self, _event: Worker.StateChanged) -> None:
         self._check_settled()  # the NYSE calendar look-up may have been the last work
 
-    def source_lines(self) -> tuple[SourceLine, ...]:
+    def source_lines(self) -> tuple[SourceHealth, ...]:
         """What the status bar shows: the feed's own view of each source, then sub-sources."""
-        now_mono = time.monotonic()
-        lines: list[SourceLine] = []
+        lines: list[SourceHealth] = []
         names: set[str] = set()
-        for state in self.feed.states():
-            names.add(state.name)
-            line = _poll_line(state, now_mono)
+        for line in self.feed.states():
+            names.add(line.name)
             if not self.live_polling or self.pack_mode:
                 # A pack is not polled for news and one-shot runs (tests, screenshots) would
                 # only show the test's timing: no age, no "next", no retry countdown.
-                line = SourceLine(line.name, line.state, None, None, line.error, line.detail)
+                line = replace(line, age_s=None, next_in_s=None)
             lines.append(line)
         behind = behind_count(self.alerts)
         if behind:
@@ -394,15 +392,15 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             unsaved = int(getattr(self.alerts, "unsaved", 0))
             if unsaved:
                 detail += f", {unsaved} in memory only"
-            lines.insert(0, SourceLine("alert log", "behind", detail=detail))
+            lines.insert(0, SourceHealth("alert log", "behind", detail=detail))
         if self._cached_view and lines and lines[0].state == "loading":
             progress = f"; {lines[0].detail}" if lines[0].detail else ""
-            lines[0] = SourceLine(
+            lines[0] = SourceHealth(
                 lines[0].name, "loading", detail=f"showing the cached view{progress}"
             )
         if self.badge is None:  # live: a source that has not answered yet is connecting
             lines = [
-                SourceLine(ln.name, "connecting", ln.age, ln.next_in, ln.error, ln.detail)
+                replace(ln, state="connecting")
                 if ln.state == "loading" and ln.name in names
                 else ln
                 for ln in lines
@@ -416,24 +414,20 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                     i = next(i for i, ln in enumerate(lines) if ln.name == row.name)
                     line = lines[i]
                     if line.state == "ok" and row.state in ("failing", "stale") and row.error:
-                        age = line.age
+                        age = line.age_s
                         if row.state == "stale" and row.last_success is not None:
                             # stale: the age of what is shown (a desk's silent collector), not
                             # of the last read that told us so
                             age = max(0.0, (utc_now() - row.last_success).total_seconds())
-                        lines[i] = SourceLine(
-                            line.name, row.state, age, line.next_in, row.error, line.detail
-                        )
+                        lines[i] = replace(line, state=row.state, age_s=age, error=row.error)
                     continue
-                age = None
-                if row.last_success is not None and self.live_polling:
-                    age = (now - row.last_success).total_seconds()
-                next_in = None
-                if row.next_retry is not None:
-                    next_in = max(0.0, (row.next_retry - now).total_seconds())
+                row = row.at(now)
+                if not self.live_polling:
+                    row = replace(row, age_s=None)
                 # Never answered yet: connecting, not ok (SPEC 8).
-                state = "connecting" if row.state == "loading" else row.state
-                lines.append(SourceLine(row.name, state, age, next_in, row.error))
+                if row.state == "loading":
+                    row = replace(row, state="connecting")
+                lines.append(row)
             subs = [r for r in self.snapshot.sources if r.name not in names]
             if subs:
                 lines = [_aggregate(ln, subs) if ln.name in names else ln for ln in lines]
@@ -441,10 +435,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             stale = self.snapshot.stale_reasons
             if stale:  # the legs shown as n/a, and why: where their data ends
                 more = f" (+{len(stale) - 1} more)" if len(stale) > 1 else ""
-                lines.append(SourceLine("data", "stale", detail=f"n/a: {stale[0]}{more}"))
+                lines.append(SourceHealth("data", "stale", detail=f"n/a: {stale[0]}{more}"))
             elif problems:  # what the data lacks (missing symbols, bad pack rows): never silent
                 count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-                lines.append(SourceLine("data", "stale", detail=f"{count}: {problems[0]}"))
+                lines.append(SourceHealth("data", "stale", detail=f"{count}: {problems[0]}"))
         return tuple(lines)
 
     def _show_status(self) -> None:
@@ -520,15 +514,16 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                 log.exception("settled listener %r failed", listener)
 
 
-_WORST = ("failing", "stale", "connecting", "loading", "ok")
+_WORST: tuple[HealthState, ...] = ("failing", "stale", "connecting", "loading", "ok")
 
 
-def _aggregate(line: SourceLine, parts: Sequence[SourceRow]) -> SourceLine:
+def _aggregate(line: SourceHealth, parts: Sequence[SourceHealth]) -> SourceHealth:
     """The feed's line for a source made of sub-sources: the worst of its parts (SPEC 8), and
     ``connecting`` until one of them has answered once -- never ``ok`` before that."""
     states = [p.state for p in parts if p.state != "off"]
     if not states or line.state in ("failing", "off"):
         return line
+    worst: HealthState
     if not any(p.last_success is not None for p in parts):
         worst = "failing" if all(s == "failing" for s in states) else "connecting"
     else:
@@ -540,16 +535,7 @@ def _aggregate(line: SourceLine, parts: Sequence[SourceRow]) -> SourceLine:
     if worst == "failing" and not error:
         failing = [p.name for p in parts if p.state == "failing"]
         error = f"{', '.join(failing)} failing"
-    return SourceLine(line.name, worst, line.age, line.next_in, error, line.detail)
-
-
-def _poll_line(state: PollState, now: float) -> SourceLine:
-    age = None if state.last_success is None else now - state.last_success
-    next_in = None if state.next_poll is None else max(0.0, state.next_poll - now)
-    phase = state.phase
-    if phase == "loading" and state.in_flight_since is not None:
-        age = None
-    return SourceLine(state.name, phase, age, next_in, state.error, state.detail)
+    return replace(line, state=worst, error=error)
 
 
 def _freeze_heap() -> None:

@@ -127,7 +127,9 @@ class _SnapshotMemo:
         same = all(a is b for a, b in zip(key[:7], new[:7], strict=True)) and key[7:] == new[7:]
         if not same:
             return None
-        return replace(snapshot, asof=market.asof, sources=tuple(s.row() for s in market.statuses))
+        return replace(
+            snapshot, asof=market.asof, sources=tuple(s.summary() for s in market.statuses)
+        )
 
     def put(self, market: MarketData, cfg: Settings, snapshot: Snapshot) -> None:
         with self._lock:
@@ -157,7 +159,7 @@ def _build(market: MarketData, cfg: Settings) -> Snapshot:
         prices=market.prices,
         macro={k: m.values for k, m in market.macro.items()},
         rules=cfg.rules,
-        sources=tuple(s.row() for s in market.statuses),
+        sources=tuple(s.summary() for s in market.statuses),
         problems=market.problems,
         pairs=cfg.with_pairs(market.pairs if market.pairs is not None else PAIRS),
         sectors=market.sectors if market.sectors is not None else SECTORS,

@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker
 
+from analytics.health import HealthState, SourceHealth
 from analytics.text import inert
 from analytics.types import Snapshot
 from data_sources.capabilities import (
@@ -32,6 +33,7 @@ from data_sources.capabilities import (
     Waitable,
     positive_seconds,
 )
+from data_sources.clock import utc_now
 from data_sources.intervals import Backoff, is_stale
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 
@@ -44,7 +46,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Compute = Callable[["MarketData"], Snapshot]
 SourceFactory = Callable[[], "DataSource"]
-PollPhase = Literal["loading", "ok", "stale", "failing", "off"]
 
 MIN_POLL_GAP = 0.25
 """Seconds between polls of a source that wakes the feed itself (``wait_for_update``): the
@@ -138,22 +139,6 @@ class SourceLoop:
             loop.call_soon_threadsafe(loop.stop)
 
 
-@dataclass(frozen=True, slots=True)
-class PollState:
-    """What the feed knows about one source; times are monotonic seconds."""
-
-    name: str
-    phase: PollPhase
-    last_success: float | None = None
-    error: str | None = None
-    failures: int = 0
-    next_poll: float | None = None
-    in_flight_since: float | None = None
-    polls: int = 0
-    detail: str | None = None
-    """While a factory builds the source: its ``progress`` text (a pack being read)."""
-
-
 @dataclass(eq=False)
 class _Slot:
     source: DataSource | None
@@ -161,9 +146,11 @@ class _Slot:
     loop: SourceLoop
     name: str
     interval: float
-    phase: PollPhase = "loading"
+    phase: HealthState = "loading"
     market: MarketData | None = None
     last_success: float | None = None
+    """Monotonic seconds; ``succeeded_at`` is the same moment on the wall clock."""
+    succeeded_at: datetime | None = None
     error: str | None = None
     failures: int = 0
     next_poll: float | None = None
@@ -292,24 +279,34 @@ class Feed:
             self.pause()
         return self._paused
 
-    def states(self) -> tuple[PollState, ...]:
+    def states(self) -> tuple[SourceHealth, ...]:
+        """The feed's own view of each source now: its phase, the age of its last success,
+        the seconds to its next poll or retry, its error, its polls (``requests``) and, while a
+        factory builds it, the factory's progress (``detail``)."""
         now = time.monotonic()
-        return tuple(
-            PollState(
-                name=s.name,
-                phase=self._phase(s, now),
-                last_success=s.last_success,
-                error=s.error,
-                failures=s.failures,
-                next_poll=s.next_poll,
-                in_flight_since=s.in_flight_since,
-                polls=s.polls,
-                detail=_progress(s.factory) if s.source is None else None,
+        states = []
+        for s in self._slots:
+            phase = self._phase(s, now)
+            age = None if s.last_success is None else now - s.last_success
+            if phase == "loading" and s.in_flight_since is not None:
+                age = None
+            states.append(
+                SourceHealth(
+                    name=s.name,
+                    state=phase,
+                    last_success=s.succeeded_at,
+                    error=s.error,
+                    detail=_progress(s.factory) if s.source is None else None,
+                    age_s=age,
+                    next_in_s=None if s.next_poll is None else max(0.0, s.next_poll - now),
+                    failures=s.failures,
+                    requests=s.polls,
+                    interval_s=s.interval,
+                )
             )
-            for s in self._slots
-        )
+        return tuple(states)
 
-    def _phase(self, slot: _Slot, now: float) -> PollPhase:
+    def _phase(self, slot: _Slot, now: float) -> HealthState:
         if (
             slot.phase == "ok"
             and slot.last_success is not None
@@ -479,7 +476,7 @@ class Feed:
             return
         if market is slot.market:  # the very same object: nothing new (a desk terminal)
             slot.phase, slot.error, slot.failures = "ok", None, 0
-            slot.last_success = time.monotonic()
+            self._succeeded(slot)
             return
         slot.market = market
         merged = self._merged()
@@ -492,7 +489,7 @@ class Feed:
         slot.phase = "ok"
         slot.error = None
         slot.failures = 0
-        slot.last_success = time.monotonic()
+        self._succeeded(slot)
         self.snapshots += 1
         self._app.post_message(MarketUpdated(snapshot, source=slot.name, market=merged))
 
@@ -522,6 +519,11 @@ class Feed:
         for market in markets[1:]:
             merged = merged.merged(market)
         return merged
+
+    @staticmethod
+    def _succeeded(slot: _Slot) -> None:
+        slot.last_success = time.monotonic()
+        slot.succeeded_at = utc_now()  # the real moment, whatever clock the data runs on
 
     def _fail(self, slot: _Slot, error: str) -> None:
         slot.phase = "failing"

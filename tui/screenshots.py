@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_sources.model import MarketData, SourceStatus
+from analytics.health import SourceHealth
+from data_sources.model import MarketData
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,9 +137,9 @@ class OfflineLive:
     async def bars(self, symbol: str) -> pd.DataFrame | None:
         return None
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         down = "network is unreachable"
-        return tuple(SourceStatus(n, "failing", error=down) for n in ("yahoo", "fred"))
+        return tuple(SourceHealth(n, "failing", error=down) for n in ("yahoo", "fred"))
 
     async def aclose(self) -> None:
         return None

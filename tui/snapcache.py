@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from analytics.health import SourceHealth
 from analytics.types import (
     PE,
     Alert,
@@ -25,7 +26,6 @@ from analytics.types import (
     RateMove,
     SectorRow,
     Snapshot,
-    SourceRow,
     ValuationGap,
 )
 
@@ -116,18 +116,7 @@ def snapshot_to_cache(s: Snapshot) -> dict[str, Any]:
             }
             for m in s.macro
         ],
-        "sources": [
-            {
-                "name": r.name,
-                "ok": r.ok,
-                "last_success": _iso(r.last_success),
-                "stale": r.stale,
-                "error": r.error,
-                "state": r.state,
-                "next_retry": _iso(r.next_retry),
-            }
-            for r in s.sources
-        ],
+        "sources": [r.json_row(full=True) for r in s.sources],
         "indices": {k: [_num(v[0]), _num(v[1])] for k, v in s.indices.items()},
         "problems": list(s.problems),
         "valuation": _valuation_out(s.valuation),
@@ -222,10 +211,6 @@ def _date(x: str | None) -> date | None:
     return None if x is None else date.fromisoformat(x)
 
 
-def _datetime(x: str | None) -> datetime | None:
-    return None if x is None else datetime.fromisoformat(x)
-
-
 def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
     """The Snapshot written by ``snapshot_to_cache``; raises ValueError/KeyError on other input."""
     if doc.get("schema") != SCHEMA:
@@ -295,18 +280,7 @@ def snapshot_from_cache(doc: dict[str, Any]) -> Snapshot:
             )
             for m in doc["macro"]
         ),
-        sources=tuple(
-            SourceRow(
-                name=r["name"],
-                ok=r["ok"],
-                last_success=_datetime(r["last_success"]),
-                stale=r["stale"],
-                error=r["error"],
-                state=r["state"],
-                next_retry=_datetime(r.get("next_retry")),
-            )
-            for r in doc["sources"]
-        ),
+        sources=tuple(SourceHealth.from_row(r) for r in doc["sources"]),
         indices={k: (v[0], v[1]) for k, v in doc["indices"].items()},
         problems=tuple(doc.get("problems", ())),
         valuation=_valuation_in(doc.get("valuation")),

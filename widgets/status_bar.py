@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from analytics.health import SourceHealth
 from widgets import formatting as fmt
 
 GLYPHS: dict[str, str] = {
@@ -25,21 +25,10 @@ GLYPHS: dict[str, str] = {
 """``behind`` is the alert log with transitions not yet in its database (``detail``: how many)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceLine:
-    """One source as the status bar shows it; ages are seconds (None = unknown)."""
-
-    name: str
-    state: str
-    age: float | None = None
-    next_in: float | None = None
-    error: str | None = None
-    detail: str | None = None
-
-
-def source_text(line: SourceLine, error_width: int = 40) -> str:
+def source_text(line: SourceHealth, error_width: int = 40) -> str:
     """``yahoo ● ok 4s next 11s`` / ``fred ✖ failing: timeout 2m retry 20s`` (words, not colour
-    alone: the state is spelled out for NO_COLOR and 16-colour terminals)."""
+    alone: the state is spelled out for NO_COLOR and 16-colour terminals). The age and the
+    countdown are the value's own (``age_s``, ``next_in_s``): the bar reads no clock."""
     glyph = GLYPHS.get(line.state, "?")
     if line.state == "behind":  # ``alert log behind: 3 unsaved``
         return f"{glyph} {fmt.inert(line.name, 12)} behind: {fmt.inert(line.detail or '', 40)}"
@@ -48,12 +37,12 @@ def source_text(line: SourceLine, error_width: int = 40) -> str:
         parts[0] += f": {fmt.inert(line.error, error_width)}"
     if line.detail:
         parts[0] += f" ({fmt.inert(line.detail, error_width)})"
-    if line.age is not None and line.state not in ("loading", "connecting"):
-        parts.append(fmt.age(line.age))
-    if line.next_in is not None and line.state in ("failing", "stale"):
-        parts.append(f"retry {fmt.age(line.next_in)}")
-    elif line.next_in is not None and line.state == "ok":
-        parts.append(f"next {fmt.age(line.next_in)}")
+    if line.age_s is not None and line.state not in ("loading", "connecting"):
+        parts.append(fmt.age(line.age_s))
+    if line.next_in_s is not None and line.state in ("failing", "stale"):
+        parts.append(f"retry {fmt.age(line.next_in_s)}")
+    elif line.next_in_s is not None and line.state == "ok":
+        parts.append(f"next {fmt.age(line.next_in_s)}")
     return " ".join(parts)
 
 
@@ -89,7 +78,7 @@ class StatusBar(Horizontal):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._sources: tuple[SourceLine, ...] = ()
+        self._sources: tuple[SourceHealth, ...] = ()
         self._paused = False
         self._hints: tuple[tuple[str, str], ...] = ()
         self._shown_left: tuple[object, ...] | None = None
@@ -106,7 +95,7 @@ class StatusBar(Horizontal):
 
     def update_status(
         self,
-        sources: Sequence[SourceLine],
+        sources: Sequence[SourceHealth],
         *,
         paused: bool,
         hints: Sequence[tuple[str, str]] = (),
@@ -116,7 +105,8 @@ class StatusBar(Horizontal):
         self._repaint()
 
     def _repaint(self, force: bool = False) -> None:
-        left = (self._sources, self._paused)
+        # What is shown, not the values: a record's counters change without changing a word.
+        left = (tuple((h.state, source_text(h)) for h in self._sources), self._paused)
         if force or left != self._shown_left:
             self._shown_left = left
             text = self._left_text()

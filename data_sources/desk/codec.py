@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import Pair, SectorPair
-from data_sources.model import Constituent, MacroSeries, MarketData, Quote, SourceStatus
+from analytics.health import SourceHealth
+from analytics.types import Snapshot
+from data_sources.model import Constituent, MacroSeries, MarketData, Quote
 
 T = TypeVar("T")
 
@@ -35,7 +37,12 @@ class CodecError(ValueError):
 
 
 def to_plain(value: Any) -> Any:
-    """``value`` (dataclasses, mappings, sequences, dates, floats) as JSON-able data."""
+    """``value`` (dataclasses, mappings, sequences, dates, floats) as JSON-able data.
+
+    A ``SourceHealth`` goes out in its wire form (``SourceHealth.wire``): its request record
+    stays with the collector. It comes back by its type hints like any dataclass."""
+    if isinstance(value, SourceHealth):
+        return to_plain(value.wire())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime | date):
@@ -161,7 +168,15 @@ def _decoder(tp: type) -> msgspec.msgpack.Decoder[Any]:
 
 
 def pack(value: Any) -> bytes:
-    """``value`` (a Snapshot or any frozen dataclass) as msgpack; NaN stays NaN."""
+    """``value`` (a Snapshot or any frozen dataclass) as msgpack; NaN stays NaN.
+
+    A Snapshot's ``sources`` go out as their rows (``SourceHealth.row``, the rotmon.desk/1
+    layout: a terminal of any version reads them); a map in field order encodes exactly as the
+    dataclass does. ``unpack`` reads them back into ``SourceHealth`` by their names."""
+    if isinstance(value, Snapshot):
+        plain = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        plain["sources"] = [s.row() for s in value.sources]
+        return _SNAPSHOT_ENCODER.encode(plain)
     return _SNAPSHOT_ENCODER.encode(value)
 
 
@@ -234,7 +249,7 @@ class MarketFrame:
 
     source: str
     asof: datetime
-    statuses: tuple[SourceStatus, ...]
+    statuses: tuple[SourceHealth, ...]
     problems: tuple[str, ...]
     pairs: tuple[Pair, ...] | None
     sectors: tuple[SectorPair, ...] | None

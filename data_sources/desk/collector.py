@@ -37,6 +37,7 @@ from typing import Any
 import redis.asyncio as redis_async
 from redis.exceptions import RedisError
 
+from analytics.health import SourceHealth
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition
 from analytics.types import Snapshot
 from data_sources.alert_queue import AlertQueue, queue_path_for
@@ -45,7 +46,7 @@ from data_sources.base import DataSource, SourceError
 from data_sources.capabilities import OwnInterval
 from data_sources.desk import bus, codec
 from data_sources.intervals import Backoff
-from data_sources.model import MarketData, SourceStatus
+from data_sources.model import MarketData
 from data_sources.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Health:
     """The heartbeat: the collector's poll interval and its sources' health."""
 
     interval: float
-    statuses: tuple[SourceStatus, ...]
+    statuses: tuple[SourceHealth, ...]
     error: str | None = None
     polls: int = 0
     """Upstream polls this collector has made (the same for 1 terminal or 50)."""
@@ -147,7 +148,7 @@ class Collector:
         """Upstream polls made (the bench shows they do not grow with terminals)."""
         self.bars_fetched = 0
         self._published_market: MarketData | None = None
-        self._statuses: tuple[SourceStatus, ...] = ()
+        self._statuses: tuple[SourceHealth, ...] = ()
         self._last_error: str | None = None
         self._alert_lock = asyncio.Lock()
         self._pending: list[_Queued] = []

@@ -24,13 +24,14 @@ import pandas as pd
 import redis.asyncio as redis_async
 from redis.exceptions import RedisError
 
+from analytics.health import SourceHealth
 from analytics.lifecycle import Transition
 from analytics.types import Snapshot
 from data_sources.base import SourceError
 from data_sources.desk import bus, codec
 from data_sources.desk.collector import AlertState, Health
 from data_sources.intervals import is_stale
-from data_sources.model import MarketData, SourceKind, SourceStatus
+from data_sources.model import MarketData, SourceKind
 from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class DeskSource:
             # Nothing new: the same object, so the feed skips computing and repainting (a
             # periodic read must not hold the next real update behind the refresh cap).
             return self._last[1]
-        sources = tuple(s.row() for s in statuses)
+        sources = tuple(s.summary() for s in statuses)
         desk_market = DeskMarket(
             source=market.source,
             asof=market.asof,
@@ -195,7 +196,7 @@ class DeskSource:
         except (RedisError, OSError) as exc:
             raise self._fail(exc) from None
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return (*self._collector_statuses(), self._desk_status())
 
     async def aclose(self) -> None:
@@ -399,27 +400,27 @@ class DeskSource:
 
     # -- health rows ---------------------------------------------------------------------------
 
-    def _collector_statuses(self) -> tuple[SourceStatus, ...]:
+    def _collector_statuses(self) -> tuple[SourceHealth, ...]:
         return () if self._health is None else self._health.statuses
 
-    def _desk_status(self) -> SourceStatus:
+    def _desk_status(self) -> SourceHealth:
         age = self.collector_age()
         beat = self._last_beat()
         last = None if beat is None else datetime.fromtimestamp(beat / 1000, UTC)
         who = self._collector or "no collector"
         if age is None:
-            return SourceStatus("desk", "loading", None, "no collector heartbeat yet", detail=who)
+            return SourceHealth("desk", "loading", None, "no collector heartbeat yet", detail=who)
         if self.is_stale():
             shown = ""
             if self._published_ms is not None:
                 shown = ", numbers as of " + datetime.fromtimestamp(
                     self._published_ms / 1000, UTC
                 ).strftime("%H:%M:%S UTC")
-            return SourceStatus(
+            return SourceHealth(
                 "desk", "stale", last, f"collector silent for {_age(age)}{shown}", detail=who
             )
         error = self._health.error if self._health is not None else None
-        return SourceStatus("desk", "failing" if error else "ok", last, error, detail=who)
+        return SourceHealth("desk", "failing" if error else "ok", last, error, detail=who)
 
 
 def log_entry(item: DeskEntry) -> LogEntry:

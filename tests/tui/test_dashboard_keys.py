@@ -106,10 +106,10 @@ async def test_refresh_polls_again_and_pause_stops_polling() -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await snapshot_on_screen(app)
-        assert app.feed.states()[0].polls == 1
+        assert app.feed.states()[0].requests == 1
         await pilot.press("r")
         await wait_until(lambda: app.feed.snapshots == 2)
-        assert app.feed.states()[0].polls == 2
+        assert app.feed.states()[0].requests == 2
 
     live = demo_app(live_polling=True, poll_interval=0.1)
     async with live.run_test(size=(80, 24)) as pilot:
@@ -118,12 +118,12 @@ async def test_refresh_polls_again_and_pause_stops_polling() -> None:
         assert live.feed.paused
         assert "PAUSED" in status_text(live)
         await pilot.pause(0.1)
-        polls = live.feed.states()[0].polls
+        polls = live.feed.states()[0].requests
         await asyncio.sleep(0.5)
-        assert live.feed.states()[0].polls == polls  # nothing polls while paused
+        assert live.feed.states()[0].requests == polls  # nothing polls while paused
         await pilot.press("p")
         assert not live.feed.paused
-        await wait_until(lambda: live.feed.states()[0].polls > polls, 5.0)
+        await wait_until(lambda: live.feed.states()[0].requests > polls, 5.0)
         assert "PAUSED" not in status_text(live)
 
 
@@ -351,14 +351,14 @@ async def test_asof_keys_step_a_source_that_can_and_are_inert_otherwise() -> Non
         await pilot.press("less_than_sign", "greater_than_sign")
         await pilot.press("left_curly_bracket", "right_curly_bracket")
         assert source.steps == [-1, 1, -5, 5]
-        await wait_until(lambda: app.feed.states()[0].polls >= 2)
+        await wait_until(lambda: app.feed.states()[0].requests >= 2)
 
     plain = demo_app()
     async with plain.run_test(size=(80, 24)) as pilot:
         await snapshot_on_screen(plain)
         assert plain.check_action("step_asof", (1,)) is None  # shown disabled, does nothing
         await pilot.press("less_than_sign")
-        assert plain.feed.states()[0].polls == 1
+        assert plain.feed.states()[0].requests == 1
 
 
 async def test_ansi_and_no_color_modes() -> None:

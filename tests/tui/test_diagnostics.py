@@ -10,23 +10,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.app import App
 
+from analytics.health import SourceHealth
 from data_sources.live import LiveSettings, LiveSource
-from data_sources.model import SourceStatus
-from data_sources.polling import HealthSnapshot
 from tests.support.netguard import no_network  # noqa: F401  (autouse)
 from tests.tui.conftest import START, wait_until
 from tui.screens.diagnostics import (
     DiagnosticsScreen,
     SourceCard,
     body_text,
-    health_from_status,
     provider_for,
     title_text,
 )
 
 NOW = datetime(2025, 2, 14, 20, 30, 0, tzinfo=UTC)
 
-FRED = HealthSnapshot(
+FRED = SourceHealth(
     name="fred",
     state="failing",
     last_request=NOW - timedelta(seconds=12),
@@ -36,9 +34,9 @@ FRED = HealthSnapshot(
     mean_latency_ms=380.0,
     requests=9,
     errors=3,
-    consecutive_failures=2,
+    failures=2,
     # what a hostile error page could carry: markup and a terminal escape
-    last_error="DGS10: HTTP 503 [bold red]Down[/] \x1b[2J now",
+    error="DGS10: HTTP 503 [bold red]Down[/] \x1b[2J now",
     next_retry=NOW + timedelta(seconds=150),
     next_due=NOW - timedelta(hours=1),
     cache_hits=14,
@@ -79,12 +77,18 @@ def test_fields_two_per_line_when_wide_and_dates_when_not_today() -> None:
     assert lines[-1].startswith("last error    DGS10")
 
 
-def test_health_from_status_knows_only_what_a_status_says() -> None:
-    statuses = (
-        SourceStatus("demo", "ok", last_success=NOW - timedelta(seconds=5)),
-        SourceStatus("pack", "failing", error="2 problems in the pack"),
-    )
-    demo, pack = health_from_status(statuses, NOW)
+class _Plain:
+    """A source without request records (demo, pack): only its ``status()``."""
+
+    def status(self) -> tuple[SourceHealth, ...]:
+        return (
+            SourceHealth("demo", "ok", last_success=NOW - timedelta(seconds=5)),
+            SourceHealth("pack", "failing", error="2 problems in the pack"),
+        )
+
+
+def test_a_plain_status_knows_only_what_it_says() -> None:
+    demo, pack = provider_for(lambda: _Plain(), clock=lambda: NOW)()
     assert (demo.name, demo.state, demo.age_s, demo.requests) == ("demo", "ok", 5.0, None)
     lines = body_text(demo, NOW, 80).plain.splitlines()
     assert "requests      n/a" in lines and "circuit       n/a" in lines
@@ -97,7 +101,7 @@ def test_health_from_status_knows_only_what_a_status_says() -> None:
 class Host(App[None]):
     """A bare app that opens the diagnostics screen at start."""
 
-    def __init__(self, provider: Callable[[], Sequence[HealthSnapshot]]) -> None:
+    def __init__(self, provider: Callable[[], Sequence[SourceHealth]]) -> None:
         super().__init__()
         self.provider = provider
 
@@ -116,7 +120,7 @@ def card_text(screen: DiagnosticsScreen, name: str) -> str:
 async def test_screen_refreshes_shows_inert_text_and_closes(key: str) -> None:
     calls = {"n": 0}
 
-    def provider() -> list[HealthSnapshot]:
+    def provider() -> list[SourceHealth]:
         calls["n"] += 1
         yahoo = replace(FRED, name="yahoo-quotes", state="ok", requests=calls["n"], errors=0)
         return [yahoo, FRED]
@@ -145,7 +149,7 @@ async def test_screen_refreshes_shows_inert_text_and_closes(key: str) -> None:
 async def test_a_failing_provider_is_shown_not_fatal() -> None:
     state = {"fail": False}
 
-    def provider() -> list[HealthSnapshot]:
+    def provider() -> list[SourceHealth]:
         if state["fail"]:
             raise RuntimeError("source gone \x1b[31m")
         return [FRED]
@@ -163,7 +167,7 @@ async def test_a_failing_provider_is_shown_not_fatal() -> None:
 
 
 async def test_sources_appearing_later_get_their_card() -> None:
-    rows: list[HealthSnapshot] = []
+    rows: list[SourceHealth] = []
     app = Host(lambda: list(rows))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from analytics.health import SourceHealth
 from analytics.types import Snapshot
 from data_sources.base import SourceError
-from data_sources.model import MarketData, SourceStatus
+from data_sources.model import MarketData
 from tests.tui.conftest import START, key_latency, settled, status_text, wait_until
 from tui.app import RotmonApp
 from tui.messages import MarketUpdated
@@ -28,7 +29,7 @@ class _Base:
     async def bars(self, symbol: str) -> pd.DataFrame | None:
         return None
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return ()
 
     async def aclose(self) -> None:

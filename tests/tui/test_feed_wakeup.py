@@ -69,7 +69,7 @@ async def test_news_from_the_source_triggers_the_next_poll() -> None:
         await wait_until(lambda: source.waits == 2, 5)
         app.feed.pause()
         await wait_until(lambda: source.waiting == 0, 5)  # paused: nobody waits for news
-        assert app.feed.states()[0].next_poll is None  # and no timer is armed
+        assert app.feed.states()[0].next_in_s is None  # and no timer is armed
         source.wake.set()
         await pilot.pause()
         assert source.wake.is_set() and source.fetches == 2  # the news waits for a resume

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from analytics.health import SourceHealth
 from analytics.types import LegReturns, MacroRow, PairRow, SectorRow
 from widgets import formatting as fmt
 from widgets.heatmap import cell_values, intensity
 from widgets.macro_panel import macro_cells
 from widgets.spread_table import pair_cells
-from widgets.status_bar import SourceLine, source_text
+from widgets.status_bar import source_text
 
 
 def test_signed_numbers_carry_their_sign_and_two_decimals() -> None:
@@ -116,7 +117,8 @@ def test_macro_cells_show_unit_change_arrow_and_date() -> None:
 
 
 def test_source_text_names_state_in_words() -> None:
-    assert source_text(SourceLine("yahoo", "ok", 4.0)) == "yahoo ● ok 4s"
-    assert source_text(SourceLine("yahoo", "ok", 4.0, 11.2)) == "yahoo ● ok 4s next 11s"
-    failing = SourceLine("fred", "failing", 130.0, 20.0, "timeout")
+    assert source_text(SourceHealth("yahoo", "ok", age_s=4.0)) == "yahoo ● ok 4s"
+    ok = SourceHealth("yahoo", "ok", age_s=4.0, next_in_s=11.2)
+    assert source_text(ok) == "yahoo ● ok 4s next 11s"
+    failing = SourceHealth("fred", "failing", error="timeout", age_s=130.0, next_in_s=20.0)
     assert source_text(failing) == "fred ✖ failing: timeout 2m retry 20s"

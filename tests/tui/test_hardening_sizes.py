@@ -162,7 +162,7 @@ async def test_a_resize_storm_on_a_live_feed_leaves_the_layout_of_the_last_size(
     async with app.run_test(size=(160, 48)) as pilot:
         await snapshot_on_screen(app)
         await settled(app)
-        polls = app.feed.states()[0].polls
+        polls = app.feed.states()[0].requests
         sizes = [(rng.randint(30, 300), rng.randint(8, 80)) for _ in range(60)]
         sizes[10:14] = [(79, 24), (80, 23), (80, 24), (20, 5)]
         for i, (w, h) in enumerate(sizes):
@@ -172,7 +172,7 @@ async def test_a_resize_storm_on_a_live_feed_leaves_the_layout_of_the_last_size(
             await asyncio.sleep(rng.uniform(0.0, 0.02))  # as fast as the app takes them
         final = (97, 31)
         await _resize(pilot, app, *final)
-        await wait_until(lambda: app.feed.states()[0].polls > polls + 3, 10)  # still polling
+        await wait_until(lambda: app.feed.states()[0].requests > polls + 3, 10)  # still polling
         _check_dashboard(app, final)
         for size in [(300, 80), (80, 24), (20, 5), (120, 24)]:
             await _resize(pilot, app, *size)

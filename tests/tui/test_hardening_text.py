@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.health import SourceHealth
 from data_sources.base import SourceError
-from data_sources.model import Constituent, MarketData, Quote, SourceStatus
+from data_sources.model import Constituent, MarketData, Quote
 from tests.support.screen import snapshot_on_screen
 from tests.tui.conftest import settled, wait_until
 from tests.tui.hardening_helpers import open_screen, painted, painted_segments, wired_demo
@@ -70,7 +71,7 @@ class HostileSource:
         quotes[HOSTILE_SYMBOLS[0]] = Quote(HOSTILE_SYMBOLS[0], 10.0, market.asof, name=PAYLOAD)
         statuses = (
             *market.statuses,
-            SourceStatus("holdings", "failing", error=f"{PAYLOAD} {LONG}", detail=PAYLOAD),
+            SourceHealth("holdings", "failing", error=f"{PAYLOAD} {LONG}", detail=PAYLOAD),
         )
         return dataclasses.replace(
             market,
@@ -85,10 +86,10 @@ class HostileSource:
             raise SourceError(f"{PAYLOAD} {LONG}")
         return await self.inner.bars(symbol)
 
-    def status(self) -> tuple[SourceStatus, ...]:
+    def status(self) -> tuple[SourceHealth, ...]:
         return (
-            SourceStatus("demo", "failing", error=f"{PAYLOAD} {LONG}", detail=PAYLOAD),
-            SourceStatus("holdings", "stale", error=PAYLOAD, detail=BIDI),
+            SourceHealth("demo", "failing", error=f"{PAYLOAD} {LONG}", detail=PAYLOAD),
+            SourceHealth("holdings", "stale", error=PAYLOAD, detail=BIDI),
         )
 
     async def aclose(self) -> None:

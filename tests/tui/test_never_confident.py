@@ -148,17 +148,15 @@ async def test_the_issue_pack_shows_stale_energy_as_n_a_with_its_reasons(tmp_pat
 def test_an_aggregate_status_is_the_worst_of_its_parts() -> None:
     from datetime import UTC, datetime
 
-    from analytics.types import SourceRow
+    from analytics.health import HealthState, SourceHealth
     from tui.app import _aggregate
-    from widgets.status_bar import SourceLine
 
     seen = datetime(2026, 1, 5, tzinfo=UTC)
 
-    def row(name: str, state: str, answered: bool = True) -> SourceRow:
-        ok = state in ("ok", "stale")
-        return SourceRow(name, ok, seen if answered else None, state == "stale", None, state)
+    def row(name: str, state: HealthState, answered: bool = True) -> SourceHealth:
+        return SourceHealth(name, state, seen if answered else None)
 
-    live = SourceLine("live", "ok")
+    live = SourceHealth("live", "ok")
     never = [row("yahoo", "loading", False), row("fred", "loading", False)]
     assert _aggregate(live, never).state == "connecting"  # never "ok" before an answer
     down = [row("yahoo", "failing", False), row("fred", "failing", False)]

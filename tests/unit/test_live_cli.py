@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS, PAIRS
+from analytics.health import SourceHealth
 from data_sources.pack import load_pack
-from data_sources.polling import HealthSnapshot
 from tests.support.data_servers import SMALL_HOLDINGS, FredApp, HoldingsApp
 from tests.support.live_env import Servers, aliases, serve, write_config
 from tests.support.loopback import LoopbackServer, Reply, refused_url
@@ -354,13 +354,13 @@ def test_db_before_or_after_doctor_is_the_db_doctor_opens(
     assert not re.search(r"\d\d:\d\d:\d\dZ", out)  # no UTC time left
 
 
-def _health(name: str, *, success: bool, error: str | None) -> HealthSnapshot:
+def _health(name: str, *, success: bool, error: str | None) -> SourceHealth:
     now = datetime(2026, 3, 10, 14, 32, 5, tzinfo=UTC)
-    return HealthSnapshot(
+    return SourceHealth(
         name=name, state="ok" if success else "failing", last_request=now,
         last_success=now if success else None, last_failure=None if success else now,
         last_latency_ms=None, mean_latency_ms=None, requests=1, errors=0 if success else 1,
-        consecutive_failures=0 if success else 1, last_error=error, next_retry=None,
+        failures=0 if success else 1, error=error, next_retry=None,
         next_due=None, cache_hits=0, circuit="closed", interval_s=60.0, age_s=None,
     )  # fmt: skip
 

@@ -11,7 +11,7 @@ import pytest
 from data_sources.intervals import MAX_BACKOFF_S, Backoff, is_stale
 from data_sources.polling import (
     Circuit,
-    SourceHealth,
+    HealthRecord,
     describe_exception,
     http_error,
     one_line,
@@ -92,7 +92,7 @@ def test_circuit_survives_a_clock_jumping_backwards() -> None:
 
 
 def test_health_states_from_loading_to_ok_to_failing_to_stale() -> None:
-    h = SourceHealth("fred", timedelta(hours=6), backoff=Backoff(base=30.0, rng=HalfRandom()))
+    h = HealthRecord("fred", timedelta(hours=6), backoff=Backoff(base=30.0, rng=HalfRandom()))
     assert h.state(T0) == "loading" and h.due(T0)
     h.started(T0)
     assert not h.due(T0)  # in flight
@@ -105,16 +105,17 @@ def test_health_states_from_loading_to_ok_to_failing_to_stale() -> None:
     delay = h.failed(T0 + timedelta(hours=6, seconds=2), "HTTP 503 Service Unavailable")
     assert delay == 22.5
     assert h.state(T0 + timedelta(hours=7)) == "ok"
-    status = h.status(T0 + timedelta(hours=7))
-    assert status.error == "HTTP 503 Service Unavailable"
-    assert status.next_retry == T0 + timedelta(hours=6, seconds=24.5)
+    health = h.at(T0 + timedelta(hours=7))
+    assert health.error == "HTTP 503 Service Unavailable"
+    assert health.next_retry == T0 + timedelta(hours=6, seconds=24.5)
     # 3 x 6 h after the last success the data is stale; with failures that is failing
     assert h.state(T0 + timedelta(hours=18, seconds=2)) == "failing"
     h.consecutive_failures = 0
     assert h.state(T0 + timedelta(hours=18, seconds=2)) == "stale"
-    snap = h.snapshot(T0 + timedelta(hours=7))
-    assert snap.requests == 2 and snap.errors == 1 and snap.last_latency_ms == 250.0
-    assert any("HTTP 503" in line for line in snap.lines())
+    # the same value carries the request record the diagnostics and `rotmon doctor` show
+    assert health.requests == 2 and health.errors == 1 and health.last_latency_ms == 250.0
+    assert health.failures == 1 and health.age_s == 7 * 3600 - 1
+    assert any("HTTP 503" in line for line in health.lines())
 
 
 def test_staleness_is_market_hours_aware() -> None:
@@ -127,7 +128,7 @@ def test_staleness_is_market_hours_aware() -> None:
     assert quote_interval(T0, state_open) == timedelta(seconds=15)
     assert quote_interval(T0, state_closed) == timedelta(minutes=5)
     market = {"state": "open"}
-    h = SourceHealth("quotes", lambda now: quote_interval(now, lambda _: market["state"]))
+    h = HealthRecord("quotes", lambda now: quote_interval(now, lambda _: market["state"]))
     h.started(T0)
     h.succeeded(T0)
     later = T0 + timedelta(seconds=46)
@@ -137,7 +138,7 @@ def test_staleness_is_market_hours_aware() -> None:
 
 
 def test_health_retries_at_once_after_the_clock_jumps_backwards() -> None:
-    h = SourceHealth("holdings", timedelta(days=1))
+    h = HealthRecord("holdings", timedelta(days=1))
     h.started(T0)
     h.succeeded(T0)
     assert not h.due(T0 + timedelta(hours=1))
@@ -145,7 +146,7 @@ def test_health_retries_at_once_after_the_clock_jumps_backwards() -> None:
 
 
 def test_failing_after_the_circuit_opens_even_with_fresh_data() -> None:
-    h = SourceHealth("yahoo", timedelta(days=1), circuit=Circuit("yahoo", threshold=2))
+    h = HealthRecord("yahoo", timedelta(days=1), circuit=Circuit("yahoo", threshold=2))
     h.started(T0)
     h.succeeded(T0)
     for _ in range(2):
@@ -224,7 +225,7 @@ def test_the_network_guard_blocks_other_hosts(no_network: list[str]) -> None:  #
 
 
 def test_one_staleness_rule_for_every_source() -> None:
-    # polling's SourceHealth, the feed and the desk terminal all ask is_stale (SPEC 8: three
+    # polling's HealthRecord, the feed and the desk terminal all ask is_stale (SPEC 8: three
     # intervals), so the status bar, diagnostics and the desk agree on when data is stale.
     assert not is_stale(45.0, 15.0) and is_stale(45.1, 15.0)
     b = Backoff.capped(15.0, 600.0)

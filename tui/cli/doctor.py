@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from analytics.health import SourceHealth
 from analytics.text import inert
 from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.cli.live import ONE_SHOT_WAIT, STREAM_WAIT, _open_store, live_source
@@ -18,7 +19,6 @@ from tui.cli.sources import settings_of
 
 if TYPE_CHECKING:
     from data_sources.live import LiveSource
-    from data_sources.polling import HealthSnapshot
     from tui.config import Settings
 
 
@@ -26,14 +26,14 @@ def run_doctor(opts: Options) -> int:
     return cmd_doctor(settings_of(opts))
 
 
-def health_ok(snapshot: HealthSnapshot) -> bool:
+def health_ok(snapshot: SourceHealth) -> bool:
     """Healthy for ``doctor``: it answered, and its last attempt did not fail."""
-    return snapshot.state in ("ok", "stale") and not snapshot.consecutive_failures
+    return snapshot.ok and not snapshot.failures
 
 
 async def diagnose(
     source: LiveSource, *, wait: float = ONE_SHOT_WAIT, stream_wait: float = STREAM_WAIT
-) -> tuple[HealthSnapshot, ...]:
+) -> tuple[SourceHealth, ...]:
     """One fetch cycle of every part of ``source`` (history, quotes, details of one symbol,
     the stream's connection, FRED, holdings); then its diagnostics. Closes the source."""
     try:
@@ -71,7 +71,7 @@ def ny_time(moment: datetime) -> str:
     return moment.astimezone(NY).strftime("NY %Y-%m-%d %H:%M:%S")
 
 
-def offline(snapshots: Sequence[HealthSnapshot]) -> bool:
+def offline(snapshots: Sequence[SourceHealth]) -> bool:
     """No source answered: none ever succeeded and every one that tried got no answer at all
     (refused, unreachable, unknown host, timed out) — an HTTP error is an answer."""
     tried = [s for s in snapshots if s.requests or s.last_error]
@@ -80,7 +80,7 @@ def offline(snapshots: Sequence[HealthSnapshot]) -> bool:
     return all(any(r in (s.last_error or "").lower() for r in UNREACHABLE) for s in tried)
 
 
-def doctor_report(snapshots: Sequence[HealthSnapshot], *, fred_mode: str) -> list[str]:
+def doctor_report(snapshots: Sequence[SourceHealth], *, fred_mode: str) -> list[str]:
     """The lines ``rotmon doctor`` prints: "offline" first when no source answered, every
     source (times in New York), then a verdict."""
     lines = [OFFLINE] if offline(snapshots) else []

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from analytics.health import SourceHealth
 from analytics.types import Alert, Snapshot
 from data_sources.clock import NY
 from tui.messages import DrillDownRequested
@@ -40,7 +41,7 @@ from widgets.header import MarketHeader, alert_badge
 from widgets.heatmap import SectorHeatmap
 from widgets.macro_panel import MacroTable
 from widgets.spread_table import HEADLINE, PairDetail, SpreadTable
-from widgets.status_bar import SourceLine, StatusBar
+from widgets.status_bar import StatusBar
 from widgets.tab_strip import TabStrip
 from widgets.thesis import CycleLine, ThesisBar
 
@@ -505,7 +506,7 @@ class DashboardScreen(Screen[None]):
 
     @_while_mounted
     def show_status(
-        self, sources: tuple[SourceLine, ...], *, paused: bool, hints: tuple[tuple[str, str], ...]
+        self, sources: tuple[SourceHealth, ...], *, paused: bool, hints: tuple[tuple[str, str], ...]
     ) -> None:
         self.query_one(StatusBar).update_status(sources, paused=paused, hints=hints)
 

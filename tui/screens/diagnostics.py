@@ -1,8 +1,8 @@
 """The diagnostics screen (`D`): per source requests, latency, errors, retry schedule, cache hits.
 
 It shows what ``rotmon doctor`` prints, refreshed every second while open. The rows come from
-a provider: ``LiveSource.diagnostics`` for live data, or ``health_from_status`` over any
-source's ``status()`` (demo, packs), where what a status does not know shows as n/a.
+a provider: ``LiveSource.diagnostics`` for live data, or any source's ``status()`` (demo, packs)
+seen at the moment, where what a source keeps no record of shows as n/a.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,19 +19,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from analytics.health import SourceHealth
 from data_sources.capabilities import Diagnosable
 from data_sources.clock import utc_now
 from tui.screens.fit import FitsTerminal
 from widgets import formatting as fmt
 from widgets.status_bar import GLYPHS
 
-if TYPE_CHECKING:
-    from data_sources.model import SourceStatus
-    from data_sources.polling import HealthSnapshot
-
 log = logging.getLogger(__name__)
 
-Provider = Callable[[], Sequence["HealthSnapshot"]]
+Provider = Callable[[], Sequence[SourceHealth]]
 Clock = Callable[[], datetime]
 
 WIDE = 100
@@ -39,57 +36,19 @@ WIDE = 100
 STATES = ("ok", "stale", "failing", "loading", "off")
 
 
-def health_from_status(
-    statuses: Iterable[SourceStatus], now: datetime | None = None
-) -> tuple[HealthSnapshot, ...]:
-    """Diagnostics rows for a source without request records (demo, pack): its state, last
-    success and its age, error and next retry; request counts, latency and the circuit are
-    unknown (None, shown as n/a)."""
-    from data_sources.polling import HealthSnapshot
-
-    now = now or utc_now()
-    unknown = cast(Any, None)  # HealthSnapshot types these as known; here they are not
-    rows = []
-    for s in statuses:
-        age = None
-        if s.last_success is not None:
-            age = (now - _aware(s.last_success)).total_seconds()
-        rows.append(
-            HealthSnapshot(
-                name=s.name,
-                state=s.state,
-                last_request=None,
-                last_success=s.last_success,
-                last_failure=None,
-                last_latency_ms=None,
-                mean_latency_ms=None,
-                requests=unknown,
-                errors=unknown,
-                consecutive_failures=unknown,
-                last_error=s.error,
-                next_retry=s.next_retry,
-                next_due=None,
-                cache_hits=unknown,
-                circuit=unknown,
-                interval_s=unknown,
-                age_s=age,
-            )
-        )
-    return tuple(rows)
-
-
 def provider_for(source: Callable[[], object | None], clock: Clock | None = None) -> Provider:
     """The rows for whatever ``source()`` returns now: its ``diagnostics(now)`` when it has
-    them (live), else ``health_from_status`` of its ``status()``; nothing while it is None."""
-    clock = clock or utc_now
+    them (live), else its ``status()`` seen at the clock's now; nothing while it is None."""
+    now = clock or utc_now
 
-    def rows() -> Sequence[HealthSnapshot]:
+    def rows() -> Sequence[SourceHealth]:
         current = source()
         if current is None:
             return ()
         if isinstance(current, Diagnosable):
             return tuple(current.diagnostics())
-        return health_from_status(current.status(), clock())  # type: ignore[attr-defined]
+        statuses: Iterable[SourceHealth] = current.status()  # type: ignore[attr-defined]
+        return tuple(s.at(now()) for s in statuses)
 
     return rows
 
@@ -127,11 +86,11 @@ def _interval(seconds: float | None) -> str:
     return f"every {fmt.age(seconds)}"
 
 
-def fields(snap: HealthSnapshot, now: datetime) -> list[tuple[str, str]]:
+def fields(snap: SourceHealth, now: datetime) -> list[tuple[str, str]]:
     """(label, value) pairs in the order the screen shows them (all plain, inert text)."""
     errors = _count(snap.errors)
-    if snap.consecutive_failures is not None and snap.errors is not None:
-        errors += f" ({snap.consecutive_failures} in a row)"
+    if snap.failures is not None and snap.errors is not None:
+        errors += f" ({snap.failures} in a row)"
     latency = _ms(snap.last_latency_ms)
     if snap.mean_latency_ms is not None:
         latency += f", mean {_ms(snap.mean_latency_ms)}"
@@ -154,7 +113,7 @@ def fields(snap: HealthSnapshot, now: datetime) -> list[tuple[str, str]]:
     ]
 
 
-def title_text(snap: HealthSnapshot) -> Text:
+def title_text(snap: SourceHealth) -> Text:
     """``● yahoo-history  ok · age 12s`` - the state in words, not only in colour."""
     glyph = GLYPHS.get(snap.state, "?")
     text = Text(f"{glyph} {fmt.inert(snap.name, 40)}  ", style="bold")
@@ -164,7 +123,7 @@ def title_text(snap: HealthSnapshot) -> Text:
     return text
 
 
-def body_text(snap: HealthSnapshot, now: datetime, width: int) -> Text:
+def body_text(snap: SourceHealth, now: datetime, width: int) -> Text:
     """The fields as aligned lines: two per line from ``WIDE`` columns, else one; the last
     error always gets a line of its own."""
     pairs = fields(snap, now)
@@ -214,7 +173,7 @@ class SourceCard(Vertical):
         yield self.title
         yield self.body
 
-    def show(self, snap: HealthSnapshot, now: datetime, width: int) -> None:
+    def show(self, snap: SourceHealth, now: datetime, width: int) -> None:
         for state in STATES:
             self.set_class(snap.state == state, f"-{state}")
         self.title.update(title_text(snap))
