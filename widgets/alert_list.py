@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from analytics.types import Alert
 from widgets import formatting as fmt
-from widgets.keyed_table import Cell, Column, KeyedTable
+from widgets.keyed_table import Cell, Column, PaneTable
 
 SCORES: tuple[tuple[str, str], ...] = (
     ("hard_landing", "Hard landing"),
@@ -153,13 +153,13 @@ def alert_cells(
     ]
 
 
-class AlertTable(KeyedTable):
+class AlertTable(PaneTable):
     """Active alerts, critical first; one keyed row per rule."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("severity", "Sev", 7, "left"),
         Column("rule", "Rule", RULE_WIDTH, "left", grow_to=RULE_MAX),
-        Column("value", "Value vs threshold", 19),
+        Column("value", "Value vs threshold", 19, "right"),
         Column("since", " Since", 15, "left"),
         Column("ack", "Ack", 7, "left"),
     )
@@ -326,7 +326,7 @@ def log_cells(line: LogLine, index: int) -> list[Cell]:
     ]
 
 
-class AlertLog(KeyedTable, can_focus=False):
+class AlertLog(PaneTable, can_focus=False):
     """The last transitions of the alert log, newest first (a wide dashboard shows it beside
     the headline chart; ``H`` opens the whole history)."""
 
@@ -335,7 +335,7 @@ class AlertLog(KeyedTable, can_focus=False):
         Column("severity", "Sev", 7, "left"),
         Column("event", "Event", 11, "left"),
         Column("rule", "Rule", RULE_WIDTH, "left", grow_to=RULE_MAX),
-        Column("value", "Value vs threshold", 19),
+        Column("value", "Value vs threshold", 19, "right"),
     )
 
     def update_log(self, lines: Sequence[LogLine]) -> None:

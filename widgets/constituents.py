@@ -1,459 +1,19 @@
-"""Keyed tables that diff instead of refilling: a small generic one and the constituents table.
-
-Both keep the cursor on the same row (by key) and the row at the same height on screen across
-updates. Values are compared before anything is touched, so an update that changes nothing costs
-no redraw; changed cells go through ``update_cell``; rows come and go inside one
-``batch_update``. Removing rows one by one is quadratic in Textual's DataTable (each removal
-re-indexes every row, textual#5273), so a change that removes many rows rebuilds the table in
-one pass and then puts the cursor and scroll position back by key.
-"""
+"""The constituents table of the sector screen: ~2,000 rows, sortable, filterable, updated in
+place. A ``KeyedTable`` fed with ``_apply``: a live update formats only the cells whose value
+changed, and only when their row is drawn or read."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, Self
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey
 
 from analytics.text import inert
-from widgets.keyed_table import EDGE_BINDINGS, EdgeKeys, sort_label
-from widgets.table_lines import FastLines
-
-MOVE_GROUP = Binding.Group("Move")
-
-REBUILD_AT = 48
-"""Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A table column: key, header label, fixed width, right-aligned (numbers) or not."""
-
-    key: str
-    label: str
-    width: int
-    numeric: bool = False
-
-
-class _KeyText(Text):
-    """A cell that knows its row key, so ``DataTable.sort`` can order rows by our own order."""
-
-    __slots__ = ("row_key",)
-
-    def __init__(self, text: str, row_key: str, **kwargs: Any) -> None:
-        super().__init__(text, **kwargs)
-        self.row_key = row_key
-
-
-class KeyedTable(EdgeKeys, FastLines):
-    """A DataTable whose rows are replaced by ``sync(rows)``: rows keyed, cells diffed."""
-
-    DEFAULT_CSS = """
-    KeyedTable {
-        height: auto;
-        max-height: 100%;
-    }
-    """
-
-    HELP = "A table; arrows or h j k l move the cursor."
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Same ids as the dashboard's tables, so one keymap entry remaps both.
-        Binding("k", "cursor_up", "Up", show=False, group=MOVE_GROUP, id="move.up"),
-        Binding("j", "cursor_down", "Down", show=False, group=MOVE_GROUP, id="move.down"),
-        Binding("h", "cursor_left", "Left", show=False, group=MOVE_GROUP, id="move.left"),
-        Binding("l", "cursor_right", "Right", show=False, group=MOVE_GROUP, id="move.right"),
-        *EDGE_BINDINGS,
-    ]
-
-    def __init__(
-        self,
-        columns: Sequence[Column],
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        cursor_type: str = "row",
-        show_cursor: bool = True,
-    ) -> None:
-        super().__init__(
-            name=name,
-            id=id,
-            classes=classes,
-            cursor_type=cursor_type,  # type: ignore[arg-type]
-            show_cursor=show_cursor,
-            zebra_stripes=False,
-        )
-        self.table_columns: tuple[Column, ...] = tuple(columns)
-        for col in self.table_columns:
-            self.add_column(self._header(col), width=col.width, key=col.key)
-        self._cells: dict[str, tuple[Any, ...]] = {}
-        self._order: list[str] = []
-        # Cells of rows filtered out, kept so that showing them again builds nothing.
-        self._spare: dict[str, tuple[Any, ...]] = {}
-        # Rows whose values changed but whose cells are not built yet: they are formatted
-        # when a line shows them or a cell is read (most of 2,000 rows are off screen).
-        self._stale: set[str] = set()
-        self._stale_get: Callable[[str], tuple[Any, ...]] | None = None
-
-    _bulk = False
-    _bulk_refresh: tuple[bool, bool] | None = None
-    _pending_scroll: int | None = None
-
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        """Coalesce the refresh that every ``update_cell`` asks for into one per update."""
-        if self._bulk and not regions and not recompose:
-            rep, lay = self._bulk_refresh or (False, False)
-            self._bulk_refresh = (rep or repaint, lay or layout)
-            return self
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable measures every cell of every new row to size auto-width columns (2,000
-        # rows: ~100 ms when a filter is cleared). Our columns have fixed widths and our rows
-        # a fixed height of 1, so there is nothing to measure: only the virtual size is
-        # recomputed. If a future Textual renames this hook, the override is merely unused.
-        base = getattr(super(), "_update_dimensions", None)
-        if base is not None:
-            base(())
-        if self._pending_scroll is not None:
-            # Now that the virtual size is known, put the cursor row back where it was.
-            target, self._pending_scroll = self._pending_scroll, None
-            self.scroll_to(y=target, animate=False, immediate=True)
-
-    def _apply_pending_scroll(self) -> None:
-        if self._pending_scroll is not None:
-            target, self._pending_scroll = self._pending_scroll, None
-            self.scroll_to(y=target, animate=False, immediate=True)
-
-    _cell_lines: dict[tuple[RowKey, ColumnKey], tuple[Any, tuple[Any, ...], Any]] | None = None
-
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> Any:
-        # DataTable keys its cell render cache on a counter that every update bumps, so one
-        # changed price re-renders every visible cell. Rows keep their cell objects until a
-        # value changes (``_apply`` replaces only what differs): a cell whose object, place
-        # and look are what they were is rendered from this cache instead.
-        if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        try:
-            row_key = self._row_locations.get_key(row_index)
-            column_key = self._column_locations.get_key(column_index)
-            cell = self._data[row_key][column_key]
-            state = (
-                row_index,
-                base_style,
-                width,
-                cursor,
-                hover,
-                self._show_hover_cursor,
-                self._pseudo_class_state,
-            )
-        except (AttributeError, KeyError):  # another Textual: no cache, nothing lost
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        cache = self._cell_lines
-        if cache is None:
-            cache = self._cell_lines = {}
-        hit = cache.get((row_key, column_key))
-        if hit is not None and hit[0] is cell and hit[1] == state:
-            return hit[2]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        cache[(row_key, column_key)] = (cell, state, lines)
-        return lines
-
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
-        self._cell_lines = None
-
-    def _header(self, col: Column, suffix: str = "") -> Text:
-        label = sort_label(col.label, suffix.strip(), col.width) if suffix else col.label
-        return Text(label, justify="right" if col.numeric else "left", no_wrap=True)
-
-    @property
-    def keys(self) -> list[str]:
-        """Row keys in display order."""
-        return list(self._order)
-
-    def cursor_key(self) -> str | None:
-        """The key of the row under the cursor, or None when the table is empty."""
-        if not self._order or not self.is_valid_row_index(self.cursor_row):
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return key
-
-    def sync(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
-        """Show ``rows`` (key, cells) in this order. Cells are Rich renderables or text; a
-        cell is replaced only when it differs from what is shown."""
-        self._apply([k for k, _ in rows], {k: tuple(c) for k, c in rows})
-
-    def _apply(
-        self,
-        order: list[str],
-        cells: dict[str, tuple[Any, ...]] | Callable[[str], tuple[Any, ...]],
-        changed: Iterable[str] | None = None,
-    ) -> None:
-        """Make the table show ``order``; ``cells`` gives each row's cells (a dict, or a
-        function called only for rows that are new or listed in ``changed``)."""
-        get = cells.__getitem__ if isinstance(cells, dict) else cells
-        old_cursor_key = self.cursor_key()
-        old_row = self.cursor_row
-        screen_offset = old_row - round(self.scroll_y)
-        wanted = set(order)
-        shown = self._cells
-        removed = [k for k in self._order if k not in wanted]
-        kept = [k for k in self._order if k in wanted]
-        appended = kept + [k for k in order if k not in shown]
-        # Rows can be put in order in place only when their first cell knows its key.
-        sortable = all(isinstance(shown[k][0], _KeyText) for k in kept[:1]) and (
-            not order or isinstance(self._first_cell(order, shown, get), _KeyText)
-        )
-        rebuild = len(removed) > REBUILD_AT or (appended != order and not sortable)
-        col_keys = [ColumnKey(c.key) for c in self.table_columns]
-        self._bulk = True
-        try:
-            self._apply_rows(order, shown, get, changed, kept, removed, appended, rebuild, col_keys)
-        finally:
-            self._bulk = False
-            pending, self._bulk_refresh = self._bulk_refresh, None
-            if pending is not None:
-                self.refresh(repaint=pending[0], layout=pending[1])
-        # New rows change the virtual size only when the table is next idle.
-        resized = rebuild or len(appended) != len(kept)
-        self._restore_cursor(old_cursor_key, old_row, screen_offset, rebuilt=resized)
-
-    def _apply_rows(
-        self,
-        order: list[str],
-        shown: dict[str, tuple[Any, ...]],
-        get: Callable[[str], tuple[Any, ...]],
-        changed: Iterable[str] | None,
-        kept: list[str],
-        removed: list[str],
-        appended: list[str],
-        rebuild: bool,
-        col_keys: list[ColumnKey],
-    ) -> None:
-        with self.app.batch_update():
-            if rebuild:
-                self._rebuild(order, shown, get, changed)
-            else:
-                for k in removed:
-                    self.remove_row(k)
-                    self._spare[k] = shown.pop(k)
-                    self._stale.discard(k)
-                update_keys = kept if changed is None else [k for k in changed if k in shown]
-                # Cells from a function (ConstituentsTable) are new objects only when their
-                # value changed, and are built when shown; a dict of cells (sync) is built
-                # anew: compare what it shows.
-                if isinstance(getattr(get, "__self__", None), dict):
-                    self._update_cells(update_keys, shown, get, col_keys, compare=True)
-                elif update_keys:
-                    self._stale.update(update_keys)
-                    self._stale_get = get
-                    # One invalidation now: a stale row is formatted before it is next drawn,
-                    # so no render cache of the new count can hold its old cells.
-                    self.bump_update_count()
-                    self.refresh()
-                for k in order:
-                    if k not in shown:
-                        row = get(k)
-                        shown[k] = row
-                        self.add_row(*row, key=k)
-                if appended != order:
-                    position = {k: i for i, k in enumerate(order)}
-                    self.sort(col_keys[0], key=lambda cell: position[cell.row_key])
-            self._order = list(order)
-
-    def _update_cells(
-        self,
-        keys: list[str],
-        shown: dict[str, tuple[Any, ...]],
-        get: Callable[[str], tuple[Any, ...]],
-        col_keys: list[ColumnKey],
-        *,
-        compare: bool = True,
-    ) -> None:
-        """Replace the cells of ``keys`` that differ (by identity alone unless ``compare``).
-
-        A live tick changes thousands of cells (price, change and returns of most rows): they
-        are written into the table's data in one pass with one render invalidation, which is
-        what ``update_cell`` does per cell (with a lookup of both keys each time). Falls back
-        to ``update_cell`` if a future Textual stores its cells differently."""
-        data = getattr(self, "_data", None)
-        direct = isinstance(data, dict) and isinstance(getattr(self, "_update_count", None), int)
-        touched = False
-        for k in keys:
-            old = shown[k]
-            new = get(k)
-            row_key = None
-            cells: Any = None
-            for col, a, b in zip(col_keys, old, new, strict=True):
-                if a is not b and (not compare or not same_cell(a, b)):
-                    if row_key is None:
-                        row_key = RowKey(k)
-                        cells = data.get(row_key) if direct else None  # type: ignore[union-attr]
-                    if cells is not None:
-                        cells[col] = b
-                        touched = True
-                    else:
-                        self.update_cell(row_key, col, b)
-            shown[k] = new
-        if touched:
-            self.bump_update_count()  # the key of DataTable's render caches
-            self.refresh()
-
-    def _flush(self, keys: Iterable[str] | None = None) -> None:
-        """Build the cells of stale rows (``keys`` among them, or all) into the table's data.
-
-        No render invalidation: the rows were marked stale together with one (see
-        ``_apply_rows``) and each is built before it is drawn or read."""
-        stale = self._stale
-        todo = list(stale) if keys is None else [k for k in keys if k in stale]
-        if not todo or self._stale_get is None:
-            return
-        stale.difference_update(todo)
-        get = self._stale_get
-        data = self._data
-        shown = self._cells
-        col_keys = [ColumnKey(c.key) for c in self.table_columns]
-        for k in todo:
-            new = get(k)
-            cells = data[RowKey(k)]
-            for col, a, b in zip(col_keys, shown[k], new, strict=True):
-                if a is not b:
-                    cells[col] = b
-            shown[k] = new
-
-    def _flush_row(self, row_key: RowKey | str) -> None:
-        if self._stale:
-            self._flush((row_key.value if isinstance(row_key, RowKey) else row_key,))
-
-    def render_line(self, y: int) -> Strip:
-        if self._stale:
-            header = self.header_height if self.show_header else 0
-            index = y - header + self.scroll_offset.y
-            if self._fast_tall:
-                self._flush()
-            elif header <= y and index < self.row_count:
-                self._flush_row(self._row_locations.get_key(index))
-        return super().render_line(y)
-
-    # Reads of the table's cells see every change: stale rows are built first.
-
-    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Any:
-        self._flush_row(row_key)
-        return super().get_cell(row_key, column_key)
-
-    def get_row(self, row_key: RowKey | str) -> list[Any]:
-        self._flush_row(row_key)
-        return super().get_row(row_key)
-
-    def get_row_at(self, row_index: int) -> list[Any]:
-        if self._stale and self.is_valid_row_index(row_index):
-            self._flush_row(self._row_locations.get_key(row_index))
-        return super().get_row_at(row_index)
-
-    def get_cell_at(self, coordinate: Coordinate) -> Any:
-        if self._stale and self.is_valid_row_index(coordinate.row):
-            self._flush_row(self._row_locations.get_key(coordinate.row))
-        return super().get_cell_at(coordinate)
-
-    def get_column(self, column_key: ColumnKey | str) -> Iterable[Any]:
-        self._flush()
-        return super().get_column(column_key)
-
-    def get_column_at(self, column_index: int) -> Iterable[Any]:
-        self._flush()
-        return super().get_column_at(column_index)
-
-    def _first_cell(
-        self,
-        order: list[str],
-        shown: dict[str, tuple[Any, ...]],
-        get: Callable[[str], tuple[Any, ...]],
-    ) -> Any:
-        k = order[0]
-        return shown[k][0] if k in shown else get(k)[0]
-
-    def _rebuild(
-        self,
-        order: list[str],
-        shown: dict[str, tuple[Any, ...]],
-        get: Callable[[str], tuple[Any, ...]],
-        changed: Iterable[str] | None,
-    ) -> None:
-        fresh = set(changed) if changed is not None else None
-        self.clear()
-        cells: dict[str, tuple[Any, ...]] = {}
-        for k in order:
-            row = shown.get(k)
-            if row is None or fresh is None or k in fresh:
-                row = get(k)
-            cells[k] = row
-            self.add_row(*row, key=k)
-        for k, row in shown.items():
-            if k not in cells:
-                self._spare[k] = row
-        self._cells = cells
-        self._stale.intersection_update(cells)
-
-    def _restore_cursor(
-        self, key: str | None, old_row: int, screen_offset: int, *, rebuilt: bool
-    ) -> None:
-        if not self._order:
-            return
-        if key is not None and key in self._cells:
-            row = self.get_row_index(key)
-        else:
-            row = min(max(old_row, 0), len(self._order) - 1)
-        if row != self.cursor_row or rebuilt:
-            self.move_cursor(row=row, scroll=False)
-        target = max(0, row - max(screen_offset, 0))
-        if round(self.scroll_y) != target:
-            if rebuilt:
-                # The virtual size is recomputed when the table is next idle: scroll after it.
-                self._pending_scroll = target
-                self.call_after_refresh(self._apply_pending_scroll)
-            else:
-                self.scroll_to(y=target, animate=False, immediate=True)
-
-
-def same_cell(a: Any, b: Any) -> bool:
-    """True when two cells look the same (``Text ==`` ignores style, this does not)."""
-    if a is b:
-        return True
-    if isinstance(a, Text) and isinstance(b, Text):
-        return (
-            a.plain == b.plain
-            and a.style == b.style
-            and a.spans == b.spans
-            and a.justify == b.justify
-        )
-    return type(a) is type(b) and a == b
-
-
-# -- constituents -------------------------------------------------------------------------
+from widgets.keyed_table import Column, KeyedTable, KeyText
 
 
 class ConstituentRow(NamedTuple):
@@ -478,12 +38,12 @@ class ConstituentRow(NamedTuple):
 CONSTITUENT_COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Symbol", 8),
     Column("name", "Name", 30),
-    Column("weight", "Wt %", 6, numeric=True),
-    Column("last", "Last", 9, numeric=True),
-    Column("chg", "Chg %", 7, numeric=True),
-    Column("r1m", "1M %", 7, numeric=True),
-    Column("r3m", "3M %", 7, numeric=True),
-    Column("contrib", "Contrib", 8, numeric=True),
+    Column("weight", "Wt %", 6, justify="right"),
+    Column("last", "Last", 9, justify="right"),
+    Column("chg", "Chg %", 7, justify="right"),
+    Column("r1m", "1M %", 7, justify="right"),
+    Column("r3m", "3M %", 7, justify="right"),
+    Column("contrib", "Contrib", 8, justify="right"),
 )
 
 SORT_CYCLE: tuple[str, ...] = ("weight", "chg", "r1m", "r3m", "contrib", "last", "symbol", "name")
@@ -531,13 +91,6 @@ class ConstituentsTable(KeyedTable):
         self._texts: dict[tuple[str, Style | str], Text] = {}  # shared number cells
         self._update_headers()
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
-
-    def on_unmount(self) -> None:
-        # the subscription holds the table (and its rows) until the next theme change
-        self.app.theme_changed_signal.unsubscribe(self)
-
     def on_resize(self) -> None:
         # The name column takes what the fixed numeric columns leave (between 10 and 60: at
         # 80 columns every column fits without a horizontal scrollbar).
@@ -558,7 +111,7 @@ class ConstituentsTable(KeyedTable):
 
     # -- data in ----------------------------------------------------------------------------
 
-    def set_rows(self, rows: Iterable[ConstituentRow]) -> None:
+    def set_rows(self, rows: Iterable[ConstituentRow]) -> None:  # type: ignore[override]
         """Replace the data (a live update). Only rows whose values changed are redrawn."""
         new: dict[str, ConstituentRow] = {}
         for r in rows:
@@ -626,10 +179,10 @@ class ConstituentsTable(KeyedTable):
     # -- internals --------------------------------------------------------------------------
 
     def _update_headers(self) -> None:
-        arrow = " ▼" if self.sort_descending else " ▲"
+        arrow = "▼" if self.sort_descending else "▲"
         for col in self.table_columns:
-            suffix = arrow if col.key == self.sort_column else ""
-            self.columns[ColumnKey(col.key)].label = self._header(col, suffix)
+            mark = arrow if col.key == self.sort_column else ""
+            self.columns[ColumnKey(col.key)].label = self._header(col, mark)
         self.notify_style_update()  # drops the cached header cells and repaints
 
     def _ordered_keys(self) -> list[str]:
@@ -708,7 +261,7 @@ class ConstituentsTable(KeyedTable):
     def _fresh_cells(self, key: str, r: ConstituentRow) -> tuple[Any, ...]:
         gain, loss, na = self._theme_styles()
         return (
-            _KeyText(inert(r.symbol), key, no_wrap=True, overflow="ellipsis"),
+            KeyText(inert(r.symbol), row_key=key, no_wrap=True, overflow="ellipsis"),
             Text(inert(r.name), no_wrap=True, overflow="ellipsis"),
             self._num(r.weight, ".3f", na=na),
             self._num(r.last, ",.2f", na=na),
@@ -727,11 +280,7 @@ def _tone(x: float | None, gain: Style, loss: Style) -> Style | str:
 
 __all__ = [
     "CONSTITUENT_COLUMNS",
-    "REBUILD_AT",
     "SORT_CYCLE",
-    "Column",
     "ConstituentRow",
     "ConstituentsTable",
-    "KeyedTable",
-    "RowKey",
 ]

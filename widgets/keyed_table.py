@@ -1,16 +1,36 @@
-"""A DataTable of keyed rows that diffs: cells are specs, only changed cells are updated."""
+"""The one keyed, diffing table of rotmon: every table (spreads, risk, alert log, macro,
+constituents and the drill-down screens' tables) is a ``KeyedTable``.
+
+Rows are keyed; an update compares values before anything is touched, so an update that
+changes nothing costs no redraw, and the cursor stays on its row (by key) and the row at its
+height on screen when rows move. Two ways in, one engine under them:
+
+- ``set_rows(rows)`` with cells as theme-free ``Cell`` specs (text, tone, sort value,
+  sparkline): styled at render time with the theme's colours, sortable by ``cycle_sort`` /
+  ``sort_by``, only the changed cells repainted (a tick resends a cell, not the table);
+- ``sync(rows)`` with cells as Rich renderables, shown as given (the drill-down screens);
+  ``_apply(order, cells_of, changed)`` is the bulk path under it, which ConstituentsTable feeds
+  with a function that builds a row's cells only when the row is drawn or read.
+
+Removing rows one by one is quadratic in Textual's DataTable (each removal re-indexes every row,
+textual#5273), so a change that removes many rows rebuilds the table in one pass and then puts
+the cursor and scroll position back by key. Body lines are drawn by ``FastLines``
+(``widgets.table_lines``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from widgets.formatting import sparkline as fmt_sparkline
@@ -39,21 +59,10 @@ EDGE_BINDINGS: list[BindingType] = [
 """``g``/``G``/Home/End: every list jumps to its first and last row the same way."""
 
 
-class EdgeKeys:
-    """The actions behind EDGE_BINDINGS for a DataTable."""
-
-    def action_cursor_first(self: Any) -> None:
-        if self.row_count:
-            self.move_cursor(row=0, animate=False)
-
-    def action_cursor_last(self: Any) -> None:
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-
-
 @dataclass(frozen=True, slots=True)
 class Column:
     """A fixed-width column: widths never follow the data, so nothing jumps while ticking.
+    Text is left-aligned, numbers ``justify="right"``.
 
     ``grow_to`` above ``width``: the column takes the table's spare width, up to that many
     cells (a sparkline or a name that widens with the pane; it follows the pane, never the data).
@@ -62,7 +71,7 @@ class Column:
     key: str
     label: str
     width: int
-    justify: Justify = "right"
+    justify: Justify = "left"
     grow_to: int = 0
 
 
@@ -82,11 +91,19 @@ class Cell:
     """A sparkline drawn after ``text`` as wide as its column is (one cell kept as the gap)."""
 
 
-class SortableText(Text):
-    """A cell that shows text and sorts by the number behind it."""
+class KeyText(Text):
+    """A cell that knows its row key and the value it sorts by, so that ``DataTable.sort``
+    can put rows in our own order (by key) or in the order of a column's values."""
 
-    def __init__(self, *args: Any, sort: float | str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        row_key: str | None = None,
+        sort: float | str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.row_key = row_key
         self.sort_value = sort
 
 
@@ -112,6 +129,10 @@ def fit_widths(columns: Sequence[Column], width: int) -> dict[str, int]:
     return out
 
 
+REBUILD_AT = 48
+"""Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
+
+
 def sort_key(cell: object) -> tuple[int, Any]:
     """Unknown values last, whatever the direction (the caller flips the flag with reverse)."""
     value = getattr(cell, "sort_value", None)
@@ -120,10 +141,13 @@ def sort_key(cell: object) -> tuple[int, Any]:
     return (1, value)
 
 
-class KeyedTable(EdgeKeys, FastLines):
-    """Rows keyed by id; ``update_rows`` adds, removes and updates only the cells that changed."""
+class KeyedTable(FastLines):
+    """Rows keyed by id; cells diffed; the selection and sort follow keys, not row numbers."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    """The columns of a subclass (or pass ``columns`` to the constructor)."""
+    CELL_PADDING: ClassVar[int] = 1
+    """Blank cells each side of a cell (the dashboard's panes use 0)."""
     BINDINGS: ClassVar[list[BindingType]] = MOVE_BINDINGS + EDGE_BINDINGS
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "keyed-table--gain",
@@ -139,48 +163,89 @@ class KeyedTable(EdgeKeys, FastLines):
     KeyedTable {
         height: auto;
         max-height: 100%;
-        background: transparent;
-        scrollbar-size: 1 1;
     }
-    KeyedTable > .keyed-table--gain { color: $gain; }
-    KeyedTable > .keyed-table--loss { color: $loss; }
-    KeyedTable > .keyed-table--neutral { color: $neutral; }
-    KeyedTable > .keyed-table--stale { color: $stale; }
-    KeyedTable > .keyed-table--warn { color: $warning; }
-    KeyedTable > .keyed-table--crit { color: $error; }
-    KeyedTable > .keyed-table--accent { color: $accent; }
-    KeyedTable > .keyed-table--dim { color: $neutral; }
     """
 
+    HELP = "A table; arrows or h j k l move the cursor."
+
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        columns: Sequence[Column] | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        cursor_type: str = "row",
+        show_cursor: bool = True,
     ) -> None:
         super().__init__(
             name=name,
             id=id,
             classes=classes,
-            cursor_type="row",
+            cursor_type=cursor_type,  # type: ignore[arg-type]
+            show_cursor=show_cursor,
             zebra_stripes=False,
-            cell_padding=0,
+            cell_padding=self.CELL_PADDING,
         )
+        self.table_columns: tuple[Column, ...] = (
+            tuple(columns) if columns is not None else self.COLUMNS
+        )
+        self._widths: dict[str, int] = {col.key: col.width for col in self.table_columns}
+        for col in self.table_columns:
+            self.add_column(self._header(col), width=col.width, key=col.key)
+        # Rows fed as Cell specs (set_rows): the specs shown, the theme's style per tone.
         self._shown: dict[str, dict[str, Cell]] = {}
         self._tones: dict[str, Style] = {}
-        """Tone -> the theme's style for it (looked up once per theme, not once per cell)."""
         self._sort_column: str | None = None
         self._sort_reverse = True
-        self._widths: dict[str, int] = {col.key: col.width for col in self.COLUMNS}
-        for col in self.COLUMNS:
-            self.add_column(Text(col.label, justify=col.justify), width=col.width, key=col.key)
+        # Rows fed as cells (sync / _apply): the cells shown and their order.
+        self._cells: dict[str, tuple[Any, ...]] = {}
+        self._order: list[str] = []
+        # Cells of rows filtered out, kept so that showing them again builds nothing.
+        self._spare: dict[str, tuple[Any, ...]] = {}
+        # Rows whose values changed but whose cells are not built yet: they are formatted
+        # when a line shows them or a cell is read (most of 2,000 rows are off screen).
+        self._stale: set[str] = set()
+        self._stale_get: Callable[[str], tuple[Any, ...]] | None = None
+
+    # -- moving -----------------------------------------------------------------------------
+
+    def action_cursor_first(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_cursor_last(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
+
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None when the table is empty."""
+        if not self.row_count or not self.is_valid_row_index(self.cursor_row):
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return None if key is None else str(key)
+
+    @property
+    def keys(self) -> list[str]:
+        """Row keys in display order."""
+        if self._order or not self._shown:
+            return list(self._order)
+        return [str(self._row_locations.get_key(i).value) for i in range(self.row_count)]
+
+    def _header(self, col: Column, arrow: str = "") -> Text:
+        width = self._widths.get(col.key, col.width)
+        label = sort_label(col.label, arrow, width) if arrow else col.label
+        return Text(label, justify=col.justify, no_wrap=True)
 
     def on_resize(self, _event: events.Resize) -> None:
         self.fit_columns()
 
     def fit_columns(self) -> None:
         """Growing columns (``grow_to``) take the width the table has beyond its fixed ones."""
-        if not any(col.grow_to > col.width for col in self.COLUMNS):
+        if not any(col.grow_to > col.width for col in self.table_columns):
             return
-        widths = fit_widths(self.COLUMNS, self.scrollable_content_region.width)
-        changed = [col for col in self.COLUMNS if widths[col.key] != self._widths[col.key]]
+        widths = fit_widths(self.table_columns, self.scrollable_content_region.width)
+        changed = [col for col in self.table_columns if widths[col.key] != self._widths[col.key]]
         if not changed:
             return
         self._widths = widths
@@ -205,7 +270,7 @@ class KeyedTable(EdgeKeys, FastLines):
     def _on_theme_changed(self, _theme: object) -> None:
         self.call_after_refresh(self.restyle)
 
-    # -- data in ---------------------------------------------------------------------------
+    # -- data in: Cell specs ------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
         """Show exactly these rows (key, cells in COLUMNS order), touching only what changed."""
@@ -217,13 +282,17 @@ class KeyedTable(EdgeKeys, FastLines):
         for key, cells in rows:
             old = self._shown.get(key)
             if old is None:
-                texts = [self._text(c, col) for c, col in zip(cells, self.COLUMNS, strict=True)]
+                texts = [
+                    self._text(c, col) for c, col in zip(cells, self.table_columns, strict=True)
+                ]
                 self.add_row(*texts, key=key)
-                self._shown[key] = dict(zip((c.key for c in self.COLUMNS), cells, strict=True))
+                self._shown[key] = dict(
+                    zip((c.key for c in self.table_columns), cells, strict=True)
+                )
                 changed = True
                 continue
             moved: list[str] = []
-            for col, cell in zip(self.COLUMNS, cells, strict=True):
+            for col, cell in zip(self.table_columns, cells, strict=True):
                 was = old.get(col.key)
                 if was == cell:
                     continue
@@ -278,7 +347,7 @@ class KeyedTable(EdgeKeys, FastLines):
         """Re-render every cell with the current theme's colours."""
         self._tones.clear()
         for key, cells in self._shown.items():
-            for col in self.COLUMNS:
+            for col in self.table_columns:
                 cell = cells.get(col.key)
                 if cell is not None:
                     self._put_cell(key, col.key, self._text(cell, col))
@@ -288,7 +357,7 @@ class KeyedTable(EdgeKeys, FastLines):
         """The width column ``key`` has now (a growing column follows the table's width)."""
         return self._widths[key]
 
-    def _text(self, cell: Cell, col: Column) -> SortableText:
+    def _text(self, cell: Cell, col: Column) -> KeyText:
         text = cell.text
         width = self._widths.get(col.key, col.width)
         if cell.spark is not None:
@@ -304,7 +373,7 @@ class KeyedTable(EdgeKeys, FastLines):
                 if self.is_mounted:  # before that the stylesheet may not have reached it
                     self._tones[cell.tone] = tone
             style = tone + style
-        return SortableText(text, style=style, justify=col.justify, sort=cell.sort)
+        return KeyText(text, style=style, justify=col.justify, sort=cell.sort)
 
     # -- sorting ---------------------------------------------------------------------------
 
@@ -314,6 +383,10 @@ class KeyedTable(EdgeKeys, FastLines):
     @property
     def sort_column(self) -> str | None:
         return self._sort_column
+
+    @sort_column.setter
+    def sort_column(self, column: str | None) -> None:
+        self._sort_column = column
 
     def cycle_sort(self) -> str | None:
         """Step the sort column: natural order → each sortable column (descending) → natural."""
@@ -333,20 +406,18 @@ class KeyedTable(EdgeKeys, FastLines):
         self._apply_sort()
 
     def _label_sort_column(self) -> None:
-        for col in self.COLUMNS:
-            label = col.label
-            if col.key == self._sort_column:
-                label = sort_label(col.label, "▼", self._widths[col.key])
-            self.columns[ColumnKey(col.key)].label = Text(label, justify=col.justify)
+        for col in self.table_columns:
+            arrow = "▼" if col.key == self._sort_column else ""
+            self.columns[ColumnKey(col.key)].label = self._header(col, arrow)
         self.refresh()
 
     def _apply_sort(self) -> None:
         # The selection follows its row, not its row number: Enter after a re-sort must open
         # the pair that was selected, not whatever moved under the cursor.
-        selected = self.cursor_key
+        selected = self.cursor_key()
         if self._sort_column is None:
             # Convention: the first column's sort value is the row's natural position.
-            self.sort(self.COLUMNS[0].key, key=sort_key)
+            self.sort(self.table_columns[0].key, key=sort_key)
         else:
             self.sort(self._sort_column, key=sort_key, reverse=self._sort_reverse)
         if selected is not None:
@@ -354,12 +425,363 @@ class KeyedTable(EdgeKeys, FastLines):
             if row != self.cursor_row:
                 self.move_cursor(row=row, animate=False)
 
-    # -- helpers for subclasses -------------------------------------------------------------
+    # -- data in: rows of cells ---------------------------------------------------------------
 
-    @property
-    def cursor_key(self) -> str | None:
-        """The key of the row under the cursor, or None for an empty table."""
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return None if row_key.value is None else str(row_key.value)
+    _bulk = False
+    _bulk_refresh: tuple[bool, bool] | None = None
+    _pending_scroll: int | None = None
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """Coalesce the refresh that every ``update_cell`` asks for into one per update."""
+        if self._bulk and not regions and not recompose:
+            rep, lay = self._bulk_refresh or (False, False)
+            self._bulk_refresh = (rep or repaint, lay or layout)
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures every cell of every new row to size auto-width columns (2,000
+        # rows: ~100 ms when a filter is cleared). Our columns have fixed widths and our rows
+        # a fixed height of 1, so there is nothing to measure: only the virtual size is
+        # recomputed. If a future Textual renames this hook, the override is merely unused.
+        base = getattr(super(), "_update_dimensions", None)
+        if base is not None:
+            base(())
+        if self._pending_scroll is not None:
+            # Now that the virtual size is known, put the cursor row back where it was.
+            target, self._pending_scroll = self._pending_scroll, None
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _apply_pending_scroll(self) -> None:
+        if self._pending_scroll is not None:
+            target, self._pending_scroll = self._pending_scroll, None
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    _cell_lines: dict[tuple[RowKey, ColumnKey], tuple[Any, tuple[Any, ...], Any]] | None = None
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> Any:
+        # DataTable keys its cell render cache on a counter that every update bumps, so one
+        # changed price re-renders every visible cell. Rows keep their cell objects until a
+        # value changes (``_apply`` replaces only what differs): a cell whose object, place
+        # and look are what they were is rendered from this cache instead.
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        try:
+            row_key = self._row_locations.get_key(row_index)
+            column_key = self._column_locations.get_key(column_index)
+            cell = self._data[row_key][column_key]
+            state = (
+                row_index,
+                base_style,
+                width,
+                cursor,
+                hover,
+                self._show_hover_cursor,
+                self._pseudo_class_state,
+            )
+        except (AttributeError, KeyError):  # another Textual: no cache, nothing lost
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache = self._cell_lines
+        if cache is None:
+            cache = self._cell_lines = {}
+        hit = cache.get((row_key, column_key))
+        if hit is not None and hit[0] is cell and hit[1] == state:
+            return hit[2]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache[(row_key, column_key)] = (cell, state, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cell_lines = None
+
+    def sync(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Show ``rows`` (key, cells) in this order. Cells are Rich renderables or text; a
+        cell is replaced only when it differs from what is shown."""
+        self._apply([k for k, _ in rows], {k: tuple(c) for k, c in rows})
+
+    def _apply(
+        self,
+        order: list[str],
+        cells: dict[str, tuple[Any, ...]] | Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None = None,
+    ) -> None:
+        """Make the table show ``order``; ``cells`` gives each row's cells (a dict, or a
+        function called only for rows that are new or listed in ``changed``)."""
+        get = cells.__getitem__ if isinstance(cells, dict) else cells
+        old_cursor_key = self.cursor_key()
+        old_row = self.cursor_row
+        screen_offset = old_row - round(self.scroll_y)
+        wanted = set(order)
+        shown = self._cells
+        removed = [k for k in self._order if k not in wanted]
+        kept = [k for k in self._order if k in wanted]
+        appended = kept + [k for k in order if k not in shown]
+        # Rows can be put in order in place only when their first cell knows its key.
+        sortable = all(_keyed(shown[k][0]) for k in kept[:1]) and (
+            not order or _keyed(self._first_cell(order, shown, get))
+        )
+        rebuild = len(removed) > REBUILD_AT or (appended != order and not sortable)
+        col_keys = [ColumnKey(c.key) for c in self.table_columns]
+        self._bulk = True
+        try:
+            self._apply_rows(order, shown, get, changed, kept, removed, appended, rebuild, col_keys)
+        finally:
+            self._bulk = False
+            pending, self._bulk_refresh = self._bulk_refresh, None
+            if pending is not None:
+                self.refresh(repaint=pending[0], layout=pending[1])
+        # New rows change the virtual size only when the table is next idle.
+        resized = rebuild or len(appended) != len(kept)
+        self._restore_cursor(old_cursor_key, old_row, screen_offset, rebuilt=resized)
+
+    def _apply_rows(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None,
+        kept: list[str],
+        removed: list[str],
+        appended: list[str],
+        rebuild: bool,
+        col_keys: list[ColumnKey],
+    ) -> None:
+        with self.app.batch_update():
+            if rebuild:
+                self._rebuild(order, shown, get, changed)
+            else:
+                for k in removed:
+                    self.remove_row(k)
+                    self._spare[k] = shown.pop(k)
+                    self._stale.discard(k)
+                update_keys = kept if changed is None else [k for k in changed if k in shown]
+                # Cells from a function (ConstituentsTable) are new objects only when their
+                # value changed, and are built when shown; a dict of cells (sync) is built
+                # anew: compare what it shows.
+                if isinstance(getattr(get, "__self__", None), dict):
+                    self._update_cells(update_keys, shown, get, col_keys, compare=True)
+                elif update_keys:
+                    self._stale.update(update_keys)
+                    self._stale_get = get
+                    # One invalidation now: a stale row is formatted before it is next drawn,
+                    # so no render cache of the new count can hold its old cells.
+                    self.bump_update_count()
+                    self.refresh()
+                for k in order:
+                    if k not in shown:
+                        row = get(k)
+                        shown[k] = row
+                        self.add_row(*row, key=k)
+                if appended != order:
+                    position = {k: i for i, k in enumerate(order)}
+                    self.sort(col_keys[0], key=lambda cell: position[cell.row_key])
+            self._order = list(order)
+
+    def _update_cells(
+        self,
+        keys: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+        col_keys: list[ColumnKey],
+        *,
+        compare: bool = True,
+    ) -> None:
+        """Replace the cells of ``keys`` that differ (by identity alone unless ``compare``).
+
+        A live tick changes thousands of cells (price, change and returns of most rows): they
+        are written into the table's data in one pass with one render invalidation, which is
+        what ``update_cell`` does per cell (with a lookup of both keys each time). Falls back
+        to ``update_cell`` if a future Textual stores its cells differently."""
+        data = getattr(self, "_data", None)
+        direct = isinstance(data, dict) and isinstance(getattr(self, "_update_count", None), int)
+        touched = False
+        for k in keys:
+            old = shown[k]
+            new = get(k)
+            row_key = None
+            cells: Any = None
+            for col, a, b in zip(col_keys, old, new, strict=True):
+                if a is not b and (not compare or not same_cell(a, b)):
+                    if row_key is None:
+                        row_key = RowKey(k)
+                        cells = data.get(row_key) if direct else None  # type: ignore[union-attr]
+                    if cells is not None:
+                        cells[col] = b
+                        touched = True
+                    else:
+                        self.update_cell(row_key, col, b)
+            shown[k] = new
+        if touched:
+            self.bump_update_count()  # the key of DataTable's render caches
+            self.refresh()
+
+    def _flush(self, keys: Iterable[str] | None = None) -> None:
+        """Build the cells of stale rows (``keys`` among them, or all) into the table's data.
+
+        No render invalidation: the rows were marked stale together with one (see
+        ``_apply_rows``) and each is built before it is drawn or read."""
+        stale = self._stale
+        todo = list(stale) if keys is None else [k for k in keys if k in stale]
+        if not todo or self._stale_get is None:
+            return
+        stale.difference_update(todo)
+        get = self._stale_get
+        data = self._data
+        shown = self._cells
+        col_keys = [ColumnKey(c.key) for c in self.table_columns]
+        for k in todo:
+            new = get(k)
+            cells = data[RowKey(k)]
+            for col, a, b in zip(col_keys, shown[k], new, strict=True):
+                if a is not b:
+                    cells[col] = b
+            shown[k] = new
+
+    def _flush_row(self, row_key: RowKey | str) -> None:
+        if self._stale:
+            self._flush((row_key.value if isinstance(row_key, RowKey) else row_key,))
+
+    def render_line(self, y: int) -> Strip:
+        if self._stale:
+            header = self.header_height if self.show_header else 0
+            index = y - header + self.scroll_offset.y
+            if self._fast_tall:
+                self._flush()
+            elif header <= y and index < self.row_count:
+                self._flush_row(self._row_locations.get_key(index))
+        return super().render_line(y)
+
+    # Reads of the table's cells see every change: stale rows are built first.
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Any:
+        self._flush_row(row_key)
+        return super().get_cell(row_key, column_key)
+
+    def get_row(self, row_key: RowKey | str) -> list[Any]:
+        self._flush_row(row_key)
+        return super().get_row(row_key)
+
+    def get_row_at(self, row_index: int) -> list[Any]:
+        if self._stale and self.is_valid_row_index(row_index):
+            self._flush_row(self._row_locations.get_key(row_index))
+        return super().get_row_at(row_index)
+
+    def get_cell_at(self, coordinate: Coordinate) -> Any:
+        if self._stale and self.is_valid_row_index(coordinate.row):
+            self._flush_row(self._row_locations.get_key(coordinate.row))
+        return super().get_cell_at(coordinate)
+
+    def get_column(self, column_key: ColumnKey | str) -> Iterable[Any]:
+        self._flush()
+        return super().get_column(column_key)
+
+    def get_column_at(self, column_index: int) -> Iterable[Any]:
+        self._flush()
+        return super().get_column_at(column_index)
+
+    def _first_cell(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+    ) -> Any:
+        k = order[0]
+        return shown[k][0] if k in shown else get(k)[0]
+
+    def _rebuild(
+        self,
+        order: list[str],
+        shown: dict[str, tuple[Any, ...]],
+        get: Callable[[str], tuple[Any, ...]],
+        changed: Iterable[str] | None,
+    ) -> None:
+        fresh = set(changed) if changed is not None else None
+        self.clear()
+        cells: dict[str, tuple[Any, ...]] = {}
+        for k in order:
+            row = shown.get(k)
+            if row is None or fresh is None or k in fresh:
+                row = get(k)
+            cells[k] = row
+            self.add_row(*row, key=k)
+        for k, row in shown.items():
+            if k not in cells:
+                self._spare[k] = row
+        self._cells = cells
+        self._stale.intersection_update(cells)
+
+    def _restore_cursor(
+        self, key: str | None, old_row: int, screen_offset: int, *, rebuilt: bool
+    ) -> None:
+        if not self._order:
+            return
+        if key is not None and key in self._cells:
+            row = self.get_row_index(key)
+        else:
+            row = min(max(old_row, 0), len(self._order) - 1)
+        if row != self.cursor_row or rebuilt:
+            self.move_cursor(row=row, scroll=False)
+        target = max(0, row - max(screen_offset, 0))
+        if round(self.scroll_y) != target:
+            if rebuilt:
+                # The virtual size is recomputed when the table is next idle: scroll after it.
+                self._pending_scroll = target
+                self.call_after_refresh(self._apply_pending_scroll)
+            else:
+                self.scroll_to(y=target, animate=False, immediate=True)
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """True when two cells look the same (``Text ==`` ignores style, this does not)."""
+    if a is b:
+        return True
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (
+            a.plain == b.plain
+            and a.style == b.style
+            and a.spans == b.spans
+            and a.justify == b.justify
+        )
+    return type(a) is type(b) and a == b
+
+
+def _keyed(cell: object) -> bool:
+    """True for a cell that knows its row key (rows can then be put in order in place)."""
+    return getattr(cell, "row_key", None) is not None
+
+
+class PaneTable(KeyedTable):
+    """The look of a dashboard pane's table: no cell padding, a transparent background, thin
+    scrollbars, and the ``Cell`` tones in the rotmon theme's colours (``$gain``, ``$loss``, ...:
+    variables that only rotmon's app defines, hence not on ``KeyedTable`` itself)."""
+
+    CELL_PADDING: ClassVar[int] = 0
+    DEFAULT_CSS = """
+    PaneTable {
+        background: transparent;
+        scrollbar-size: 1 1;
+    }
+    PaneTable > .keyed-table--gain { color: $gain; }
+    PaneTable > .keyed-table--loss { color: $loss; }
+    PaneTable > .keyed-table--neutral { color: $neutral; }
+    PaneTable > .keyed-table--stale { color: $stale; }
+    PaneTable > .keyed-table--warn { color: $warning; }
+    PaneTable > .keyed-table--crit { color: $error; }
+    PaneTable > .keyed-table--accent { color: $accent; }
+    PaneTable > .keyed-table--dim { color: $neutral; }
+    """

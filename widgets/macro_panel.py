@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from analytics.types import MacroRow
 from widgets import formatting as fmt
-from widgets.keyed_table import Cell, Column, KeyedTable
+from widgets.keyed_table import Cell, Column, PaneTable
 
 SPARK_WIDTH = 12
 """The "Recent" column at its narrowest (a leading space, blocks, the gap after them)..."""
@@ -37,7 +37,7 @@ def macro_cells(row: MacroRow, index: int) -> list[Cell]:
     ]
 
 
-class MacroTable(KeyedTable):
+class MacroTable(PaneTable):
     """One keyed row per indicator of the catalogue's MACRO list."""
 
     HELP = """\
@@ -52,8 +52,8 @@ its expected intervals is dimmed and its date marked `old`.
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("label", "Indicator", 14, "left"),
-        Column("value", "Value", 10),
-        Column("change", "Change", 11),
+        Column("value", "Value", 10, "right"),
+        Column("change", "Change", 11, "right"),
         Column("date", " As of", 11, "left"),
         Column("spark", " Recent", SPARK_WIDTH, "left", grow_to=SPARK_MAX),
     )

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from analytics.catalog import WINDOWS
 from analytics.types import PairRow
 from widgets import formatting as fmt
-from widgets.keyed_table import Cell, Column, KeyedTable, Tone
+from widgets.keyed_table import Cell, Column, PaneTable, Tone
 
 HEADLINE = "IWM/SPY"
 
@@ -63,7 +63,7 @@ def pair_cells(row: PairRow, index: int) -> list[Cell]:
     return cells
 
 
-class SpreadTable(KeyedTable):
+class SpreadTable(PaneTable):
     """Small-minus-large spreads in percentage points per window, z-score, trend and ratio.
 
     The columns a trader reads first come first, so an 80-column pane shows them without
@@ -86,13 +86,13 @@ down.
 
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("pair", "Pair", 8, "left"),
-        *(Column(w, w, 7) for w in WINDOWS),
-        Column("z", "Z 1Y", 6),
-        Column("trend", "Tr", 4),
+        *(Column(w, w, 7, "right") for w in WINDOWS),
+        Column("z", "Z 1Y", 6, "right"),
+        Column("trend", "Tr", 4, "right"),
         Column("spark", " Ratio 6M", SPARK_WIDTH, "left", grow_to=SPARK_MAX),
-        Column("ratio", "Ratio", 8),
-        Column("small", "Small", 9),
-        Column("large", "Large", 9),
+        Column("ratio", "Ratio", 8, "right"),
+        Column("small", "Small", 9, "right"),
+        Column("large", "Large", 9, "right"),
     )
     SORTABLE: ClassVar[tuple[str, ...]] = (*WINDOWS, "z")
 

@@ -61,7 +61,7 @@ async def test_a_locked_log_keeps_keys_working_and_shows_only_what_is_queued(
             assert rings == [1]  # announced once queued, not before, not twice
 
             await pilot.press("3")  # the risk pane, then acknowledge and mute its first row
-            rule = table.cursor_key
+            rule = table.cursor_key()
             assert rule in raised
             await pilot.press("a")
             await wait_until(lambda: rule in app.acked)

@@ -190,7 +190,7 @@ async def test_enter_on_every_pane_requests_a_drill_down_and_never_crashes() -> 
             await pilot.press(key, "enter")
         await pilot.press("2", "j", "enter")
         assert isinstance(app.screen, DashboardScreen)
-        first_alert = app.dashboard.query_one(AlertTable).cursor_key
+        first_alert = app.dashboard.query_one(AlertTable).cursor_key()
         assert first_alert is not None
         assert [(m.kind, m.key) for m in drills] == [
             ("pair", "IWM/SPY"),
@@ -306,7 +306,7 @@ async def test_ack_and_mute_mark_the_alert_row() -> None:
         assert app.acked == set()
         await pilot.press("3")
         table = app.dashboard.query_one(AlertTable)
-        rule = table.cursor_key
+        rule = table.cursor_key()
         assert rule is not None
         await pilot.press("a")
         await pilot.pause()
@@ -519,15 +519,15 @@ async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump(size: tuple[
         await pilot.press("g")
         assert table.cursor_row == 0
         await pilot.press("end")
-        last = table.cursor_key
+        last = table.cursor_key()
         await pilot.press("home", "j", "j")
-        chosen = table.cursor_key
+        chosen = table.cursor_key()
         assert chosen not in (None, last)
         seen_rows = set()
         for _ in range(len(table.SORTABLE)):
             await pilot.press("s")
             await pilot.pause()
-            assert table.cursor_key == chosen  # the rows moved; the selection went with its pair
+            assert table.cursor_key() == chosen  # the rows moved; the selection went with its pair
             seen_rows.add(table.cursor_row)
             # on screen too: the highlighted line is the chosen pair's, wherever it moved
             line = painted_lines(app)[table.region.y + 1 + table.cursor_row - round(table.scroll_y)]

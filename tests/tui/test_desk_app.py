@@ -23,8 +23,8 @@ from tui.desk import DeskOptions
 from tui.desk_app import build_desk_app
 from tui.screens.history import HistoryScreen
 from widgets.alert_list import AlertTable
-from widgets.constituents import KeyedTable
 from widgets.header import MarketHeader
+from widgets.keyed_table import KeyedTable
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ from tui.screens.sector import FilterInput, SectorScreen, find_sector, sector_co
 from tui.screens.series import SeriesScreen
 from tui.screens.symbol import SymbolScreen
 from widgets.chart import LineChart
-from widgets.constituents import ConstituentRow, ConstituentsTable, KeyedTable
+from widgets.constituents import ConstituentRow, ConstituentsTable
 from widgets.formatting import signed as fmt_signed
+from widgets.keyed_table import KeyedTable
 
 START = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 """Tuesday 10 March 2026, 11:30 in New York: the demo market is open."""

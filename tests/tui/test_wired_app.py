@@ -399,7 +399,7 @@ async def test_the_alert_badge_stays_on_header_and_tab_at_every_size(
 
 async def test_H_shows_every_transition_filterable_by_rule_and_severity(tmp_path: Path) -> None:
     from tui.screens.history import HistoryScreen
-    from widgets.constituents import KeyedTable
+    from widgets.keyed_table import KeyedTable
 
     db = tmp_path / "alerts.sqlite3"
     app, _ = wired("oil-shock", db)  # critical and warning alerts

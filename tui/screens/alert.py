@@ -21,15 +21,15 @@ from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from tui.screens.history import said
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
+from widgets.keyed_table import Column, KeyedTable
 
 LOG_COLUMNS: tuple[Column, ...] = (
     Column("time", "Time (NY)", 16),
     Column("event", "Event", 12),
     Column("severity", "Severity", 8),
-    Column("value", "Value", 9, numeric=True),
-    Column("threshold", "Threshold", 9, numeric=True),
+    Column("value", "Value", 9, justify="right"),
+    Column("threshold", "Threshold", 9, justify="right"),
     Column("message", "Message", 48),
 )
 

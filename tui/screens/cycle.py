@@ -14,18 +14,19 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Static
 
 from analytics.cycle import AFTER_MONTHS, AfterCut, cycle_evidence
+from analytics.text import inert
 from analytics.types import RateCycle
 from tui.drill import DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from tui.screens.valuation import window_days
 from widgets.chart import ChartData, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
 from widgets.formatting import NA, signed
+from widgets.keyed_table import Column, KeyedTable
 
 TABLE_COLUMNS: tuple[Column, ...] = (
     Column("first_cut", "First cut", 10),
     Column("pair", "Small − large", 13),
-    *(Column(f"m{m}", f"+{m}M pp", 8, numeric=True) for m in AFTER_MONTHS),
+    *(Column(f"m{m}", f"+{m}M pp", 8, justify="right") for m in AFTER_MONTHS),
     Column("note", "Note", 30),
 )
 

@@ -384,7 +384,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(MarketHeader).update_indices(snapshot.indices)
         table = self.query_one(SpreadTable)
         table.update_pairs(snapshot.spreads)
-        self.query_one(PairDetail).show_pair(table.pairs.get(table.cursor_key or ""))
+        self.query_one(PairDetail).show_pair(table.pairs.get(table.cursor_key() or ""))
         self.query_one(SectorHeatmap).update_sectors(snapshot.heatmap)
         self.query_one(RiskPane).update_risk(
             snapshot.scores,
@@ -549,7 +549,7 @@ class DashboardScreen(Screen[None]):
 
     def _selected_rule(self) -> str | None:
         focused = self.focused
-        return focused.cursor_key if isinstance(focused, AlertTable) else None
+        return focused.cursor_key() if isinstance(focused, AlertTable) else None
 
     def action_ack(self) -> None:
         rule = self._selected_rule()

@@ -18,8 +18,8 @@ from textual.widgets.data_table import ColumnKey
 from analytics.text import inert
 from data_sources.clock import NY
 from tui.screens.fit import FitsTerminal
-from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
+from widgets.keyed_table import Column, KeyedTable
 
 LIMIT = 5000
 """Newest transitions read (years of a busy log; the store keeps them all)."""
@@ -32,8 +32,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("rule", "Rule", 30),
     Column("event", "Event", 12),
     Column("severity", "Severity", 8),
-    Column("value", "Value", 9, numeric=True),
-    Column("threshold", "Threshold", 9, numeric=True),
+    Column("value", "Value", 9, justify="right"),
+    Column("threshold", "Threshold", 9, justify="right"),
     Column("message", "Message", 60),
 )
 MESSAGE_MIN = 16

@@ -21,8 +21,8 @@ from analytics.types import PairRow
 from tui.drill import DrillContext, asof_text, date_labels, window_slice
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, num_text, number, signed
+from widgets.keyed_table import Column, KeyedTable
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,9 @@ class PairScreen(DrillScreen):
                 yield KeyedTable(
                     (
                         Column("window", "Window", 6),
-                        Column("small", inert(p.small)[:8], 8, numeric=True),
-                        Column("large", inert(p.large)[:8], 8, numeric=True),
-                        Column("spread", "Spread", 8, numeric=True),
+                        Column("small", inert(p.small)[:8], 8, justify="right"),
+                        Column("large", inert(p.large)[:8], 8, justify="right"),
+                        Column("spread", "Spread", 8, justify="right"),
                     ),
                     id="pair-returns",
                     show_cursor=False,

@@ -19,8 +19,8 @@ from analytics.text import inert
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
+from widgets.keyed_table import Column, KeyedTable
 
 RULES_OF: dict[str, tuple[str, ...]] = {
     "SAHMREALTIME": ("sahm",),
@@ -39,9 +39,9 @@ LEVEL_RULES = frozenset({"sahm", "yield_curve", "hy_oas", "vix", "ovx"})
 
 RULE_COLUMNS: tuple[Column, ...] = (
     Column("rule", "Rule", 30),
-    Column("value", "Value", 9, numeric=True),
-    Column("warning", "Warning", 9, numeric=True),
-    Column("critical", "Critical", 9, numeric=True),
+    Column("value", "Value", 9, justify="right"),
+    Column("warning", "Warning", 9, justify="right"),
+    Column("critical", "Critical", 9, justify="right"),
     Column("state", "State", 10),
 )
 

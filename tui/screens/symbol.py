@@ -22,8 +22,8 @@ from data_sources.model import Constituent, Quote, find_constituent
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable
 from widgets.formatting import NA, clean_float, number
+from widgets.keyed_table import Column, KeyedTable
 
 BENCHMARK = "IWM"
 REL_WINDOWS: tuple[str, ...] = ("1D", "1W", "1M", "3M", "6M", "YTD", "1Y")
@@ -166,9 +166,9 @@ class SymbolScreen(DrillScreen):
                 yield KeyedTable(
                     (
                         Column("window", "vs IWM", 6),
-                        Column("mine", sym, 8, numeric=True),
-                        Column("bench", BENCHMARK, 8, numeric=True),
-                        Column("rel", "Rel", 8, numeric=True),
+                        Column("mine", sym, 8, justify="right"),
+                        Column("bench", BENCHMARK, 8, justify="right"),
+                        Column("rel", "Rel", 8, justify="right"),
                     ),
                     id="symbol-rel",
                     show_cursor=False,

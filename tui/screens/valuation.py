@@ -13,19 +13,20 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Footer, Static
 
+from analytics.text import inert
 from analytics.types import PE, ValuationGap
 from analytics.valuation import LABELS, gap_history, zscore_series
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
-from widgets.constituents import Column, KeyedTable, inert
 from widgets.formatting import NA, num_text
+from widgets.keyed_table import Column, KeyedTable
 
 FUND_COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Fund", 6),
     Column("index", "Index", 13),
-    Column("pe", "P/E", 7, numeric=True),
-    Column("forward_pe", "Fwd P/E", 8, numeric=True),
+    Column("pe", "P/E", 7, justify="right"),
+    Column("forward_pe", "Fwd P/E", 8, justify="right"),
     Column("date", "As of", 10),
     Column("note", "Note", 26),
 )
