@@ -80,20 +80,29 @@ async def key_latencies(rounds: int) -> list[float]:
 
 
 async def refresh_cap(seconds: float, refresh: float) -> tuple[float, float]:
+    from textual.message import Message
+
     from data_sources.demo import DemoSource
     from tui.app import RotmonApp
+    from tui.messages import MarketUpdated
     from tui.screenshots import on_screen
 
     source = DemoSource(seed=7, scenario="rotation", speed=600.0, start=START)
     app = RotmonApp(source, live_polling=True, poll_interval=0.02, refresh=refresh)
-    async with app.run_test(size=(80, 24)):
+    updates: list[MarketUpdated] = []  # posted to the app only: each is dispatched once
+
+    def count(message: Message) -> None:
+        if isinstance(message, MarketUpdated):
+            updates.append(message)
+
+    async with app.run_test(size=(80, 24), message_hook=count):
         await on_screen(app)
         await asyncio.sleep(0.5)
-        arrived, applied = app.feed.snapshots, app.updates_applied
+        arrived, applied = len(updates), app.updates_applied
         t0 = time.monotonic()
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - t0
-        arrived = app.feed.snapshots - arrived
+        arrived = len(updates) - arrived
         applied = app.updates_applied - applied
     return arrived / elapsed, applied / elapsed
 

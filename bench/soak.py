@@ -51,6 +51,16 @@ def init(self, *args, **kwargs):
 
 
 tui.app.RotmonApp.__init__ = init
+_on_market_updated = tui.app.RotmonApp.on_market_updated
+snapshots = [0]  # the snapshots the feeds posted (before the refresh cap)
+
+
+def on_market_updated(self, message):
+    snapshots[0] += 1
+    _on_market_updated(self, message)
+
+
+tui.app.RotmonApp.on_market_updated = on_market_updated
 
 
 async def count_tasks():
@@ -69,7 +79,7 @@ def sample(app):
     return {
         "t": time.time(), "ui_tasks": ui_tasks, "source_tasks": source_tasks,
         "workers": workers, "threads": threading.active_count(), "screens": screens,
-        "updates": app.updates_applied, "snapshots": app.feed.snapshots,
+        "updates": app.updates_applied, "snapshots": snapshots[0],
     }
 
 

@@ -206,8 +206,6 @@ class Feed:
                     interval=self._interval_for(built),
                 )
             )
-        self.snapshots = 0
-        """How many snapshots this feed has posted (tests and the bench read it)."""
 
     def _interval_for(self, source: DataSource | None) -> float:
         if self._interval:
@@ -490,7 +488,6 @@ class Feed:
         slot.error = None
         slot.failures = 0
         self._succeeded(slot)
-        self.snapshots += 1
         self._app.post_message(MarketUpdated(snapshot, source=slot.name, market=merged))
 
     async def _build(self, slot: _Slot) -> bool:

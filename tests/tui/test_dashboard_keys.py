@@ -15,7 +15,7 @@ from tests.support.screen import Received, snapshot_on_screen
 from tests.tui.conftest import demo_app, demo_source, status_text, wait_until
 from tests.tui.hardening_helpers import painted_lines
 from tui.app import RotmonApp
-from tui.messages import DrillDownRequested
+from tui.messages import DrillDownRequested, MarketUpdated
 from tui.screens.dashboard import DashboardScreen, Pane
 from tui.screens.help import HelpScreen
 from tui.themes import DARK, LIGHT
@@ -104,16 +104,18 @@ async def test_brackets_cycle_the_heatmap_window() -> None:
 
 async def test_refresh_polls_again_and_pause_stops_polling() -> None:
     app = demo_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    updates = Received(MarketUpdated)
+    async with app.run_test(size=(80, 24), message_hook=updates) as pilot:
         await snapshot_on_screen(app)
         assert app.feed.states()[0].requests == 1
         await pilot.press("r")
-        await wait_until(lambda: app.feed.snapshots == 2)
+        await wait_until(lambda: len(updates) == 2)
         assert app.feed.states()[0].requests == 2
 
     live = demo_app(live_polling=True, poll_interval=0.1)
-    async with live.run_test(size=(80, 24)) as pilot:
-        await wait_until(lambda: live.feed.snapshots >= 2, 10.0)
+    live_updates = Received(MarketUpdated)
+    async with live.run_test(size=(80, 24), message_hook=live_updates) as pilot:
+        await wait_until(lambda: len(live_updates) >= 2, 10.0)
         await pilot.press("p")
         assert live.feed.paused
         assert "PAUSED" in status_text(live)

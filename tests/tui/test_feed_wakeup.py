@@ -8,8 +8,10 @@ import time
 from datetime import datetime
 from typing import Any
 
+from tests.support.screen import Received
 from tests.tui.conftest import START, demo_source, wait_until
 from tui.app import RotmonApp
+from tui.messages import MarketUpdated
 
 
 class WakingDemo:
@@ -58,14 +60,15 @@ class WakingDemo:
 async def test_news_from_the_source_triggers_the_next_poll() -> None:
     source = WakingDemo()
     app = RotmonApp(source, clock=lambda: START, badge="DEMO")  # type: ignore[arg-type]
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(lambda: app.feed.snapshots >= 1, 20)
+    updates = Received(MarketUpdated)
+    async with app.run_test(size=(120, 40), message_hook=updates) as pilot:
+        await wait_until(lambda: len(updates) >= 1, 20)
         # After a poll the feed waits for news (no timer polls before the 60 s interval).
         await wait_until(lambda: source.waiting == 1, 5)
         assert source.fetches == 1
         source.wake.set()
         await wait_until(lambda: source.fetches == 2, 5)
-        await wait_until(lambda: app.feed.snapshots >= 2, 5)
+        await wait_until(lambda: len(updates) >= 2, 5)
         await wait_until(lambda: source.waits == 2, 5)
         app.feed.pause()
         await wait_until(lambda: source.waiting == 0, 5)  # paused: nobody waits for news
