@@ -220,8 +220,6 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
         self.cards: dict[str, SourceCard] = {}
         self.note = Static("", id="diag-note")
         self._busy = False
-        self.updates = 0
-        """How many times the view was refreshed (tests, benches)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="diag-body") as scroll:
@@ -275,7 +273,6 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
             self.cards[row.name].show(row, now, width)
         note = f"{len(rows)} sources · as of {now.astimezone(UTC):%H:%M:%S}Z"
         self.note.update(Text(note if rows else "no source has reported yet"))
-        self.updates += 1
 
     async def _rebuild(self, names: Sequence[str]) -> None:
         scroll = self.query_one("#diag-body", VerticalScroll)
