@@ -203,7 +203,8 @@ return cur
 """
 
 # Set KEYS[2] to ARGV[2] and ``KEYS[2]:at`` to ARGV[3] while ARGV[1] holds the lease KEYS[1]
-# (a new leader restoring the alert state into a Redis that lost it).
+# (a new leader restoring the alert state into a Redis that lost it; the market image and the
+# public snapshot JSON, written after their update entry so terminals wake before they cross).
 SET_STATE_SCRIPT = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])

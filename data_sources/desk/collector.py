@@ -393,6 +393,7 @@ class Collector:
                 **bus.envelope(self.ident, q.transition.time.isoformat()),
                 "transition": codec.dumps(q.transition),
                 "who": q.who,
+                "state": extras[self.keys.alert_state],  # a terminal needs no other read
             }
             try:
                 seq = await self._run_publish(
@@ -430,9 +431,13 @@ class Collector:
         fields, extras = await asyncio.to_thread(self._encode_update, base, market, snapshot)
         fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
         try:
+            # The entry alone first: terminals wake now, not after a megabyte of image or the
+            # public snapshot JSON has crossed to Redis (they never wait for either).
             seq = await self._run_publish(
-                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, extras, fields
+                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, {}, fields
             )
+            for key, value in extras.items():  # each with ``<key>:at`` = the entry's seq
+                await self._set_state(keys=[self.keys.lease, key], args=[self.ident, value, seq])
         except LeaseLost:
             await self._lost_lease()
             return
@@ -449,7 +454,9 @@ class Collector:
         self, base: MarketData | None, market: MarketData, snapshot: Snapshot
     ) -> tuple[dict[str, Any], dict[str, str]]:
         kind = "image" if base is None else "delta"
-        change = codec.market_change(base, market)
+        # A delta's members go apart, as changed columns: terminals decode them only when a
+        # screen lists members (a tick changes every member's last price and returns).
+        change = codec.market_change(base, market, members=base is None)
         extras: dict[str, str] = {}
         fields: dict[str, Any] = {
             **bus.envelope(self.ident, snapshot.asof.isoformat()),
@@ -457,6 +464,9 @@ class Collector:
             "snapshot": codec.pack(snapshot),
             "market": json.dumps(change, separators=(",", ":")),
             "interval": repr(self.interval),
+            **self._members_field(base, market),
+            # the heartbeat too: a terminal woken by this entry needs no other read
+            "health": codec.dumps(self._health()),
         }
         if kind == "image":
             extras[self.keys.image] = fields["market"]
@@ -470,13 +480,22 @@ class Collector:
             )
         return fields, extras
 
-    async def _publish_health(self) -> None:
+    def _health(self) -> Health:
         statuses = self._statuses or tuple(self.source.status())
         error = self._last_error or self.log_error
-        health = Health(self.interval, statuses, error, self.fetches, self.bars_fetched)
+        return Health(self.interval, statuses, error, self.fetches, self.bars_fetched)
+
+    @staticmethod
+    def _members_field(base: MarketData | None, market: MarketData) -> dict[str, bytes]:
+        if base is None:
+            return {}
+        members = codec.members_change(base.constituents, market.constituents)
+        return {} if members is None else {"members": members}
+
+    async def _publish_health(self) -> None:
         fields = {
             **bus.envelope(self.ident, datetime.now(UTC).isoformat()),
-            "health": codec.dumps(health),
+            "health": codec.dumps(self._health()),
         }
         floor = await self._seq_of(self.keys.health)
         with contextlib.suppress(LeaseLost):

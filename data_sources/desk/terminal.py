@@ -15,7 +15,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +31,15 @@ from data_sources.base import SourceError
 from data_sources.desk import bus, codec
 from data_sources.desk.collector import AlertState, Health
 from data_sources.intervals import is_stale
-from data_sources.model import MarketData, SourceKind
+from data_sources.model import Constituent, MarketData, SourceKind
 from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
 
 WHO_EVENTS = ("acknowledged", "muted", "unmuted")
 """The events a person causes (the stream's ``who`` of the others is the collector's id)."""
+STATE_EVERY_S = 5.0
+"""While publishes keep waking a terminal, it still reads the desk's whole state this often."""
 LOG_KEEP = 2000
 """Alert transitions a terminal keeps for the alert screens' log view."""
 REQUEST_TIMEOUT_S = 20.0
@@ -112,6 +114,14 @@ class DeskSource:
         """(seq, published ms, received wall ms) of each update applied (the bench reads it)."""
         self.record_latency = False
         self._last: tuple[tuple[Any, ...], DeskMarket] | None = None
+        self._fresh = False
+        """``wait_for_update`` has just read what was published: ``fetch`` needs no read."""
+        self._members_base: Sequence[Constituent] = ()
+        self._member_cols: dict[str, Any] = {}
+        """The latest of each member column changed since ``_members_base`` (undecoded)."""
+        self._members_view: Sequence[Constituent] | None = None
+        self._state_read = float("-inf")
+        """Monotonic time of the last full read of the desk's state."""
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -128,9 +138,14 @@ class DeskSource:
     # -- DataSource ---------------------------------------------------------------------------
 
     async def fetch(self, now: datetime) -> DeskMarket:
+        fresh, self._fresh = self._fresh, False
         try:
-            await self._read_state()
-            await self._pull(block_ms=None)
+            if not fresh or time.monotonic() - self._state_read > STATE_EVERY_S:
+                # Woken by a publish, everything is in hand (the entries carry the health and
+                # the alert state): no other round trip. Otherwise (a periodic read, after an
+                # error, now and then anyway) read the state and the streams.
+                await self._read_state()
+                await self._pull(block_ms=None)
         except (RedisError, OSError) as exc:
             raise self._fail(exc) from None
         self.redis_error = None
@@ -159,7 +174,7 @@ class DeskSource:
             prices=market.prices,
             macro=market.macro,
             quotes=market.quotes,
-            constituents=market.constituents,
+            constituents=self._members(),
             statuses=statuses,
             problems=market.problems,
             pairs=market.pairs,
@@ -172,9 +187,11 @@ class DeskSource:
     async def wait_for_update(self, timeout: float) -> bool:
         """Block until the collector publishes an update or an alert transition."""
         try:
-            return await self._pull(block_ms=max(1, int(timeout * 1000)))
+            self._fresh = await self._pull(block_ms=max(1, int(timeout * 1000)))
         except (RedisError, OSError) as exc:
+            self._fresh = False
             raise self._fail(exc) from None
+        return self._fresh
 
     async def bars(self, symbol: str) -> pd.DataFrame | None:
         """Bars from the collector's cache in Redis, asked for when nobody has yet."""
@@ -276,6 +293,7 @@ class DeskSource:
             pipe.mget(k.seq(k.updates), k.seq(k.alerts), k.alert_state, f"{k.alert_state}:at")
             pipe.xrevrange(k.health, count=1)
             (upd, alerts, state, state_at), health = await pipe.execute()
+        self._state_read = time.monotonic()
         # Redis lost its data and a fresh collector counts from 1 again: start over.
         if upd is not None and int(upd) < self._update_seq:
             log.info("desk updates restarted at %s (had %d)", _text(upd), self._update_seq)
@@ -288,10 +306,8 @@ class DeskSource:
         if health:
             fields = health[0][1]
             published = int(fields.get(b"published", b"0"))
-            if published != self._health_ms:
-                self._health = codec.loads(Health, fields[b"health"])
-                self._health_ms = published
-                self._collector = _text(fields.get(b"collector", b""))
+            if published > (self._health_ms or 0):  # an update may have brought a newer one
+                self._take_health(fields, published)
         if state is not None and state_at is not None and int(state_at) != self.alert_state_seq:
             self.alert_state = codec.loads(AlertState, state)
             self.alert_state_seq = int(state_at)
@@ -305,6 +321,7 @@ class DeskSource:
                 await self._apply_updates(latest)
             return
         self._market = codec.apply_market_change(None, json.loads(raw))
+        self._set_members(self._market.constituents)
         self._update_seq = int(at)
         self._update_id = f"{int(at)}-0"
         rest = await self.redis.xrange(self.keys.updates, min=f"({int(at)}-0", max="+")
@@ -325,6 +342,7 @@ class DeskSource:
             change = json.loads(fields[b"market"])
             if kind == "image":
                 self._market = codec.apply_market_change(None, change)
+                self._set_members(self._market.constituents)
             elif self._market is None or seq != self._update_seq + 1:
                 # A gap (this terminal fell behind the stream's cap): start again from the image.
                 log.info(
@@ -336,6 +354,9 @@ class DeskSource:
                 return
             else:
                 self._market = codec.apply_market_change(self._market, change)
+            members = fields.get(b"members")
+            if members is not None:
+                self._take_members(members)
             self._update_seq = seq
             self._update_id = _text(entry_id)
             last_fields = fields
@@ -344,6 +365,35 @@ class DeskSource:
                 self.received.append((seq, published, time.time() * 1000))
         if last_fields is not None:
             self._take_snapshot(last_fields)
+
+    def _set_members(self, members: Sequence[Constituent]) -> None:
+        self._members_base, self._member_cols, self._members_view = members, {}, None
+
+    def _take_members(self, raw: bytes) -> None:
+        """Keep a members change undecoded: the latest value of each column it changes."""
+        try:
+            columns = codec.members_columns(raw)
+            if "full" in columns:
+                self._set_members(codec.members_full(columns["full"]))
+                return
+        except codec.CodecError as exc:
+            raise SourceError(f"the members of collector {self._collector}: {exc}") from None
+        self._member_cols.update(columns)
+        self._members_view = None
+
+    def _members(self) -> Sequence[Constituent]:
+        if self._members_view is None:
+            self._members_view = (
+                codec.LazyMembers(self._members_base, self._member_cols)
+                if self._member_cols
+                else self._members_base
+            )
+        return self._members_view
+
+    def _take_health(self, fields: Mapping[bytes, bytes], published: int) -> None:
+        self._health = codec.loads(Health, fields[b"health"])
+        self._health_ms = published
+        self._collector = _text(fields.get(b"collector", b""))
 
     def _take_snapshot(self, fields: Mapping[bytes, bytes]) -> None:
         raw = fields[b"snapshot"]
@@ -356,6 +406,8 @@ class DeskSource:
             self._snapshot_raw = raw
         self._published_ms = int(fields.get(b"published", b"0"))
         self._collector = _text(fields.get(b"collector", b""))
+        if b"health" in fields and self._published_ms > (self._health_ms or 0):
+            self._take_health(fields, self._published_ms)
         self.updates_applied += 1
 
     async def _load_log(self) -> None:
@@ -379,6 +431,11 @@ class DeskSource:
                 self._alert_id = _text(entry_id)
             if self.log_entries and item.seq <= self.log_entries[-1].seq:
                 continue  # already seen (a reconnect re-reads nothing twice)
+            state = fields.get(b"state")
+            if state is not None and item.seq > self.alert_state_seq:
+                with contextlib.suppress(ValueError):
+                    self.alert_state = codec.loads(AlertState, state)
+                    self.alert_state_seq = item.seq
             self.log_entries.append(item)
             if announce:
                 self._new_transitions.append(item)

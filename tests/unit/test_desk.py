@@ -88,6 +88,18 @@ def test_snapshot_and_market_round_trip_through_the_codec() -> None:
     assert all(image.valuations[s].equals(market.valuations[s]) for s in market.valuations)
     assert all(moved.valuations[s].equals(later.valuations[s]) for s in later.valuations)
     assert all(len(c["d"]) <= 2 for v in change["valuations"].values() for c in v.values())
+    # the members travel apart, as changed columns, and are built only when read
+    assert "constituents" not in codec.market_change(market, later, members=False)
+    raw = codec.members_change(market.constituents, later.constituents)
+    assert raw is not None and len(raw) < len(codec.dumps(change["constituents"])) / 2
+    columns = codec.members_columns(raw)
+    assert "full" not in columns and set(columns) <= set(codec.MEMBER_NUMBERS)
+    lazy = codec.LazyMembers(market.constituents, columns)
+    assert lazy._all is None and len(lazy) == len(later.constituents)
+    assert lazy == later.constituents and list(lazy) == list(later.constituents)
+    assert codec.members_change(later.constituents, later.constituents) is None
+    full = codec.members_columns(codec.members_change(None, later.constituents) or b"")
+    assert codec.members_full(full["full"]) == later.constituents
 
 
 def test_the_password_is_never_shown() -> None:
@@ -204,3 +216,32 @@ async def test_an_acknowledgement_sent_long_ago_is_not_applied(
         await until(lambda: col.book.is_muted(rule), 5.0)  # the later command is applied
         assert not any(e.rule == rule and e.acked for e in col.book.active())
         await client.aclose()
+
+
+async def test_a_terminal_has_the_members_the_collector_published_after_many_ticks(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    from data_sources.demo import DemoSource
+
+    col = Collector(
+        DemoSource(seed=7, scenario="hard-landing", start=START, speed=600),  # a tick a poll
+        client=bus.connect(redis.url),
+        compute=snapshot_from_market,
+        store=Store(tmp_path / "c.sqlite3"),
+        ident="c1",
+        interval=0.3,
+        lease_ms=3000,
+        url=redis.url,
+    )
+    term = DeskSource(redis.url)
+    async with running(col):
+        first = await first_market(term)
+        first_members = list(first.constituents)
+        await until(lambda: col.updates_published >= 5, 20.0)
+    market = await term.fetch(datetime.now(UTC))  # the collector has stopped: all is read
+    published = col._published_market
+    assert published is not None and term._update_seq == col.update_seq
+    assert isinstance(market.constituents, codec.LazyMembers)  # changed since: built on read
+    assert list(market.constituents) == list(published.constituents)
+    assert first_members != list(published.constituents)  # they did tick
+    await term.aclose()
