@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 SCENARIOS: tuple[str, ...] = ("rotation", "hard-landing", "oil-shock", "calm")
 SIZES: tuple[tuple[int, int], ...] = ((160, 48), (80, 24))
-DASHBOARD_SIZES: tuple[tuple[int, int], ...] = ((200, 60), *SIZES)
-"""The dashboard also at 200x60, where it adds the headline ratio chart and the alert log."""
+DASHBOARD_SIZES: tuple[tuple[int, int], ...] = ((200, 60), (160, 48), (120, 40), (80, 24))
+"""The dashboard also at 200x60, where it adds the headline ratio chart and the alert log, and
+at 120x40, stacked (the spreads and the risk list across the terminal)."""
 FROZEN_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 """The demo's default start (Tuesday 24 November 2026, 10:30 in New York, market open)."""
 
@@ -82,6 +83,9 @@ SCREENS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("diagnostics", "rotation", ("D",)),
     ("valuation", "rotation", ("v",)),
     ("cycle", "rotation", ("c",)),
+    ("history", "hard-landing", ("H",)),
+    ("series", "hard-landing", ("4", "G", "k", "k", "k", "k", "enter")),
+    ("jump", "rotation", ("colon", "e", "n", "e", "r", "g", "y")),
 )
 """The screens behind the dashboard, as a user reaches them."""
 
@@ -235,8 +239,8 @@ async def write_screenshots_async(
 
 
 def write_screenshots(directory: Path, seed: int = 7) -> list[Path]:
-    """Write the dashboard at 200x60, 160x48 and 80x24 for each demo scenario (the drill-down
-    screens at 160x48 and 80x24); returns the files."""
+    """Write the dashboard at 200x60, 160x48, 120x40 and 80x24 for each demo scenario (the
+    drill-down screens at 160x48 and 80x24); returns the files."""
     return asyncio.run(write_screenshots_async(Path(directory), seed))
 
 

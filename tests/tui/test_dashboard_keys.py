@@ -530,6 +530,8 @@ async def test_sorting_keeps_the_selection_on_its_pair_and_g_G_jump(size: tuple[
             await pilot.press("s")
             await pilot.pause()
             assert table.cursor_key() == chosen  # the rows moved; the selection went with its pair
+            said = f"Spreads sorted by {table.sort_column or 'pair'}"
+            assert any(n.message == said for n in app._notifications)  # s says what it did
             seen_rows.add(table.cursor_row)
             # on screen too: the highlighted line is the chosen pair's, wherever it moved
             line = painted_lines(app)[table.region.y + 1 + table.cursor_row - round(table.scroll_y)]

@@ -171,6 +171,12 @@ async def test_sector_filter_sort_symbol_and_back_three_levels(ctx: DrillData, m
         changes = [table.row(k).chg for k in table.keys]
         assert changes == sorted(changes, reverse=True)
         assert table.cursor_key() == at_cursor
+        assert any("Sorted by" in str(n.message) for n in app._notifications)  # s says so
+        await pilot.press("G")  # g/G/Home/End as in every list
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        table.move_cursor(row=table.get_row_index(at_cursor))
 
         # enter opens the symbol under the cursor, escape comes back twice.
         await pilot.press("enter")

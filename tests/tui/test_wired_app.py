@@ -423,6 +423,10 @@ async def test_H_shows_every_transition_filterable_by_rule_and_severity(tmp_path
         assert len(table.keys) == len(crit) < len(logged)
         await pilot.press("f", "f")  # warning, then any again
         assert screen.severity is None and len(table.keys) == len(logged)
+        await pilot.press("G")  # g/G/Home/End as in every list
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
         await pilot.press("slash", *"ovx")
         assert screen.text == "ovx"
         assert screen.shown() and all(e.rule == "ovx" for e in screen.shown())
