@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -135,6 +136,10 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
                         started.append(1)
                         if len(started) == count:
                             warm_after[0] = time.monotonic() + 5.0
+                            # as the app does after its first snapshot (tui/app.py
+                            # _freeze_heap): the loaded market leaves the collector's view
+                            gc.collect()
+                            gc.freeze()
                     seen = source._update_seq
                     if time.monotonic() > warm_after[0]:
                         if cpu_from[0] is None:

@@ -7,6 +7,7 @@ a change here. Floats keep NaN (our own readers; the public snapshot JSON is wri
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
@@ -529,3 +530,78 @@ class LazyMembers(LazyConstituents):
         if self._positions is None:
             self._positions = {c.symbol: i for i, c in enumerate(self._base)}
         return self._positions.get(symbol)
+
+
+# -- series: the changes since the last image, merged, applied when a screen reads them -------
+
+V = TypeVar("V")
+
+
+def merge_series_change(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[str, Any]:
+    """One ``series_change`` that does what ``first`` and then ``then`` do (plain lists: no
+    pandas). Ticks of one day rewrite its row, so the merge grows by a row a day at most."""
+    if then["cut"] <= first["cut"]:
+        return dict(then)
+    n = bisect.bisect_left(first["d"], then["cut"])
+    return {"cut": first["cut"], "d": first["d"][:n] + then["d"], "v": first["v"][:n] + then["v"]}
+
+
+def merge_frame_change(
+    first: Mapping[str, Mapping[str, Any]], then: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``merge_series_change`` column by column (the P/E frames' changes)."""
+    out = dict(first)
+    for col, ch in then.items():
+        out[col] = merge_series_change(first[col], ch) if col in first else dict(ch)
+    return out
+
+
+def frame_from_change(before: pd.DataFrame | None, cols: Mapping[str, Any]) -> pd.DataFrame:
+    """``before`` with one (merged) P/E frame change applied."""
+    return pd.DataFrame(
+        {
+            col: apply_series_change(None if before is None else before[col], ch)
+            for col, ch in cols.items()
+        }
+    )
+
+
+class LazyChanges(Mapping[str, V]):
+    """``base`` with the changes made since it (one merged change per key), each applied when
+    its key is first read: the dashboard is painted from the collector's snapshot, so only a
+    screen that charts a symbol pays for its series (one pandas concat), not every update for
+    every symbol (~36 concats, ~50 ms a terminal at a tick a poll)."""
+
+    def __init__(
+        self,
+        base: Mapping[str, V],
+        pending: Mapping[str, Any],
+        build: typing.Callable[[V | None, Any], V],
+    ) -> None:
+        self._base = base
+        self._pending = dict(pending)
+        self._build = build
+        self._made: dict[str, V] = {}
+        self._keys = [*base, *(k for k in self._pending if k not in base)]
+
+    def __getitem__(self, key: str) -> V:
+        made = self._made.get(key)
+        if made is not None:
+            return made
+        if key in self._pending:
+            value = self._build(self._base.get(key), self._pending[key])
+            self._made[key] = value  # two threads at once build it twice: the same value
+            return value
+        return self._base[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pending or key in self._base
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"<LazyChanges of {len(self)}, {len(self._pending)} changed>"

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +120,8 @@ class DeskSource:
         self._member_cols: dict[str, Any] = {}
         """The latest of each member column changed since ``_members_base`` (undecoded)."""
         self._members_view: Sequence[Constituent] | None = None
+        self._series: dict[str, _Pending] = {"prices": _Pending(), "valuations": _Pending()}
+        """Prices and P/E frames: the image's, and the changes since it (applied on read)."""
         self._state_read = float("-inf")
         """Monotonic time of the last full read of the desk's state."""
 
@@ -171,7 +173,7 @@ class DeskSource:
         desk_market = DeskMarket(
             source=market.source,
             asof=market.asof,
-            prices=market.prices,
+            prices=self._series["prices"].view(_build_series),
             macro=market.macro,
             quotes=market.quotes,
             constituents=self._members(),
@@ -179,6 +181,7 @@ class DeskSource:
             problems=market.problems,
             pairs=market.pairs,
             sectors=market.sectors,
+            valuations=self._series["valuations"].view(codec.frame_from_change),
             snapshot=replace(snapshot, sources=sources),
         )
         self._last = (seen, desk_market)
@@ -321,7 +324,7 @@ class DeskSource:
                 await self._apply_updates(latest)
             return
         self._market = codec.apply_market_change(None, json.loads(raw))
-        self._set_members(self._market.constituents)
+        self._set_image(self._market)
         self._update_seq = int(at)
         self._update_id = f"{int(at)}-0"
         rest = await self.redis.xrange(self.keys.updates, min=f"({int(at)}-0", max="+")
@@ -342,7 +345,7 @@ class DeskSource:
             change = json.loads(fields[b"market"])
             if kind == "image":
                 self._market = codec.apply_market_change(None, change)
-                self._set_members(self._market.constituents)
+                self._set_image(self._market)
             elif self._market is None or seq != self._update_seq + 1:
                 # A gap (this terminal fell behind the stream's cap): start again from the image.
                 log.info(
@@ -353,7 +356,7 @@ class DeskSource:
                 await self._load_image()
                 return
             else:
-                self._market = codec.apply_market_change(self._market, change)
+                self._market = self._apply_change(self._market, change)
             members = fields.get(b"members")
             if members is not None:
                 self._take_members(members)
@@ -365,6 +368,29 @@ class DeskSource:
                 self.received.append((seq, published, time.time() * 1000))
         if last_fields is not None:
             self._take_snapshot(last_fields)
+
+    def _set_image(self, market: MarketData) -> None:
+        self._set_members(market.constituents)
+        self._series["prices"] = _Pending(market.prices)
+        self._series["valuations"] = _Pending(market.valuations)
+
+    def _apply_change(self, market: MarketData, change: Mapping[str, Any]) -> MarketData:
+        """One delta: the prices' and P/E frames' changes are merged into those waiting (plain
+        lists), the rest (quotes, macro, health rows) applied at once."""
+        gone = change.get("gone", {})
+        self._series["prices"].add(
+            change["prices"], gone.get("prices", ()), codec.merge_series_change
+        )
+        self._series["valuations"].add(
+            change.get("valuations", {}), gone.get("valuations", ()), codec.merge_frame_change
+        )
+        rest = {
+            **change,
+            "prices": {},
+            "valuations": {},
+            "gone": {**gone, "prices": [], "valuations": []},
+        }
+        return codec.apply_market_change(market, rest)
 
     def _set_members(self, members: Sequence[Constituent]) -> None:
         self._members_base, self._member_cols, self._members_view = members, {}, None
@@ -478,6 +504,43 @@ class DeskSource:
             )
         error = self._health.error if self._health is not None else None
         return SourceHealth("desk", "failing" if error else "ok", last, error, detail=who)
+
+
+class _Pending:
+    """What a terminal holds of the prices (or P/E frames): the last image's, and one merged
+    change per symbol since it. A view of them is made once per change, its values on read."""
+
+    def __init__(self, base: Mapping[str, Any] | None = None) -> None:
+        self.base: Mapping[str, Any] = base if base is not None else {}
+        self.changes: dict[str, Any] = {}
+        self._view: Mapping[str, Any] | None = None
+
+    def add(
+        self,
+        changes: Mapping[str, Any],
+        gone: Iterable[str],
+        merge: Callable[[Any, Any], Any],
+    ) -> None:
+        for key, ch in changes.items():
+            before = self.changes.get(key)
+            self.changes[key] = ch if before is None else merge(before, ch)
+        for key in gone:
+            if key in self.base:
+                self.base = {k: v for k, v in self.base.items() if k != key}
+            self.changes.pop(key, None)
+        if changes or gone:
+            self._view = None
+
+    def view(self, build: Callable[[Any, Any], Any]) -> Mapping[str, Any]:
+        if self._view is None:
+            self._view = (
+                codec.LazyChanges(self.base, self.changes, build) if self.changes else self.base
+            )
+        return self._view
+
+
+def _build_series(before: pd.Series | None, change: Mapping[str, Any]) -> pd.Series:
+    return codec.apply_series_change(before, change)
 
 
 def log_entry(item: DeskEntry) -> LogEntry:

@@ -88,6 +88,18 @@ def test_snapshot_and_market_round_trip_through_the_codec() -> None:
     assert all(image.valuations[s].equals(market.valuations[s]) for s in market.valuations)
     assert all(moved.valuations[s].equals(later.valuations[s]) for s in later.valuations)
     assert all(len(c["d"]) <= 2 for v in change["valuations"].values() for c in v.values())
+    # two changes merged (plain lists) do what the two do one after the other
+    latest = asyncio.run(source.fetch(START.replace(hour=19)))
+    then = codec.market_change(later, latest)
+    checked = 0
+    for sym in latest.prices:
+        a, b = change["prices"].get(sym), then["prices"].get(sym)
+        if a is None or b is None:
+            continue
+        merged = codec.apply_series_change(image.prices[sym], codec.merge_series_change(a, b))
+        assert merged.equals(latest.prices[sym]), sym
+        checked += 1
+    assert checked >= 10
     # the members travel apart, as changed columns, and are built only when read
     assert "constituents" not in codec.market_change(market, later, members=False)
     raw = codec.members_change(market.constituents, later.constituents)
@@ -243,5 +255,13 @@ async def test_a_terminal_has_the_members_the_collector_published_after_many_tic
     assert published is not None and term._update_seq == col.update_seq
     assert isinstance(market.constituents, codec.LazyMembers)  # changed since: built on read
     assert list(market.constituents) == list(published.constituents)
+    # the prices and P/E frames: the changes since the image, merged, applied when read
+    assert isinstance(market.prices, codec.LazyChanges)
+    assert set(market.prices) == set(published.prices)
+    for sym, series in published.prices.items():
+        assert market.prices[sym].equals(series), sym
+    assert set(market.valuations) == set(published.valuations)
+    for sym, frame in published.valuations.items():
+        assert market.valuations[sym].equals(frame), sym
     assert first_members != list(published.constituents)  # they did tick
     await term.aclose()
