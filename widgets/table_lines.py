@@ -82,7 +82,6 @@ class FastLines(DataTable):  # type: ignore[type-arg]
             self._fast_tall
             or self.cursor_type != "row"
             or self.fixed_rows
-            or self.fixed_columns
             or self.zebra_stripes
             or (self._labelled_row_exists and self.show_row_labels)
         ):
@@ -105,6 +104,9 @@ class FastLines(DataTable):  # type: ignore[type-arg]
             self.cursor_background_priority == "css",
             sum(widths) + self._row_label_column_width,
             self.rich_style,
+            min(self.fixed_columns, len(widths)),
+            self.get_component_styles("datatable--fixed").rich_style
+            + Style.from_meta({"fixed": True}),
         )
 
     def _fast_line(self, y: int) -> Strip | None:
@@ -124,6 +126,8 @@ class FastLines(DataTable):  # type: ignore[type-arg]
             bg_css,
             table_width,
             base_style,
+            fixed,
+            fixed_style,
         ) = setup
         if y < header:
             return None
@@ -140,6 +144,13 @@ class FastLines(DataTable):  # type: ignore[type-arg]
         component, post = self._get_styles_to_render_cell(
             False, False, False, on_hover, on_cursor, show_cursor, show_hover, fg_css, bg_css
         )
+        fixed_component, fixed_post = (
+            self._get_styles_to_render_cell(
+                False, False, True, on_hover, on_cursor, show_cursor, show_hover, fg_css, bg_css
+            )
+            if fixed
+            else (component, post)
+        )
         state = (
             row_index,
             width,
@@ -149,6 +160,10 @@ class FastLines(DataTable):  # type: ignore[type-arg]
             post,
             widths,
             self._pseudo_class_state,
+            fixed,
+            fixed_style,
+            fixed_component,
+            fixed_post,
         )
         cache = self._fast_rows
         if cache is None:
@@ -160,10 +175,31 @@ class FastLines(DataTable):  # type: ignore[type-arg]
             and all(a is b for a, b in zip(hit[1], values, strict=True))
         ):
             return hit[2]
+        console = self.app.console
+        # Fixed columns as DataTable draws them: first on their own style, then again (cut
+        # away below) at the head of the scrolling part, which starts after their width.
+        head: list[Segment] = []
+        for column_index in range(fixed):
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            cell = _cell_segments(
+                values[column_index],
+                fixed_style + meta + fixed_component,
+                fixed_post,
+                widths[column_index],
+                pad,
+                console,
+            )
+            if cell is None:
+                return None
+            head.extend(cell)
         line: list[Segment] = []
         for column_index, (value, cell_width) in enumerate(zip(values, widths, strict=True)):
             pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
-            cell = _cell_segments(value, pre + component, post, cell_width, pad, self.app.console)
+            cell = (
+                _cell_segments(value, pre + fixed_component, fixed_post, cell_width, pad, console)
+                if column_index < fixed
+                else _cell_segments(value, pre + component, post, cell_width, pad, console)
+            )
             if cell is None:
                 return None
             line.extend(cell)
@@ -172,8 +208,9 @@ class FastLines(DataTable):  # type: ignore[type-arg]
         )
         extend = base_style + extend
         extend += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
-        line.append(Segment(" " * max(0, width - table_width), extend))
-        segments = line_crop(line, scroll_x, scroll_x + width, width)
+        head_width = sum(widths[:fixed])
+        line.append(Segment(" " * max(0, width - (table_width - head_width)), extend))
+        segments = head + line_crop(line, scroll_x + head_width, scroll_x + width, width)
         strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
         if len(cache) > 2 * self.row_count + 256:
             cache.clear()  # keys of rows long gone

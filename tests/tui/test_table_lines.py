@@ -41,12 +41,14 @@ def _cells(i: int) -> list[object]:
 
 
 class Host(App[None]):
-    def __init__(self, padding: int) -> None:
+    def __init__(self, padding: int, fixed_columns: int = 0) -> None:
         super().__init__()
         self.padding = padding
+        self.fixed_columns = fixed_columns
 
     def compose(self) -> ComposeResult:
         table = Table(cursor_type="row", cell_padding=self.padding)
+        table.fixed_columns = self.fixed_columns
         for key, width in zip("abcdefgh", (5, 12, 9, 7, 6, 4, 17, 9), strict=True):
             table.add_column(key, width=width, key=key)
         for i in range(60):
@@ -75,8 +77,9 @@ def _compare(table: Table) -> int:
 
 
 async def test_fast_lines_equal_datatable_lines() -> None:
-    for padding in (0, 1):
-        app = Host(padding)
+    # fixed columns: the spreads table keeps its Pair column in view when scrolled across
+    for padding, fixed in ((0, 0), (1, 0), (1, 1), (0, 2)):
+        app = Host(padding, fixed)
         async with app.run_test(size=(70, 20)) as pilot:
             table = app.query_one(Table)
             await pilot.pause()
