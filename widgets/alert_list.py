@@ -340,4 +340,3 @@ class AlertLog(PaneTable, can_focus=False):
 
     def update_log(self, lines: Sequence[LogLine]) -> None:
         self.set_rows([(line.key, log_cells(line, i)) for i, line in enumerate(lines)])
-        self._apply_sort()  # newest first whatever order rows were added in

@@ -97,19 +97,11 @@ class Cell:
 
 
 class KeyText(Text):
-    """A cell that knows its row key and the value it sorts by, so that ``DataTable.sort``
-    can put rows in our own order (by key) or in the order of a column's values."""
+    """A cell that knows its row key, so that ``DataTable.sort`` can put rows in our order."""
 
-    def __init__(
-        self,
-        *args: Any,
-        row_key: str | None = None,
-        sort: float | str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, row_key: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.row_key = row_key
-        self.sort_value = sort
 
 
 def sort_label(label: str, arrow: str, width: int) -> str:
@@ -138,9 +130,8 @@ REBUILD_AT = 48
 """Remove at most this many rows one by one; more than that rebuilds the table in one pass."""
 
 
-def sort_key(cell: object) -> tuple[int, Any]:
+def sort_key(value: float | str | None) -> tuple[int, Any]:
     """Unknown values last, whatever the direction (the caller flips the flag with reverse)."""
-    value = getattr(cell, "sort_value", None)
     if value is None:
         return (0, 0)
     return (1, value)
@@ -233,9 +224,7 @@ class KeyedTable(FastLines):
     @property
     def keys(self) -> list[str]:
         """Row keys in display order."""
-        if self._order or not self._shown:
-            return list(self._order)
-        return [str(self._row_locations.get_key(i).value) for i in range(self.row_count)]
+        return list(self._order)
 
     def _header(self, col: Column, arrow: str = "") -> Text:
         width = self._widths.get(col.key, col.width)
@@ -259,7 +248,7 @@ class KeyedTable(FastLines):
             for key, cells in self._shown.items():
                 cell = cells.get(col.key)
                 if cell is not None:
-                    self._put_cell(key, col.key, self._text(cell, col), refresh=False)
+                    self._put_cell(key, col.key, self._text(cell, col, key), refresh=False)
         self._label_sort_column()  # labels are cut to their column's width
         self._require_update_dimensions = True
         self._clear_caches()
@@ -278,38 +267,44 @@ class KeyedTable(FastLines):
     # -- data in: Cell specs ------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
-        """Show exactly these rows (key, cells in COLUMNS order), touching only what changed."""
-        wanted = {key for key, _ in rows}
-        for key in [k for k in self._shown if k not in wanted]:
-            self.remove_row(key)
-            del self._shown[key]
-        changed = False
+        """Show exactly these rows (key, cells in COLUMNS order), touching only what changed:
+        a cell is styled again only when its spec changed, and repainted only when it draws
+        differently; the order is the order given, or the sort column's."""
+        columns = self.table_columns
+        specs: dict[str, dict[str, Cell]] = {}
+        texts: dict[str, tuple[Any, ...]] = {}
+        changed: list[str] = []
         for key, cells in rows:
+            spec = dict(zip((c.key for c in columns), cells, strict=True))
+            specs[key] = spec
             old = self._shown.get(key)
-            if old is None:
-                texts = [
-                    self._text(c, col) for c, col in zip(cells, self.table_columns, strict=True)
-                ]
-                self.add_row(*texts, key=key)
-                self._shown[key] = dict(
-                    zip((c.key for c in self.table_columns), cells, strict=True)
+            shown = self._cells.get(key)
+            if old is None or shown is None:
+                texts[key] = tuple(
+                    self._text(cell, col, key) for cell, col in zip(cells, columns, strict=True)
                 )
-                changed = True
                 continue
-            moved: list[str] = []
-            for col, cell in zip(self.table_columns, cells, strict=True):
-                was = old.get(col.key)
-                if was == cell:
-                    continue
-                old[col.key] = cell
-                if was is not None and self._same_drawing(was, cell, col):
-                    continue  # a sparkline whose new values draw the same blocks: no repaint
-                self._put_cell(key, col.key, self._text(cell, col), refresh=False)
-                moved.append(col.key)
-                changed = changed or col.key == self._sort_column
-            self._refresh_cells(key, moved)
-        if changed and self._sort_column is not None:
-            self._apply_sort()
+            if old == spec:
+                continue
+            new = list(shown)
+            for i, col in enumerate(columns):
+                was, cell = old[col.key], spec[col.key]
+                if was != cell and not self._same_drawing(was, cell, col):
+                    new[i] = self._text(cell, col, key)
+            texts[key] = tuple(new)
+            changed.append(key)
+        self._shown = specs
+        self._apply(self._spec_order(), texts, changed=changed)
+
+    def _spec_order(self) -> list[str]:
+        """The keys of the Cell-spec rows as shown: as given, or by the sort column's values
+        (high to low, unknown last; ties keep the order given)."""
+        order = list(self._shown)
+        column = self._sort_column
+        if column is not None:
+            shown = self._shown
+            order.sort(key=lambda k: sort_key(shown[k][column].sort), reverse=self._sort_reverse)
+        return order
 
     def _same_drawing(self, was: Cell, cell: Cell, col: Column) -> bool:
         """True when two sparkline cells draw the same text in the same style at this width
@@ -344,6 +339,10 @@ class KeyedTable(FastLines):
         """
         row_key, column_key = RowKey(key), ColumnKey(column)
         self._data[row_key][column_key] = value
+        shown = self._cells.get(key)
+        if shown is not None:
+            at = self.get_column_index(column_key)
+            self._cells[key] = (*shown[:at], value, *shown[at + 1 :])
         self.bump_update_count()  # invalidates DataTable's render caches, as update_cell does
         if refresh:
             self._refresh_cells(key, (column,))
@@ -355,14 +354,14 @@ class KeyedTable(FastLines):
             for col in self.table_columns:
                 cell = cells.get(col.key)
                 if cell is not None:
-                    self._put_cell(key, col.key, self._text(cell, col))
+                    self._put_cell(key, col.key, self._text(cell, col, key))
         self.refresh()
 
     def column_width(self, key: str) -> int:
         """The width column ``key`` has now (a growing column follows the table's width)."""
         return self._widths[key]
 
-    def _text(self, cell: Cell, col: Column) -> KeyText:
+    def _text(self, cell: Cell, col: Column, key: str | None = None) -> KeyText:
         text = cell.text
         width = self._widths.get(col.key, col.width)
         if cell.spark is not None:
@@ -378,7 +377,7 @@ class KeyedTable(FastLines):
                 if self.is_mounted:  # before that the stylesheet may not have reached it
                     self._tones[cell.tone] = tone
             style = tone + style
-        return KeyText(text, style=style, justify=col.justify, sort=cell.sort)
+        return KeyText(text, style=style, justify=col.justify, row_key=key)
 
     # -- sorting ---------------------------------------------------------------------------
 
@@ -399,7 +398,7 @@ class KeyedTable(FastLines):
         at = steps.index(self._sort_column) if self._sort_column in steps else 0
         self._sort_column = steps[(at + 1) % len(steps)]
         self._label_sort_column()
-        self._apply_sort()
+        self._resort()
         return self._sort_column
 
     def sort_by(self, column: str | None) -> None:
@@ -408,7 +407,7 @@ class KeyedTable(FastLines):
             raise ValueError(f"sort column: expected one of {', '.join(self.SORTABLE)}")
         self._sort_column = column
         self._label_sort_column()
-        self._apply_sort()
+        self._resort()
 
     def _label_sort_column(self) -> None:
         for col in self.table_columns:
@@ -416,19 +415,10 @@ class KeyedTable(FastLines):
             self.columns[ColumnKey(col.key)].label = self._header(col, arrow)
         self.refresh()
 
-    def _apply_sort(self) -> None:
-        # The selection follows its row, not its row number: Enter after a re-sort must open
-        # the pair that was selected, not whatever moved under the cursor.
-        selected = self.cursor_key()
-        if self._sort_column is None:
-            # Convention: the first column's sort value is the row's natural position.
-            self.sort(self.table_columns[0].key, key=sort_key)
-        else:
-            self.sort(self._sort_column, key=sort_key, reverse=self._sort_reverse)
-        if selected is not None:
-            row = self.get_row_index(RowKey(selected))
-            if row != self.cursor_row:
-                self.move_cursor(row=row, animate=False)
+    def _resort(self) -> None:
+        # The selection follows its row, not its row number (``_apply``): Enter after a
+        # re-sort opens the pair that was selected, not whatever moved under the cursor.
+        self._apply(self._spec_order(), {}, changed=())
 
     # -- data in: rows of cells ---------------------------------------------------------------
 
@@ -595,6 +585,8 @@ class KeyedTable(FastLines):
                 if appended != order:
                     position = {k: i for i, k in enumerate(order)}
                     self.sort(col_keys[0], key=lambda cell: position[cell.row_key])
+                if removed or appended != order or len(appended) != len(kept):
+                    self.refresh()
             self._order = list(order)
 
     def _update_cells(
@@ -614,7 +606,7 @@ class KeyedTable(FastLines):
         to ``update_cell`` if a future Textual stores its cells differently."""
         data = getattr(self, "_data", None)
         direct = isinstance(data, dict) and isinstance(getattr(self, "_update_count", None), int)
-        touched = False
+        touched: dict[str, list[str]] = {}
         for k in keys:
             old = shown[k]
             new = get(k)
@@ -627,13 +619,16 @@ class KeyedTable(FastLines):
                         cells = data.get(row_key) if direct else None  # type: ignore[union-attr]
                     if cells is not None:
                         cells[col] = b
-                        touched = True
+                        touched.setdefault(k, []).append(str(col.value))
                     else:
                         self.update_cell(row_key, col, b)
             shown[k] = new
         if touched:
             self.bump_update_count()  # the key of DataTable's render caches
-            self.refresh()
+            # Only the changed cells are repainted (a tick resends a few cells, not the table
+            # over SSH); rows that move or come and go repaint the table (``_apply_rows``).
+            for k, columns in touched.items():
+                self._refresh_cells(k, columns)
 
     def _flush(self, keys: Iterable[str] | None = None) -> None:
         """Build the cells of stale rows (``keys`` among them, or all) into the table's data.
