@@ -53,7 +53,8 @@ its expected intervals is dimmed and its date marked `old`.
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         Column("label", "Indicator", 14, "left"),
         Column("value", "Value", 10, "right"),
-        Column("change", "Change", 11, "right"),
+        Column("change", "Change", 10, "right"),  # 57 in all: a 58-wide pane keeps a
+        # column for the vertical scrollbar when the pane is short, instead of scrolling sideways
         Column("date", " As of", 11, "left"),
         Column("spark", " Recent", SPARK_WIDTH, "left", grow_to=SPARK_MAX),
     )

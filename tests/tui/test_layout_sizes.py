@@ -91,15 +91,18 @@ def test_grid_columns_keep_the_spreads_table_whole_from_160() -> None:
 
 
 def test_stacked_rows_fit_the_spreads_the_macro_table_and_the_alerts() -> None:
-    from tui.screens.dashboard import stacked_rows
+    from tui.screens.dashlayout import stacked_rows
 
     # 120x40: six pairs, six alerts (gauges, blank, header, rows: 10), 13 indicators
     assert stacked_rows(40, 6, 10, 13) == ("9 1fr 11", True)  # the blank goes, all fit
     assert stacked_rows(40, 6, 4, 13) == ("9 1fr 6", False)  # no alert: the quiet line
     # taller: the pair detail comes back once the macro table keeps its rows
     assert stacked_rows(48, 6, 10, 13) == ("15 1fr 12", False)
-    # far too short: the alert list scrolls, the gauges and two alerts stay
-    assert stacked_rows(30, 9, 12, 13) == ("12 1fr 7", True)
+    # far too short: the middle row keeps two fifths, the risk pane its gauges and two
+    # alerts, the spreads the rest; the lists scroll
+    assert stacked_rows(30, 9, 12, 13) == ("10 1fr 7", True)  # middle 10 of 27
+    assert stacked_rows(24, 6, 10, 13) == ("6 1fr 7", True)  # middle 8 of 21
+    assert stacked_rows(30, 6, 10, 13) == ("9 1fr 8", True)
 
 
 async def test_sparklines_bars_and_names_widen_with_the_terminal() -> None:
@@ -126,6 +129,12 @@ async def test_sparklines_bars_and_names_widen_with_the_terminal() -> None:
                 "rule": dashboard.query_one(AlertTable).column_width("rule"),
                 "spread": heatmap._layout(heatmap.size.width)[2],
             }
+        # short terminals too: the stacked panes scroll down, never sideways
+        for size in [(120, 24), (150, 30)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.dashboard.stacked and sideways(app) == [], (size, sideways(app))
     small, mid, big = at[(120, 40)], at[(160, 48)], at[(300, 80)]
     for key in ("recent", "spread"):
         assert small[key] <= mid[key] <= big[key], (key, at)

@@ -42,7 +42,8 @@ def stacked_rows(height: int, pairs: int, risk: int, macro: int) -> tuple[str, b
     risk pane drops the blank under its gauges: the spreads table and the risk pane as tall as
     their rows (``risk``: RiskPane.wanted_height), the pair detail only when the middle row
     keeps the macro table whole, the middle row the rest. Short of room the risk pane first
-    drops its blank line, then its list scrolls (never below the gauges and two alerts)."""
+    drops its blank line; shorter still, the middle row keeps two fifths of the body, the risk
+    pane its gauges and two alerts, the spreads the rest (each list scrolls)."""
     body = height - 3  # header, thesis line, status bar
     top = 2 + 1 + max(1, pairs)  # borders, header, one line a pair
     bottom = 2 + risk
@@ -52,7 +53,12 @@ def stacked_rows(height: int, pairs: int, risk: int, macro: int) -> tuple[str, b
     if spare >= PAIR_DETAIL_ROWS:
         top += PAIR_DETAIL_ROWS
     elif tight:
-        bottom = max(2 + len(SCORES) + 3, bottom - 1 + min(0, spare + 1))
+        bottom -= 1
+        if spare + 1 < 0:
+            least = 2 + len(SCORES) + 1 + 2  # borders, gauges, header, two alerts
+            middle = max(body - top - bottom, min(middle, body * 2 // 5))
+            top = max(3, min(top, body - middle - least))
+            bottom = max(least, body - middle - top)
     return f"{top} 1fr {bottom}", tight
 
 
