@@ -576,7 +576,14 @@ class KeyedTable(FastLines):
                     # One invalidation now: a stale row is formatted before it is next drawn,
                     # so no render cache of the new count can hold its old cells.
                     self.bump_update_count()
-                    self.refresh()
+                    if removed or appended != order or self._fast_tall:
+                        self.refresh()  # rows move: the table repaints (below)
+                    else:
+                        # Rows stay put: the rows on screen are built now and only the cells
+                        # that read differently are repainted; the rest wait until shown.
+                        touched = self._flush(self._keys_on_screen())
+                        for k, columns in touched.items():
+                            self._refresh_cells(k, columns)
                 for k in order:
                     if k not in shown:
                         row = get(k)
@@ -630,15 +637,17 @@ class KeyedTable(FastLines):
             for k, columns in touched.items():
                 self._refresh_cells(k, columns)
 
-    def _flush(self, keys: Iterable[str] | None = None) -> None:
-        """Build the cells of stale rows (``keys`` among them, or all) into the table's data.
+    def _flush(self, keys: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Build the cells of stale rows (``keys`` among them, or all) into the table's data;
+        returns the columns whose cell changed, by row.
 
         No render invalidation: the rows were marked stale together with one (see
         ``_apply_rows``) and each is built before it is drawn or read."""
         stale = self._stale
         todo = list(stale) if keys is None else [k for k in keys if k in stale]
+        touched: dict[str, list[str]] = {}
         if not todo or self._stale_get is None:
-            return
+            return touched
         stale.difference_update(todo)
         get = self._stale_get
         data = self._data
@@ -650,7 +659,17 @@ class KeyedTable(FastLines):
             for col, a, b in zip(col_keys, shown[k], new, strict=True):
                 if a is not b:
                     cells[col] = b
+                    touched.setdefault(k, []).append(str(col.value))
             shown[k] = new
+        return touched
+
+    def _keys_on_screen(self) -> list[str]:
+        """The keys of the rows the table shows now (rows are one line high)."""
+        header = self.header_height if self.show_header else 0
+        top = round(self.scroll_y)
+        bottom = min(self.row_count, top + max(0, self.size.height - header))
+        key_at = self._row_locations.get_key
+        return [str(key_at(i).value) for i in range(top, bottom)]
 
     def _flush_row(self, row_key: RowKey | str) -> None:
         if self._stale:

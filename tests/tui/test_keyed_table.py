@@ -91,3 +91,43 @@ async def test_order_follows_the_rows_given_and_the_sort_column_with_the_selecti
         assert table.cursor_key() == "p"
         await pilot.press("g")
         assert table.cursor_key() == "s"
+
+
+class Sector(App[None]):
+    def compose(self) -> ComposeResult:
+        from widgets.constituents import ConstituentsTable
+
+        yield ConstituentsTable()
+
+
+async def test_constituents_tick_builds_and_repaints_the_rows_on_screen_only(monkeypatch) -> None:
+    from widgets.constituents import ConstituentRow, ConstituentsTable
+
+    app = Sector()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(ConstituentsTable)
+        members = [
+            ConstituentRow(f"S{i:03d}", f"Name {i}", 1.0 - i / 1000, 10.0 + i, 0.5)
+            for i in range(300)
+        ]
+        table.set_rows(members)
+        await pilot.pause()
+        calls: Counter[bool] = Counter()
+        original = Widget.refresh
+
+        def counting(self: Widget, *regions: object, **kwargs: object) -> Widget:
+            if self is table:
+                calls[bool(regions)] += 1
+            return original(self, *regions, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Widget, "refresh", counting)
+        ticked = [r._replace(last=(r.last or 0) + 0.25) for r in members]  # every price moves
+        table.set_rows(ticked)  # sorted by weight: the order stands
+        assert calls[False] == 0 and calls[True] > 0  # cells on screen, not the table
+        assert "S250" in table._stale  # off screen: not built yet...
+        assert "S001" not in table._stale  # ...on screen: built
+        assert table.get_cell("S250", "last").plain == "260.25"  # ...but built when read
+        await pilot.pause()
+        header = table.header_height
+        line = "".join(segment.text for segment in table.render_line(header + 1))
+        assert "11.25" in line and "S001" in line  # the screen shows the new price
