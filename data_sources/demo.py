@@ -54,13 +54,20 @@ def _aware(when: datetime, what: str) -> datetime:
 
 
 class DemoClock:
-    """Demo time: ``start`` plus the wall time elapsed since creation, times ``speed``.
+    """Demo time: ``start`` plus the wall time elapsed since creation (or since ``origin``, a
+    reading of ``wall``), times ``speed``.
 
     ``wall`` is a monotonic seconds counter; pass a fixed one for a frozen clock in tests.
+    ``origin`` lets two clocks read the same time: the app's source and a first start's
+    prefetched snapshot (tui.prefetch), made in another process from the same moment.
     """
 
     def __init__(
-        self, start: datetime, speed: float = 1.0, wall: Callable[[], float] = time.monotonic
+        self,
+        start: datetime,
+        speed: float = 1.0,
+        wall: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
         if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
             raise ValueError(f"demo speed: expected a number > 0, got {speed!r}")
@@ -69,7 +76,7 @@ class DemoClock:
         self.start = _aware(start, "demo start").astimezone(NY)
         self.speed = float(speed)
         self._wall = wall
-        self._t0 = wall()
+        self._t0 = wall() if origin is None else origin
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(self._wall() - self._t0) * self.speed)
@@ -135,11 +142,12 @@ class DemoSource:
         start: datetime | None = None,
         *,
         wall: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
         self.seed = _check_seed(seed)
         scenario_spec(scenario)  # raises ValueError naming the valid scenarios
         self.scenario = scenario
-        self.clock = DemoClock(DEMO_START if start is None else start, speed, wall)
+        self.clock = DemoClock(DEMO_START if start is None else start, speed, wall, origin)
         self._lock = threading.Lock()
         self._market: BuiltMarket | None = None
         self._view_key: tuple[object, ...] | None = None

@@ -73,6 +73,9 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
     ``live_polling=False`` polls once and never re-arms and stops the ticking clock, which with
     a fixed clock makes the screen deterministic (tests, screenshots). ``snapshot_cache`` is a
     JSON file painted at start-up and rewritten while running (SPEC 8: paint from the cache).
+    ``first_paint``, when there is no cache yet, blocks (in a thread) until another process has
+    written it and says whether it did (``tui.prefetch``): the app paints it, then starts its
+    sources, as on a later start.
     """
 
     TITLE = "rotmon"
@@ -102,6 +105,7 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         alerts: Callable[[], AlertDesk] | None = None,
         max_backoff: float = 600.0,
         animations: Literal["none", "basic", "full"] = "none",
+        first_paint: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(ansi_color=True if ansi else None)
         sources = tuple(source) if isinstance(source, Sequence) else (source,)
@@ -109,6 +113,7 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             raise ValueError("RotmonApp needs at least one data source")
         self._clock = clock
         self.snapshot_cache = snapshot_cache
+        self._first_paint = first_paint
         self.refresh_rate = max(0.1, float(refresh))
         self.badge = badge
         self.ansi = ansi
@@ -203,9 +208,40 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
             if cached is not None:
-                self._cached_view = True
-                self._pending = cached
-                self._apply_pending()
+                self._show_cached(cached)
+            elif self._first_paint is not None:
+                self._await_first_paint(self._first_paint)
+                return  # the sources start once it is painted (or not coming)
+        self.call_after_refresh(self._started)
+
+    def _show_cached(self, cached: Snapshot) -> None:
+        self._cached_view = True
+        self._pending = cached
+        self._apply_pending()
+
+    def _await_first_paint(self, wait: Callable[[], bool]) -> None:
+        """A first start: another process computes the first snapshot into the cache while
+        this one draws the screen; paint it, then start the sources. Starting them before
+        would take the GIL from the screen's own start for the same snapshot."""
+
+        def waiting() -> None:
+            try:
+                written = wait()
+            except Exception as exc:  # the sources must start whatever befell the other process
+                log.debug("first paint: %s", exc)
+                written = False
+            with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                self.call_from_thread(self._first_painted, written)
+
+        self.run_worker(
+            waiting, name="first-paint", group="first-paint", thread=True, exit_on_error=False
+        )
+
+    def _first_painted(self, written: bool) -> None:
+        if written and self.snapshot is None and self.snapshot_cache is not None:
+            cached = read_cached(self.snapshot_cache)
+            if cached is not None:
+                self._show_cached(cached)
         self.call_after_refresh(self._started)
 
     def _exit_on_signal(self, sig: int) -> None:

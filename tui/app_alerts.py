@@ -39,6 +39,7 @@ class AlertLog(_AppBase):
 
     if TYPE_CHECKING:  # given by RotmonApp
         snapshot: Snapshot | None
+        _cached_view: bool
 
         @property
         def pack_mode(self) -> bool: ...
@@ -57,6 +58,9 @@ class AlertLog(_AppBase):
         """Alert-log work in the order asked for: snapshots to follow (the newest replaces a
         waiting one), acknowledgements and mutes. One worker runs them, one at a time."""
         self._alerts_running = False
+        self._held_ops: list[AlertOp] = []
+        """Acknowledgements and mutes asked for on the cached view (its alerts are not in the
+        log yet): queued after the first real snapshot is followed."""
         self._alerts_paint_pending = False
         self._alerts_opening = False
         self._alert_log_warned = False
@@ -75,6 +79,15 @@ class AlertLog(_AppBase):
             self._alert_ops[-1] = ("follow", snapshot)  # only the newest evaluation counts
         else:
             self._alert_ops.append(("follow", snapshot))
+        self._alert_ops.extend(self._held_ops)
+        self._held_ops.clear()
+        self._run_alert_ops()
+
+    def _queue_alert_op(self, op: AlertOp) -> None:
+        if self._cached_view:  # the alerts shown are not logged yet: after the first follow
+            self._held_ops.append(op)
+            return
+        self._alert_ops.append(op)
         self._run_alert_ops()
 
     def _run_alert_ops(self) -> None:
@@ -239,8 +252,7 @@ class AlertLog(_AppBase):
     def action_acknowledge(self, rule: str) -> None:
         """Acknowledge a rule's active alert; logged in the alert log when there is one."""
         if self.has_alert_log:
-            self._alert_ops.append(("ack", rule, self.now()))
-            self._run_alert_ops()
+            self._queue_alert_op(("ack", rule, self.now()))
             return
         self.acked.add(rule)
         self._reshow()
@@ -255,8 +267,9 @@ class AlertLog(_AppBase):
         return rule_labels().get(rule, rule)
 
     def unacknowledged(self) -> list[str]:
-        """The rules whose active alert nobody has acknowledged yet, worst first."""
-        if self.alerts is not None:
+        """The rules whose active alert nobody has acknowledged yet, worst first (on the cached
+        view: the alerts it shows, which the log does not hold yet)."""
+        if self.alerts is not None and not self._cached_view:
             entries = [e for e in self.alerts.active() if not e.acked]
             entries.sort(key=lambda e: e.severity != "critical")
             return [e.rule for e in entries]
@@ -276,8 +289,7 @@ class AlertLog(_AppBase):
     def action_mute(self, rule: str) -> None:
         """Mute or unmute a rule: still evaluated and logged, not announced."""
         if self.has_alert_log:
-            self._alert_ops.append(("mute", rule, self.now()))
-            self._run_alert_ops()
+            self._queue_alert_op(("mute", rule, self.now()))
             return
         if rule in self.muted:
             self.muted.discard(rule)

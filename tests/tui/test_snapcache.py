@@ -71,3 +71,84 @@ def test_write_is_atomic_and_json_has_no_nan(tmp_path: Path) -> None:
     back = snapshot_from_cache(doc)
     assert back.macro[0].spark == (1.0, 2.0)
     assert snapshot_to_cache(back)["macro"][0]["value"] is None
+
+
+async def test_a_first_start_paints_the_prefetched_snapshot_then_starts_its_sources(
+    tmp_path: Path,
+) -> None:
+    # tui.prefetch: another process writes the first snapshot into the (missing) cache while
+    # the screen starts; the sources start only once it is painted.
+    import threading
+
+    first = demo_app("hard-landing")
+    async with first.run_test(size=(80, 24)) as pilot:
+        expected = await snapshot_on_screen(first)
+        await pilot.press("q")
+    cache = tmp_path / "cache" / "snapshot.json"
+    release = threading.Event()
+
+    def other_process() -> bool:
+        release.wait(10)
+        write_cached(expected, cache)
+        return True
+
+    app = demo_app("hard-landing", snapshot_cache=cache, first_paint=other_process)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.snapshot is None
+        assert not app.feed.busy and app.feed.states()[0].last_success is None  # not started
+        release.set()
+        await wait_until(lambda: app.snapshot is not None)
+        assert app.snapshot == expected and "showing the cached view" in status_text(app)
+        assert await snapshot_on_screen(app) == expected  # then its own source's, the same
+        await pilot.press("q")
+
+
+async def test_a_first_start_whose_prefetch_failed_starts_its_sources(tmp_path: Path) -> None:
+    cache = tmp_path / "snapshot.json"
+    app = demo_app("calm", snapshot_cache=cache, first_paint=lambda: False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        snapshot = await snapshot_on_screen(app)
+        assert snapshot.spreads
+        await pilot.press("q")
+
+
+async def test_acknowledging_on_the_cached_view_takes_once_the_alerts_are_logged(
+    tmp_path: Path,
+) -> None:
+    # `A` on the cached view: its alerts are not in the alert log yet (the source has not
+    # answered); the acknowledgements are kept and logged after the first real snapshot.
+    import threading
+
+    from data_sources.demo import DemoSource
+    from tests.tui.conftest import START
+    from tui.config import Settings
+    from tui.wiring import build_app
+
+    first = demo_app("hard-landing")
+    async with first.run_test(size=(80, 24)) as pilot:
+        expected = await snapshot_on_screen(first)
+        await pilot.press("q")
+    assert len(expected.alerts) >= 2
+    cache = tmp_path / "snapshot.json"
+    write_cached(expected, cache)
+    gate = threading.Event()
+
+    def source() -> DemoSource:
+        gate.wait(10)
+        return DemoSource(seed=7, scenario="hard-landing", start=START)
+
+    app = build_app(
+        source, Settings(), kind="demo", db=tmp_path / "alerts.sqlite3", badge="DEMO",
+        snapshot_cache=cache, clock=lambda: START, live_polling=False,
+    )  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: app.snapshot is not None)
+        assert app._cached_view and app.unacknowledged()
+        await pilot.press("A")
+        gate.set()
+        await snapshot_on_screen(app)
+        await wait_until(lambda: app.alerts is not None and bool(app.alerts.active()))
+        await wait_until(lambda: all(e.acked for e in app.alerts.active()))  # type: ignore[union-attr]
+        assert app.unacknowledged() == []
+        await pilot.press("q")

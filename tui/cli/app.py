@@ -6,6 +6,7 @@ The only CLI modules that import Textual; both are imported when their command r
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,10 @@ from tui.cli.options import Options
 from tui.cli.sources import settings_of
 
 if TYPE_CHECKING:
+    from analytics.types import Snapshot
     from data_sources.base import DataSource
     from tui.config import Settings
+    from tui.prefetch import Prefetch
 
 NO_TERMINAL = "rotmon needs a terminal; try `rotmon snapshot`"
 
@@ -75,10 +78,11 @@ def refuse_foreign_store(opts: Options, settings: Settings) -> None:
         check_store_file(settings.db)  # the live cache (the same file unless configured)
 
 
-def app_source(opts: Options, settings: Settings) -> object:
+def app_source(opts: Options, settings: Settings, origin: float | None = None) -> object:
     """A factory the app calls on the source's own thread (pandas never delays the first
     paint). A pack is read there too, its progress in the status bar; a path that is no pack
-    at all is an error here, before the screen opens."""
+    at all is an error here, before the screen opens. ``origin``: the ``time.monotonic()`` at
+    which the demo clock reads its start (default: when the source is built)."""
     if opts.data is not None:
         from data_sources.packload import PackLoader
 
@@ -89,12 +93,31 @@ def app_source(opts: Options, settings: Settings) -> object:
         def demo() -> DataSource:
             from data_sources.demo import DemoSource
 
-            return DemoSource(seed, scenario, speed)
+            return DemoSource(seed, scenario, speed, origin=origin)
 
         return demo
     from tui.cli.live import app_source as live_app_source
 
     return live_app_source(settings)
+
+
+def demo_prefetch(opts: Options, settings: Settings, cache: Path, origin: float) -> Prefetch | None:
+    """A demo market's first start (no cached snapshot yet): its first snapshot computed by a
+    forked process while this one starts the screen (``tui.prefetch``); None otherwise."""
+    if not opts.demo or cache.exists():
+        return None
+    from tui.prefetch import fork_snapshot
+
+    seed, scenario, speed = opts.seed, opts.scenario, opts.speed
+
+    def compute() -> Snapshot:
+        from data_sources.demo import DemoSource
+        from tui.compute import snapshot_from_market
+
+        source = DemoSource(seed, scenario, speed, origin=origin)
+        return snapshot_from_market(source.market_data(source.clock.now()), settings)
+
+    return fork_snapshot(compute, cache)
 
 
 def run_app(opts: Options) -> int:
@@ -106,10 +129,13 @@ def run_app(opts: Options) -> int:
         return EXIT_USAGE
     if opts.redis is not None:
         return run_desk_terminal(opts)
+    origin = time.monotonic()
+    source = app_source(opts, settings, origin)
+    cache = snapshot_cache(opts)
+    prefetch = demo_prefetch(opts, settings, cache, origin)  # before Textual is imported
     from tui.state import default_state_path
     from tui.wiring import build_app
 
-    source = app_source(opts, settings)
     try:
         app = build_app(
             source,  # type: ignore[arg-type]
@@ -119,14 +145,21 @@ def run_app(opts: Options) -> int:
             badge={"demo": "DEMO", "pack": "PACK"}.get(opts.kind),
             ansi=opts.ansi,
             no_color=settings.no_color,
-            snapshot_cache=snapshot_cache(opts),
+            snapshot_cache=cache,
             store_variant=store_variant(opts),
             state_path=default_state_path(),
             restore_state=not opts.fresh,
+            first_paint=None if prefetch is None else prefetch.wait,
         )
     except ValueError as exc:  # an unknown theme or key in the config
+        if prefetch is not None:
+            prefetch.close()
         raise UsageError(str(exc)) from None
-    app.run()
+    try:
+        app.run()
+    finally:
+        if prefetch is not None:
+            prefetch.close()
     for warning in getattr(source, "warnings", ()):  # the live store's, kept until the app exits
         sys.stderr.write(f"rotmon: {inert(warning)}\n")
     return app.return_code or EXIT_OK
