@@ -253,7 +253,16 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         self.feed.start()
         self._tick()
         if self.live_polling:
-            self.set_interval(1.0, self._tick, name="clock")
+            # The header clock and the status bar's ages tick half a second apart: Textual
+            # paints one frame from the box around everything that changed, so the top and
+            # the bottom line together re-rendered every pane each second (most of an idle
+            # dashboard's CPU); apart, each frame renders one line's widgets.
+            self.set_interval(1.0, self._tick_clock, name="clock")
+            self.set_timer(0.5, self._start_status_ticks, name="status-ages")
+
+    def _start_status_ticks(self) -> None:
+        self._show_status()
+        self.set_interval(1.0, self._show_status, name="status-ages")
 
     async def on_unmount(self) -> None:
         await self.feed.stop()
@@ -483,8 +492,27 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         except LookupError:
             return
         dashboard.show_status(
-            self.source_lines(), paused=self.feed.paused, hints=status_hints(dashboard)
+            self.source_lines(), paused=self.feed.paused, hints=self._status_hints(dashboard)
         )
+
+    _hints_key: tuple[object, ...] | None = None
+    _hints: tuple[tuple[str, str], ...] = ()
+
+    def _status_hints(self, dashboard: DashboardScreen) -> tuple[tuple[str, str], ...]:
+        """The dashboard's key hints, worked out again only when what they depend on moved:
+        its focus (the focused pane's bindings and check_action), the screen stack ("back"),
+        whether the source steps (the as-of keys) and the keymap. Walking every active
+        binding took most of the once-a-second status tick."""
+        key = (
+            dashboard.focused,
+            tuple(self.screen_stack),
+            self.can_step_asof,
+            tuple(self._keymap.items()),
+        )
+        if key != self._hints_key:
+            self._hints_key = key
+            self._hints = status_hints(dashboard)
+        return self._hints
 
     # -- actions ---------------------------------------------------------------------------
 

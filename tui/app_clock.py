@@ -71,6 +71,11 @@ class MarketClock(_AppBase):
         """When the market state was last asked for (monotonic); None: ask at the next tick."""
 
     def _tick(self) -> None:
+        """The header clock and the status bar, now."""
+        self._tick_clock()
+        self._show_status()
+
+    def _tick_clock(self) -> None:
         # Timer body: only reads state and sets text; the calendar look-up runs in a thread.
         try:
             dashboard = self.dashboard
@@ -94,7 +99,6 @@ class MarketClock(_AppBase):
             dashboard.show_clock(None, None, self._badge_text())
         else:
             dashboard.show_clock(now.astimezone(NY), self._market_state, self._badge_text())
-        self._show_status()
 
     def _look_up_market_state(self, now: datetime) -> None:
         state = _market_state(now)

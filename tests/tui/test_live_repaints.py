@@ -58,3 +58,38 @@ async def test_a_changed_alert_count_still_retitles_the_risk_pane() -> None:
         assert "CRIT" in str(pane.border_title)
         app._render(replace(snapshot, alerts=()), listeners=False)
         await wait_until(lambda: str(pane.border_title) == "3 Risk", 2.0)
+
+
+async def test_the_status_hints_are_walked_again_only_when_focus_or_screens_move(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tui.app
+    from tui.commands import status_hints
+
+    walks: list[object] = []
+
+    def counting(screen: object) -> tuple[tuple[str, str], ...]:
+        walks.append(screen)
+        return status_hints(screen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tui.app, "status_hints", counting)
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await snapshot_on_screen(app)
+        await pilot.pause()
+        dashboard = app.dashboard
+        walks.clear()
+        for _ in range(5):  # the once-a-second status tick
+            app._show_status()
+        assert len(walks) <= 1
+        assert app._status_hints(dashboard) == status_hints(dashboard)
+        walks.clear()
+        dashboard.query_one("#macro").focus()
+        await pilot.pause()
+        app._show_status()
+        assert walks == [dashboard]
+        await pilot.press("question_mark")  # help over the dashboard: "back" is enabled
+        await pilot.pause()
+        app._show_status()
+        assert len(walks) == 2
+        assert app._status_hints(dashboard) == status_hints(dashboard)
