@@ -87,10 +87,10 @@ async def test_every_screen_is_usable_from_80x24_to_300x80_and_says_too_small_be
                 await pilot.press(how)
                 await wait_until(lambda n=name: type(app.screen).__name__ == n)
             assert type(app.screen).__name__ == name
-            # 80x24, 120x40 and 300x80 on every screen; the too-small sizes in turn
+            # 80x24, 120x40, 160x48 and 300x80 on every screen; the too-small sizes in turn
             small = TOO_SMALL[len(seen) % len(TOO_SMALL)]
             seen.append(name)
-            for size in [(300, 80), (120, 40), small, (80, 24)]:
+            for size in [(300, 80), (160, 48), (120, 40), small, (80, 24)]:
                 await _resize(pilot, app, *size)
                 if size == small:
                     _check_too_small(app, size)
