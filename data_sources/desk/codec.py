@@ -210,6 +210,22 @@ def unpack(tp: type[T], raw: bytes) -> T:
         raise CodecError(f"cannot decode {tp.__name__}: {exc}") from exc
 
 
+_QUOTES = msgspec.msgpack.Decoder(dict[str, Quote])
+
+
+def unpack_change(fields: Mapping[bytes, bytes]) -> tuple[dict[str, Any], dict[str, Quote]]:
+    """A delta entry's market change (msgpack) and its changed quotes (typed); the JSON
+    ``market`` field of an older collector too."""
+    try:
+        if b"change" not in fields:
+            return json.loads(fields[b"market"]), {}
+        change = msgspec.msgpack.decode(fields[b"change"])
+        raw = fields.get(b"quotes")
+        return change, ({} if raw is None else _QUOTES.decode(raw))
+    except (ValueError, KeyError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CodecError(f"cannot decode a market change: {exc}") from exc
+
+
 # -- market data as changes -----------------------------------------------------------------
 
 

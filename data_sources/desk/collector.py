@@ -462,18 +462,22 @@ class Collector:
             **bus.envelope(self.ident, snapshot.asof.isoformat()),
             "kind": kind,
             "snapshot": codec.pack(snapshot),
-            "market": json.dumps(change, separators=(",", ":")),
             "interval": repr(self.interval),
             **self._members_field(base, market),
             # the heartbeat too: a terminal woken by this entry needs no other read
             "health": codec.dumps(self._health()),
         }
-        if kind == "image":
+        if base is None:  # an image: JSON, as the image key (read once, by a terminal joining)
+            fields["market"] = json.dumps(change, separators=(",", ":"))
             extras[self.keys.image] = fields["market"]
-        elif (self.update_seq + 1) % IMAGE_EVERY == 0:
-            extras[self.keys.image] = json.dumps(
-                codec.market_change(None, market), separators=(",", ":")
-            )
+        else:  # msgpack (~5x faster to decode, for every terminal), quotes typed
+            quotes = {s: q for s, q in market.quotes.items() if base.quotes.get(s) != q}
+            fields["change"] = codec.pack({**change, "quotes": {}})
+            fields["quotes"] = codec.pack(quotes)
+            if (self.update_seq + 1) % IMAGE_EVERY == 0:
+                extras[self.keys.image] = json.dumps(
+                    codec.market_change(None, market), separators=(",", ":")
+                )
         if self.public_json is not None:
             extras[f"{self.keys.prefix}:snapshot.json"] = json.dumps(
                 self.public_json(snapshot), separators=(",", ":")

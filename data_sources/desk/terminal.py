@@ -31,7 +31,7 @@ from data_sources.base import SourceError
 from data_sources.desk import bus, codec
 from data_sources.desk.collector import AlertState, Health
 from data_sources.intervals import is_stale
-from data_sources.model import Constituent, MarketData, SourceKind
+from data_sources.model import Constituent, MarketData, Quote, SourceKind
 from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
@@ -342,9 +342,8 @@ class DeskSource:
             if seq <= self._update_seq and self._market is not None:
                 continue
             kind = _text(fields.get(b"kind", b""))
-            change = json.loads(fields[b"market"])
             if kind == "image":
-                self._market = codec.apply_market_change(None, change)
+                self._market = codec.apply_market_change(None, json.loads(fields[b"market"]))
                 self._set_image(self._market)
             elif self._market is None or seq != self._update_seq + 1:
                 # A gap (this terminal fell behind the stream's cap): start again from the image.
@@ -356,7 +355,8 @@ class DeskSource:
                 await self._load_image()
                 return
             else:
-                self._market = self._apply_change(self._market, change)
+                change, quotes = codec.unpack_change(fields)
+                self._market = self._apply_change(self._market, change, quotes)
             members = fields.get(b"members")
             if members is not None:
                 self._take_members(members)
@@ -374,7 +374,9 @@ class DeskSource:
         self._series["prices"] = _Pending(market.prices)
         self._series["valuations"] = _Pending(market.valuations)
 
-    def _apply_change(self, market: MarketData, change: Mapping[str, Any]) -> MarketData:
+    def _apply_change(
+        self, market: MarketData, change: Mapping[str, Any], quotes: Mapping[str, Quote]
+    ) -> MarketData:
         """One delta: the prices' and P/E frames' changes are merged into those waiting (plain
         lists), the rest (quotes, macro, health rows) applied at once."""
         gone = change.get("gone", {})
@@ -390,7 +392,8 @@ class DeskSource:
             "valuations": {},
             "gone": {**gone, "prices": [], "valuations": []},
         }
-        return codec.apply_market_change(market, rest)
+        applied = codec.apply_market_change(market, rest)
+        return replace(applied, quotes={**applied.quotes, **quotes}) if quotes else applied
 
     def _set_members(self, members: Sequence[Constituent]) -> None:
         self._members_base, self._member_cols, self._members_view = members, {}, None

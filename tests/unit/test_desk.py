@@ -255,6 +255,7 @@ async def test_a_terminal_has_the_members_the_collector_published_after_many_tic
     assert published is not None and term._update_seq == col.update_seq
     assert isinstance(market.constituents, codec.LazyMembers)  # changed since: built on read
     assert list(market.constituents) == list(published.constituents)
+    assert dict(market.quotes) == dict(published.quotes)  # msgpack, typed
     # the prices and P/E frames: the changes since the image, merged, applied when read
     assert isinstance(market.prices, codec.LazyChanges)
     assert set(market.prices) == set(published.prices)
