@@ -68,15 +68,16 @@ class Prefetch:
                 if ready:
                     word = os.read(fd, 1)
                     break
-            self._close_locked()
-            return word == _DONE
+            done = word == _DONE
+            self._close_locked(exiting=done)
+            return done
 
     def close(self) -> None:
         """Stop the child if it still runs and reap it (idempotent)."""
         with self._lock:
             self._close_locked()
 
-    def _close_locked(self) -> None:
+    def _close_locked(self, exiting: bool = False) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -84,6 +85,9 @@ class Prefetch:
             return
         self._reaped = True
         with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            if exiting:  # it has said it is done: it is in os._exit
+                os.waitpid(self.pid, 0)
+                return
             if os.waitpid(self.pid, os.WNOHANG)[0]:
                 return
             # Still computing: of no use any more. SIGTERM lets it remove a half-written
@@ -111,7 +115,10 @@ def fork_snapshot(compute: Callable[[], Snapshot], path: Path) -> Prefetch | Non
         os.close(write_end)
         return None
     if pid == 0:  # pragma: no cover - the child (tests see its cache file and its exit)
-        _child(compute, path, read_end, write_end)
+        try:
+            _child(compute, path, read_end, write_end)
+        finally:
+            os._exit(1)  # never back into the parent's code
     os.close(write_end)
     return Prefetch(pid, read_end, path)
 
@@ -136,6 +143,7 @@ def _child(compute: Callable[[], Snapshot], path: Path, read_end: int, write_end
     except BaseException:  # nothing to report to: the app computes its own snapshot
         pass
     finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # no unwinding from here
         try:
             os.write(write_end, word)
         finally:
