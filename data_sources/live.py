@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics.catalog import FRED_SERIES, MARKET_SYMBOLS
 from analytics.health import SourceHealth
+from data_sources.aio import within
 from data_sources.base import SourceError
 from data_sources.clock import NY, utc_now
 from data_sources.fred import API_URL, GRAPH_URL, FredSource
@@ -229,7 +230,7 @@ class LiveSource:
             event.clear()
             return True
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            await within(event.wait(), timeout)
         except TimeoutError:
             return False
         event.clear()

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote as _urlquote
 
 from analytics.health import SourceHealth
+from data_sources.aio import within
 from data_sources.clock import NY, utc_now
 from data_sources.fundpe import SUMMARY_MODULES, SUMMARY_URL, FundPE, pe_from_summary
 from data_sources.httpclient import (
@@ -350,7 +351,7 @@ class YahooSource:
             return False
         h.started(now)
         try:
-            result: HistoryResult = await asyncio.wait_for(
+            result: HistoryResult = await within(
                 self._run(self._download_sync, wanted), self.history_timeout
             )
         except asyncio.CancelledError:
@@ -392,7 +393,7 @@ class YahooSource:
         if not self.circuit.allow(now) and self.circuit.state == "open":
             return None
         try:
-            result: HistoryResult = await asyncio.wait_for(
+            result: HistoryResult = await within(
                 self._run(self._download_sync, [symbol]), self.history_timeout
             )
         except Exception as exc:
@@ -475,7 +476,7 @@ class YahooSource:
         h = self.quote_health
         h.started(now)
         try:
-            result: QuoteResult = await asyncio.wait_for(
+            result: QuoteResult = await within(
                 self._run(self._quotes_sync, wanted), self.timeout * (len(wanted) // 50 + 3)
             )
         except asyncio.CancelledError:
@@ -563,7 +564,7 @@ class YahooSource:
         h.started(now)
         started = _time.perf_counter()
         try:
-            info = await asyncio.wait_for(self._run(self._details_sync, symbol), self.timeout * 4)
+            info = await within(self._run(self._details_sync, symbol), self.timeout * 4)
         except Exception as exc:
             h.failed(self.clock(), f"details {symbol}: {describe_exception(exc)}")
             return self.quotes.get(symbol)
@@ -596,7 +597,7 @@ class YahooSource:
         """The fund's P/E from its quoteSummary holdings statistics (``equityHoldings``, an
         earnings yield), else its ``summaryDetail``; None when Yahoo has neither. Raises on a
         failed request (the caller records it)."""
-        return await asyncio.wait_for(self._run(self._fund_pe_sync, symbol), self.timeout * 3)
+        return await within(self._run(self._fund_pe_sync, symbol), self.timeout * 3)
 
     # -- reporting --------------------------------------------------------------------------
 

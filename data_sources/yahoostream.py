@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from analytics.health import SourceHealth
+from data_sources.aio import within
 from data_sources.clock import utc_now
 from data_sources.model import Quote
 from data_sources.polling import (
@@ -152,7 +153,7 @@ class QuoteStream:
         if client is None:
             return
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(client.close(), 2.0)
+            await within(client.close(), 2.0)
 
     async def _run(self) -> None:
         AsyncWebSocket = _yfinance().live.AsyncWebSocket
@@ -170,9 +171,7 @@ class QuoteStream:
             try:
                 client = AsyncWebSocket(url=self.url, verbose=False)
                 self._client = client
-                await asyncio.wait_for(
-                    client.subscribe(sorted(self._symbols)), self.connect_timeout_s
-                )
+                await within(client.subscribe(sorted(self._symbols)), self.connect_timeout_s)
                 self.connected = True
                 self.silent = False
                 self.connects += 1
@@ -198,7 +197,7 @@ class QuoteStream:
         conn = client._ws
         while True:
             try:
-                raw = await asyncio.wait_for(conn.recv(), self.silence_s)
+                raw = await within(conn.recv(), self.silence_s)
             except TimeoutError:
                 if not self.silent:
                     self.silent = True

@@ -26,6 +26,7 @@ from textual.worker import Worker
 from analytics.health import HealthState, SourceHealth
 from analytics.text import inert
 from analytics.types import Snapshot
+from data_sources.aio import within
 from data_sources.capabilities import (
     OwnBackoff,
     OwnInterval,
@@ -340,7 +341,7 @@ class Feed:
                 slot.loop.close()  # nothing to close, or a fetch is stuck: closing would wait
                 continue
             try:
-                await asyncio.wait_for(slot.loop.run(slot.source.aclose()), close_timeout)
+                await within(slot.loop.run(slot.source.aclose()), close_timeout)
             except Exception as exc:  # closing is best effort; a hung source must not hang exit
                 log.debug("closing %s failed: %s", slot.name, exc)
             slot.loop.close()
@@ -452,9 +453,7 @@ class Feed:
         slot.running = finished
         future = slot.loop.submit(_tracked(source.fetch(now), finished))
         try:
-            market = await asyncio.wait_for(
-                asyncio.shield(asyncio.wrap_future(future)), self.timeout
-            )
+            market = await within(asyncio.shield(asyncio.wrap_future(future)), self.timeout)
         except asyncio.CancelledError:
             future.cancel()
             raise

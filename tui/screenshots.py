@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analytics.health import SourceHealth
+from data_sources.aio import within
 from data_sources.model import MarketData
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ async def on_screen(app: RotmonApp, timeout: float = 30.0) -> Snapshot:
 
     app.settled_listeners.append(listener)
     try:
-        return await asyncio.wait_for(settled, timeout)
+        return await within(settled, timeout)
     except TimeoutError:
         raise TimeoutError(f"no settled snapshot on screen after {timeout:g}s") from None
     finally:

@@ -40,6 +40,7 @@ from redis.exceptions import RedisError
 from analytics.health import SourceHealth
 from analytics.lifecycle import ActiveEntry, AlertBook, Transition
 from analytics.types import Snapshot
+from data_sources.aio import within
 from data_sources.alert_queue import AlertQueue, queue_path_for
 from data_sources.alert_writer import WRITER_BUSY_TIMEOUT, AlertLogWriter
 from data_sources.base import DataSource, SourceError
@@ -194,7 +195,7 @@ class Collector:
                     # steps down only once Redis says the lease is someone else's.
                     wait = min(1.0, self.lease_ms / 3000)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
+                    await within(stop.wait(), wait)
         finally:
             await self._step_down("stopping")
             with contextlib.suppress(RedisError, OSError):
@@ -285,7 +286,7 @@ class Collector:
         """Fetch, compute, follow the alerts and publish; False when the source failed."""
         self.fetches += 1
         try:
-            market = await asyncio.wait_for(self.source.fetch(self._now()), self.fetch_timeout)
+            market = await within(self.source.fetch(self._now()), self.fetch_timeout)
         except asyncio.CancelledError:
             raise
         except TimeoutError:
@@ -587,7 +588,7 @@ class Collector:
             if await self.redis.exists(self.keys.bars(symbol)):
                 return
             try:
-                frame = await asyncio.wait_for(self.source.bars(symbol), self.fetch_timeout)
+                frame = await within(self.source.bars(symbol), self.fetch_timeout)
                 body: Any = {"ok": True, "bars": codec.bars_to_plain(frame)}
             except Exception as exc:
                 body = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
@@ -598,7 +599,7 @@ class Collector:
             details = getattr(self.source, "details", None)
             if callable(details):
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(details(symbol), self.fetch_timeout)
+                    await within(details(symbol), self.fetch_timeout)
 
     async def _reply(self, op: str, symbol: str, rid: str) -> None:
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from analytics.health import SourceHealth
 from analytics.text import inert
+from data_sources.aio import within
 from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.cli.live import ONE_SHOT_WAIT, STREAM_WAIT, _open_store, live_source
 from tui.cli.options import Options
@@ -43,7 +44,7 @@ async def diagnose(
         if probe is not None:
             # A failure is recorded in the details health, which is what is reported.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(source.details(probe), wait)
+                await within(source.details(probe), wait)
         stream = source.yahoo.stream
         if stream is not None:
             loop = asyncio.get_running_loop()
