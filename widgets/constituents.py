@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets.data_table import ColumnKey
 
 from analytics.text import inert
-from widgets.keyed_table import Column, KeyedTable, KeyText
+from widgets.keyed_table import PENDING, Column, KeyedTable, KeyText
 
 
 class ConstituentRow(NamedTuple):
@@ -219,7 +219,7 @@ class ConstituentsTable(KeyedTable):
         before = self._drawn.get(key)
         cells = self._cells.get(key) or self._spare.pop(key, None)
         self._drawn[key] = r
-        if before is None or cells is None:
+        if before is None or cells is None or cells[-1] is PENDING:
             return self._fresh_cells(key, r)
         # Live updates move prices, not names: rebuild only the cells whose value changed.
         symbol, name, weight, last, chg, r1m, r3m, contrib = cells

@@ -131,3 +131,35 @@ async def test_constituents_tick_builds_and_repaints_the_rows_on_screen_only(mon
         header = table.header_height
         line = "".join(segment.text for segment in table.render_line(header + 1))
         assert "11.25" in line and "S001" in line  # the screen shows the new price
+
+
+async def test_constituents_rows_built_late_show_their_current_values() -> None:
+    from widgets.constituents import ConstituentRow, ConstituentsTable
+
+    app = Sector()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(ConstituentsTable)
+        members = [
+            ConstituentRow(f"S{i:03d}", f"Name {i}", 1.0 - i / 1000, 10.0 + i, 0.5)
+            for i in range(300)
+        ]
+        table.set_rows(members)  # 300 rows, ~17 on screen: the rest are added unbuilt
+        assert "S299" in table._stale
+        table.set_filter(lambda r: r.symbol >= "S290")  # S299 leaves the table unbuilt
+        await pilot.pause()
+        ticked = [r._replace(last=(r.last or 0) + 0.5, chg=-1.0) for r in members]
+        table.set_rows(ticked)
+        table.set_filter(None)  # S000..S289 come back with their cells from before the tick
+        await pilot.pause()
+        assert table.row_count == 300
+        assert [table.get_cell(k, "last").plain for k in ("S000", "S150", "S299")] == [
+            "10.50",
+            "160.50",
+            "309.50",
+        ]
+        assert table.get_cell("S150", "chg").plain == "-1.00"
+        assert table.get_cell("S150", "name").plain == "Name 150"
+        table.move_cursor(row=150)
+        await pilot.pause()
+        lines = ["".join(s.text for s in table.render_line(y)) for y in range(table.size.height)]
+        assert any("S150" in line and "160.50" in line for line in lines)
