@@ -188,9 +188,12 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
             if before != self._order:
                 self._invalidate()
                 return
+        # Only numbers moved: the marker and the name keep their cells, so a tick repaints
+        # from the first number on (bytes to the terminal on every poll).
+        name_w = self._layout(self.size.width)[0]
         for line, index in enumerate(self._order, start=1):
             if cell_values(old[index], self.window) != cell_values(rows[index], self.window):
-                self._refresh_line(line)
+                self._refresh_line(line, from_x=2 + name_w)
 
     @property
     def rows(self) -> tuple[SectorRow, ...]:
@@ -315,12 +318,13 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         self._cache.clear()
         self.refresh()
 
-    def _refresh_line(self, line: int) -> None:
-        """Redraw one virtual line (0 header, 1.. sectors) if it is on screen."""
+    def _refresh_line(self, line: int, from_x: int = 0) -> None:
+        """Redraw one virtual line (0 header, 1.. sectors) if it is on screen; the terminal
+        is sent its cells from ``from_x`` on (what is left of it has not changed)."""
         self._cache.pop(line, None)
         y = line if line == 0 else line - self._top
-        if 1 <= y <= self._visible_rows or line == 0:
-            self.refresh(Region(0, y, self.size.width, 1))
+        if (1 <= y <= self._visible_rows or line == 0) and from_x < self.size.width:
+            self.refresh(Region(from_x, y, self.size.width - from_x, 1))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -396,7 +400,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
                 "heatmap--cursor-blurred", partial=True
             )
         large, small, spread = cell_values(row, self.window)
-        segments = [Segment(marker, name_style), Segment(name, name_style)]
+        segments = [Segment(marker + name, name_style)]
         segments.append(self._cell(row.large if symbols else None, large, cell, base))
         small_sym = (row.small or "") if symbols else None
         segments.append(self._cell(small_sym, small, cell, base))

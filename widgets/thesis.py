@@ -8,7 +8,9 @@ from datetime import date
 from itertools import product
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 from analytics.types import RateCycle, ValuationGap
@@ -93,7 +95,7 @@ def cycle_variants(c: RateCycle | None, *, label: str = "Fed ") -> list[list[Pie
 
 
 def _width(pieces: Sequence[Piece]) -> int:
-    return sum(Text(t).cell_len for t, _ in pieces)
+    return sum(cell_len(t) for t, _ in pieces)
 
 
 def fit_line(
@@ -125,6 +127,27 @@ def fit_line(
     return out
 
 
+def changed_span(
+    before: Sequence[Piece], after: Sequence[Piece], width: int
+) -> tuple[int, int] | None:
+    """The cells ``[start, end)`` of a ``width``-cell line in which two drawings of pieces
+    differ (text or tone); None when they draw the same. A line with wide characters, or one
+    cut at ``width`` (its "…" moves), counts as changed from the first difference to the end."""
+    a = [(ch, tone) for text, tone in before for ch in text]
+    b = [(ch, tone) for text, tone in after for ch in text]
+    if a == b:
+        return None
+    common = min(len(a), len(b))
+    differ = [i for i in range(common) if a[i] != b[i]]
+    start = differ[0] if differ else common
+    simple = all(cell_len(t) == len(t) for t, _ in (*before, *after))
+    if not simple or max(len(a), len(b)) > width:
+        return (start, width) if start < width else None
+    # a shorter line leaves blanks where the longer one had text
+    end = max(len(a), len(b)) if len(a) != len(b) else differ[-1] + 1
+    return (start, end)
+
+
 class _PieceLine(Widget):
     """One line drawn from pieces; theme colours by component class, never literals."""
 
@@ -138,13 +161,20 @@ class _PieceLine(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._key: object = None
+        self._shown: list[Piece] | None = None
+        """The pieces last drawn (or due to be: a repaint is pending for the rest)."""
 
     def halves(self) -> Sequence[list[list[Piece]]]:
         return []
 
+    def _pieces(self) -> list[Piece]:
+        return fit_line(self.halves(), max(1, self.size.width))
+
     def render(self) -> Text:
+        pieces = self._pieces()
+        self._shown = pieces
         text = Text(no_wrap=True, overflow="ellipsis")
-        for piece, tone in fit_line(self.halves(), max(1, self.size.width)):
+        for piece, tone in pieces:
             if tone:
                 text.append(piece, self.get_component_rich_style(f"thesis--{tone}", partial=True))
             else:
@@ -152,9 +182,20 @@ class _PieceLine(Widget):
         return text
 
     def _set(self, key: object) -> None:
-        if key != self._key:
-            self._key = key
+        if key == self._key:
+            return
+        self._key = key
+        before, width = self._shown, self.size.width
+        if before is None or not width:
             self.refresh()
+            return
+        after = self._pieces()
+        self._shown = after
+        span = changed_span(before, after, width)
+        if span is not None:
+            # Only the cells that read differently go to the terminal: a tick moves a few
+            # numbers of the line, not its labels.
+            self.refresh(Region(span[0], 0, span[1] - span[0], 1))
 
 
 class ThesisBar(_PieceLine):

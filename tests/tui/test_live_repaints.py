@@ -93,3 +93,56 @@ async def test_the_status_hints_are_walked_again_only_when_focus_or_screens_move
         app._show_status()
         assert len(walks) == 2
         assert app._status_hints(dashboard) == status_hints(dashboard)
+
+
+def test_changed_span_is_the_cells_that_read_differently() -> None:
+    from widgets.thesis import changed_span
+
+    line = [("fwd P/E ", "label"), ("SPY ", ""), ("22.1", ""), ("  IJR ", ""), ("14.9", "")]
+    assert changed_span(line, list(line), 80) is None
+    moved = [*line[:2], ("22.3", ""), *line[3:]]
+    assert changed_span(line, moved, 80) == (15, 16)  # the one digit
+    toned = [*line[:2], ("22.1", "gain"), *line[3:]]
+    assert changed_span(line, toned, 80) == (12, 16)  # same text, another colour
+    shorter = [*line[:4], ("9.9", "")]
+    assert changed_span(line, shorter, 80) == (22, 26)  # the freed cell is blanked too
+    # a line cut at the width: past its end nothing shown moved, before it the rest may
+    assert changed_span(line, moved, 15) is None
+    assert changed_span(line, moved, 20) == (15, 20)
+    assert changed_span([("宽字", "")], [("宽宇", "")], 80) == (1, 80)  # wide: to the end
+
+
+async def test_a_thesis_tick_repaints_only_the_numbers_that_moved(
+    refreshes: Counter[tuple[str, bool]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from textual.geometry import Region
+
+    from widgets.thesis import ThesisBar
+
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        snapshot = await snapshot_on_screen(app)
+        await pilot.pause()
+        bar = app.dashboard.query_one(ThesisBar)
+        valuation = snapshot.valuation
+        assert valuation is not None and valuation.large.forward_pe is not None
+        before = bar.plain
+        regions: list[tuple[Region, ...]] = []
+        original = ThesisBar.refresh
+
+        def keep(self: ThesisBar, *args: Region, **kwargs: object) -> ThesisBar:
+            regions.append(args)
+            return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(ThesisBar, "refresh", keep)
+        large = replace(valuation.large, forward_pe=valuation.large.forward_pe + 0.2)
+        bar.update_thesis(replace(valuation, large=large), snapshot.cycle)
+        await pilot.pause()
+        after = bar.plain
+        assert after != before
+        (region,) = regions[0]  # one region, not the whole line
+        first = next(i for i, (x, y) in enumerate(zip(before, after, strict=False)) if x != y)
+        assert region.x <= first < region.right and region.width < 20
+        assert str(bar.render()) == after  # and the line drawn is the new one
