@@ -209,6 +209,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             cached = read_cached(self.snapshot_cache)
             if cached is not None:
                 self._show_cached(cached)
+                if self._first_paint is not None:  # the other process was quicker: reap it
+                    self.run_worker(
+                        self._first_paint, name="first-paint", thread=True, exit_on_error=False
+                    )
             elif self._first_paint is not None:
                 self._await_first_paint(self._first_paint)
                 return  # the sources start once it is painted (or not coming)
