@@ -556,18 +556,22 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         still running: no poll in flight, no snapshot waiting for the refresh cap, the market
         state looked up, the alert log caught up and painted. A one-shot app
         (``live_polling=False``) stays settled from then on: the moment to take a screenshot."""
-        return (
-            self.snapshot is not None
-            and not self._cached_view
-            and not self.feed.busy
-            and self._pending is None
-            and not self._apply_timer_armed
-            and self._market_state_at is not None
-            and not any(w.group == "market-state" and not w.is_finished for w in self.workers)
-            and not self._alerts_running
-            and not self._alert_ops
-            and not self._alerts_paint_pending
-        )
+        return not self.settle_waits()
+
+    def settle_waits(self) -> list[str]:
+        """What the view still waits for before it is settled (empty: settled)."""
+        waits = {
+            "a snapshot": self.snapshot is None,
+            "data behind the cached view": self._cached_view,
+            "a poll in flight": self.feed.busy,
+            "a snapshot held by the refresh cap": self._pending is not None,
+            "the refresh cap's timer": self._apply_timer_armed,
+            "the market state": self._market_state_at is None
+            or any(w.group == "market-state" and not w.is_finished for w in self.workers),
+            "the alert log": self._alerts_running or bool(self._alert_ops),
+            "the alert log's paint": self._alerts_paint_pending,
+        }
+        return [what for what, waiting in waits.items() if waiting]
 
     def _check_settled(self) -> None:
         """After any work that may have been the last: tell the settled listeners if it was."""

@@ -29,9 +29,10 @@ async def snapshot_on_screen(app: RotmonApp, timeout: float = 30.0) -> Snapshot:
         return await on_screen(app, timeout)
     except TimeoutError as exc:
         sources = "; ".join(
-            f"{s.name}: {s.phase}" + (f" ({s.error})" if s.error else "") for s in app.feed.states()
+            f"{s.name}: {s.state}" + (f" ({s.error})" if s.error else "") for s in app.feed.states()
         )
-        raise AssertionError(f"{exc}; feed busy={app.feed.busy}; {sources}") from None
+        waiting = ", ".join(app.settle_waits()) or "nothing"
+        raise AssertionError(f"{exc}; waiting for {waiting}; {sources}") from None
 
 
 class Received(Generic[M]):

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from textual import events
 
-from tests.support.screen import snapshot_on_screen
 from tests.support.waiting import until
 from tui.app import RotmonApp
 from widgets.status_bar import StatusBar
@@ -44,12 +43,12 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
 
 
 async def settled(app: RotmonApp) -> None:
-    """Wait for start-up work that is not under test (the NYSE calendar look-up in a thread:
-    the settled view includes it).
+    """Wait for start-up work that is not under test (the NYSE calendar look-up in a thread),
+    not for data: a source that never answers is what some of these tests are about.
 
     Building the calendar holds the GIL in pandas for a while; key latency is measured after it.
     """
-    await snapshot_on_screen(app, 10.0)
+    await wait_until(lambda: "the market state" not in app.settle_waits(), 10.0)
     # Earlier tests leave their objects to the collector; a full collection walking them in the
     # middle of a measurement would time the test session, not the app (which freezes its own
     # heap once its data is loaded; see tui.app._freeze_heap).

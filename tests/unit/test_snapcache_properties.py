@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from hypothesis import strategies as st
 from analytics.types import Snapshot
 from tui.snapcache import read_cached, snapshot_from_cache, snapshot_to_cache, write_cached
 
-SNAPSHOTS = st.from_type(Snapshot)
+# A snapshot keeps each source's summary (the request record is the live view's, not the data's)
+SNAPSHOTS = st.from_type(Snapshot).map(
+    lambda s: replace(s, sources=tuple(h.summary() for h in s.sources))
+)
 
 
 def numbers(doc: Any) -> list[float]:
