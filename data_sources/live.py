@@ -543,9 +543,9 @@ class LiveSource:
         if self.holdings is not None:
             problems.extend(self.holdings.problems)
         if not prices and not self.fred.data and all(s.state == "failing" for s in statuses[:1]):
-            retry = statuses[0].next_retry
-            when = f" (next try {retry.astimezone(UTC):%H:%M:%S}Z)" if retry else ""
-            problems.insert(0, f"live: no cached data and no connection yet; retrying{when}")
+            # no retry time in the words: they would change with every retry and toast again
+            # (the status bar counts down to the next try)
+            problems.insert(0, "live: no cached data and no connection yet; retrying")
         self.pe_book.observe_quotes(y.quotes)
         return MarketData(
             source="live",
