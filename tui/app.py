@@ -346,7 +346,7 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             dashboard = self.dashboard
         except LookupError:
             return
-        shown = snapshot
+        shown, waiting = snapshot, 0
         if not self._cached_view and self.has_alert_log:
             # Log before show: the alert list is the desk's book, which holds only
             # transitions that are logged or durably queued (never the raw evaluation).
@@ -360,8 +360,16 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                 )
             )
             shown = replace(snapshot, alerts=book)
+            # Alerts of the evaluation not in the book yet (the log is opening or busy): the
+            # risk pane says they are being logged rather than "no active alerts".
+            logged = {a.rule for a in book}
+            waiting = sum(
+                a.rule not in logged and a.rule not in snapshot.unknown for a in snapshot.alerts
+            )
         with self.batch_update():
-            dashboard.show_snapshot(shown, acked=self.acked, muted=self.muted)
+            dashboard.show_snapshot(
+                shown, acked=self.acked, muted=self.muted, alerts_waiting=waiting
+            )
             self._show_status()
         if not listeners:
             return

@@ -264,16 +264,23 @@ Below: the active alerts with the value against the threshold crossed and since 
         muted: Collection[str] = (),
         coverage: Mapping[str, float] | None = None,
         unknown: Mapping[str, str] | None = None,
+        waiting: int = 0,
     ) -> None:
         """Gauges, the quiet line and the alerts. ``unknown``: rule id -> why it has no value
-        (SPEC 7: such a rule is unknown, never quiet); ``coverage`` per group, 0-1."""
+        (SPEC 7: such a rule is unknown, never quiet); ``coverage`` per group, 0-1;
+        ``waiting``: alerts evaluated but not in the alert log yet (never "no active alerts")."""
         unknown = dict(unknown or {})
         for key, _label in SCORES:
             gauge = self.query_one(f"#gauge-{key}", ScoreGauge)
             gauge.score = scores.get(key)
             gauge.coverage = None if coverage is None else coverage.get(key)
         known_any = any(fmt.known(scores.get(key)) for key, _ in SCORES)
-        if not known_any:
+        if waiting:
+            quiet = (
+                f"{waiting} alert{'s' if waiting > 1 else ''} being written to the alert log"
+                " (shown once saved)."
+            )
+        elif not known_any:
             quiet = "No data: no rule can be evaluated (inputs missing or stale)."
         elif unknown:
             quiet = f"No active alerts among the known rules ({len(unknown)} unknown)."

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC
 from pathlib import Path
 
+from textual.widgets import Static
+
 from data_sources.alert_queue import AlertQueue, queue_path_for
 from data_sources.store import Store
 from tests.support.dblock import write_locked
@@ -49,7 +51,12 @@ async def test_a_locked_log_keeps_keys_working_and_shows_only_what_is_queued(
     with write_locked(db) as lock:
         app, rings = _wired(db)
         async with app.run_test(size=(160, 48)) as pilot:
+            # Evaluated but not durable yet: the pane says so, never "no active alerts".
+            quiet = app.dashboard.query_one("#quiet", Static)
+            await wait_until(lambda: "being written to the alert log" in str(quiet.render()), 10)
+            assert not app.dashboard.query_one(AlertTable).rows
             await snapshot_on_screen(app)
+            assert "being written" not in str(quiet.render())
             desk = app.alerts
             assert desk is not None
             queued = [t for _key, batch in queue.read() for t in batch]

@@ -378,9 +378,15 @@ class DashboardScreen(Screen[None]):
 
     @_while_mounted
     def show_snapshot(
-        self, snapshot: Snapshot, *, acked: Collection[str] = (), muted: Collection[str] = ()
+        self,
+        snapshot: Snapshot,
+        *,
+        acked: Collection[str] = (),
+        muted: Collection[str] = (),
+        alerts_waiting: int = 0,
     ) -> None:
-        """Hand each pane its part of one snapshot (the caller wraps this in batch_update)."""
+        """Hand each pane its part of one snapshot (the caller wraps this in batch_update);
+        ``alerts_waiting``: the evaluation's alerts the alert log has not taken yet."""
         self.query_one(MarketHeader).update_indices(snapshot.indices)
         table = self.query_one(SpreadTable)
         table.update_pairs(snapshot.spreads)
@@ -394,6 +400,7 @@ class DashboardScreen(Screen[None]):
             muted=muted,
             coverage=snapshot.coverage,
             unknown=snapshot.unknown,
+            waiting=alerts_waiting,
         )
         self._show_alert_counts(snapshot)
         self.query_one(MacroTable).update_macro(snapshot.macro)
