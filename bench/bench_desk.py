@@ -10,18 +10,42 @@ the collector's publish to the snapshot being ready for (or, for apps, applied t
 (target p99 <= 100 ms), and Redis' used memory sampled over the run (target: bounded, flat once
 the streams reach their MAXLEN).
 
-Run: .venv/bin/python bench/bench_desk.py [--terminals 50] [--apps 2] [--minutes 10]
-The terminals run in worker processes (``--per-process`` each), the collector in its own
-(`rotmon collect --demo`). Needs redis-server.
+Run: .venv/bin/python bench/bench_desk.py [--terminals 50] [--apps 1] [--minutes 10]
+The headless terminals run as asyncio tasks in worker processes (``--per-process``, 25: two
+processes on the 2-core box; five of 10 or one of 50 had a worse p99, bench/RESULTS.md), the
+collector in its own (`rotmon collect --demo --speed 60`: a new minute bar, so new prices,
+members and spreads, with every 1 s poll). Needs redis-server. bench/RESULTS.md has the history.
 
-Figures (2026-12-05, the 2-core dev box shared with other jobs; runs of 1.5-3 minutes, not 10):
-- 1 headless terminal, interval 0.5 s, load 1.7: p50 4 ms, p99 16 ms.
-- 50 headless terminals (10 a process) + 1 app, interval 2 s, 1.5 min, load 4-6: 53 polls and
-  1 bars fetch for 51 bars requests; Redis used_memory 3.0 -> 4.8-7.0 MB, flat;
-  publish-to-terminal p50 146 ms, p99 810 ms; the app p50 76 ms, p99 804 ms. Missed: the 55
-  processes all wake on every publish and share 2 (busy) cores, so the last waits for the
-  others' turns. (Before the collector froze its heap after the first publish, a full garbage
-  collection in it delayed one publish by ~2 s for every terminal.)
+What a terminal does per publish (measured, not skipped): its blocked XREAD returns the update
+entry (~160 KB during market hours: the snapshot 23 KB msgpack, the market change 11 KB
+msgpack, the members' changed columns 126 KB, the heartbeat); it decodes the snapshot, applies
+the change (quotes typed, macro, health rows), merges the prices' and P/E frames' changes into
+those waiting (applied with a pandas concat only when a screen reads a series) and keeps the
+members' columns undecoded (built when a screen lists members); then the DeskMarket the screen
+paints from. The dashboard paints from the snapshot alone. An app (``--apps``) adds painting.
+
+Figures, 2026-12-05 (commit e27632f), the 2-core box shared with other helpers:
+- The full 10-minute run, 13:18-13:28, load 1.0-1.7 (quiet): 50 headless terminals (25 a
+  process) + 1 Textual app, collector interval 1 s. Upstream: 613 polls in 610 s and 1 bars
+  fetch for 51 terminals' bars requests (the same as with 1 terminal: 51 polls in 50 s).
+  Publish-to-terminal: 29,200 updates, p50 50.1 ms, p99 143.1 ms, max 387 ms (target p99
+  <= 100 ms: missed); the app, publish-to-screen: p50 29.4 ms, p99 79.1 ms. Terminal CPU:
+  1.06 ms per terminal per update. Redis used_memory by minute (MB): 4.2, 15.8, 25.6, 35.4,
+  37.1, 37.1, 32.5, 24.1, 15.8, 9.1, 9.1: the updates stream fills to its MAXLEN (200 entries
+  of ~160 KB while the demo market is open), holds there, and shrinks to ~9 MB once the demo
+  market closes (minute ~6: no more ticks, small entries). Bounded by MAXLEN, not by time.
+- Why p99 is not <= 100 ms at 50: the 25 terminals of one process are served one after the
+  other when a publish wakes them all, at ~1.1-1.4 ms of CPU each (its floor: the XREAD of the
+  160 KB entry through redis-py's Python parser ~0.35 ms, the snapshot decode ~0.12 ms, the
+  rest asyncio, the kernel and the change), so the last of 25 waits ~30 ms of CPU on an idle
+  core, and the 2 cores are shared with the collector's compute, the app's paint, Redis and
+  the other helpers' jobs. Quiet box (load 1.0-1.2, 45 s each, no app): p99 7.5 ms with 1
+  terminal, 23.4 with 10, 44.7 with 25 (one process), 128.7 with 50 (two processes of 25; CPU
+  per update 1.06 -> 1.56 ms as the two contend with the collector and Redis for 2 cores):
+  50 terminals' p99 is 17x the 1-terminal floor of the same minutes.
+- Before this work (same bench, 50 terminals at 10 a process): p50 146 ms, p99 810 ms at the
+  demo's real-time speed (prices rarely changed); at --speed 60 the members alone were 570 KB
+  of JSON per update, and the 36 pandas concats for the prices ~35 ms of a terminal's CPU.
 """
 
 from __future__ import annotations
@@ -175,7 +199,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--terminals", type=int, default=50, help="headless terminals (50)")
     ap.add_argument("--apps", type=int, default=0, help="full Textual apps besides (0)")
-    ap.add_argument("--per-process", type=int, default=10)
+    ap.add_argument(
+        "--per-process",
+        type=int,
+        default=25,
+        help="headless terminals a worker process runs as asyncio tasks (25)",
+    )
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--interval", type=float, default=1.0, help="collector poll interval (s)")
     ap.add_argument(
@@ -233,9 +262,14 @@ def main() -> None:
                 left -= n
                 i += 1
         memory: list[int] = []
+        series: list[tuple[float, int, str]] = []  # (minute, used_memory, load average)
         started = time.monotonic()
         while any(p.poll() is None for _, _, p in workers):
             memory.append(_used_memory(port))
+            minute = (time.monotonic() - started) / 60
+            if not series or minute - series[-1][0] >= 1.0:
+                load = Path("/proc/loadavg").read_text().split()[0]
+                series.append((minute, memory[-1], load))
             time.sleep(min(10.0, max(1.0, seconds / 30)))
         memory.append(_used_memory(port))
         import redis
@@ -277,6 +311,8 @@ def main() -> None:
         half = mb[len(mb) // 2 :]
         print(f"redis used_memory: first {mb[0]:.1f} MB, max {max(mb):.1f} MB, "
               f"last {mb[-1]:.1f} MB; second half {min(half):.1f}-{max(half):.1f} MB")  # fmt: skip
+        print("by minute (MB, 1-min load): " + ", ".join(
+            f"{m:.0f}: {b / 1e6:.1f} ({load})" for m, b, load in series))  # fmt: skip
     finally:
         for proc in reversed(procs):
             proc.terminate()
