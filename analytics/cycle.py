@@ -69,22 +69,45 @@ def _freq(series_id: str) -> str:
     return "monthly" if series_id == "FEDFUNDS" else "daily"
 
 
+def _move_arrays(
+    values: pd.Series, min_change: float
+) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """The series without gaps, its values, the positions of its moves (each the observation
+    after the change) and their sizes in whole basis points."""
+    s = values.dropna()
+    v = s.to_numpy(dtype=float)
+    if len(v) < 2:
+        return s, v, np.empty(0, dtype=np.intp), np.empty(0, dtype=float)
+    # Rates come as decimal text (5.13): compare in whole basis points, not in binary floats.
+    bp = np.round(np.diff(v) * 100.0)
+    threshold = max(round(min_change * 100.0), 1)
+    idx = np.flatnonzero(np.abs(bp) >= threshold) + 1
+    return s, v, idx, bp[idx - 1]
+
+
+def _dates(index: pd.Index) -> list[date]:
+    """The calendar dates of ``index`` (one vectorised cast for a naive DatetimeIndex: a
+    Timestamp per element cost ~30 ms an as-of step on a long daily series)."""
+    if isinstance(index, pd.DatetimeIndex) and index.tz is None:
+        days: list[date] = index.to_numpy().astype("datetime64[D]").tolist()
+        return days
+    return [pd.Timestamp(d).date() for d in index]
+
+
+def _move(s: pd.Series, v: np.ndarray, idx: np.ndarray, bp: np.ndarray, k: int) -> RateMove:
+    when = _dates(s.index[idx[k] : idx[k] + 1])[0]
+    return RateMove(when, float(bp[k]) / 100.0, float(v[idx[k]]))
+
+
 def rate_moves(values: pd.Series, min_change: float = 0.0) -> list[RateMove]:
     """The moves of a policy-rate series: changes between consecutive observations of at
     least ``min_change`` (any change when 0), oldest first."""
-    s = values.dropna()
-    if len(s) < 2:
-        return []
-    v = s.to_numpy(dtype=float)
-    diff = np.diff(v)
-    # Rates come as decimal text (5.13): compare in whole basis points, not in binary floats.
-    bp = np.round(diff * 100.0)
-    threshold = max(round(min_change * 100.0), 1)
-    idx = np.flatnonzero(np.abs(bp) >= threshold) + 1
-    days = s.index[idx]
+    s, v, idx, bp = _move_arrays(values, min_change)
+    days = _dates(s.index[idx])
+    levels = v[idx].tolist()
     return [
-        RateMove(pd.Timestamp(d).date(), float(bp[i - 1]) / 100.0, float(v[i]))
-        for d, i in zip(days, idx, strict=True)
+        RateMove(d, float(b) / 100.0, level)
+        for d, b, level in zip(days, bp.tolist(), levels, strict=True)
     ]
 
 
@@ -150,30 +173,32 @@ def rate_cycle(
             reasons.append(f"no policy rate ({' or '.join(POLICY_SERIES)}) in the data")
         return _unknown("; ".join(reasons))
 
-    moves = rate_moves(series, MIN_FEDFUNDS_MOVE if source == "FEDFUNDS" else 0.0)
+    # Only the moves the cycle names are made (the last, the first cut since the last hike):
+    # a long daily history has thousands, and every as-of step reads the cycle again.
+    s, v, idx, bp = _move_arrays(series, MIN_FEDFUNDS_MOVE if source == "FEDFUNDS" else 0.0)
     rate = float(series.iloc[-1])
     latest = pd.Timestamp(series.index[-1]).date()
     notes: list[str] = []
-    if not moves:
+    last_move: RateMove | None = None
+    if len(idx) == 0:
         phase: Phase = "on hold"
-        last_move = None
     else:
-        last_move = moves[-1]
+        last_move = _move(s, v, idx, bp, len(idx) - 1)
         active = (latest - last_move.date).days <= ACTIVE_DAYS[source]
         phase = ("cutting" if last_move.is_cut else "hiking") if active else "on hold"
 
-    hikes = [i for i, m in enumerate(moves) if not m.is_cut]
-    start = hikes[-1] + 1 if hikes else 0
-    cuts = [m for m in moves[start:] if m.is_cut]
+    hikes = np.flatnonzero(bp >= 0)  # not a cut (RateMove.is_cut: change < 0)
+    start = int(hikes[-1]) + 1 if len(hikes) else 0
+    cuts = len(idx) - start  # every move after the last hike is a cut
     first_cut: date | None = None
     cut_bp: float | None = 0.0
     months: int | None = None
     if cuts:
-        first_cut = cuts[0].date
+        first_cut = _move(s, v, idx, bp, start).date
         before = float(series.loc[: pd.Timestamp(first_cut)].iloc[-2])
         cut_bp = round((before - rate) * 100.0, 1)
         months = months_between(first_cut, day)
-        if not hikes:
+        if not len(hikes):
             first = pd.Timestamp(series.index[0]).date().isoformat()
             notes.append(f"no hike in the data (from {first}): the cycle may have begun earlier")
 
@@ -191,7 +216,7 @@ def rate_cycle(
     return RateCycle(
         phase=phase,
         first_cut=first_cut,
-        cuts=len(cuts),
+        cuts=cuts,
         cut_bp=cut_bp,
         months_since_first_cut=months,
         two_year_minus_funds=two_year,
