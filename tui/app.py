@@ -347,9 +347,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         except LookupError:
             return
         shown, waiting = snapshot, 0
-        if not self._cached_view and self.has_alert_log:
+        if self.has_alert_log:
             # Log before show: the alert list is the desk's book, which holds only
-            # transitions that are logged or durably queued (never the raw evaluation).
+            # transitions that are logged or durably queued (never the raw evaluation) --
+            # the cached view's too (a first start's prefetched snapshot was never logged).
             # A rule without data is shown as unknown (the risk pane lists it), not as the
             # alert the book still holds for it.
             book = (
