@@ -41,13 +41,7 @@ def _pct(now: float, base: float) -> float | None:
     return (now / base - 1.0) * 100.0
 
 
-def window_return(prices: pd.Series, window: str, asof: date | None = None) -> float | None:
-    """Return over ``window`` in percent: ``P[t] / P[t-W] - 1`` by row offset; YTD from the last
-    row of the previous calendar year. None when the history is too short."""
-    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
-    if t is None:
-        return None
-    values = prices.to_numpy(dtype=float)
+def _window_return_at(prices: pd.Series, values: np.ndarray, t: int, window: str) -> float | None:
     if window == "YTD":
         year_start = pd.Timestamp(prices.index[t].year, 1, 1)
         base = int(prices.index.searchsorted(year_start, side="left")) - 1
@@ -60,13 +54,27 @@ def window_return(prices: pd.Series, window: str, asof: date | None = None) -> f
     return _pct(values[t], values[t - w])
 
 
+def window_return(prices: pd.Series, window: str, asof: date | None = None) -> float | None:
+    """Return over ``window`` in percent: ``P[t] / P[t-W] - 1`` by row offset; YTD from the last
+    row of the previous calendar year. None when the history is too short."""
+    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
+    if t is None:
+        return None
+    return _window_return_at(prices, prices.to_numpy(dtype=float), t, window)
+
+
 def window_returns(
     prices: pd.Series | None, windows: tuple[str, ...], asof: date | None = None
 ) -> dict[str, float | None]:
-    """``window_return`` for each window; all None when the series is missing."""
+    """``window_return`` for each window; all None when the series is missing. The as-of row
+    and the values are found once for all windows (an as-of step reads ~300 series)."""
     if prices is None or prices.empty:
         return dict.fromkeys(windows)
-    return {w: window_return(prices, w, asof) for w in windows}
+    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
+    if t is None:
+        return dict.fromkeys(windows)
+    values = prices.to_numpy(dtype=float)
+    return {w: _window_return_at(prices, values, t, w) for w in windows}
 
 
 def drawdown(prices: pd.Series, asof: date | None = None, rows: int = 252) -> float | None:

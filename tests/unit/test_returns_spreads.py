@@ -186,3 +186,22 @@ def test_pair_row_on_long_history_equals_the_full_computation() -> None:
     assert row.trend == trend(full)
     assert (row.corr_3m, row.beta_3m) == pytest.approx(corr_beta(small, large, asof), rel=1e-12)
     assert row.ratio_spark == tuple(full.to_numpy()[-120:])
+
+
+def test_window_returns_equal_each_window_alone_at_every_asof_day() -> None:
+    """window_returns finds the as-of row once for all windows: the same numbers as asking
+    window_return window by window, on a real pack series at every as-of day (and gaps)."""
+    from pathlib import Path
+
+    from analytics.returns import window_returns
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "pack_small" / "prices" / "IWM.csv"
+    frame = pd.read_csv(path, index_col=0, parse_dates=True)
+    prices = frame.iloc[:, 0].astype(float)
+    prices.iloc[::37] = np.nan
+    days = pd.date_range(prices.index[0] - pd.Timedelta(days=5), prices.index[-1], freq="3D")
+    assert len(days) > 100
+    for day in [None, *(d.date() for d in days)]:
+        got = window_returns(prices, WINDOWS, day)
+        want = {w: window_return(prices, w, day) for w in WINDOWS}
+        assert got == want and list(got) == list(WINDOWS)
