@@ -17,7 +17,7 @@ In process (pilot, 160x48 unless said):
   repaint;
 - drill-down open (``enter`` on IWM/SPY to the pair screen painted), wall ms, vs the same floor.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_floor_ratios.py [--seconds 6] [--repeat 3]
+    PYTHONPATH=. .venv/bin/python bench/bench_floor_ratios.py [--seconds 10] [--repeat 3]
         [--skip-pty] [--skip-inproc]
 """
 
@@ -246,7 +246,13 @@ def inproc_figures(repeat: int) -> list[Row]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="live window of a pty run")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="live window of a pty run; keep it a multiple of the demo's 5 s poll (a 6 s "
+        "window held one poll or two, so bytes/s and CPU swung by half between runs)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (medians)")
     parser.add_argument(
         "--settle",

@@ -119,7 +119,9 @@ def fresh_home() -> dict[str, str]:
     return {var: str(home / var.lower()) for var in XDG_VARS}
 
 
-XDG_VARS = ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")
+XDG_VARS = ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
+"""XDG_STATE_HOME too: the remembered pane, sorts and last drill-down (tui/state.py) of whatever
+ran last on the machine (a soak pressing keys) would otherwise open a run on another screen."""
 
 
 def run_pty(

@@ -182,6 +182,9 @@ def main() -> int:
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", PYTHONPATH=str(ROOT))
     env.update(XDG_DATA_HOME=str(home / "d"), XDG_CACHE_HOME=str(home / "c"))
     env.update(XDG_CONFIG_HOME=str(home / "cfg"))
+    # its keys move panes and open screens: remembered in its own state dir, not the user's
+    # (a bench run started meanwhile restored the soak's last drill-down)
+    env.update(XDG_STATE_HOME=str(home / "state"))
     env.pop("NO_COLOR", None)
     argv = [sys.executable, "-c", RUNNER, str(stats), str(args.every)]
     argv += ["--demo", "--scenario", args.scenario, "--speed", str(args.speed), "--db", str(db)]
