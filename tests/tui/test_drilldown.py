@@ -742,3 +742,42 @@ def test_asof_is_shown_in_new_york_time() -> None:
 
     assert asof_text(datetime(2026, 3, 10, 15, 30, tzinfo=UTC)) == "2026-03-10 11:30"
     assert asof_text(datetime(2026, 7, 1, 20, 0, tzinfo=UTC)) == "2026-07-01 16:00"  # EDT
+
+
+async def test_reopened_chart_is_drawn_from_the_cache_a_new_theme_draws_again() -> None:
+    from widgets import chart as chart_module
+    from widgets.chart import ChartData, Line
+
+    data = ChartData("t", ("a", "b", "c"), (Line("x", (1.0, 2.0, 3.0)),))
+    built: list[int] = []
+
+    class Charts(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LineChart(data, id="one")
+
+    chart_module._render_cache.clear()
+    app = Charts()
+    async with app.run_test(size=(60, 12)) as pilot:
+        first = app.query_one("#one", LineChart)
+        original = type(first.plt).build
+
+        def counting_build(plt: object) -> str:
+            built.append(1)
+            return original(plt)
+
+        await pilot.pause()
+        picture, size = first.render(), first.size
+        second = LineChart(data, id="two")
+        await first.remove()
+        type(first.plt).build = counting_build  # type: ignore[method-assign]
+        try:
+            await app.mount(second)
+            await pilot.pause()
+            assert second.size == size
+            assert second.render() is picture and not built  # no plotext for the same picture
+            app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+            await pilot.pause()
+            repainted = second.render()
+            assert repainted is not picture and built  # new colours: drawn again
+        finally:
+            type(first.plt).build = original  # type: ignore[method-assign]
