@@ -1,10 +1,14 @@
 """The Redis side of desk mode: key names, the versioned envelope, connecting (``redis://``,
 ``rediss://``, ACL user and password) and the atomic scripts the collector publishes with.
 
-Every entry a collector writes carries the envelope: ``schema`` (``rotmon.desk/1``), ``collector``
+Every entry a collector writes carries the envelope: ``schema`` (``rotmon.desk/2``), ``collector``
 (its id), ``seq`` (per stream, assigned inside Redis) and ``asof``. Streams are capped with
 ``XADD MAXLEN ~``; an entry's stream id is ``<seq>-0``, so Redis itself refuses a duplicate or
 out-of-order sequence number and a reader can resume from the last seq it saw.
+
+A reader checks ``schema`` on every entry (``schema_mismatch``): an entry of another schema is
+never decoded (a terminal shows the mismatch instead of numbers; a collector will not publish
+into streams another schema wrote). Bump SCHEMA whenever an entry's fields or encoding change.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import redis.asyncio as redis_async
 
 from data_sources.whoami import who as who  # re-exported: the terminals' ``who``
 
-SCHEMA = "rotmon.desk/1"
+SCHEMA = "rotmon.desk/2"
+"""/2: updates as of 2026-12-05 (msgpack snapshot and market change, members as changed columns)."""
 DEFAULT_PREFIX = "rotmon:desk"
 
 MAXLEN_UPDATES = 200
@@ -167,6 +172,27 @@ def describe_error(exc: BaseException, url: str) -> str:
     if parts.password:
         text = text.replace(parts.password, "***").replace(unquote(parts.password), "***")
     return f"redis {redact(url)}: {text}"
+
+
+def schema_mismatch(fields: Any, *, writer_prefix: str | None = None) -> str | None:
+    """None when the entry ``fields`` (bytes keys, as read) speaks SCHEMA; else the one line to
+    show: the entry's schema, this rotmon's and what to do. ``writer_prefix``: said by a
+    collector about the desk of that key prefix (else by a terminal reading it)."""
+    raw = fields.get(b"schema")
+    if raw == _SCHEMA_BYTES:
+        return None
+    theirs = raw.decode("utf-8", "replace")[:40] if isinstance(raw, bytes) else "no schema"
+    ident = fields.get(b"collector", b"")
+    by = f" {ident.decode('utf-8', 'replace')[:80]}" if isinstance(ident, bytes) and ident else ""
+    if writer_prefix is None:
+        return f"collector{by} speaks {theirs}, this rotmon reads {SCHEMA}: upgrade one of them"
+    return (
+        f"the desk holds {theirs} entries (collector{by}), this rotmon writes {SCHEMA}: upgrade "
+        f"one of them, or once no old collector runs, delete the desk's keys ({writer_prefix}:*)"
+    )
+
+
+_SCHEMA_BYTES = SCHEMA.encode()
 
 
 def now_ms() -> int:

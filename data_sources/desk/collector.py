@@ -159,6 +159,8 @@ class Collector:
         self._bars_inflight: dict[str, asyncio.Task[None]] = {}
         self._scripts_loaded = False
         self.redis_error: str | None = None
+        self.schema_error: str | None = None
+        """Set while the desk's streams (or the lease holder) speak another ``bus.SCHEMA``."""
 
     # -- the lease ---------------------------------------------------------------------------
 
@@ -177,8 +179,14 @@ class Collector:
                         if await self.redis.set(
                             self.keys.lease, self.ident, nx=True, px=self.lease_ms
                         ):
-                            await self._become_leader()
-                            wait = self.lease_ms / 3000
+                            if await self._schema_ok():
+                                await self._become_leader()
+                                wait = self.lease_ms / 3000
+                            else:  # never publish into another schema's streams
+                                await self._release(keys=[self.keys.lease], args=[self.ident])
+                                wait = self.lease_ms / 1000
+                        else:
+                            await self._schema_ok(streams=(self.keys.health,))
                     elif await self._renew(
                         keys=[self.keys.lease], args=[self.ident, self.lease_ms]
                     ):
@@ -200,6 +208,24 @@ class Collector:
             await self._step_down("stopping")
             with contextlib.suppress(RedisError, OSError):
                 await self._release(keys=[self.keys.lease], args=[self.ident])
+
+    async def _schema_ok(self, streams: tuple[str, ...] | None = None) -> bool:
+        """Whether the last entry of each of ``streams`` (default: all the collector writes)
+        speaks ``bus.SCHEMA``; says so once (``schema_error``, the log) when one does not."""
+        k = self.keys
+        problem = None
+        for stream in streams or (k.health, k.alerts, k.updates):
+            latest = await self.redis.xrevrange(stream, count=1)
+            if latest:
+                problem = bus.schema_mismatch(latest[0][1], writer_prefix=k.prefix)
+                if problem is not None:
+                    break
+        if problem is not None and problem != self.schema_error:
+            log.error("collector %s: %s", self.ident, problem)
+        elif problem is None and self.schema_error is not None:
+            log.info("collector %s: the desk speaks %s again", self.ident, bus.SCHEMA)
+        self.schema_error = problem
+        return problem is None
 
     async def _become_leader(self) -> None:
         log.info("collector %s holds the lease", self.ident)

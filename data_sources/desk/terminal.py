@@ -107,6 +107,8 @@ class DeskSource:
         """Newest last, at most LOG_KEEP."""
         self._new_transitions: list[DeskEntry] = []
         self.redis_error: str | None = None
+        self.schema_error: str | None = None
+        """Set while the collector publishes another ``bus.SCHEMA``: nothing of it is shown."""
         self.last_read: float | None = None
         """Monotonic time of the last successful read from Redis."""
         self.updates_applied = 0
@@ -274,6 +276,13 @@ class DeskSource:
 
     async def _pull(self, block_ms: int | None) -> bool:
         """Read new updates and alert transitions (waiting up to ``block_ms`` for one)."""
+        if self.schema_error is not None:
+            # Reading the streams again would re-read every foreign entry: the last heartbeat
+            # says whether a collector of this schema has taken over.
+            latest = await self.redis.xrevrange(self.keys.health, count=1)
+            if latest:
+                self._check_schema(latest[0][1])
+            self.schema_error = None
         if self._market is None:
             await self._load_image()
         if self._alert_id is None:
@@ -308,6 +317,7 @@ class DeskSource:
             self._alert_id = None
         if health:
             fields = health[0][1]
+            self._check_schema(fields)
             published = int(fields.get(b"published", b"0"))
             if published > (self._health_ms or 0):  # an update may have brought a newer one
                 self._take_health(fields, published)
@@ -323,21 +333,25 @@ class DeskSource:
             if latest and _text(latest[0][1].get(b"kind", b"")) == "image":
                 await self._apply_updates(latest)
             return
+        # The image's own entry and those after it: their schema is the image's.
+        entries = await self.redis.xrange(self.keys.updates, min=f"{int(at)}-0", max="+")
+        for _, fields in entries:
+            self._check_schema(fields)
         self._market = codec.apply_market_change(None, json.loads(raw))
         self._set_image(self._market)
         self._update_seq = int(at)
         self._update_id = f"{int(at)}-0"
-        rest = await self.redis.xrange(self.keys.updates, min=f"({int(at)}-0", max="+")
+        own = entries[:1] if entries and int(entries[0][1][b"seq"]) == int(at) else []
+        rest = entries[len(own) :]
         if rest:
             await self._apply_updates(rest)
-        if self._snapshot_raw is None:  # no update after the image: its own entry has one
-            own = await self.redis.xrange(self.keys.updates, min=f"{int(at)}-0", max=f"{int(at)}-0")
-            if own:
-                self._take_snapshot(own[0][1])
+        if self._snapshot_raw is None and own:  # no update after the image: its own has one
+            self._take_snapshot(own[0][1])
 
     async def _apply_updates(self, entries: list[Any]) -> None:
         last_fields: Mapping[bytes, bytes] | None = None
         for entry_id, fields in entries:
+            self._check_schema(fields)
             seq = int(fields[b"seq"])
             if seq <= self._update_seq and self._market is not None:
                 continue
@@ -419,6 +433,21 @@ class DeskSource:
             )
         return self._members_view
 
+    def _check_schema(self, fields: Mapping[bytes, bytes]) -> None:
+        """SourceError (and nothing shown) when ``fields`` is an entry of another schema."""
+        problem = bus.schema_mismatch(fields)
+        if problem is None:
+            return
+        if self.schema_error is None:
+            log.warning("desk: %s", problem)
+        # Forget what was shown: numbers from the other collector would be misread, and those
+        # from before it are no longer the desk's (read again from the image once it speaks ours).
+        self._market, self._snapshot, self._snapshot_raw, self._last = None, None, None, None
+        self._health, self._health_ms = None, None
+        self._update_seq, self._update_id = 0, "0-0"
+        self.schema_error = problem
+        raise SourceError(problem)
+
     def _take_health(self, fields: Mapping[bytes, bytes], published: int) -> None:
         self._health = codec.loads(Health, fields[b"health"])
         self._health_ms = published
@@ -446,6 +475,7 @@ class DeskSource:
 
     def _apply_alerts(self, entries: list[Any], *, announce: bool) -> None:
         for entry_id, fields in entries:
+            self._check_schema(fields)
             try:
                 item = DeskEntry(
                     seq=int(fields[b"seq"]),
@@ -494,6 +524,8 @@ class DeskSource:
         beat = self._last_beat()
         last = None if beat is None else datetime.fromtimestamp(beat / 1000, UTC)
         who = self._collector or "no collector"
+        if self.schema_error is not None:
+            return SourceHealth("desk", "failing", last, self.schema_error, detail=who)
         if age is None:
             return SourceHealth("desk", "loading", None, "no collector heartbeat yet", detail=who)
         if self.is_stale():
