@@ -34,6 +34,12 @@ Figures, 2026-12-05 (commit e27632f), the 2-core box shared with other helpers:
   37.1, 37.1, 32.5, 24.1, 15.8, 9.1, 9.1: the updates stream fills to its MAXLEN (200 entries
   of ~160 KB while the demo market is open), holds there, and shrinks to ~9 MB once the demo
   market closes (minute ~6: no more ticks, small entries). Bounded by MAXLEN, not by time.
+- With hiredis (redis[hiredis], 6b29a5e), 3-minute runs (not 10: time), 50 terminals + 1 app:
+  13:55-13:58, load 1.1-1.7: p50 53.3 ms, p99 142.3 ms (8,400 updates), CPU 1.06 ms per update,
+  the app p50 37.0 / p99 69.9 ms; the 1-terminal floor at 14:00 (load 1.5): p50 3.2, p99 6.9 ms,
+  CPU 1.34 ms: p99 21x the floor (19x before). 13:49-13:52, load 2.5-3.1 (busy): p50 66.3, p99
+  247.4 ms, CPU 1.21 ms. hiredis saves ~0.10 ms CPU per 160 KB read (0.33 -> 0.23 ms, measured
+  apart, bench/RESULTS.md) and does not move p99 beyond the noise: target still missed.
 - Why p99 is not <= 100 ms at 50: the 25 terminals of one process are served one after the
   other when a publish wakes them all, at ~1.1-1.4 ms of CPU each (its floor: the XREAD of the
   160 KB entry through redis-py's Python parser ~0.35 ms, the snapshot decode ~0.12 ms, the
