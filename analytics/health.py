@@ -12,7 +12,7 @@ decided by its producer, with the one rule of ``data_sources.intervals``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,6 +21,18 @@ HealthState = Literal["loading", "connecting", "ok", "stale", "failing", "off", 
 """``loading``: never answered yet (the status bar says ``connecting`` for a live source);
 ``off``: disabled; ``behind``: the alert log with transitions not yet in its database."""
 CircuitState = Literal["closed", "open", "half_open"]
+
+WORST_FIRST: tuple[HealthState, ...] = ("failing", "stale", "connecting", "loading", "ok")
+"""How states rank when parts make one source (SPEC 8): data known to be old (``stale``) is
+worse than data still coming (``connecting``, ``loading``), which is worse than ``ok``."""
+
+
+def worst_state(states: Iterable[HealthState]) -> HealthState:
+    """The worst of ``states`` by ``WORST_FIRST`` (``off`` and ``behind`` are not ranked and
+    are skipped); ``ok`` when none is ranked."""
+    present = set(states)
+    return next((s for s in WORST_FIRST if s in present), "ok")
+
 
 ROW_KEYS = ("name", "ok", "last_success", "stale", "error", "state", "next_retry")
 """A snapshot's row of one source, in this order: the cached view and the desk's msgpack carry

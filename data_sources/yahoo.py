@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote as _urlquote
 
-from analytics.health import SourceHealth
+from analytics.health import SourceHealth, worst_state
 from data_sources.aio import within
 from data_sources.clock import NY, utc_now
 from data_sources.fundpe import SUMMARY_MODULES, SUMMARY_URL, FundPE, pe_from_summary
@@ -605,8 +605,7 @@ class YahooSource:
         """One ``yahoo`` status from the history and quote records."""
         parts = [self.history_health, self.quote_health]
         states = [p.state(now) for p in parts]
-        order = ("failing", "loading", "stale", "ok")
-        state = next(s for s in order if s in states)
+        state = worst_state(states)
         worst = parts[states.index(state)]
         successes = [p.last_success for p in parts if p.last_success is not None]
         detail = (

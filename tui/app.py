@@ -33,7 +33,7 @@ from textual.filter import Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
-from analytics.health import HealthState, SourceHealth
+from analytics.health import WORST_FIRST, HealthState, SourceHealth, worst_state
 from analytics.text import inert
 from analytics.types import Snapshot
 from data_sources.capabilities import Clocked, SourceClock
@@ -595,21 +595,18 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                 log.exception("settled listener %r failed", listener)
 
 
-_WORST: tuple[HealthState, ...] = ("failing", "stale", "connecting", "loading", "ok")
-
-
 def _aggregate(line: SourceHealth, parts: Sequence[SourceHealth]) -> SourceHealth:
     """The feed's line for a source made of sub-sources: the worst of its parts (SPEC 8), and
     ``connecting`` until one of them has answered once -- never ``ok`` before that."""
     states = [p.state for p in parts if p.state != "off"]
-    if not states or line.state in ("failing", "off"):
+    if not states or line.state == "failing" or line.state not in WORST_FIRST:
         return line
     worst: HealthState
     if not any(p.last_success is not None for p in parts):
         worst = "failing" if all(s == "failing" for s in states) else "connecting"
     else:
         answered = [s for s in states if s not in ("loading", "connecting")]
-        worst = next(s for s in _WORST if s in [*answered, line.state])
+        worst = worst_state([*answered, line.state])
     if worst == line.state:
         return line
     error = line.error

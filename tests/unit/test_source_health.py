@@ -142,3 +142,13 @@ def test_desk_json_statuses_are_byte_for_byte_the_v1_statuses() -> None:
     assert [list(s) for s in json.loads(text)["statuses"]] == [list(WIRE_KEYS)] * len(HEALTHS)
     back = codec.loads(Health, text).statuses
     assert back == tuple(replace(h.summary(), detail=h.detail) for h in HEALTHS)
+
+
+def test_worst_state_ranks_old_data_above_data_still_coming() -> None:
+    from analytics.health import worst_state
+
+    assert worst_state(["ok", "loading", "stale"]) == "stale"
+    assert worst_state(["ok", "connecting", "loading"]) == "connecting"
+    assert worst_state(["stale", "failing"]) == "failing"
+    assert worst_state(["off", "behind"]) == "ok"  # not ranked: skipped
+    assert worst_state([]) == "ok"

@@ -157,6 +157,20 @@ def test_routing_rewrites_only_known_hosts() -> None:
     assert route_url("https://example.com/a", routes) == "https://example.com/a"
 
 
+def test_old_history_is_stale_even_while_quotes_are_still_coming() -> None:
+    """One ranking of states (analytics.health.WORST_FIRST): histories known to be old make
+    the source ``stale`` even before the first quote arrives -- not ``loading``, which would
+    hide the age behind a 'still starting' word."""
+    src = make_source(refused_url(), ["SPY"])
+    now = datetime.now(UTC)
+    src.history_health.restore(now - timedelta(days=30))  # fetched a month ago
+    assert src.history_health.state(now) == "stale"
+    assert src.quote_health.state(now) == "loading"  # no quote yet
+    status = src.status(now)
+    assert status.state == "stale"
+    assert status.last_success == now - timedelta(days=30)
+
+
 def test_batches_are_at_most_fifty() -> None:
     symbols = [f"S{i}" for i in range(120)]
     assert [len(c) for c in chunks(symbols)] == [50, 50, 20]
