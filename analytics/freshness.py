@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from analytics.returns import SeriesAt, ns_date, series_at
 from analytics.xnys import TABLE_YEARS, xnys_sessions
 
 STALE_SESSIONS = 3
@@ -98,8 +99,13 @@ def sessions_after_days(last: np.ndarray, asof: np.ndarray) -> np.ndarray:
 
 def sessions_after(last: date, asof: date) -> int:
     """The NYSE sessions after ``last`` up to and including ``asof``."""
-    out = sessions_after_days(np.array([_day_number(last)]), np.array([_day_number(asof)]))
-    return int(out[0])
+    # one pair: what sessions_after_days computes, without building arrays for it
+    cal = _calendar(min(last.year, asof.year), max(last.year, asof.year))
+    days = cal.days
+    after = int(days.searchsorted(_day_number(asof), side="right")) - int(
+        days.searchsorted(_day_number(last), side="right")
+    )
+    return max(after, 0)
 
 
 def is_stale(last: date | None, asof: date) -> bool:
@@ -125,26 +131,37 @@ class LegFreshness:
 
 def last_bar_date(prices: pd.Series | None, asof: date) -> date | None:
     """The date of the last non-missing bar at or before ``asof``."""
-    from analytics.returns import asof_position  # (returns imports nothing from here)
-
     if prices is None or prices.empty:
         return None
-    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
+    return last_bar_date_at(series_at(prices, asof))
+
+
+def last_bar_date_at(x: SeriesAt) -> date | None:
+    """:func:`last_bar_date` of a series read by ``analytics.returns.series_at``."""
+    t = x.t
     if t is None:
         return None
-    value = prices.iloc[t]
+    value = x.values[t]
     if value != value:  # a trailing NaN bar is not an observation
-        upto = prices.iloc[: t + 1].dropna()
-        if upto.empty:
+        seen = np.flatnonzero(~np.isnan(x.values[: t + 1]))
+        if len(seen) == 0:
             return None
-        t = len(upto) - 1
-        return pd.Timestamp(upto.index[t]).date()
-    return pd.Timestamp(prices.index[t]).date()
+        t = int(seen[-1])
+    return ns_date(x.ns[t])
 
 
 def leg_freshness(symbol: str, prices: pd.Series | None, asof: date) -> LegFreshness:
     """The freshness of one price leg at ``asof`` (see the module docstring)."""
-    last = last_bar_date(prices, asof)
+    return _freshness(symbol, last_bar_date(prices, asof), asof)
+
+
+def leg_freshness_at(symbol: str, x: SeriesAt | None, asof: date) -> LegFreshness:
+    """:func:`leg_freshness` of a series read at ``asof`` by ``analytics.returns.series_at``
+    (None: no series, or an empty one)."""
+    return _freshness(symbol, None if x is None else last_bar_date_at(x), asof)
+
+
+def _freshness(symbol: str, last: date | None, asof: date) -> LegFreshness:
     if last is None:
         return LegFreshness(symbol, None, False, f"{symbol}: no data")
     if sessions_after(last, asof) > STALE_SESSIONS:

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from analytics.catalog import SECTORS, SectorPair
-from analytics.spreads import fresh_legs, leg_returns
+from analytics.spreads import read_legs, returns_of_legs
 from analytics.types import SectorRow
 
 
@@ -23,8 +23,8 @@ def sector_rows(
         given = {s.large: prices.get(s.large)}
         if s.small:
             given[s.small] = prices.get(s.small)
-        usable, stale, last_date, reasons = fresh_legs(given, asof)
-        legs = leg_returns(usable.get(s.small) if s.small else None, usable[s.large], asof)
+        usable, stale, last_date, reasons = read_legs(given, asof)
+        legs = returns_of_legs(usable.get(s.small) if s.small else None, usable[s.large])
         rows.append(
             SectorRow(
                 sector=s.sector,

@@ -13,13 +13,12 @@ import pandas as pd
 
 from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
 from analytics.cycle import rate_cycle
-from analytics.freshness import leg_freshness
 from analytics.health import SourceHealth
 from analytics.macro import macro_rows
-from analytics.returns import last_value, window_return
+from analytics.returns import last_value_at, returns_at
 from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
-from analytics.spreads import pair_row
+from analytics.spreads import pair_row, read_legs
 from analytics.text import csv_text, inert_json
 from analytics.types import PE, LegReturns, RateCycle, Snapshot, ValuationGap
 from analytics.valuation import valuation_gap
@@ -58,11 +57,10 @@ def build_snapshot(
     indices: dict[str, tuple[float | None, float | None]] = {}
     stale_reasons: list[str] = []
     for sym in INDICES:
-        fresh = leg_freshness(sym, prices.get(sym), day)
-        series = None if fresh.stale else prices.get(sym)
-        indices[sym] = (last_value(series, day), _day_change(series, day))
-        if fresh.stale and fresh.reason:
-            stale_reasons.append(fresh.reason)
+        usable, _, _, reasons = read_legs({sym: prices.get(sym)}, day)
+        leg = usable[sym]
+        indices[sym] = (last_value_at(leg), returns_at(leg, ("1D",))["1D"])
+        stale_reasons += reasons
     for rows in (spreads, heatmap):
         for row in rows:
             stale_reasons += row.reasons
@@ -116,10 +114,6 @@ def missing_inputs(
         if not has(ind.market) and not (ind.series and ind.series in macro):
             missing.append(ind.series or ind.market or ind.id)
     return missing
-
-
-def _day_change(prices: pd.Series | None, day: date) -> float | None:
-    return None if prices is None or prices.empty else window_return(prices, "1D", day)
 
 
 def _num(x: float | None) -> float | None:

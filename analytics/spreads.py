@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import WINDOWS, Pair
-from analytics.freshness import LegFreshness, leg_freshness
-from analytics.returns import asof_position, drawdown, finite, last_value, window_returns
+from analytics.freshness import LegFreshness, leg_freshness, leg_freshness_at
+from analytics.returns import (
+    SeriesAt,
+    drawdown_at,
+    finite,
+    last_value_at,
+    returns_at,
+    series_at,
+    window_returns,
+)
 from analytics.types import LegReturns, PairRow, Trend
 
 _NS = np.dtype("datetime64[ns]")
@@ -67,9 +75,13 @@ def _ratio(joined: pd.DataFrame) -> pd.Series:
 
 def zscore(ratio: pd.Series, rows: int = Z_ROWS) -> float | None:
     """``(ratio[t] - mean) / std`` over the last ``rows`` observations (ddof=1)."""
-    if len(ratio) < rows:
+    return _zscore(ratio.to_numpy(dtype=float), rows)
+
+
+def _zscore(values: np.ndarray, rows: int = Z_ROWS) -> float | None:
+    if len(values) < rows:
         return None
-    window = ratio.to_numpy(dtype=float)[-rows:]
+    window = values[-rows:]
     std = float(np.std(window, ddof=1))
     # A ratio that is constant to rounding error has no meaningful z-score.
     if not np.isfinite(std) or std <= 1e-9 * abs(float(window.mean())):
@@ -79,9 +91,12 @@ def zscore(ratio: pd.Series, rows: int = Z_ROWS) -> float | None:
 
 def trend(ratio: pd.Series) -> Trend | None:
     """``up`` above both the 50- and 200-day averages, ``down`` below both, else ``flat``."""
-    if len(ratio) < 200:
+    return _trend(ratio.to_numpy(dtype=float))
+
+
+def _trend(values: np.ndarray) -> Trend | None:
+    if len(values) < 200:
         return None
-    values = ratio.to_numpy(dtype=float)
     last = values[-1]
     sma50, sma200 = values[-50:].mean(), values[-200:].mean()
     if last > sma50 and last > sma200:
@@ -99,16 +114,23 @@ def corr_beta(
 
 
 def _corr_beta(joined: pd.DataFrame, rows: int = CORR_ROWS) -> tuple[float | None, float | None]:
-    if len(joined) < rows + 1:
+    return _corr_beta_of(joined["s"].to_numpy(dtype=float), joined["l"].to_numpy(dtype=float), rows)
+
+
+def _corr_beta_of(
+    s: np.ndarray, l_: np.ndarray, rows: int = CORR_ROWS
+) -> tuple[float | None, float | None]:
+    """Correlation and beta of the last ``rows`` returns of two aligned price arrays."""
+    if len(s) < rows + 1:
         return None, None
-    prices = joined.to_numpy(dtype=float)[-(rows + 1) :]
-    rets = prices[1:] / prices[:-1] - 1.0
-    s, l_ = rets[:, 0], rets[:, 1]
-    var_l = float(np.var(l_, ddof=1))
+    s, l_ = s[-(rows + 1) :], l_[-(rows + 1) :]
+    rs = s[1:] / s[:-1] - 1.0
+    rl = l_[1:] / l_[:-1] - 1.0
+    var_l = float(np.var(rl, ddof=1))
     if var_l == 0:
         return None, None
-    cov = float(np.cov(s, l_, ddof=1)[0, 1])
-    var_s = float(np.var(s, ddof=1))
+    cov = float(np.cov(rs, rl, ddof=1)[0, 1])
+    var_s = float(np.var(rs, ddof=1))
     corr = finite(cov / np.sqrt(var_s * var_l)) if var_s > 0 else None
     return corr, finite(cov / var_l)
 
@@ -118,9 +140,48 @@ TAIL_ROWS = 600
 rows, so joining decades of history on every snapshot would only cost time."""
 
 
-def _tail(prices: pd.Series, asof: date | None, rows: int = TAIL_ROWS) -> pd.Series:
-    t = asof_position(prices.index, asof)  # type: ignore[arg-type]
-    return prices.iloc[: 0 if t is None else t + 1].iloc[-rows:]
+def _increasing(ns: np.ndarray) -> bool:
+    """Dates strictly ascending: sorted and unique (the usual shape of a price series)."""
+    return len(ns) < 2 or bool((ns[1:] > ns[:-1]).all())
+
+
+def _joined_at(
+    xs: SeriesAt, xl: SeriesAt, lo_s: int, lo_l: int, t_s: int, t_l: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both legs' values on the dates both have among rows ``lo..t`` of each, NaN dropped
+    (:func:`aligned` on arrays); None when a leg's dates are not strictly ascending there."""
+    a, b = xs.ns[lo_s : t_s + 1], xl.ns[lo_l : t_l + 1]
+    if not (_increasing(a) and _increasing(b)):
+        return None
+    _, i, j = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+    s = xs.values[lo_s : t_s + 1][i]
+    l_ = xl.values[lo_l : t_l + 1][j]
+    ok = ~(np.isnan(s) | np.isnan(l_))
+    return s[ok], l_[ok]
+
+
+def _frame_arrays(joined: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return joined["s"].to_numpy(dtype=float), joined["l"].to_numpy(dtype=float)
+
+
+def _pair_ratio(
+    xs: SeriesAt, xl: SeriesAt, asof: date | None
+) -> tuple[np.ndarray, tuple[float | None, float | None]]:
+    """The ratio small / large on the dates both have among the last :data:`TAIL_ROWS` rows of
+    each leg up to its as-of row (all its rows when those rarely meet), and corr/beta."""
+    small, large = xs.series, xl.series
+    t_s = -1 if xs.t is None else xs.t
+    t_l = -1 if xl.t is None else xl.t
+    lo_s, lo_l = max(t_s + 1 - TAIL_ROWS, 0), max(t_l + 1 - TAIL_ROWS, 0)
+    joined = _joined_at(xs, xl, lo_s, lo_l, t_s, t_l)
+    if joined is None:  # dates out of order or repeated: pandas' join, as aligned() does
+        joined = _frame_arrays(aligned(small.iloc[lo_s : t_s + 1], large.iloc[lo_l : t_l + 1]))
+    cut = lo_s > 0 or t_s + 1 < len(small) or lo_l > 0 or t_l + 1 < len(large)
+    if len(joined[0]) <= Z_ROWS and cut:  # calendars that rarely meet: use all of it
+        joined = _joined_at(xs, xl, 0, 0, t_s, t_l) or _frame_arrays(aligned(small, large, asof))
+    s, l_ = joined
+    with np.errstate(divide="ignore", invalid="ignore"):  # as pandas divides
+        return s / l_, _corr_beta_of(s, l_)
 
 
 def fresh_legs(
@@ -132,9 +193,43 @@ def fresh_legs(
         return legs, (), {}, ()
     fresh: dict[str, LegFreshness] = {sym: leg_freshness(sym, s, asof) for sym, s in legs.items()}
     usable = {sym: (None if fresh[sym].stale else s) for sym, s in legs.items()}
+    return usable, *_stale(fresh)
+
+
+def _stale(
+    fresh: dict[str, LegFreshness],
+) -> tuple[tuple[str, ...], dict[str, date | None], tuple[str, ...]]:
     stale = tuple(sym for sym, f in fresh.items() if f.stale)
     reasons = tuple(f.reason for f in fresh.values() if f.stale and f.reason)
-    return usable, stale, {sym: f.last_date for sym, f in fresh.items()}, reasons
+    return stale, {sym: f.last_date for sym, f in fresh.items()}, reasons
+
+
+def read_legs(
+    legs: dict[str, pd.Series | None], asof: date | None
+) -> tuple[dict[str, SeriesAt | None], tuple[str, ...], dict[str, date | None], tuple[str, ...]]:
+    """:func:`fresh_legs` with each usable leg read at ``asof`` (``returns.series_at``): a
+    missing, empty or stale leg is None."""
+    read = {
+        sym: None if s is None or len(s) == 0 else series_at(s, asof) for sym, s in legs.items()
+    }
+    if asof is None:
+        return read, (), {}, ()
+    fresh = {sym: leg_freshness_at(sym, x, asof) for sym, x in read.items()}
+    usable = {sym: (None if fresh[sym].stale else x) for sym, x in read.items()}
+    return usable, *_stale(fresh)
+
+
+def returns_of_legs(
+    small: SeriesAt | None, large: SeriesAt | None, windows: tuple[str, ...] = WINDOWS
+) -> dict[str, LegReturns]:
+    """:func:`leg_returns` of legs read by :func:`read_legs`."""
+    rs = returns_at(small, windows)
+    rl = returns_at(large, windows)
+    out: dict[str, LegReturns] = {}
+    for w in windows:
+        s, l_ = rs[w], rl[w]
+        out[w] = LegReturns(s, l_, None if s is None or l_ is None else s - l_)
+    return out
 
 
 def pair_row(
@@ -143,36 +238,31 @@ def pair_row(
     """Everything the spreads pane shows about one pair; unknowns are None.
 
     A leg that is stale at ``asof`` (SPEC 8) counts as missing: every figure computed from it
-    is None, and the row names it in ``stale`` and ``reasons``.
+    is None, and the row names it in ``stale`` and ``reasons``. Each leg is read as arrays once
+    (``returns.series_at``) and every figure comes from those.
     """
-    legs, stale, last_date, reasons = fresh_legs({pair.small: small, pair.large: large}, asof)
-    small, large = legs[pair.small], legs[pair.large]
-    returns = leg_returns(small, large, asof)
-    ratio = pd.Series(dtype=float)
+    legs, stale, last_date, reasons = read_legs({pair.small: small, pair.large: large}, asof)
+    xs, xl = legs[pair.small], legs[pair.large]
+    ratio = np.empty(0)
     corr = beta = None
-    if small is not None and large is not None and not small.empty and not large.empty:
-        s_tail, l_tail = _tail(small, asof), _tail(large, asof)
-        joined = aligned(s_tail, l_tail)
-        if len(joined) <= Z_ROWS and (len(s_tail) < len(small) or len(l_tail) < len(large)):
-            joined = aligned(small, large, asof)  # calendars that rarely meet: use all of it
-        ratio = _ratio(joined)
-        corr, beta = _corr_beta(joined)
+    if xs is not None and xl is not None:
+        ratio, (corr, beta) = _pair_ratio(xs, xl, asof)
     return PairRow(
         id=pair.id,
         small=pair.small,
         large=pair.large,
         label=pair.label,
-        small_last=last_value(small, asof),
-        large_last=last_value(large, asof),
-        ratio=finite(ratio.iloc[-1]) if len(ratio) else None,
-        returns=returns,
-        zscore_1y=zscore(ratio),
-        trend=trend(ratio),
+        small_last=last_value_at(xs),
+        large_last=last_value_at(xl),
+        ratio=finite(ratio[-1]) if len(ratio) else None,
+        returns=returns_of_legs(xs, xl),
+        zscore_1y=_zscore(ratio),
+        trend=_trend(ratio),
         corr_3m=corr,
         beta_3m=beta,
-        ratio_spark=tuple(float(x) for x in ratio.to_numpy(dtype=float)[-SPARK_ROWS:]),
-        small_drawdown=None if small is None else drawdown(small, asof),
-        large_drawdown=None if large is None else drawdown(large, asof),
+        ratio_spark=tuple(ratio[-SPARK_ROWS:].tolist()),
+        small_drawdown=None if xs is None else drawdown_at(xs),
+        large_drawdown=None if xl is None else drawdown_at(xl),
         stale=stale,
         last_date=last_date,
         reasons=reasons,
