@@ -555,6 +555,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             return True if self.can_step_asof else None
         if action == "back":
             return len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen)
+        if action == "jump":  # a priority binding: inside a text box ``:`` is text
+            from textual.widgets import Input
+
+            return not isinstance(self.focused, Input)
         return True
 
     # -- the settled view ------------------------------------------------------------------

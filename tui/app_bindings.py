@@ -38,7 +38,17 @@ BINDINGS: list[BindingType] = [
         id="alert.ack_all",
     ),
     Binding("D", "diagnostics", "Diagnostics", show=False, group=APP_GROUP, id="app.diagnostics"),
-    Binding("colon", "jump", "Jump to a symbol", show=False, group=APP_GROUP, id="app.jump"),
+    # priority: the jump opens when the key is read, so the keys typed after it in the same
+    # read reach the jump box (tui.app.RotmonApp.check_action lets ``:`` type into a box)
+    Binding(
+        "colon",
+        "jump",
+        "Jump to a symbol",
+        show=False,
+        group=APP_GROUP,
+        id="app.jump",
+        priority=True,
+    ),
     Binding(
         "H",
         "alert_history",

@@ -106,7 +106,7 @@ class HistoryScreen(FitsTerminal, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="history.back"),
-        Binding("slash", "open_filter", "Filter rule", id="history.filter"),
+        Binding("slash", "open_filter", "Filter rule", id="history.filter", priority=True),
         Binding("f", "severity", "Severity", id="history.severity"),
         Binding("r", "reload", "Reload", id="history.reload"),
     ]
@@ -203,10 +203,17 @@ class HistoryScreen(FitsTerminal, Screen[None]):
         self.severity = SEVERITIES[(i + 1) % len(SEVERITIES)]
         self.refresh_rows()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_filter":  # a priority binding: inside the box ``/`` is text
+            return not isinstance(self.focused, Input)
+        return True
+
     def action_open_filter(self) -> None:
         box = self.query_one(HistoryFilter)
         box.add_class("-open")
-        box.focus()
+        # At once, not a message later (``Widget.focus``): keys typed right after ``/`` in
+        # the same read are the box's, not the table's.
+        self.set_focus(box)
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:

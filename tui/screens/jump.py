@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -97,8 +97,19 @@ class SymbolJump(FitsTerminal, ModalScreen[str | None]):
             yield OptionList(id="jump-hits")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))  # at once, not a message later
         self._show("")
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after ``:`` in one read reach this screen before its box has
+        focus: they are the box's text, never the app's bindings (``q`` must not quit)."""
+        box = self.query_one(Input)
+        if self.focused is box or not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.set_focus(box)
+        box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

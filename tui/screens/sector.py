@@ -146,7 +146,9 @@ class SectorScreen(DrillScreen):
         Binding(
             "S", "reverse_sort", "Reverse sort", show=False, group=SORT_GROUP, id="table.reverse"
         ),
-        Binding("slash", "open_filter", "Filter", group=FILTER_GROUP, id="table.filter"),
+        Binding(
+            "slash", "open_filter", "Filter", group=FILTER_GROUP, id="table.filter", priority=True
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -348,10 +350,17 @@ class SectorScreen(DrillScreen):
         order = "descending ▼" if table.sort_descending else "ascending ▲"
         self.notify(f"Sorted by {label}, {order}", timeout=2, markup=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_filter":  # a priority binding: inside the box ``/`` is text
+            return not isinstance(self.focused, Input)
+        return True
+
     def action_open_filter(self) -> None:
         box = self.query_one(FilterInput)
         box.add_class("-open")
-        box.focus()
+        # At once, not a message later (``Widget.focus``): keys typed right after ``/`` in
+        # the same read are the box's, not the table's.
+        self.set_focus(box)
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:
