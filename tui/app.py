@@ -583,8 +583,21 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             or any(w.group == "market-state" and not w.is_finished for w in self.workers),
             "the alert log": self._alerts_running or bool(self._alert_ops),
             "the alert log's paint": self._alerts_paint_pending,
+            "a chart's picture": self._charts_drawing(),
         }
         return [what for what, waiting in waits.items() if waiting]
+
+    def _charts_drawing(self) -> bool:
+        """A chart on the screen shown still draws its picture (a frame after its first paint:
+        ``widgets.chart``); it posts ``LineChart.Drawn`` when done."""
+        try:
+            charts = self.screen.query("LineChart")
+        except Exception:  # no screen yet (before start) or the app is closing
+            return False
+        return any(getattr(chart, "needs_drawing", False) for chart in charts)
+
+    def on_line_chart_drawn(self, _message: object) -> None:
+        self._check_settled()  # the picture may have been the last thing the view waited for
 
     def _check_settled(self) -> None:
         """After any work that may have been the last: tell the settled listeners if it was."""

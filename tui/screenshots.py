@@ -191,16 +191,18 @@ async def _dashboard_svg(app: RotmonApp, title: str, size: tuple[int, int] = (16
     return svg
 
 
-async def _settle(app: object, timeout: float = 10.0) -> None:
-    """Wait for the screen's background work (bars, charts) to finish."""
+async def _settle(app: RotmonApp, timeout: float = 10.0) -> None:
+    """Wait for the screen's background work (bars, charts) to finish, then for the settled
+    view (the charts' pictures are drawn a frame after the screen's first paint)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         await asyncio.sleep(0.2)
-        busy = [w for w in app.workers if w.is_running]  # type: ignore[attr-defined]
+        busy = [w for w in app.workers if w.is_running]
         if not busy:
             break
     await asyncio.sleep(0.3)
+    await on_screen(app, max(deadline - loop.time(), 1.0))
 
 
 async def write_screenshots_async(

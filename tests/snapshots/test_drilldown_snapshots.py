@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tests.support.screen import charts_drawn
 from tui.compute import snapshot_from_market
 from tui.drill import DrillData
 from tui.screens.alert import AlertScreen
@@ -62,7 +63,7 @@ class Host(App):
 async def _settle(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await charts_drawn(pilot)  # the charts are drawn a frame after the screen's first paint
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -6,6 +6,7 @@ the ``message_hook`` of ``App.run_test``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -14,6 +15,8 @@ from textual.message import Message
 from tui.screenshots import on_screen
 
 if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
     from analytics.types import Snapshot
     from tui.app import RotmonApp
 
@@ -55,3 +58,18 @@ class Received(Generic[M]):
 
     def __len__(self) -> int:
         return len(self.messages)
+
+
+async def charts_drawn(pilot: Pilot[object], timeout: float = 10.0) -> None:
+    """Wait until no chart of the screen shown still draws its picture (``needs_drawing``: a
+    chart draws a frame after the paint that first shows it), for apps without the settled view
+    of ``RotmonApp`` (a bare host app pushing one screen)."""
+    from widgets.chart import LineChart
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    await pilot.pause()
+    while any(chart.needs_drawing for chart in pilot.app.screen.query(LineChart)):
+        if loop.time() > deadline:
+            raise AssertionError(f"a chart still drawing after {timeout:g}s")
+        await pilot.pause()

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from analytics.risk import DEFAULT_RULES
 from analytics.types import Alert
 from data_sources.model import MarketData
+from tests.support.screen import charts_drawn
 from tests.tui.hardening_helpers import painted_lines
 from tui.compute import snapshot_from_market
 from tui.drill import DrillData
@@ -776,7 +777,7 @@ async def test_reopened_chart_is_drawn_from_the_cache_a_new_theme_draws_again() 
             assert second.size == size
             assert second.render() is picture and not built  # no plotext for the same picture
             app.theme = "textual-light" if app.theme != "textual-light" else "nord"
-            await pilot.pause()
+            await charts_drawn(pilot)  # drawn a frame after the paint that asks for it
             repainted = second.render()
             assert repainted is not picture and built  # new colours: drawn again
         finally:

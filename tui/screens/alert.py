@@ -11,7 +11,7 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.risk import RuleSpec
 from analytics.text import inert
@@ -21,6 +21,7 @@ from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from tui.screens.history import said
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, clean_float, number
 from widgets.keyed_table import Column, KeyedTable
 
@@ -94,7 +95,7 @@ class AlertScreen(DrillScreen):
         yield LineChart(id="alert-chart")
         yield Static(id="alert-log-title")
         yield KeyedTable(LOG_COLUMNS, id="alert-log")
-        yield Footer()
+        yield KeyFooter()
 
     # -- data --------------------------------------------------------------------------------
 

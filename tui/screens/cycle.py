@@ -11,7 +11,7 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.cycle import AFTER_MONTHS, AfterCut, cycle_evidence
 from analytics.text import inert
@@ -20,6 +20,7 @@ from tui.drill import DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from tui.screens.valuation import window_days
 from widgets.chart import ChartData, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, signed
 from widgets.keyed_table import Column, KeyedTable
 
@@ -95,7 +96,7 @@ class CycleScreen(DrillScreen):
         yield LineChart(id="cycle-chart")
         yield Static(id="cycle-table-title")
         yield KeyedTable(TABLE_COLUMNS, id="cycle-table")
-        yield Footer()
+        yield KeyFooter()
 
     def evidence(self) -> tuple[str | None, pd.Series | None, tuple[AfterCut, ...]]:
         """The policy series and the after-first-cut table, recomputed once per as-of day."""

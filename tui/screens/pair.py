@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.catalog import PAIRS, WINDOWS, Pair
 from analytics.spreads import Z_ROWS, pair_row, ratio_series
@@ -21,6 +21,7 @@ from analytics.types import PairRow
 from tui.drill import DrillContext, asof_text, date_labels, window_slice
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, num_text, number, signed
 from widgets.keyed_table import Column, KeyedTable
 
@@ -125,7 +126,7 @@ class PairScreen(DrillScreen):
                     show_cursor=False,
                 )
                 yield Static(id="pair-stats")
-        yield Footer()
+        yield KeyFooter()
 
     # -- data --------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from analytics.catalog import SECTORS, SectorPair
 from analytics.spreads import fresh_legs
@@ -25,6 +25,7 @@ from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
 from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.constituents import ConstituentRow, ConstituentsTable
+from widgets.footer import KeyFooter
 
 _SECTOR_ALIASES = {
     "communication": "communication services",
@@ -203,7 +204,7 @@ class SectorScreen(DrillScreen):
         yield FilterInput(placeholder=FILTER_PLACEHOLDER)
         yield Static(id="sector-error")
         yield ConstituentsTable(id="sector-table")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> ConstituentsTable:

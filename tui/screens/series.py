@@ -10,7 +10,7 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.catalog import MACRO, MacroIndicator
 from analytics.macro import indicator_series
@@ -19,6 +19,7 @@ from analytics.text import inert
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, clean_float, number
 from widgets.keyed_table import Column, KeyedTable
 
@@ -87,7 +88,7 @@ class SeriesScreen(DrillScreen):
         yield LineChart(id="series-chart")
         yield Static(id="series-rules-title")
         yield KeyedTable(RULE_COLUMNS, id="series-rules")
-        yield Footer()
+        yield KeyFooter()
 
     def rules(self) -> tuple[RuleSpec, ...]:
         wanted = RULES_OF.get(self.indicator.id, ())

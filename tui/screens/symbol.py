@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.returns import window_return
 from analytics.spreads import fresh_legs
@@ -22,6 +22,7 @@ from data_sources.model import Constituent, Quote, find_constituent
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, clean_float, number
 from widgets.keyed_table import Column, KeyedTable
 
@@ -173,7 +174,7 @@ class SymbolScreen(DrillScreen):
                     id="symbol-rel",
                     show_cursor=False,
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.run_worker(

@@ -11,7 +11,7 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from analytics.text import inert
 from analytics.types import PE, ValuationGap
@@ -19,6 +19,7 @@ from analytics.valuation import LABELS, gap_history, zscore_series
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.screens.drillbase import DrillScreen
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
+from widgets.footer import KeyFooter
 from widgets.formatting import NA, num_text
 from widgets.keyed_table import Column, KeyedTable
 
@@ -72,7 +73,7 @@ class ValuationScreen(DrillScreen):
         yield Static(id="valuation-gap")
         yield LineChart(id="valuation-chart")
         yield LineChart(id="valuation-z")
-        yield Footer()
+        yield KeyFooter()
 
     def gap(self) -> ValuationGap | None:
         return self.context.snapshot().valuation
