@@ -218,23 +218,25 @@ RULE_INPUTS: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class _InputDates:
-    """When each observation of one input became usable (day numbers) and its own date."""
+    """When each observation of one input became usable (day numbers), its own date and value
+    (the cleaned input: ``analytics.riskstep`` compares the next poll's data with it)."""
 
     visible: np.ndarray
     observed: np.ndarray
     market: bool
     stale_days: int
+    values: np.ndarray
 
 
 def _input_dates(inp: _Inputs) -> dict[str, _InputDates]:
     out: dict[str, _InputDates] = {}
     for name, s in inp.prices.items():
         own = _days(s.index)
-        out[name] = _InputDates(own, own, True, 0)
+        out[name] = _InputDates(own, own, True, 0, s.to_numpy(float))
     for name, s in inp.macro.items():
         own = _days(s.index)
         vis = np.maximum.accumulate(_days(inp.release(name, s.index)))
-        out[name] = _InputDates(vis, own, False, inp.stale[_frequency(name)])
+        out[name] = _InputDates(vis, own, False, inp.stale[_frequency(name)], s.to_numpy(float))
     return out
 
 
@@ -267,6 +269,12 @@ class RiskReplay:
     coverage: np.ndarray
     """day x group: the known weight over all the group's weight."""
     inputs: Mapping[str, _InputDates]
+    active: tuple[np.ndarray, ...] = ()
+    """Per rule, day x condition: the hysteresis state of each of its conditions (in the order
+    of ``riskrules._rule_conditions``), the state an intraday step continues from."""
+    lags: Mapping[str, int] | None = None
+    stale: Mapping[str, int] | None = None
+    """The release lags and staleness the replay ran with (merged over the defaults)."""
 
     def _unknown_reason(self, rule_id: str, day: int) -> str:
         """Why ``rule_id`` has no value on ``day`` (a day number): each input's state."""
@@ -391,23 +399,20 @@ def replay_risk(
     rules = tuple(rules)
     _check_rules(rules)
     asof_ts = pd.Timestamp(asof).normalize()
-    stale = {**STALE_AFTER_DAYS, **(stale_after or {})}
-    for key, x in stale.items():
-        if key not in STALE_AFTER_DAYS or isinstance(x, bool) or not isinstance(x, int) or x < 0:
-            raise ValueError(
-                f"stale_after[{key!r}]: expected a whole number of days >= 0 for one of "
-                f"{', '.join(STALE_AFTER_DAYS)}, got {x!r}"
-            )
-    inp = _Inputs(prices, macro, asof_ts, _lags(release_lags), stale)
+    stale = _stale(stale_after)
+    lags = _lags(release_lags)
+    inp = _Inputs(prices, macro, asof_ts, lags, stale)
     n = len(inp.grid)
     values = np.full((n, len(rules)), np.nan)
     levels = np.zeros((n, len(rules)))
     trig_v = np.full((n, len(rules)), np.nan)
     trig_t = np.full((n, len(rules)), np.nan)
     kinds = np.full((n, len(rules)), "", dtype=object)
+    active: list[np.ndarray] = []
     for j, spec in enumerate(rules):
         v, conds = _rule_conditions(spec, inp)
         values[:, j] = v
+        active.append(np.stack([c.active for c in conds], axis=1))
         lev = np.zeros(n)
         for c in conds:
             lev = np.maximum(lev, np.where(c.active, c.level, 0.0))
@@ -419,6 +424,40 @@ def replay_risk(
             kinds[pick, j] = c.kind
         levels[:, j] = np.where(np.isnan(v), np.nan, lev)  # unknown, never level 0 (SPEC 7)
 
+    history, coverage = _group_scores(rules, levels)
+    return RiskReplay(
+        rules=rules,
+        asof=asof_ts.date(),
+        grid=inp.grid,
+        values=values,
+        levels=levels,
+        trigger_values=trig_v,
+        thresholds=trig_t,
+        kinds=kinds,
+        history=history,
+        coverage=coverage,
+        inputs=_input_dates(inp),
+        active=tuple(active),
+        lags=lags,
+        stale=stale,
+    )
+
+
+def _stale(stale_after: Mapping[str, int] | None) -> dict[str, int]:
+    """``stale_after`` merged over :data:`STALE_AFTER_DAYS`, checked."""
+    stale = {**STALE_AFTER_DAYS, **(stale_after or {})}
+    for key, x in stale.items():
+        if key not in STALE_AFTER_DAYS or isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            raise ValueError(
+                f"stale_after[{key!r}]: expected a whole number of days >= 0 for one of "
+                f"{', '.join(STALE_AFTER_DAYS)}, got {x!r}"
+            )
+    return stale
+
+
+def _group_scores(rules: tuple[RuleSpec, ...], levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """day x group: the scores (NaN where no rule of the group is known) and the coverage."""
+    n = len(levels)
     history = np.full((n, len(GROUPS)), np.nan)
     coverage = np.zeros((n, len(GROUPS)))
     for g, group in enumerate(GROUPS):
@@ -434,17 +473,4 @@ def replay_risk(
         with np.errstate(invalid="ignore", divide="ignore"):
             history[:, g] = np.where(known_weight > 0, 100.0 * weighted / known_weight, np.nan)
         coverage[:, g] = known_weight / total
-
-    return RiskReplay(
-        rules=rules,
-        asof=asof_ts.date(),
-        grid=inp.grid,
-        values=values,
-        levels=levels,
-        trigger_values=trig_v,
-        thresholds=trig_t,
-        kinds=kinds,
-        history=history,
-        coverage=coverage,
-        inputs=_input_dates(inp),
-    )
+    return history, coverage

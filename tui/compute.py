@@ -8,6 +8,7 @@ from datetime import date
 
 from analytics.catalog import PAIRS, SECTORS
 from analytics.risk import RiskReplay, RiskResult, evaluate_risk, replay_risk
+from analytics.riskstep import step_replay
 from analytics.snapshot import build_snapshot
 from analytics.types import Snapshot
 from data_sources.model import MarketData
@@ -23,8 +24,10 @@ class _ReplayMemo:
     A pack stepped through time hands the same ``uncut`` data with every as-of step; replaying
     25 years of rules on each key press was most of a step's cost. A live source that has
     nothing new hands the same mappings in a new MarketData (the demo between its minutes):
-    replaying them again was most of an idle poll's cost. One slot is enough: an app shows one
-    market under one set of rules.
+    replaying them again was most of an idle poll's cost. A busy market's new prices on the
+    same day step the last replay (``analytics.riskstep``: only today's row of the rules that
+    read prices is evaluated again; the same arrays as a full replay). One slot is enough: an
+    app shows one market under one set of rules.
     """
 
     def __init__(self) -> None:
@@ -44,14 +47,27 @@ class _ReplayMemo:
                 or key[3] is not cfg
                 or self._replay is None
             ):
-                self._replay = replay_risk(
-                    history.prices,
-                    {k: m.values for k, m in history.macro.items()},
-                    history.asof.date(),
-                    cfg.rules,
-                    release_lags=cfg.release_lags,
-                    stale_after=cfg.stale_after,
-                )
+                macro = {k: m.values for k, m in history.macro.items()}
+                last = self._replay
+                if last is not None and key is not None and key[3] is cfg and key[2] == day:
+                    self._replay = step_replay(
+                        last,
+                        history.prices,
+                        macro,
+                        day,
+                        cfg.rules,
+                        release_lags=cfg.release_lags,
+                        stale_after=cfg.stale_after,
+                    )
+                else:
+                    self._replay = replay_risk(
+                        history.prices,
+                        macro,
+                        day,
+                        cfg.rules,
+                        release_lags=cfg.release_lags,
+                        stale_after=cfg.stale_after,
+                    )
                 self._key = (history.prices, history.macro, day, cfg)
             return self._replay
 

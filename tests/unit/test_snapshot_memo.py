@@ -79,3 +79,28 @@ def test_changed_problems_compute_again(builds: list[datetime]) -> None:
     compute.snapshot_from_market(market, settings)
     told = compute.snapshot_from_market(replace(market, problems=("fred: no data",)), settings)
     assert len(builds) == 2 and "fred: no data" in told.problems
+
+
+def test_busy_polls_of_one_day_step_the_replay_and_equal_a_fresh_computation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new minute brings new prices: the replay is stepped (analytics.riskstep), not replayed,
+    and each snapshot is what a computation from nothing gives."""
+    settings = Settings()
+    source = DemoSource(seed=7, scenario="oil-shock", start=START, speed=60)
+    compute.snapshot_from_market(source.market_data(START), settings)
+    full: list[object] = []
+    original = compute.replay_risk
+
+    def counting(*args: object, **kwargs: object) -> object:
+        full.append(args[3])
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "replay_risk", counting)
+    for minute in (3, 4, 30, 200):
+        market = source.market_data(START + timedelta(minutes=minute))
+        busy = compute.snapshot_from_market(market, settings)
+        monkeypatch.setattr(compute, "replay_risk", original)
+        assert to_json(busy) == to_json(fresh(market, settings))  # type: ignore[arg-type]
+        monkeypatch.setattr(compute, "replay_risk", counting)
+    assert full == []
