@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from analytics.catalog import MACRO, MONTHLY_SERIES, WEEKLY_SERIES, MacroIndicator
 from analytics.freshness import is_stale
-from analytics.returns import finite
-from analytics.risk import RiskResult, visible_series
+from analytics.returns import finite, index_ns, ns_date, series_at
+from analytics.risk import RiskResult
+from analytics.riskinputs import visible_arrays
 from analytics.types import MacroRow
 
 SPARK_POINTS = 60
@@ -23,9 +25,34 @@ date minus the release wait already in it). A market price follows the one rule 
 TAIL_OBS = 400
 """Observations of a series read for its row: the spark, a change and a 4-week mean."""
 
+_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0))
 
-def _market_series(prices: pd.Series, day: date, tail: int = TAIL_OBS) -> pd.Series:
-    return prices.loc[: pd.Timestamp(day)].iloc[-tail:].dropna()
+
+def _in_order(s: pd.Series) -> pd.Series:
+    """``s`` by ascending date: the rows up to a day are then the first ones (pandas refused
+    to cut a series out of order at a date it lacks)."""
+    return s if s.index.is_monotonic_increasing else s.sort_index(kind="stable")
+
+
+def _market_obs(
+    prices: pd.Series, day: date, tail: int = TAIL_OBS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``tail`` rows at or before ``day``, NaN dropped: dates (ns) and values."""
+    x = series_at(_in_order(prices), day)
+    if x.t is None:
+        return _EMPTY
+    lo = max(x.t + 1 - tail, 0)
+    ns, values = x.ns[lo : x.t + 1], x.values[lo : x.t + 1]
+    ok = ~np.isnan(values)
+    return (ns, values) if ok.all() else (ns[ok], values[ok])
+
+
+def _series(obs: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    return pd.Series(obs[1], index=pd.DatetimeIndex(obs[0].view("datetime64[ns]")))
+
+
+def _arrays(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    return index_ns(s.index), s.to_numpy(dtype=float)  # type: ignore[arg-type]
 
 
 def indicator_series(
@@ -44,7 +71,8 @@ def indicator_series(
     Claims are shown as their 4-week average in thousands; the Sahm rule falls back to the risk
     engine's value (computed from UNRATE) when SAHMREALTIME is absent.
     """
-    return _indicator(ind, prices, macro, day, risk, release_lags, tail)[0]
+    obs = _indicator(ind, prices, macro, day, risk, release_lags, tail)[0]
+    return None if obs is None else _series(obs)
 
 
 def _indicator(
@@ -55,15 +83,16 @@ def _indicator(
     risk: RiskResult | None,
     release_lags: Mapping[str, object] | None,
     tail: int = TAIL_OBS,
-) -> tuple[pd.Series | None, bool]:
-    """:func:`indicator_series` and whether it is the market price."""
-    s, market = _chosen(ind, prices, macro, day, release_lags, tail)
-    if s is not None and ind.id == "ICSA":
-        s = (s.rolling(4).mean() / 1000.0).dropna()
-    if (s is None or s.empty) and ind.id == "SAHMREALTIME" and risk is not None:
-        s = risk.values["sahm"].dropna() if "sahm" in risk.values else None
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, bool]:
+    """:func:`indicator_series` as arrays (dates in ns, values) and whether it is the market
+    price."""
+    obs, market = _chosen(ind, prices, macro, day, release_lags, tail)
+    if obs is not None and ind.id == "ICSA":
+        obs = _arrays((_series(obs).rolling(4).mean() / 1000.0).dropna())
+    if (obs is None or len(obs[0]) == 0) and ind.id == "SAHMREALTIME" and risk is not None:
+        obs = _arrays(risk.values["sahm"].dropna()) if "sahm" in risk.values else None
         market = False
-    return (None if s is None or s.empty else s), market
+    return (None if obs is None or len(obs[0]) == 0 else obs), market
 
 
 def _chosen(
@@ -73,23 +102,25 @@ def _chosen(
     day: date,
     release_lags: Mapping[str, object] | None,
     tail: int = TAIL_OBS,
-) -> tuple[pd.Series | None, bool]:
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, bool]:
     """The freshest visible of the indicator's market price and FRED series, the market one on
     a tie (SPEC 7's equivalent inputs), and whether it is the market one."""
-    market: pd.Series | None = None
-    fred: pd.Series | None = None
+    market: tuple[np.ndarray, np.ndarray] | None = None
+    fred: tuple[np.ndarray, np.ndarray] | None = None
     if ind.market and ind.market in prices and not prices[ind.market].empty:
-        market = _market_series(prices[ind.market], day, tail)
-        market = market if not market.empty else None
+        market = _market_obs(prices[ind.market], day, tail)
+        market = market if len(market[0]) else None
     if ind.series and ind.series in macro:
-        raw = macro[ind.series].loc[: pd.Timestamp(day)]
-        if market is not None and (raw.empty or market.index[-1] >= raw.index[-1]):
+        values = _in_order(macro[ind.series])
+        fx = series_at(values, day)
+        t = fx.t
+        if market is not None and (t is None or market[0][-1] >= fx.ns[t]):
             return market, True  # as fresh as anything the FRED series could have released
         # The pane shows the tail only; cleaning decades of history each poll would be waste.
-        recent = raw.iloc[-tail:]
-        fred = visible_series(ind.series, recent, day, release_lags)
-        fred = fred if not fred.empty else None
-    if market is not None and (fred is None or market.index[-1] >= fred.index[-1]):
+        hi = 0 if t is None else t + 1
+        fred = visible_arrays(ind.series, values, max(hi - tail, 0), hi, day, release_lags)
+        fred = fred if len(fred[0]) else None
+    if market is not None and (fred is None or market[0][-1] >= fred[0][-1]):
         return market, True
     return fred, False
 
@@ -111,16 +142,18 @@ def macro_rows(
     risk: RiskResult | None = None,
     release_lags: Mapping[str, object] | None = None,
 ) -> tuple[MacroRow, ...]:
-    """One row per indicator; an indicator with no data has value and date None."""
+    """One row per indicator; an indicator with no data has value and date None. Each series
+    is read as arrays (dates in ns, values) up to the as-of day, not as pandas objects."""
     rows = []
     for ind in indicators:
-        s, market = _indicator(ind, prices, macro, day, risk, release_lags)
-        if s is None:
+        obs, market = _indicator(ind, prices, macro, day, risk, release_lags)
+        if obs is None:
             rows.append(MacroRow(ind.id, ind.label, None, None, unit=ind.unit))
             continue
-        value = finite(s.iloc[-1])
-        last = s.index[-1].date()
-        change = finite(s.iloc[-1] - s.iloc[-2]) if len(s) > 1 else None
+        ns, values = obs
+        value = finite(values[-1])
+        last = ns_date(ns[-1])
+        change = finite(values[-1] - values[-2]) if len(values) > 1 else None
         rows.append(
             MacroRow(
                 id=ind.id,
@@ -129,7 +162,7 @@ def macro_rows(
                 date=last,
                 change=change,
                 unit=ind.unit,
-                spark=tuple(float(x) for x in s.to_numpy(dtype=float)[-SPARK_POINTS:]),
+                spark=tuple(values[-SPARK_POINTS:].tolist()),
                 stale=(
                     is_stale(last, day)
                     if _kind(ind, market) == "market"

@@ -98,17 +98,24 @@ def release_dates(
     series_id: str, index: pd.DatetimeIndex, release_lags: Mapping[str, object] | None = None
 ) -> pd.DatetimeIndex:
     """The release date of each observation of a FRED series (see :data:`RELEASE_LAGS`)."""
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    days = _release_days(
+        series_id, index.as_unit("ns").to_numpy().astype("datetime64[D]"), release_lags
+    )
+    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+
+
+def _release_days(
+    series_id: str, days: np.ndarray, release_lags: Mapping[str, object] | None
+) -> np.ndarray:
+    """:func:`release_dates` of observation days (``datetime64[D]``), as ``datetime64[D]``."""
     lags = _lags(release_lags)
     freq = _frequency(series_id)
     lag = lags.get(series_id, lags[freq])
-    if index.tz is not None:
-        index = index.tz_localize(None)
-    days = index.as_unit("ns").to_numpy().astype("datetime64[D]")
     if freq == "monthly":  # day ``lag`` of the month after the observation's month
-        days = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") + (lag - 1)
-    else:
-        days = days + lag
-    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+        return (days.astype("datetime64[M]") + 1).astype("datetime64[D]") + (lag - 1)
+    return days + lag
 
 
 def visible_series(
@@ -121,6 +128,37 @@ def visible_series(
     s = _clean(series_id, values)
     rel = release_dates(series_id, s.index, release_lags)
     return s[np.asarray(rel <= pd.Timestamp(day))]
+
+
+def visible_arrays(
+    series_id: str,
+    values: pd.Series,
+    lo: int,
+    hi: int,
+    day: date,
+    release_lags: Mapping[str, object] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`visible_series` of ``values.iloc[lo:hi]`` as arrays (dates in ns, values).
+
+    A series that is clean already (a pack's, a FRED download's: float values, finite, on
+    ascending unique midnights) is cut by position: release dates follow observation dates,
+    so the observations released by ``day`` are the first ones. Any other is cleaned first.
+    """
+    idx = values.index
+    if isinstance(idx, pd.DatetimeIndex) and idx.dtype == _NS_DTYPE and values.dtype == np.float64:
+        ns = idx.asi8[lo:hi]
+        vals = values.to_numpy()[lo:hi]
+        if (
+            (len(ns) < 2 or bool((ns[1:] > ns[:-1]).all()))
+            and not (ns % _NS_PER_DAY).any()
+            and np.isfinite(vals).all()
+        ):
+            rel = _release_days(series_id, ns.view(_NS_DTYPE).astype("datetime64[D]"), release_lags)
+            rel_ns = rel.astype(_NS_DTYPE).view(np.int64)
+            n = int(np.searchsorted(rel_ns, pd.Timestamp(day).value, side="right"))
+            return ns[:n], vals[:n]
+    s = visible_series(series_id, values.iloc[lo:hi], day, release_lags)
+    return s.index.asi8, s.to_numpy(dtype=float)
 
 
 def _days(ts: pd.DatetimeIndex) -> np.ndarray:
