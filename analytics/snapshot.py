@@ -11,7 +11,16 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.catalog import INDICES, MACRO, PAIRS, SECTORS, WINDOWS, Pair, SectorPair
+from analytics.catalog import (
+    INDICES,
+    MACRO,
+    PAIRS,
+    SECTORS,
+    WINDOWS,
+    MacroIndicator,
+    Pair,
+    SectorPair,
+)
 from analytics.cycle import rate_cycle
 from analytics.health import SourceHealth
 from analytics.macro import macro_rows
@@ -20,7 +29,7 @@ from analytics.risk import DEFAULT_RULES, RiskResult, RuleSpec, evaluate_risk
 from analytics.sectors import sector_rows
 from analytics.spreads import pair_row, read_legs
 from analytics.text import csv_text, inert_json
-from analytics.types import PE, LegReturns, RateCycle, Snapshot, ValuationGap
+from analytics.types import PE, LegReturns, MacroRow, RateCycle, Snapshot, ValuationGap
 from analytics.valuation import valuation_gap
 
 SCHEMA = "rotmon.snapshot/2"
@@ -41,11 +50,17 @@ def build_snapshot(
     stale_after: Mapping[str, int] | None = None,
     risk: RiskResult | None = None,
     valuations: Mapping[str, pd.DataFrame] | None = None,
+    cycle: RateCycle | None = None,
+    fred_rows: Mapping[str, MacroRow] | None = None,
 ) -> Snapshot:
     """Compute everything the dashboard shows as of ``asof`` (a moment; its date selects row t).
 
     ``risk``: the rules already replayed to ``asof`` over the same data (else replayed here).
     ``valuations``: P/E frames by symbol (``analytics.valuation``).
+    ``cycle`` / ``fred_rows``: the rate cycle and the macro rows of the indicators without a
+    market symbol (:func:`fred_macro_rows`), already computed from the same macro data, day and
+    settings (else computed here): neither reads a price, so a busy market's new prices leave
+    them as they were.
     """
     day: date = asof.date()
     spreads = tuple(pair_row(p, prices.get(p.small), prices.get(p.large), day) for p in pairs)
@@ -84,15 +99,49 @@ def build_snapshot(
         heatmap=heatmap,
         alerts=risk.alerts,
         scores=dict(risk.scores),
-        macro=macro_rows(prices, macro, day, MACRO, risk, release_lags),
+        macro=_macro_rows(prices, macro, day, risk, release_lags, fred_rows or {}),
         sources=sources,
         indices=indices,
         problems=problems,
         valuation=valuation,
-        cycle=rate_cycle(macro, day, release_lags=release_lags, stale_after=stale_after),
+        cycle=cycle
+        if cycle is not None
+        else rate_cycle(macro, day, release_lags=release_lags, stale_after=stale_after),
         coverage=dict(risk.coverage),
         unknown={r.id: risk.unknown[r.id] for r in risk.rules if r.id in risk.unknown},
     )
+
+
+FRED_INDICATORS: tuple[MacroIndicator, ...] = tuple(i for i in MACRO if i.market is None)
+"""The macro pane's indicators that read FRED series only (no market symbol)."""
+
+
+def fred_macro_rows(
+    macro: Mapping[str, pd.Series],
+    day: date,
+    risk: RiskResult | None = None,
+    release_lags: Mapping[str, Any] | None = None,
+) -> dict[str, MacroRow]:
+    """The macro rows of :data:`FRED_INDICATORS` by id (``build_snapshot(fred_rows=)``); ``risk``
+    only for the Sahm rule's fallback, the rule's value when SAHMREALTIME is absent."""
+    rows = macro_rows({}, macro, day, FRED_INDICATORS, risk, release_lags)
+    return {r.id: r for r in rows}
+
+
+def _macro_rows(
+    prices: Mapping[str, pd.Series],
+    macro: Mapping[str, pd.Series],
+    day: date,
+    risk: RiskResult | None,
+    release_lags: Mapping[str, Any] | None,
+    known: Mapping[str, MacroRow],
+) -> tuple[MacroRow, ...]:
+    """``macro_rows`` of MACRO, taking the rows in ``known`` as they are."""
+    todo = tuple(i for i in MACRO if i.id not in known)
+    made = dict(known)
+    if todo:
+        made.update((r.id, r) for r in macro_rows(prices, macro, day, todo, risk, release_lags))
+    return tuple(made[i.id] for i in MACRO)
 
 
 def missing_inputs(

@@ -5,14 +5,19 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from analytics.catalog import PAIRS, SECTORS
+from analytics.cycle import rate_cycle
 from analytics.risk import RiskReplay, RiskResult, evaluate_risk, replay_risk
 from analytics.riskstep import step_replay
-from analytics.snapshot import build_snapshot
-from analytics.types import Snapshot
+from analytics.snapshot import build_snapshot, fred_macro_rows
+from analytics.types import MacroRow, RateCycle, Snapshot
 from data_sources.model import MarketData
 from tui.config import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _DEFAULTS = Settings()
 
@@ -168,12 +173,56 @@ def snapshot_from_market(market: MarketData, settings: Settings | None = None) -
     return with_user_alerts(snapshot, cfg.alerts)
 
 
+class _MacroMemo:
+    """The rate cycle and the macro rows that read FRED series only, by the identity of the
+    market's macro mapping and the settings, the day, and the Sahm rule's replayed values
+    (the Sahm row's fallback). Intraday a busy market brings new prices every poll and the same
+    macro mapping (FRED publishes once a day at most): neither changes with a price."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[object, Settings, date] | None = None
+        self._sahm: pd.Series | None = None
+        self._parts: tuple[RateCycle, dict[str, MacroRow]] | None = None
+
+    def parts(
+        self, market: MarketData, cfg: Settings, risk: RiskResult, macro: dict[str, pd.Series]
+    ) -> tuple[RateCycle, dict[str, MacroRow]]:
+        key = (market.macro, cfg, market.asof.date())
+        sahm = risk.values.get("sahm")
+        with self._lock:
+            last, parts, last_sahm = self._key, self._parts, self._sahm
+        if (
+            last is not None
+            and parts is not None
+            and last[0] is key[0]
+            and last[1] is cfg
+            and last[2] == key[2]
+            and (sahm is None if last_sahm is None else sahm is not None and sahm.equals(last_sahm))
+        ):
+            return parts
+        day = key[2]
+        parts = (
+            rate_cycle(macro, day, release_lags=cfg.release_lags, stale_after=cfg.stale_after),
+            fred_macro_rows(macro, day, risk, cfg.release_lags),
+        )
+        with self._lock:
+            self._key, self._parts, self._sahm = key, parts, sahm
+        return parts
+
+
+_MACRO = _MacroMemo()
+
+
 def _build(market: MarketData, cfg: Settings) -> Snapshot:
+    macro = {k: m.values for k, m in market.macro.items()}
+    risk = risk_of_market(market, cfg)
+    cycle, fred_rows = _MACRO.parts(market, cfg, risk, macro)
     snapshot = build_snapshot(
         source=market.source,
         asof=market.asof,
         prices=market.prices,
-        macro={k: m.values for k, m in market.macro.items()},
+        macro=macro,
         rules=cfg.rules,
         sources=tuple(s.summary() for s in market.statuses),
         problems=market.problems,
@@ -181,8 +230,10 @@ def _build(market: MarketData, cfg: Settings) -> Snapshot:
         sectors=market.sectors if market.sectors is not None else SECTORS,
         release_lags=cfg.release_lags,
         stale_after=cfg.stale_after,
-        risk=risk_of_market(market, cfg),
+        risk=risk,
         valuations=market.valuations,
+        cycle=cycle,
+        fred_rows=fred_rows,
     )
     _SNAPSHOTS.put(market, cfg, snapshot)
     return snapshot

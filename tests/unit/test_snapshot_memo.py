@@ -18,9 +18,10 @@ START = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 in New York, the mar
 
 
 def fresh(market: object, settings: Settings) -> object:
-    """The snapshot computed from nothing: both memos emptied first."""
+    """The snapshot computed from nothing: the memos emptied first."""
     compute._SNAPSHOTS.__init__()  # type: ignore[misc]
     compute._MEMO.__init__()  # type: ignore[misc]
+    compute._MACRO.__init__()  # type: ignore[misc]
     return compute.snapshot_from_market(market, settings)  # type: ignore[arg-type]
 
 
@@ -104,3 +105,31 @@ def test_busy_polls_of_one_day_step_the_replay_and_equal_a_fresh_computation(
         assert to_json(busy) == to_json(fresh(market, settings))  # type: ignore[arg-type]
         monkeypatch.setattr(compute, "replay_risk", counting)
     assert full == []
+
+
+def test_the_fred_rows_and_rate_cycle_are_kept_while_the_macro_data_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Busy polls (new prices, the same macro mapping) compute the cycle and the FRED-only macro
+    rows once; the Sahm row from the rule's value (no SAHMREALTIME) stays exact too."""
+    settings = Settings()
+    source = DemoSource(seed=7, scenario="hard-landing", start=START, speed=60)
+    first = source.market_data(START)
+    macro = {k: v for k, v in first.macro.items() if k != "SAHMREALTIME"}
+    cycles: list[object] = []
+    original = compute.rate_cycle
+
+    def counting(*args: object, **kwargs: object) -> object:
+        cycles.append(args[1])
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "rate_cycle", counting)
+    for minute in (0, 5, 6, 90):
+        market = replace(source.market_data(START + timedelta(minutes=minute)), macro=macro)
+        before = len(cycles)
+        busy = compute.snapshot_from_market(market, settings)
+        # the first poll computes them; the later ones find them (fresh() left them there)
+        assert len(cycles) == before + (minute == 0)
+        sahm = next(m for m in busy.macro if m.id == "SAHMREALTIME")
+        assert sahm.value is not None  # the rule's value stands in
+        assert to_json(busy) == to_json(fresh(market, settings))  # type: ignore[arg-type]
