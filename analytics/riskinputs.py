@@ -125,9 +125,44 @@ def visible_series(
     release_lags: Mapping[str, object] | None = None,
 ) -> pd.Series:
     """The observations of a FRED series released by ``day``, by observation date."""
+    n = _released_prefix(series_id, values, 0, len(values), day, release_lags)
+    if n is not None:  # clean already: the first n observations, as cleaning would give them
+        ns = values.index.asi8[:n]
+        index = pd.DatetimeIndex(ns.view(_NS_DTYPE))
+        return pd.Series(values.to_numpy()[:n], index=index, name=series_id, copy=False)
     s = _clean(series_id, values)
     rel = release_dates(series_id, s.index, release_lags)
     return s[np.asarray(rel <= pd.Timestamp(day))]
+
+
+def _released_prefix(
+    series_id: str,
+    values: pd.Series,
+    lo: int,
+    hi: int,
+    day: date,
+    release_lags: Mapping[str, object] | None,
+) -> int | None:
+    """How many of ``values.iloc[lo:hi]`` are released by ``day`` when that slice is clean
+    already (float values, finite, on ascending unique midnights, as a pack's or a FRED
+    download's); None when it needs :func:`_clean` first.
+
+    Release dates follow observation dates (a lag per series), so the released observations
+    are the first ones: a position, found by one search.
+    """
+    idx = values.index
+    if not (isinstance(idx, pd.DatetimeIndex) and idx.dtype == _NS_DTYPE):
+        return None
+    if values.dtype != np.float64:
+        return None
+    ns = idx.asi8[lo:hi]
+    if len(ns) > 1 and not bool((ns[1:] > ns[:-1]).all()):
+        return None
+    if (ns % _NS_PER_DAY).any() or not np.isfinite(values.to_numpy()[lo:hi]).all():
+        return None
+    rel = _release_days(series_id, ns.view(_NS_DTYPE).astype("datetime64[D]"), release_lags)
+    rel_ns = rel.astype(_NS_DTYPE).view(np.int64)
+    return int(np.searchsorted(rel_ns, pd.Timestamp(day).value, side="right"))
 
 
 def visible_arrays(
@@ -138,25 +173,11 @@ def visible_arrays(
     day: date,
     release_lags: Mapping[str, object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`visible_series` of ``values.iloc[lo:hi]`` as arrays (dates in ns, values).
-
-    A series that is clean already (a pack's, a FRED download's: float values, finite, on
-    ascending unique midnights) is cut by position: release dates follow observation dates,
-    so the observations released by ``day`` are the first ones. Any other is cleaned first.
-    """
-    idx = values.index
-    if isinstance(idx, pd.DatetimeIndex) and idx.dtype == _NS_DTYPE and values.dtype == np.float64:
-        ns = idx.asi8[lo:hi]
-        vals = values.to_numpy()[lo:hi]
-        if (
-            (len(ns) < 2 or bool((ns[1:] > ns[:-1]).all()))
-            and not (ns % _NS_PER_DAY).any()
-            and np.isfinite(vals).all()
-        ):
-            rel = _release_days(series_id, ns.view(_NS_DTYPE).astype("datetime64[D]"), release_lags)
-            rel_ns = rel.astype(_NS_DTYPE).view(np.int64)
-            n = int(np.searchsorted(rel_ns, pd.Timestamp(day).value, side="right"))
-            return ns[:n], vals[:n]
+    """:func:`visible_series` of ``values.iloc[lo:hi]`` as arrays (dates in ns, values),
+    without building a series when the slice is clean already."""
+    n = _released_prefix(series_id, values, lo, hi, day, release_lags)
+    if n is not None:
+        return values.index.asi8[lo : lo + n], values.to_numpy()[lo : lo + n]
     s = visible_series(series_id, values.iloc[lo:hi], day, release_lags)
     return s.index.asi8, s.to_numpy(dtype=float)
 

@@ -43,7 +43,7 @@ from analytics.freshness import (
 from analytics.macro import STALE_DAYS, indicator_series, macro_rows
 from analytics.returns import drawdown, last_value, window_return, window_returns
 from analytics.risk import RiskResult
-from analytics.riskinputs import _clean, _frequency, _lags
+from analytics.riskinputs import _clean, _frequency, _lags, visible_series
 from analytics.sectors import sector_rows
 from analytics.snapshot import build_snapshot
 from analytics.spreads import pair_row
@@ -671,3 +671,7 @@ def test_generated_macro_rows_equal_the_reference(
             ordered = {sid: series.sort_index(kind="stable")}
             ref = outcome(ref_macro_rows, prices, ordered, day, (ind,))
         assert new == ref
+        if ref != "KeyError":
+            pd.testing.assert_series_equal(
+                visible_series(sid, series, day), ref_visible_series(sid, series, day)
+            )
