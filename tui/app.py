@@ -155,7 +155,7 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             raise ValueError(
                 f"unknown theme {theme!r}: expected one of {sorted(self.available_themes)}"
             )
-        self.theme = theme or ("rotmon-ansi-dark" if ansi else DARK.name)
+        self._set_initial_theme(theme or ("rotmon-ansi-dark" if ansi else DARK.name))
         if no_color and not self.no_color:
             # Textual reads NO_COLOR itself; --no-color gets the same filter.
             self.no_color = True
@@ -176,6 +176,20 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         )
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def _set_initial_theme(self, name: str) -> None:
+        """The theme the app starts in, set as Textual's theme watcher would set it but
+        without the ``refresh_css`` it queues: that ran once the app was up, cleared the
+        stylesheet's parse cache and re-parsed and restyled everything mounted so far (issue
+        19). Nothing is styled yet here; the stylesheet only needs the theme's variables.
+        Changing the theme later (``t``) goes through the watcher as usual."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -204,7 +218,7 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, partial(self._exit_on_signal, sig))
             resume_only_on_a_live_terminal(self)
-        await self.push_screen(DashboardScreen())
+        await self.push_screen(DashboardScreen(self.size))
         if self.snapshot_cache is not None:
             cached = read_cached(self.snapshot_cache)
             if cached is not None:
@@ -215,7 +229,9 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
                     )
             elif self._first_paint is not None:
                 self._await_first_paint(self._first_paint)
+                self.call_after_refresh(gc.enable)
                 return  # the sources start once it is painted (or not coming)
+        self.call_after_refresh(gc.enable)  # the command line's start turned it off
         self.call_after_refresh(self._started)
 
     def _show_cached(self, cached: Snapshot) -> None:

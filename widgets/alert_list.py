@@ -254,6 +254,13 @@ Below: the active alerts with the value against the threshold crossed and since 
             lines += len(str(self.query_one("#unknown", Static).render()).split("\n"))
         return lines
 
+    def _flag(self, on: bool, name: str, shows: str) -> None:
+        """Set class ``name``, which only shows or hides the child ``shows`` (DEFAULT_CSS):
+        restyle that child alone, not the pane's every node (the alert table's too)."""
+        if self.has_class(name) != on:
+            self.set_class(on, name, update=False)
+            self.query_one(shows, Static).update_node_styles()
+
     def update_risk(
         self,
         scores: Mapping[str, float | None],
@@ -291,12 +298,12 @@ Below: the active alerts with the value against the threshold crossed and since 
         if quiet != self._quiet:
             self._quiet = quiet
             self.query_one("#quiet", Static).update(quiet)
-        self.set_class(not alerts, "-quiet")
+        self._flag(not alerts, "-quiet", "#quiet")
         lines = unknown_text(unknown, self.UNKNOWN_LINES)
         if lines != self._unknown:
             self._unknown = lines
             self.query_one("#unknown", Static).update(lines)
-        self.set_class(bool(unknown), "-unknown")
+        self._flag(bool(unknown), "-unknown", "#unknown")
         today = None if asof is None else asof.date()
         self.table.update_alerts(alerts, today=today, acked=acked, muted=muted)
 

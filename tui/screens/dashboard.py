@@ -214,7 +214,10 @@ class DashboardScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, size: Size | None = None) -> None:
+        """``size``: the terminal's, when known: the screen is then composed in the layout of
+        that size (its classes, the panes' order, the grid's tracks) instead of being
+        switched to it once mounted, which restyled and laid out the whole screen again."""
         super().__init__(id="dashboard")
         self.active_pane = 0
         self._narrow = False
@@ -222,26 +225,39 @@ class DashboardScreen(Screen[None]):
         self._wide = False
         self._stacked = False
         self._rows = ""
+        self._columns = ""
         self._snapshot: Snapshot | None = None
         self._chart_key: tuple[object, ...] | None = None
         self._chart_at = -CHART_EVERY
         self._log_key: tuple[object, ...] | None = None
+        self._resumed = False
+        if size is not None:
+            self._set_size_classes(size, update=False)
+            self._stacked = not self._tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
+            if not self._stacked:  # the stacked rows depend on the panes' contents
+                self._columns, self._rows = grid_columns(size.width), grid_rows(size)
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(id="header")
         yield ThesisBar(id="thesis")
         yield TabStrip([label for _key, label in PANES], id="tabs")
-        with Grid(id="body"):
+        with Grid(id="body") as body:
+            if self._columns:
+                body.styles.grid_columns = self._columns
+                body.styles.grid_rows = self._rows
             with Pane(id="pane-spreads", classes="pane -active"):
                 yield SpreadTable(id="spreads")
                 yield PairDetail(id="pair-detail")
             with Pane(id="pane-sectors", classes="pane"):
                 yield SectorHeatmap(id="sectors")
-            with Pane(id="pane-risk", classes="pane"):
-                yield RiskPane(id="risk")
-            with Pane(id="pane-macro", classes="pane"):
-                yield MacroTable(id="macro")
-                yield CycleLine(id="cycle-line")
+            # The grid places panes in DOM order: stacked, macro comes before the risk pane
+            # (which then spans the bottom row); in the 2x2 grid risk sits under the spreads.
+            if self._stacked:
+                yield from self._macro_pane()
+                yield from self._risk_pane()
+            else:
+                yield from self._risk_pane()
+                yield from self._macro_pane()
             with Pane(id="pane-chart", classes="extra"):
                 yield LineChart(id="ratio-chart", min_interval=CHART_EVERY)
             with Pane(id="pane-log", classes="extra"):
@@ -249,6 +265,24 @@ class DashboardScreen(Screen[None]):
                 yield Static(id="log-empty")
         yield Static(id="too-small")
         yield StatusBar(id="status")
+
+    def _risk_pane(self) -> ComposeResult:
+        with Pane(id="pane-risk", classes="pane"):
+            yield RiskPane(id="risk")
+
+    def _macro_pane(self) -> ComposeResult:
+        with Pane(id="pane-macro", classes="pane"):
+            yield MacroTable(id="macro")
+            yield CycleLine(id="cycle-line")
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume follows the mount at once: every node was styled as it mounted,
+        and each class or focus change since restyled what it touched, so Textual's restyle of
+        the whole screen (runs after this handler) would only repeat them (issue 19). Later
+        resumes (back from a drill-down, maybe after a theme change) restyle as usual."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         for key, _label in PANES:
@@ -264,22 +298,30 @@ class DashboardScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size(event.size)
 
-    def _apply_size(self, size: Size) -> None:
+    def _set_size_classes(self, size: Size, update: bool = True) -> bool:
+        """The screen's classes for ``size`` (``update=False``: not mounted yet, nothing to
+        restyle); returns whether it is wide."""
         tiny = size.width < MIN_SIZE.width or size.height < MIN_SIZE.height
         narrow = size.width < GRID_MIN_WIDTH
         self._tiny, self._narrow = tiny, narrow
-        self.set_class(tiny, "-tiny")
         wide = not tiny and size.width >= WIDE_SIZE.width and size.height >= WIDE_SIZE.height
         stacked = not tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
-        self.set_class(narrow and not tiny, "-narrow")
-        self.set_class(wide, "-wide")
-        self.set_class(stacked, "-stacked")
+        self.set_class(tiny, "-tiny", update=update)
+        self.set_class(narrow and not tiny, "-narrow", update=update)
+        self.set_class(wide, "-wide", update=update)
+        self.set_class(stacked, "-stacked", update=update)
+        if not update:
+            self._wide = wide
+        return wide
+
+    def _apply_size(self, size: Size) -> None:
+        wide = self._set_size_classes(size)
+        tiny = self._tiny
+        stacked = not tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
         if tiny:
             self.query_one("#too-small", Static).update(too_small_text(size))
         body = self.query_one("#body", Grid)
-        if stacked != self._stacked:
-            # The grid places panes in DOM order: stacked, macro comes before the risk pane
-            # (which then spans the bottom row); in the 2x2 grid risk sits under the spreads.
+        if stacked != self._stacked:  # the panes' order: see compose
             macro, risk = self.query_one("#pane-macro", Pane), self.query_one("#pane-risk", Pane)
             if stacked:
                 body.move_child(macro, before=risk)
