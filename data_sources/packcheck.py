@@ -4,6 +4,7 @@ and what ends before the as-of day (also the diagnostics screen's pack report).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -156,18 +157,24 @@ def ended_before(pack: Pack, asof: date) -> list[tuple[str, str]]:
 
 
 def _next_released_by(series: MacroSeries, day: pd.Timestamp) -> bool:
-    from analytics.risk import release_dates
-
     last = series.values.index[-1]
     if series.frequency == "daily":
         # released the next day; one missing weekday may be a holiday
         return int(np.busday_count(last.date(), day.date())) > 2
-    if series.frequency == "weekly":
+    return bool(_next_release(series.id, series.frequency, last) <= day)
+
+
+@functools.lru_cache(maxsize=256)
+def _next_release(series_id: str, frequency: str, last: pd.Timestamp) -> pd.Timestamp:
+    """When the observation after ``last`` is released (the same for every as-of day: an as-of
+    step asks again for each series that ended before it)."""
+    from analytics.risk import release_dates
+
+    if frequency == "weekly":
         following = last + pd.Timedelta(days=7)
     else:
         following = last + pd.DateOffset(months=1)
-    released = release_dates(series.id, pd.DatetimeIndex([following]))[0]
-    return bool(released <= day)
+    return release_dates(series_id, pd.DatetimeIndex([following]))[0]
 
 
 def missing_files(pack: Pack) -> list[tuple[str, str]]:
