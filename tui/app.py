@@ -383,6 +383,12 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             waiting = sum(
                 a.rule not in logged and a.rule not in snapshot.unknown for a in snapshot.alerts
             )
+        drawn = (snapshot, shown.alerts, waiting, frozenset(self.acked), frozenset(self.muted))
+        if not listeners and self._drawn is not None and _same_drawn(self._drawn, drawn):
+            # The alert log followed the snapshot already shown and its book reads as shown:
+            # drawing it again changes nothing (it compared every row of every pane).
+            return
+        self._drawn = drawn
         with self.batch_update():
             dashboard.show_snapshot(
                 shown, acked=self.acked, muted=self.muted, alerts_waiting=waiting
@@ -398,6 +404,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         if not self._heap_frozen and not self._cached_view:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
+
+    _drawn: tuple[object, ...] | None = None
+    """What the dashboard last showed: the snapshot, the alerts shown, those waiting, the
+    acknowledged and muted rules."""
 
     def notify(
         self,
@@ -666,3 +676,8 @@ def _write_cache_quietly(snapshot: Snapshot, path: Path) -> None:
         write_cached(snapshot, path)
     except OSError as exc:  # a read-only or full disk costs the fast start, nothing else
         log.info("could not write the snapshot cache %s: %s", path, exc)
+
+
+def _same_drawn(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """The same snapshot object, with equal alerts, waiting count and marks."""
+    return a[0] is b[0] and a[1:] == b[1:]

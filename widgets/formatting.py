@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -121,8 +122,20 @@ def sparkline(values: Iterable[float | None], width: int) -> str:
     """A block sparkline of at most ``width`` characters over the finite values, oldest first.
 
     Longer series are averaged into ``width`` equal buckets so the whole span stays visible; a
-    flat series draws a flat line in the middle.
+    flat series draws a flat line in the middle. A tuple's drawing is kept (the macro rows'
+    paths are tuples, compared and drawn again at every poll: most did not move).
     """
+    if isinstance(values, tuple) and all(v is None or type(v) is float for v in values):
+        return _tuple_sparkline(values, width)  # floats: equal keys draw the same
+    return _sparkline(values, width)
+
+
+@lru_cache(maxsize=256)
+def _tuple_sparkline(values: tuple[float | None, ...], width: int) -> str:
+    return _sparkline(values, width)
+
+
+def _sparkline(values: Iterable[float | None], width: int) -> str:
     data = [float(v) for v in values if known(v)]
     if width <= 0 or not data:
         return ""

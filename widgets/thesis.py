@@ -104,22 +104,26 @@ def fit_line(
     """The richest combination of each half's variants that fits ``width``: the least total
     shortening, then the most even, then the wider separator."""
     seps = [sep, (" │ ", "dim")] if len(sep[0]) > 3 else [sep]
-    best: tuple[tuple[int, int, int], list[Piece]] | None = None
+    # Each variant measured once (a line's width is the sum of its pieces'): the tick of a
+    # busy market fits the thesis line at every poll, over every combination.
+    widths = [[_width(v) for v in variants] for variants in halves]
+    best: tuple[tuple[int, int, int], tuple[int, ...], Piece] | None = None
     for s_i, separator in enumerate(seps):
+        gaps = cell_len(separator[0]) * max(0, len(halves) - 1)
         for choice in product(*(range(len(v)) for v in halves)):
-            out: list[Piece] = []
-            for i, (variants, k) in enumerate(zip(halves, choice, strict=True)):
-                if i:
-                    out.append(separator)
-                out += variants[k]
-            if _width(out) > width:
+            if sum(w[k] for w, k in zip(widths, choice, strict=True)) + gaps > width:
                 continue
             rank = (sum(choice), max(choice, default=0), s_i)
             if best is None or rank < best[0]:
-                best = (rank, out)
+                best = (rank, choice, separator)
+    out: list[Piece] = []
     if best is not None:
-        return best[1]
-    out = []
+        _, choice, separator = best
+        for i, (variants, k) in enumerate(zip(halves, choice, strict=True)):
+            if i:
+                out.append(separator)
+            out += variants[k]
+        return out
     for i, variants in enumerate(halves):  # nothing fits: the shortest, cut by the widget
         if i:
             out.append(seps[-1])

@@ -122,3 +122,16 @@ def test_source_text_names_state_in_words() -> None:
     assert source_text(ok) == "yahoo ● ok 4s next 11s"
     failing = SourceHealth("fred", "failing", error="timeout", age_s=130.0, next_in_s=20.0)
     assert source_text(failing) == "fred ✖ failing: timeout 2m retry 20s"
+
+
+def test_a_tuples_sparkline_is_kept_and_drawn_as_any_other() -> None:
+    path = tuple(math.sin(i / 5) * 3 + i / 10 for i in range(60))
+    for width in (0, 5, 12, 60, 64):
+        assert fmt.sparkline(path, width) == fmt.sparkline(list(path), width)
+        assert fmt.sparkline(path, width) == fmt.sparkline(iter(path), width)  # kept: the same
+    gaps = (1.0, None, float("nan"), 2.0, 4.0)
+    assert fmt.sparkline(gaps, 8) == fmt.sparkline(list(gaps), 8)
+    # not floats (a bool is unknown, 1 is a number, and they hash alike): never from the cache
+    assert fmt.sparkline((True, 2.0, 3.0), 8) == fmt.sparkline([True, 2.0, 3.0], 8)
+    assert fmt.sparkline((1, 2.0, 3.0), 8) == fmt.sparkline([1, 2.0, 3.0], 8)
+    assert fmt.sparkline((True, 2.0, 3.0), 8) != fmt.sparkline((1, 2.0, 3.0), 8)

@@ -161,3 +161,59 @@ async def test_thesis_line_is_escaped_data(tmp_path: Path) -> None:
         bar.update_thesis(None, evil)
         await wait_until(lambda: "[bold]x[/]" in painted(app))
         assert "\x1b" not in painted(app)
+
+
+def _fit_line_by_joining(
+    halves: list[list[list[tuple[str, str]]]], width: int, sep: tuple[str, str] = ("  │  ", "dim")
+) -> list[tuple[str, str]]:
+    """fit_line as it was (each combination joined and measured), the reference."""
+    from itertools import product
+
+    from rich.cells import cell_len
+
+    seps = [sep, (" │ ", "dim")] if len(sep[0]) > 3 else [sep]
+    best = None
+    for s_i, separator in enumerate(seps):
+        for choice in product(*(range(len(v)) for v in halves)):
+            out: list[tuple[str, str]] = []
+            for i, (variants, k) in enumerate(zip(halves, choice, strict=True)):
+                if i:
+                    out.append(separator)
+                out += variants[k]
+            if sum(cell_len(t) for t, _ in out) > width:
+                continue
+            rank = (sum(choice), max(choice, default=0), s_i)
+            if best is None or rank < best[0]:
+                best = (rank, out)
+    if best is not None:
+        return best[1]
+    out = []
+    for i, variants in enumerate(halves):
+        if i:
+            out.append(seps[-1])
+        out += variants[-1]
+    return out
+
+
+def test_fit_line_measures_each_variant_once_and_picks_what_joining_picked() -> None:
+    import random
+
+    rng = random.Random(19)
+    words = ["fwd P/E", "SPY 22.1", "IJR 15.0", "gap 7.1x", "(32%)", "Fed", "on hold", "株価", "·"]
+    halves_seen = [
+        [valuation_variants(None), cycle_variants(None)],
+        [valuation_variants(None)],
+    ]
+    for _ in range(300):
+        halves = [
+            [
+                [(" ".join(rng.sample(words, rng.randint(0, 4))), "") for _ in range(2)]
+                for _ in range(rng.randint(1, 4))
+            ]
+            for _ in range(rng.randint(0, 3))
+        ]
+        halves_seen.append(halves)
+    for halves in halves_seen:
+        for width in (0, 1, 10, 25, 40, 60, 78, 120):
+            for sep in (("  │  ", "dim"), (" | ", "dim")):
+                assert fit_line(halves, width, sep) == _fit_line_by_joining(halves, width, sep)
