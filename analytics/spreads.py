@@ -151,13 +151,16 @@ def _joined_at(
     """Both legs' values on the dates both have among rows ``lo..t`` of each, NaN dropped
     (:func:`aligned` on arrays); None when a leg's dates are not strictly ascending there."""
     a, b = xs.ns[lo_s : t_s + 1], xl.ns[lo_l : t_l + 1]
-    if not (_increasing(a) and _increasing(b)):
+    if not _increasing(a):
         return None
-    _, i, j = np.intersect1d(a, b, assume_unique=True, return_indices=True)
-    s = xs.values[lo_s : t_s + 1][i]
-    l_ = xl.values[lo_l : t_l + 1][j]
+    s, l_ = xs.values[lo_s : t_s + 1], xl.values[lo_l : t_l + 1]
+    if not np.array_equal(a, b):  # (the same trading days: every row is common)
+        if not _increasing(b):
+            return None
+        _, i, j = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+        s, l_ = s[i], l_[j]
     ok = ~(np.isnan(s) | np.isnan(l_))
-    return s[ok], l_[ok]
+    return (s, l_) if ok.all() else (s[ok], l_[ok])
 
 
 def _frame_arrays(joined: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

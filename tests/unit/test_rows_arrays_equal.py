@@ -542,9 +542,12 @@ def test_generated_rows_equal_the_reference(
     pair = Pair("AAA", "BBB", "a")
     sectors = (SectorPair("S", "BBB", "AAA"), SectorPair("L", "BBB", None))
     prices = {"AAA": small, "BBB": large}
+    # a leg on the same days as the small one (the usual case: one exchange's sessions)
+    twin = (large.reindex(small.index) if len(large) else small) * 1.5
     for off in offsets:
         day = None if off is None else date(2017, 1, 2) + timedelta(days=off)
         assert same(pair_row(pair, small, large, day), ref_pair_row(pair, small, large, day))
+        assert same(pair_row(pair, small, twin, day), ref_pair_row(pair, small, twin, day))
         assert window_returns(small, WINDOWS, day) == ref_window_returns(small, WINDOWS, day)
         assert last_value(large, day) == ref_last_value(large, day)
         if len(small):
