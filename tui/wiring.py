@@ -114,7 +114,6 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
         if market is None:  # the cached first paint: nothing to drill into yet (no pandas)
             return
         from tui.drill import DrillData
-        from tui.screens.drillbase import refresh_visible
 
         _keep_hot(app, asked)
         ctx = holder.get("ctx")
@@ -135,7 +134,12 @@ def attach_drilldown(app: RotmonApp, settings: Settings) -> None:
             )
         else:
             ctx.update(market, snapshot)
-            refresh_visible(app, ctx)
+            # Only a drill-down screen needs redrawing, and none was opened while its base
+            # module is not imported (importing it here cost every live dashboard its
+            # exports and the screens' base at the second snapshot).
+            drillbase = sys.modules.get("tui.screens.drillbase")
+            if drillbase is not None:
+                drillbase.refresh_visible(app, ctx)
 
     def factory_for(kind: str) -> Callable[[RotmonApp, str], Any]:
         def open_screen(_app: RotmonApp, key: str) -> Any:

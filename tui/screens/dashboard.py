@@ -214,11 +214,13 @@ class DashboardScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, size: Size | None = None) -> None:
+    def __init__(self, size: Size | None = None, ready: Callable[[], None] | None = None) -> None:
         """``size``: the terminal's, when known: the screen is then composed in the layout of
         that size (its classes, the panes' order, the grid's tracks) instead of being
-        switched to it once mounted, which restyled and laid out the whole screen again."""
+        switched to it once mounted, which restyled and laid out the whole screen again.
+        ``ready`` is called once the panes are mounted, before the screen's first layout."""
         super().__init__(id="dashboard")
+        self._ready = ready
         self.active_pane = 0
         self._narrow = False
         self._tiny = False
@@ -292,6 +294,9 @@ class DashboardScreen(Screen[None]):
         self.query_one("#pane-log", Pane).border_subtitle = "H history"
         self._title_sectors()
         self._apply_size(self.app.size)
+        if self._ready is not None:
+            ready, self._ready = self._ready, None
+            ready()
 
     # -- layout ----------------------------------------------------------------------------
 
