@@ -47,6 +47,15 @@ class Steppable(Protocol):
 
 
 @runtime_checkable
+class Prefetching(Protocol):
+    """A steppable source that makes the market of a step before it is taken (a data pack):
+    ``prefetch(days)`` returns what ``fetch`` will return after ``step(days)`` (the same
+    object), or None when that step would not move."""
+
+    def prefetch(self, days: int) -> Any: ...
+
+
+@runtime_checkable
 class AsOf(Protocol):
     """A source that shows the market as of a date, not now (a data pack)."""
 

@@ -105,6 +105,8 @@ class PackSource:
         self._asof: date = sessions[-1].date()
         self._uncut: MarketData | None = None
         self._uncut_lock = threading.Lock()
+        self._ahead: tuple[date, MarketData] | None = None
+        """The market of a day made ahead of the step to it (``prefetch``), handed out once."""
         wanted = asof if asof is not None else self._pack.config.asof
         if wanted is not None:
             self.set_asof(wanted)
@@ -150,10 +152,27 @@ class PackSource:
 
     def step(self, days: int) -> date:
         """Move the as-of date by ``days`` trading days (5 = a week), stopping at the ends."""
+        self._asof = self._stepped(days)
+        return self._asof
+
+    def _stepped(self, days: int) -> date:
+        """The as-of date ``step(days)`` would move to."""
         here = int(np.searchsorted(self._session_ns, pd.Timestamp(self._asof).value, "left"))
         target = min(max(here + days, 0), len(self._session_ns) - 1)
-        self._asof = self._pack.sessions[target].date()
-        return self._asof
+        return self._pack.sessions[target].date()
+
+    def prefetch(self, days: int) -> MarketData | None:
+        """The market ``step(days)`` would show, made now (the as-of date does not move): after
+        that step, ``market_data`` hands this same object, once, so the app may compute its
+        snapshot before the key press. None when the step would not move (an end of the pack).
+        """
+        day = self._stepped(days)
+        if day == self._asof:
+            return None
+        market = self._market_of(day)
+        with self._uncut_lock:
+            self._ahead = (day, market)
+        return market
 
     def missing(self) -> tuple[str, ...]:
         """Symbols and series the pack's pairs, sectors, header and macro pane need but the
@@ -175,11 +194,18 @@ class PackSource:
         so the risk replay runs once per pack instead of once per as-of step.
         """
         with self._uncut_lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == self._asof:
+            return ahead[1]  # made by prefetch for this very step
+        return self._market_of(self._asof)
+
+    def _market_of(self, day: date) -> MarketData:
+        with self._uncut_lock:
             if self._uncut is None:
                 self._uncut = self._market_at(self._pack.sessions[-1].date())
-        if self._asof == self._pack.sessions[-1].date():
+        if day == self._pack.sessions[-1].date():
             return self._uncut  # the same object each time: its replay is computed once
-        return self._market_at(self._asof, uncut=self._uncut)
+        return self._market_at(day, uncut=self._uncut)
 
     def _market_at(self, day: date, uncut: MarketData | None = None) -> MarketData:
         cut = pd.Timestamp(day).value
@@ -208,7 +234,7 @@ class PackSource:
             macro=macro,
             quotes=quotes,
             constituents=self._pack.constituents,
-            statuses=self._status(problems),
+            statuses=self._status(problems, day),
             problems=problems,
             pairs=self._pack.config.pairs,
             sectors=self._pack.config.sectors,
@@ -232,11 +258,11 @@ class PackSource:
         return bars.frame.iloc[:n] if n else None
 
     def status(self) -> tuple[SourceHealth, ...]:
-        return self._status(self.problems())
+        return self._status(self.problems(), self._asof)
 
-    def _status(self, problems: tuple[str, ...]) -> tuple[SourceHealth, ...]:
+    def _status(self, problems: tuple[str, ...], day: date) -> tuple[SourceHealth, ...]:
         detail = (
-            f"asof {self._asof}; {len(self._pack.prices)} price files, "
+            f"asof {day}; {len(self._pack.prices)} price files, "
             f"{len(self._pack.macro)} macro series"
         )
         missing = self.missing()

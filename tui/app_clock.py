@@ -151,3 +151,4 @@ class MarketClock(_AppBase):
             return
         self._tick()
         self.feed.refresh_now()
+        self.feed.prefetch(0, days)  # the next step the same way, made while the user looks

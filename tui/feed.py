@@ -30,6 +30,7 @@ from data_sources.aio import within
 from data_sources.capabilities import (
     OwnBackoff,
     OwnInterval,
+    Prefetching,
     Progressing,
     Waitable,
     positive_seconds,
@@ -49,6 +50,9 @@ Compute = Callable[["MarketData"], Snapshot]
 SourceFactory = Callable[[], "DataSource"]
 
 MIN_POLL_GAP = 0.25
+PREFETCH_AFTER = 0.08
+"""Seconds after a step's poll before the next step is made ahead (``Feed.prefetch``): the
+step's own snapshot is drawn and painted first (~25 ms), and key repeats (~30/s) make none."""
 """Seconds between polls of a source that wakes the feed itself (``wait_for_update``): the
 default refresh cap, so a streamed tick reaches the screen at once unless one just did."""
 
@@ -163,6 +167,8 @@ class _Slot:
     """Waiting on the source's ``wait_for_update`` for the next poll (live streaming sources)."""
     running: threading.Event | None = field(default=None, repr=False)
     """Set when the source's last fetch has really ended on its own loop (not just cancelled)."""
+    ahead: tuple[MarketData, asyncio.Future[Snapshot]] | None = field(default=None, repr=False)
+    """A market made ahead of the step to it (``Feed.prefetch``) and its snapshot's compute."""
 
 
 class Feed:
@@ -478,7 +484,7 @@ class Feed:
         slot.market = market
         merged = self._merged()
         try:
-            snapshot = await asyncio.to_thread(self._compute, merged)
+            snapshot = await self._snapshot_of(slot, merged)
         except Exception as exc:
             log.exception("analytics failed on %s data", slot.name)
             self._fail(slot, f"analytics failed: {type(exc).__name__}: {exc}")
@@ -488,6 +494,55 @@ class Feed:
         slot.failures = 0
         self._succeeded(slot)
         self._app.post_message(MarketUpdated(snapshot, source=slot.name, market=merged))
+
+    async def _snapshot_of(self, slot: _Slot, merged: MarketData) -> Snapshot:
+        """The snapshot of ``merged``: the one computed ahead when this is the market made
+        ahead (awaited if still computing), else computed now on a thread."""
+        ahead, slot.ahead = slot.ahead, None
+        if ahead is not None and ahead[0] is merged:
+            try:
+                return await asyncio.shield(ahead[1])
+            except Exception:  # (it failed ahead: compute it now, failing the poll if it fails)
+                log.debug("snapshot computed ahead failed on %s", slot.name, exc_info=True)
+        return await asyncio.to_thread(self._compute, merged)
+
+    def prefetch(self, index: int, days: int, after: float = PREFETCH_AFTER) -> None:
+        """Make the market of the next ``step(days)`` of a source that can (a data pack) and
+        compute its snapshot, so that the step's poll finds it done: an as-of step then costs
+        the repaint, not the fetch and the analytics.
+
+        It runs after the poll in flight and ``after`` more seconds (that poll's repaint goes
+        first, not sharing the interpreter with it), posts nothing, and a newer call replaces
+        it. Only with one source (several merge into another market than the one made ahead).
+        """
+        slot = self._slots[index]
+        if self._stopped or len(self._slots) != 1 or not isinstance(slot.source, Prefetching):
+            return
+        self._app.run_worker(
+            self._prefetch(slot, slot.source, days, after),
+            name=f"prefetch:{slot.name}",
+            group=f"prefetch:{slot.name}",
+            description=f"make {slot.name}'s next step ahead",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _prefetch(self, slot: _Slot, source: Prefetching, days: int, after: float) -> None:
+        while slot.in_flight_since is not None:  # the step's own poll first
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(after)
+        if self._stopped or slot.in_flight_since is not None or slot.source is not source:
+            return  # stepped again meanwhile: that step's poll does its own work
+        market = await slot.loop.call(source.prefetch, days)
+        if market is None or self._stopped:
+            return
+        compute = asyncio.ensure_future(asyncio.to_thread(self._compute, market))
+        compute.add_done_callback(_retrieved)
+        slot.ahead = (market, compute)
+        # The poll of the step may take the compute over: cancelling this worker (a newer
+        # prefetch) must not cancel it.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(compute)
 
     async def _build(self, slot: _Slot) -> bool:
         """Run the source's factory on its own loop thread (imports and set-up stay off the UI)."""
@@ -527,6 +582,13 @@ class Feed:
         slot.error = inert(error.splitlines()[0] if error else "failed", 200)
         self._app.post_message(SourceFailed(slot.name, slot.error))
         log.info("source %s failing (%d): %s", slot.name, slot.failures, error)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Read a finished future's error (asyncio logs one nobody read): a compute made ahead
+    may end unread, when no step comes or another one does."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T:
