@@ -5,6 +5,11 @@ title and a "drawing…" line, so a drill-down's tables and title are on screen 
 for plotext (~25 ms a chart at 160x48). ``LineChart.needs_drawing`` says a picture is still to
 come (the app's settled view waits for it) and ``LineChart.Drawn`` is posted once it is drawn.
 The pictures are drawn one after the other on the UI thread (plotext keeps module state).
+
+plotext is imported when the first picture is drawn, not with this module (~25 ms and ~1.5 MB
+the dashboard does not need below 200x60). Its cells are read from its matrix and made into
+Strips directly (``ChartPicture``), not printed as ANSI text and parsed back (``Text.from_ansi``):
+the same segments, a third of the time.
 """
 
 from __future__ import annotations
@@ -14,15 +19,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._context import active_app
 from textual.app import RenderResult
 from textual.color import Color
+from textual.css.styles import RulesMap
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.timer import Timer
-from textual_plotext import PlotextPlot
+from textual.visual import RenderOptions, Visual
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from textual_plotext.plot import Plot
 
 from analytics.text import inert
 
@@ -83,7 +98,107 @@ RENDER_CACHE_SIZE = 16
 """Charts drawn lately, by everything their picture depends on: reopening a drill-down (same
 data, size and theme) shows its charts without plotext (~25-30 ms a chart)."""
 
-_render_cache: OrderedDict[Hashable, Group] = OrderedDict()
+Run = tuple[str, Style]
+"""Cells of one colour: their characters and their Rich style (null: the widget's own)."""
+
+
+class ChartPicture(Visual):
+    """A drawn chart: the legend line, then plotext's rows as runs of cells of one colour.
+
+    Made into Strips on the widget's base style as Textual would draw ``Group(legend,
+    Text.from_ansi(plotext's ANSI text))`` (same segments: tests/tui/test_chart_drawing.py),
+    and kept for the last width and base style: a reopened chart reuses them."""
+
+    def __init__(self, legend: Text, rows: list[list[Run]]) -> None:
+        self.legend = legend
+        self.rows = rows
+        self._strips: tuple[Hashable, list[Strip]] | None = None
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return max((sum(len(text) for text, _ in runs) for runs in self.rows), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self.rows) + 1
+
+    def render_strips(
+        self, width: int, height: int | None, style: VisualStyle, options: RenderOptions
+    ) -> list[Strip]:
+        base = style.rich_style
+        key = (width, height, base)
+        if self._strips is not None and self._strips[0] == key:
+            return self._strips[1]
+        strips = [self._legend_strip(width, base)]
+        add = base.__add__ if base else None
+        for runs in self.rows if height is None else self.rows[: max(height - 1, 0)]:
+            if add is None:
+                strip = Strip([Segment(text, run_style) for text, run_style in runs])
+            else:
+                strip = Strip([Segment(text, add(run_style)) for text, run_style in runs])
+            strips.append(strip.crop(0, width) if strip.cell_length > width else strip)
+        if height is not None:
+            strips = strips[:height]
+        self._strips = (key, strips)
+        return strips
+
+    def _legend_strip(self, width: int, base: Style) -> Strip:
+        """The legend as Rich draws it for Textual (cropped with an ellipsis, on ``base``)."""
+        app = active_app.get()
+        options = app.console_options.update(highlight=False, width=width, height=None)
+        segments = app.console.render(self.legend, options.update_width(width))
+        if base:
+            segments = (Segment(text, base + seg_style, None) for text, seg_style, _ in segments)
+        lines = Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)
+        return Strip(next(iter(lines), []))
+
+
+_styles: dict[Hashable, Style] = {}
+
+
+def _run_style(fullground: Any, style: Any, background: Any) -> Style:
+    """The Rich style of plotext's colours for a cell: what ``Text.from_ansi`` makes of the
+    ANSI codes plotext would print for them."""
+    key = tuple(tuple(c) if isinstance(c, list) else c for c in (fullground, style, background))
+    found = _styles.get(key)
+    if found is None:
+        from plotext._utility import ansi_end, colors_to_ansi  # type: ignore[import-untyped]
+
+        ansi = colors_to_ansi(fullground, style, background)
+        spans = Text.from_ansi(f"{ansi}x{ansi_end}").spans if ansi else []
+        span_style = spans[0].style if spans else None
+        found = span_style if isinstance(span_style, Style) else Style.null()
+        _styles[key] = found
+    return found
+
+
+def matrix_rows(plt: Any) -> list[list[Run]]:
+    """plotext's drawing as rows (top first) of runs of cells of one colour: what
+    ``plt.build()`` prints, read from its matrix without the ANSI text."""
+    plt._set_sizes()
+    plt._build_matrix()
+    matrix = plt.monitor.matrix
+    rows: list[list[Run]] = []
+    cols = matrix.cols
+    for r in range(matrix.rows - 1, -1, -1):
+        markers, fgs = matrix.marker[r], matrix.fullground[r]
+        styles, bgs = matrix.style[r], matrix.background[r]
+        runs: list[Run] = []
+        start = 0
+        for c in range(1, cols + 1):
+            if (
+                c == cols
+                or fgs[c] != fgs[start]
+                or styles[c] != styles[start]
+                or bgs[c] != bgs[start]
+            ):
+                runs.append(
+                    ("".join(markers[start:c]), _run_style(fgs[start], styles[start], bgs[start]))
+                )
+                start = c
+        rows.append(runs)
+    return rows
+
+
+_render_cache: OrderedDict[Hashable, ChartPicture] = OrderedDict()
 
 
 def _same_shape(a: ChartData | None, b: ChartData | None) -> bool:
@@ -117,7 +232,7 @@ def _tick_positions(n: int, width: int) -> list[int]:
     return sorted({round(i * (n - 1) / (count - 1)) for i in range(count)})
 
 
-class LineChart(PlotextPlot):
+class LineChart(Widget):
     """A plotext line chart fed with ``ChartData``; redraws only when the data changes."""
 
     DEFAULT_CSS = """
@@ -150,15 +265,47 @@ class LineChart(PlotextPlot):
         self._marker = marker
         self.min_interval = min_interval
         self._drawn_for: tuple[ChartData | None, int, int, str] | None = None
-        self._rendered: Group = Group()
+        self._rendered: RenderResult = Group()
+        self._plot: Plot | None = None
         self._last_refresh = -math.inf
         self._pending: Timer | None = None
         self._draw_scheduled = False
 
+    @property
+    def plt(self) -> Plot:
+        """The chart's own plotext figure (textual-plotext's ``Plot``), made on first use."""
+        if self._plot is None:
+            from textual_plotext.plot import Plot
+
+            self._plot = Plot()
+        return self._plot
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
     def on_unmount(self) -> None:
-        # PlotextPlot subscribes to theme changes on mount and never unsubscribes: the signal
-        # would hold every chart of every drill-down screen ever opened (the soak's leak).
+        # Without this the signal would hold every chart of every drill-down screen ever
+        # opened (the soak's leak).
         self.app.theme_changed_signal.unsubscribe(self)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.refresh()
+
+    def _plotext_theme(self) -> str:
+        """The plotext theme of the app's theme (textual-plotext's "auto" theme: the surface
+        as canvas, the foreground for axes and ticks), registered with plotext on first use."""
+        from plotext._dict import themes  # type: ignore[import-untyped]
+
+        name = f"textual-auto-{self.app.theme}"
+        if name not in themes:
+            from textual_plotext.plot import _rgbify_theme, _sequence
+
+            variables = self.app.theme_variables
+            surface = Color.parse(variables.get("surface") or "#000000").rgb
+            foreground = Color.parse(variables.get("foreground") or "#c0c0c0").rgb
+            palette: Any = _sequence
+            themes[name] = _rgbify_theme(surface, surface, foreground, "default", palette)
+        return name
 
     @property
     def data(self) -> ChartData | None:
@@ -254,7 +401,7 @@ class LineChart(PlotextPlot):
         plt._set_size(width, height)
         # --ansi: plotext's "clear" theme leaves canvas, axes and ticks in the terminal's
         # default colours (an RGB theme built from "ansi_default" would paint them black).
-        plt.theme("clear" if self._ansi() else self._get_plotext_theme_name(self.app.theme))
+        plt.theme("clear" if self._ansi() else self._plotext_theme())
 
     def legend(self) -> Text:
         """The title and a key of the lines in their colours (plotext's own legend would cover
@@ -316,15 +463,14 @@ class LineChart(PlotextPlot):
 
     def _picture(
         self, data: ChartData, width: int, height: int, *, cached_only: bool = False
-    ) -> Group | None:
+    ) -> ChartPicture | None:
         """The legend and plotext's drawing, from the cache when the same data was drawn at
         this size in these colours (the key holds every colour the drawing uses); None when
         ``cached_only`` and it was not."""
         colors = tuple(self._color(c) for c in (*(x.color for x in data.lines),
                                                 *(x.color for x in data.hlines)))  # fmt: skip
         ansi = self._ansi()
-        key = (data, width, height, self.app.theme, self._marker, ansi, colors,
-               ansi or self._get_plotext_theme_name(self.app.theme))  # fmt: skip
+        key = (data, width, height, self.app.theme, self._marker, ansi, colors)
         picture = _render_cache.get(key)
         if picture is not None:
             _render_cache.move_to_end(key)
@@ -332,7 +478,7 @@ class LineChart(PlotextPlot):
         if cached_only:
             return None
         self._draw(width, height)
-        picture = Group(self.legend(), Text.from_ansi(self.plt.build()))
+        picture = ChartPicture(self.legend(), matrix_rows(self.plt))
         _render_cache[key] = picture
         while len(_render_cache) > RENDER_CACHE_SIZE:
             _render_cache.popitem(last=False)

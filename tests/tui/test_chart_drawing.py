@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -15,7 +16,7 @@ from textual.widgets import Static
 
 from tests.support.screen import charts_drawn, snapshot_on_screen
 from tests.tui.conftest import START, demo_source
-from widgets.chart import ChartData, Line, LineChart
+from widgets.chart import ChartData, ChartPicture, Line, LineChart
 from widgets.footer import KeyFooter
 from widgets.keyed_table import KeyedTable
 
@@ -93,8 +94,7 @@ async def test_a_chart_says_drawing_then_draws_and_the_settled_view_waits() -> N
         assert not drawn
         await charts_drawn(pilot)
         assert not chart.needs_drawing and chart._drawn_for is not None
-        picture = chart.render()
-        assert "drawing…" not in str(picture.renderables[1])  # type: ignore[union-attr]
+        assert isinstance(chart.render(), ChartPicture)
         await pilot.pause()
         assert drawn  # the app is told (RotmonApp checks its settled view)
         chart.styles.display = "none"
@@ -156,3 +156,60 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
         await pilot.pause()
         await pilot.pause()
         assert len(built) == 2 and "Why" in texts() and "Ex" not in texts()
+
+
+def _simple(strip: Any) -> list[tuple[str, Any]]:
+    """A strip's cells as (text, style) runs, adjacent runs of one style merged."""
+    from rich.segment import Segment
+
+    return [(s.text, s.style) for s in Segment.simplify(list(strip)) if s.text]
+
+
+@pytest.mark.parametrize(
+    "theme", ["rotmon-dark", "textual-light", "rotmon-ansi-dark", "ansi-light"]
+)
+async def test_the_picture_has_the_segments_textual_drew_from_plotexts_ansi_text(
+    theme: str,
+) -> None:
+    """``ChartPicture`` (plotext's matrix read directly) against what the widget drew before:
+    ``Group(legend, Text.from_ansi(plt.build()))`` through Textual's own Rich path."""
+    from rich.console import Group
+    from rich.text import Text
+    from textual.visual import Visual, visualize
+
+    from tui.themes import THEMES
+    from widgets.chart import HLine, matrix_rows
+
+    n = 300
+    values = tuple(1.0 + 0.3 * ((i * 37) % 101) / 101 + i / n for i in range(n))
+    gaps = tuple(None if i % 50 == 7 else v for i, v in enumerate(values))
+    labels = tuple(f"25-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(n))
+    charts = [
+        ChartData("IWM/SPY ratio", labels, (Line("ratio", values), Line("50d", gaps, "accent"))),
+        ChartData("z", labels, (Line("z", gaps),), (HLine("+2", 1.8), HLine("0", 1.2, "error"))),
+    ]
+
+    class Charts(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LineChart(id="c")
+
+    app = Charts()
+    for t in THEMES:
+        app.register_theme(t)
+    async with app.run_test(size=(97, 23)) as pilot:
+        app.theme = theme
+        chart = app.query_one(LineChart)
+        await pilot.pause()
+        width, height = chart.size.width, chart.size.height
+        for data in charts:
+            chart.set_data(data)
+            chart._draw(width, height - 1)
+            picture = ChartPicture(chart.legend(), matrix_rows(chart.plt))
+            chart._draw(width, height - 1)
+            before = Group(chart.legend(), Text.from_ansi(chart.plt.build()))
+            style = chart.visual_style
+            new = Visual.to_strips(chart, picture, width, height, style)
+            old = Visual.to_strips(chart, visualize(chart, before), width, height, style)
+            assert len(new) == len(old) == height
+            assert [_simple(s) for s in new] == [_simple(s) for s in old]
+            assert sum(len(runs) for runs in picture.rows) > height  # colours were drawn
