@@ -67,8 +67,20 @@ async def count_tasks():
     return len(asyncio.all_tasks())
 
 
+def task_names():
+    # the UI loop's tasks by name, numbers and ids taken out ("message pump Toast()"): what a
+    # growth in the count is made of
+    import collections, re
+
+    names = collections.Counter()
+    for task in asyncio.all_tasks():
+        names[re.sub(r"\d+", "N", re.sub(r"#[\w-]+", "", task.get_name()))] += 1
+    return dict(names)
+
+
 def sample(app):
-    ui_tasks = app.call_from_thread(lambda: len(asyncio.all_tasks()))
+    names = app.call_from_thread(task_names)
+    ui_tasks = sum(names.values())
     workers = app.call_from_thread(lambda: len(app.workers))
     screens = app.call_from_thread(lambda: len(app.screen_stack))
     source_tasks = 0
@@ -79,7 +91,7 @@ def sample(app):
     return {
         "t": time.time(), "ui_tasks": ui_tasks, "source_tasks": source_tasks,
         "workers": workers, "threads": threading.active_count(), "screens": screens,
-        "updates": app.updates_applied, "snapshots": snapshots[0],
+        "updates": app.updates_applied, "snapshots": snapshots[0], "task_names": names,
     }
 
 
@@ -263,6 +275,18 @@ def main() -> int:
     return report(samples, inside, warmup, alive, code, presses, written[0], t0, db)
 
 
+def _grown(first: list[dict], last: list[dict]) -> str:
+    """The task names whose median count is higher in the last window than in the first."""
+    names = {n for r in first + last for n in r.get("task_names", {})}
+    grew = []
+    for name in sorted(names):
+        a = _window([r.get("task_names", {}).get(name, 0) for r in first])
+        b = _window([r.get("task_names", {}).get(name, 0) for r in last])
+        if b > a:
+            grew.append(f"{name} {a:g} -> {b:g}")
+    return "; ".join(grew) or "none by name (transient tasks at the samples)"
+
+
 def _window(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -311,6 +335,9 @@ def report(
             a = _window([r[key] for r in in_first])
             b = _window([r[key] for r in in_last])
             checks.append((f"{key} {a:.0f} -> {b:.0f} (median; no growth)", b <= a))
+            if key == "ui_tasks" and b > a:
+                grew = _grown(in_first, in_last)
+                print(f"ui tasks that grew (median count, first -> last): {grew}")
     grown, rows = db1 - db0, log1 - log0
     per_row = f", {grown / rows:.0f} B per log row" if rows > 0 else ""
     checks.append(
