@@ -143,6 +143,7 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
     from data_sources.desk.terminal import DeskSource
 
     latencies: list[float] = []
+    by_seq: list[tuple[int, float]] = []
     bars_ok = 0
     asks: list[asyncio.Task[None]] = []
     started: list[int] = []
@@ -175,6 +176,7 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
                         if cpu_from[0] is None:
                             cpu_from[0] = time.process_time()
                         latencies.append(time.time() * 1000 - published)
+                        by_seq.append((seen, latencies[-1]))
                 if not asked and seen:
                     asked = True  # on the side, as the app's drill-down does: never in the way
                     asks.append(asyncio.create_task(ask_bars(source)))
@@ -192,7 +194,9 @@ async def _source_worker(url: str, count: int, seconds: float, out: Path) -> Non
 
     await asyncio.gather(*(terminal() for _ in range(count)))
     cpu = time.process_time() - (cpu_from[0] or time.process_time())
-    out.write_text(json.dumps({"latencies": latencies, "bars_ok": bars_ok, "cpu": cpu}))
+    out.write_text(
+        json.dumps({"latencies": latencies, "bars_ok": bars_ok, "cpu": cpu, "by_seq": by_seq})
+    )
 
 
 def _used_memory(port: int) -> int:

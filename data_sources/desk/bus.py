@@ -1,7 +1,7 @@
 """The Redis side of desk mode: key names, the versioned envelope, connecting (``redis://``,
 ``rediss://``, ACL user and password) and the atomic scripts the collector publishes with.
 
-Every entry a collector writes carries the envelope: ``schema`` (``rotmon.desk/2``), ``collector``
+Every entry a collector writes carries the envelope: ``schema`` (``rotmon.desk/3``), ``collector``
 (its id), ``seq`` (per stream, assigned inside Redis) and ``asof``. Streams are capped with
 ``XADD MAXLEN ~``; an entry's stream id is ``<seq>-0``, so Redis itself refuses a duplicate or
 out-of-order sequence number and a reader can resume from the last seq it saw.
@@ -23,14 +23,19 @@ import redis.asyncio as redis_async
 
 from data_sources.whoami import who as who  # re-exported: the terminals' ``who``
 
-SCHEMA = "rotmon.desk/2"
-"""/2: updates as of 2026-12-05 (msgpack snapshot and market change, members as changed columns)."""
+SCHEMA = "rotmon.desk/3"
+"""/3: the members left the update entries: an update names the seq of the members' last change
+(``members_at``) and the members stream holds them (whole, read only by a terminal whose screen
+lists members). /2: msgpack snapshot and market change, members as changed columns."""
 DEFAULT_PREFIX = "rotmon:desk"
 
 MAXLEN_UPDATES = 200
 """Market updates kept in the stream: a terminal that falls further behind reloads the image."""
 MAXLEN_ALERTS = 10_000
 """Alert transitions kept for the terminals' log views (the collectors' SQLite keeps all)."""
+MAXLEN_MEMBERS = 30
+"""Members entries kept (exactly, not ``~``: each is ~200 KB): a terminal further behind than
+30 changes of the members has newer updates waiting, which name newer members."""
 MAXLEN_HEALTH = 100
 MAXLEN_COMMANDS = 1_000
 MAXLEN_REQUESTS = 1_000
@@ -62,6 +67,11 @@ class Keys:
     def image(self) -> str:
         """String: the whole market as of one updates seq (for terminals that join or lag)."""
         return self._k("image")
+
+    @property
+    def members(self) -> str:
+        """Stream: the members whole, one entry per change (id = the update's seq)."""
+        return self._k("members")
 
     @property
     def health(self) -> str:
@@ -165,6 +175,29 @@ def connect(
     return redis_async.Redis.from_url(url, **kwargs)  # type: ignore[no-any-return]
 
 
+def connect_sync(
+    url: str, *, username: str | None = None, password: str | None = None, timeout: float = 2.0
+) -> Any:
+    """A blocking client for ``url`` with the same credentials as ``connect`` and a short
+    timeout: for the one read a screen waits on (the members when it first lists them)."""
+    import redis
+
+    check_url(url)
+    parts = urlsplit(url)
+    kwargs: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "decode_responses": False,
+    }
+    if parts.username is None and username:
+        kwargs["username"] = username
+    if parts.password is None and password:
+        kwargs["password"] = password
+    elif parts.password is not None:
+        kwargs["password"] = unquote(parts.password)
+    return redis.Redis.from_url(url, **kwargs)
+
+
 def describe_error(exc: BaseException, url: str) -> str:
     """One line for a Redis failure, with the URL redacted (redis-py may quote it)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -224,6 +257,34 @@ for i = 1, n do
 end
 local args = {KEYS[2], 'MAXLEN', '~', ARGV[3], cur .. '-0', 'seq', cur}
 for i = 5 + n, #ARGV do table.insert(args, ARGV[i]) end
+redis.call('XADD', unpack(args))
+return cur
+"""
+
+# Publish one market update to KEYS[2] (updates) as its next seq, only while ARGV[1] holds the
+# lease KEYS[1], and, when the members changed (ARGV[5] not empty), them to KEYS[3] (members) with
+# the same seq, first: a terminal woken by the update finds the members it names. ARGV: [1]
+# collector id, [2] floor (as PUBLISH_SCRIPT), [3] MAXLEN ~ of updates, [4] MAXLEN (exact) of
+# members, [5] the members or '', [6] the seq of the members' last change ('' = this update's:
+# an image carries its members), [7] the schema, then the update's field / value pairs.
+# The update gets ``seq`` and ``members_at``. Returns the seq, or -1 without the lease.
+PUBLISH_UPDATE_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local seqkey = KEYS[2] .. ':seq'
+local cur = tonumber(redis.call('GET', seqkey) or '0')
+local floor = tonumber(ARGV[2])
+if floor > cur then cur = floor end
+cur = cur + 1
+redis.call('SET', seqkey, cur)
+local at = ARGV[6]
+if at == '' then at = cur end
+if ARGV[5] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[4], cur .. '-0', 'seq', cur, 'schema', ARGV[7],
+             'collector', ARGV[1], 'members', ARGV[5])
+  at = cur
+end
+local args = {KEYS[2], 'MAXLEN', '~', ARGV[3], cur .. '-0', 'seq', cur, 'members_at', at}
+for i = 8, #ARGV do table.insert(args, ARGV[i]) end
 redis.call('XADD', unpack(args))
 return cur
 """

@@ -192,8 +192,8 @@ def _decoder(tp: type) -> msgspec.msgpack.Decoder[Any]:
 def pack(value: Any) -> bytes:
     """``value`` (a Snapshot or any frozen dataclass) as msgpack; NaN stays NaN.
 
-    A Snapshot's ``sources`` go out as their rows (``SourceHealth.row``, the rotmon.desk/1
-    layout: a terminal of any version reads them); a map in field order encodes exactly as the
+    A Snapshot's ``sources`` go out as their rows (``SourceHealth.row``, the layout since
+    rotmon.desk/1, unchanged in /2 and /3); a map in field order encodes exactly as the
     dataclass does. ``unpack`` reads them back into ``SourceHealth`` by their names."""
     if isinstance(value, Snapshot):
         plain = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
@@ -456,9 +456,9 @@ def _same(a: float | None, b: float | None) -> bool:
 def members_change(old: Sequence[Constituent] | None, new: Sequence[Constituent]) -> bytes | None:
     """What turns ``old`` into ``new``, as msgpack; None when nothing changed.
 
-    Columns, not objects: the numeric columns that changed, each in full (a later change of a
-    column replaces an earlier one, so a terminal keeps only the latest of each, undecoded);
-    every member as a row (``full``) when the membership, a name or a sector changed."""
+    Columns, not objects: the numeric columns that changed, each in full; every member as a
+    row (``full``) when the membership, a name or a sector changed, or ``old`` is None (what
+    the members stream holds: ``RowMembers``)."""
     same_members = (
         old is not None
         and len(old) == len(new)
@@ -486,66 +486,52 @@ def members_columns(raw: bytes) -> dict[str, msgspec.Raw]:
         raise CodecError(f"cannot decode the members: {exc}") from exc
 
 
-def members_full(column: msgspec.Raw) -> tuple[Constituent, ...]:
-    """The members of a ``full`` change."""
-    rows = msgspec.msgpack.decode(column)
-    return tuple(
-        Constituent(
-            symbol=r[0], name=r[1], sector=r[2], **dict(zip(MEMBER_NUMBERS, r[3:], strict=True))
-        )
-        for r in rows
-    )
+class RowMembers(LazyConstituents):
+    """The members of one members entry (``members_change(None, ...)``, whole rows): the rows
+    decoded as read from Redis, made into ``Constituent`` only for the rows a screen reads."""
 
-
-def _member_values(count: int, columns: Mapping[str, msgspec.Raw]) -> dict[str, list[float | None]]:
-    values = {k: msgspec.msgpack.decode(raw) for k, raw in columns.items() if k in MEMBER_NUMBERS}
-    if any(len(v) != count for v in values.values()):
-        raise CodecError("members: a column does not match the members it changes")
-    return values
-
-
-def apply_member_columns(
-    base: Sequence[Constituent], columns: Mapping[str, msgspec.Raw]
-) -> tuple[Constituent, ...]:
-    """``base`` with the latest value of each changed column."""
-    values = _member_values(len(base), columns)
-    return tuple(_changed(c, values, i) for i, c in enumerate(base))
-
-
-def _changed(member: Constituent, values: Mapping[str, list[Any]], i: int) -> Constituent:
-    changes: dict[str, Any] = {k: v[i] for k, v in values.items()}
-    return dataclasses.replace(member, **changes)
-
-
-class LazyMembers(LazyConstituents):
-    """The members as the terminal last heard of them, made when read (in whole or by sector):
-    the dashboard is painted from the collector's snapshot, so only a screen that lists
-    members (a sector, a symbol, the jump list) pays for making them, and for those it lists."""
-
-    def __init__(self, base: Sequence[Constituent], columns: Mapping[str, msgspec.Raw]) -> None:
-        super().__init__(len(base))
-        self._base = base
-        self._columns = dict(columns)
-        self._values: dict[str, list[Any]] | None = None
+    def __init__(self, raw: bytes) -> None:
+        self._rows: list[list[Any]] = _full_rows(raw)
+        super().__init__(len(self._rows))
         self._positions: dict[str, int] | None = None
 
     def _make(self, members: Sequence[int] | None) -> list[Constituent]:
-        if self._values is None:  # two threads at once decode it twice: the same result
-            self._values = _member_values(len(self._base), self._columns)
-        values, base = self._values, self._base
-        rows = range(len(base)) if members is None else members
-        return [_changed(base[i], values, i) for i in rows]
+        rows = self._rows
+        picked = rows if members is None else [rows[i] for i in members]
+        return [
+            Constituent(
+                symbol=r[0], name=r[1], sector=r[2], **dict(zip(MEMBER_NUMBERS, r[3:], strict=True))
+            )
+            for r in picked
+        ]
+
+    def pick(self, members: Sequence[int] | None) -> list[Constituent]:
+        """The members at these positions (all: None), made now."""
+        return self._make(members)
 
     def sector_names(self) -> Sequence[str]:
-        return [c.sector for c in self._base]
+        return [r[2] for r in self._rows]
 
     def symbols_and_names(self) -> Sequence[tuple[str, str]]:
-        return [(c.symbol, c.name) for c in self._base]
+        return [(r[0], r[1]) for r in self._rows]
 
     def position(self, symbol: str) -> int | None:
         if self._positions is None:
-            self._positions = {c.symbol: i for i, c in enumerate(self._base)}
+            self._positions = {r[0]: i for i, r in enumerate(self._rows)}
         return self._positions.get(symbol)
+
+
+def _full_rows(raw: bytes) -> list[list[Any]]:
+    columns = members_columns(raw)
+    if "full" not in columns:
+        raise CodecError("the members entry holds no rows")
+    try:
+        rows = msgspec.msgpack.decode(columns["full"], type=list[list[Any]])
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CodecError(f"cannot decode the members: {exc}") from exc
+    if any(len(r) != 3 + len(MEMBER_NUMBERS) for r in rows):
+        raise CodecError("members: a row of the wrong length")
+    return rows
 
 
 # -- series: the changes since the last image, merged, applied when a screen reads them -------

@@ -144,6 +144,8 @@ class Collector:
         self.alert_seq = 0
         """The last alert seq this collector knows (published or adopted)."""
         self.update_seq = 0
+        self.members_seq = 0
+        """The update seq of the members' last change (published whole in the members stream)."""
         self.updates_published = 0
         self.fetches = 0
         """Upstream polls made (the bench shows they do not grow with terminals)."""
@@ -171,6 +173,7 @@ class Collector:
         self._renew = self.redis.register_script(bus.RENEW_SCRIPT)
         self._release = self.redis.register_script(bus.RELEASE_SCRIPT)
         self._set_state = self.redis.register_script(bus.SET_STATE_SCRIPT)
+        self._publish_upd = self.redis.register_script(bus.PUBLISH_UPDATE_SCRIPT)
         try:
             while not stop.is_set():
                 wait = self.lease_ms / 10_000
@@ -455,14 +458,29 @@ class Collector:
         if base is not None and not await self.redis.exists(self.keys.image):
             base = None  # Redis lost its data (a restart): terminals joining now need an image
         # Encoding a whole image takes a while: off the loop, so the lease is renewed meanwhile.
-        fields, extras = await asyncio.to_thread(self._encode_update, base, market, snapshot)
+        fields, extras, members = await asyncio.to_thread(
+            self._encode_update, base, market, snapshot
+        )
         fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
+        k = self.keys
+        args: list[Any] = [
+            self.ident,
+            self.update_seq,
+            bus.MAXLEN_UPDATES,
+            bus.MAXLEN_MEMBERS,
+            members or b"",
+            "" if base is None else self.members_seq,  # an image carries its members
+            bus.SCHEMA,
+        ]
+        for name, value in fields.items():
+            args += [name, value]
         try:
-            # The entry alone first: terminals wake now, not after a megabyte of image or the
-            # public snapshot JSON has crossed to Redis (they never wait for either).
-            seq = await self._run_publish(
-                self.keys.updates, self.update_seq, bus.MAXLEN_UPDATES, {}, fields
-            )
+            # The entry alone first (its members, when they changed, in the same script): the
+            # terminals wake now, not after a megabyte of image or the public snapshot JSON
+            # has crossed to Redis (they never wait for either).
+            seq = int(await self._publish_upd(keys=[k.lease, k.updates, k.members], args=args))
+            if seq < 0:
+                raise LeaseLost(f"{self.ident} no longer holds the lease")
             for key, value in extras.items():  # each with ``<key>:at`` = the entry's seq
                 await self._set_state(keys=[self.keys.lease, key], args=[self.ident, value, seq])
         except LeaseLost:
@@ -474,23 +492,31 @@ class Collector:
             self._published_market = None
             raise
         self.update_seq = seq
+        if base is None or members is not None:
+            self.members_seq = seq
         self._published_market = market
         self.updates_published += 1
 
     def _encode_update(
         self, base: MarketData | None, market: MarketData, snapshot: Snapshot
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+    ) -> tuple[dict[str, Any], dict[str, str], bytes | None]:
         kind = "image" if base is None else "delta"
-        # A delta's members go apart, as changed columns: terminals decode them only when a
-        # screen lists members (a tick changes every member's last price and returns).
+        # A delta's members go apart, whole, to the members stream, and only when they changed:
+        # a terminal reads them only when a screen lists members (a tick changes most members'
+        # last price and returns: ~130 KB, 80 % of an update, that every terminal read).
         change = codec.market_change(base, market, members=base is None)
+        members = None
+        if base is not None and (
+            codec.members_change(base.constituents, market.constituents) is not None
+        ):
+            members = codec.members_change(None, market.constituents)
         extras: dict[str, str] = {}
         fields: dict[str, Any] = {
             **bus.envelope(self.ident, snapshot.asof.isoformat()),
             "kind": kind,
             "snapshot": codec.pack(snapshot),
             "interval": repr(self.interval),
-            **self._members_field(base, market),
+            "members_n": len(market.constituents),
             # the heartbeat too: a terminal woken by this entry needs no other read
             "health": codec.dumps(self._health()),
         }
@@ -509,19 +535,12 @@ class Collector:
             extras[f"{self.keys.prefix}:snapshot.json"] = json.dumps(
                 self.public_json(snapshot), separators=(",", ":")
             )
-        return fields, extras
+        return fields, extras, members
 
     def _health(self) -> Health:
         statuses = self._statuses or tuple(self.source.status())
         error = self._last_error or self.log_error
         return Health(self.interval, statuses, error, self.fetches, self.bars_fetched)
-
-    @staticmethod
-    def _members_field(base: MarketData | None, market: MarketData) -> dict[str, bytes]:
-        if base is None:
-            return {}
-        members = codec.members_change(base.constituents, market.constituents)
-        return {} if members is None else {"members": members}
 
     async def _publish_health(self) -> None:
         fields = {

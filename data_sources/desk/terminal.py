@@ -5,6 +5,12 @@ whole image), hands the collector's snapshot on as it was computed, and adds a `
 row: ``stale`` with the age once the collector has been silent for three of its intervals.
 History that terminals rarely need (a symbol's bars, P/E details) is asked of the collector
 through the requests stream; the collector fetches it once for every terminal that asks.
+
+The members (~2,000 rows, most of which tick with every update) are not in the updates: each
+update names the seq of their last change, and a terminal reads them from the members stream
+only while a screen lists members (the dashboard never does). The first read after a while
+without one is made when the screen reads them (one blocking read); while screens keep reading
+them, each ``fetch`` brings them with the update.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from data_sources.base import SourceError
 from data_sources.desk import bus, codec
 from data_sources.desk.collector import AlertState, Health
 from data_sources.intervals import is_stale
-from data_sources.model import Constituent, MarketData, Quote, SourceKind
+from data_sources.model import Constituent, LazyConstituents, MarketData, Quote, SourceKind
 from data_sources.store import LogEntry
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ STATE_EVERY_S = 5.0
 LOG_KEEP = 2000
 """Alert transitions a terminal keeps for the alert screens' log view."""
 REQUEST_TIMEOUT_S = 20.0
+MEMBERS_INTEREST_S = 30.0
+"""A screen read the members this recently: ``fetch`` keeps them current (else left in Redis)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -118,10 +126,19 @@ class DeskSource:
         self._last: tuple[tuple[Any, ...], DeskMarket] | None = None
         self._fresh = False
         """``wait_for_update`` has just read what was published: ``fetch`` needs no read."""
-        self._members_base: Sequence[Constituent] = ()
-        self._member_cols: dict[str, Any] = {}
-        """The latest of each member column changed since ``_members_base`` (undecoded)."""
-        self._members_view: Sequence[Constituent] | None = None
+        self._members_held: Sequence[Constituent] = ()
+        self._members_have = 0
+        """The update seq as of which ``_members_held`` are the members (from an image or the
+        members stream); they are current while no later update names a later change."""
+        self._members_at = 0
+        """The seq of the members' last change, as the last update applied names it."""
+        self._members_n = 0
+        self._members_view: _DeskMembers | None = None
+        self._members_wanted = float("-inf")
+        """Monotonic time until which ``fetch`` keeps the members current (a screen read them)."""
+        self._sync_client: Any = None
+        self.members_reads = 0
+        """Members entries read from Redis (the tests and the bench read it)."""
         self._series: dict[str, _Pending] = {"prices": _Pending(), "valuations": _Pending()}
         """Prices and P/E frames: the image's, and the changes since it (applied on read)."""
         self._state_read = float("-inf")
@@ -150,6 +167,8 @@ class DeskSource:
                 # error, now and then anyway) read the state and the streams.
                 await self._read_state()
                 await self._pull(block_ms=None)
+            if self._members_at > self._members_have and time.monotonic() < self._members_wanted:
+                await self._read_members()  # a screen lists members: bring them along
         except (RedisError, OSError) as exc:
             raise self._fail(exc) from None
         self.redis_error = None
@@ -165,6 +184,7 @@ class DeskSource:
             self._update_seq,
             self.log_entries[-1].seq if self.log_entries else 0,
             self.alert_state_seq,
+            self._members_have,
             tuple((s.name, s.state, s.error) for s in statuses),
         )
         if self._last is not None and self._last[0] == seen:
@@ -222,6 +242,9 @@ class DeskSource:
         return (*self._collector_statuses(), self._desk_status())
 
     async def aclose(self) -> None:
+        if self._sync_client is not None:
+            with contextlib.suppress(Exception):
+                self._sync_client.close()
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await self._client.aclose()
@@ -338,17 +361,17 @@ class DeskSource:
         for _, fields in entries:
             self._check_schema(fields)
         self._market = codec.apply_market_change(None, json.loads(raw))
-        self._set_image(self._market)
+        self._set_image(self._market, int(at))
         self._update_seq = int(at)
         self._update_id = f"{int(at)}-0"
         own = entries[:1] if entries and int(entries[0][1][b"seq"]) == int(at) else []
         rest = entries[len(own) :]
         if rest:
-            await self._apply_updates(rest)
+            await self._apply_updates(rest, after_image=True)
         if self._snapshot_raw is None and own:  # no update after the image: its own has one
             self._take_snapshot(own[0][1])
 
-    async def _apply_updates(self, entries: list[Any]) -> None:
+    async def _apply_updates(self, entries: list[Any], *, after_image: bool = False) -> None:
         last_fields: Mapping[bytes, bytes] | None = None
         for entry_id, fields in entries:
             self._check_schema(fields)
@@ -358,22 +381,26 @@ class DeskSource:
             kind = _text(fields.get(b"kind", b""))
             if kind == "image":
                 self._market = codec.apply_market_change(None, json.loads(fields[b"market"]))
-                self._set_image(self._market)
+                self._set_image(self._market, seq)
             elif self._market is None or seq != self._update_seq + 1:
                 # A gap (this terminal fell behind the stream's cap): start again from the image.
                 log.info(
                     "desk updates: gap before seq %d (had %d); reloading", seq, self._update_seq
                 )
-                self._market = None
-                self._update_seq = 0
+                had, self._market, self._update_seq = self._update_seq, None, 0
+                if after_image:  # never applied to the wrong base: wait for the next image
+                    raise SourceError(
+                        f"desk updates {had + 1}..{seq - 1} after the last whole image are gone "
+                        "from Redis; waiting for the next image"
+                    )
                 await self._load_image()
                 return
             else:
                 change, quotes = codec.unpack_change(fields)
                 self._market = self._apply_change(self._market, change, quotes)
-            members = fields.get(b"members")
-            if members is not None:
-                self._take_members(members)
+            if kind != "image":
+                self._members_at = int(fields.get(b"members_at", b"0"))
+                self._members_n = int(fields.get(b"members_n", b"0"))
             self._update_seq = seq
             self._update_id = _text(entry_id)
             last_fields = fields
@@ -383,8 +410,9 @@ class DeskSource:
         if last_fields is not None:
             self._take_snapshot(last_fields)
 
-    def _set_image(self, market: MarketData) -> None:
-        self._set_members(market.constituents)
+    def _set_image(self, market: MarketData, seq: int) -> None:
+        self._set_members(market.constituents, seq)
+        self._members_at, self._members_n = seq, len(market.constituents)
         self._series["prices"] = _Pending(market.prices)
         self._series["valuations"] = _Pending(market.valuations)
 
@@ -409,29 +437,60 @@ class DeskSource:
         applied = codec.apply_market_change(market, rest)
         return replace(applied, quotes={**applied.quotes, **quotes}) if quotes else applied
 
-    def _set_members(self, members: Sequence[Constituent]) -> None:
-        self._members_base, self._member_cols, self._members_view = members, {}, None
-
-    def _take_members(self, raw: bytes) -> None:
-        """Keep a members change undecoded: the latest value of each column it changes."""
-        try:
-            columns = codec.members_columns(raw)
-            if "full" in columns:
-                self._set_members(codec.members_full(columns["full"]))
-                return
-        except codec.CodecError as exc:
-            raise SourceError(f"the members of collector {self._collector}: {exc}") from None
-        self._member_cols.update(columns)
-        self._members_view = None
+    def _set_members(self, members: Sequence[Constituent], seq: int) -> None:
+        self._members_held, self._members_have, self._members_view = members, seq, None
 
     def _members(self) -> Sequence[Constituent]:
-        if self._members_view is None:
-            self._members_view = (
-                codec.LazyMembers(self._members_base, self._member_cols)
-                if self._member_cols
-                else self._members_base
-            )
-        return self._members_view
+        """The members the update names: those held when current, else read when a screen
+        first reads them (never the held ones of an earlier seq shown as current)."""
+        at = self._members_at
+        view = self._members_view
+        if view is None or view.seq != at:
+            held = self._members_held if self._members_have >= at else None
+            view = _DeskMembers(self, at, len(held) if held is not None else self._members_n, held)
+            self._members_view = view
+        return view
+
+    def _members_read(self) -> None:
+        self._members_wanted = time.monotonic() + MEMBERS_INTEREST_S
+
+    async def _read_members(self) -> None:
+        """The members the last update names, from the members stream (on the source loop)."""
+        at = self._members_at
+        got = await self.redis.xrange(self.keys.members, min=f"{at}-0", max=f"{at}-0")
+        members = self._members_entry(got, at)
+        if members is not None and at == self._members_at:
+            self._set_members(members, at)
+
+    def _members_entry(self, got: Sequence[Any], at: int) -> codec.RowMembers | None:
+        if not got:
+            # Trimmed (30 changes since): this terminal is far behind and the updates it has
+            # still to read name later members. None: not shown, rather than wrong ones.
+            log.info("desk members of seq %d are gone from the stream", at)
+            return None
+        fields = got[0][1]
+        self._check_schema(fields)
+        self.members_reads += 1
+        try:
+            return codec.RowMembers(fields[b"members"])
+        except (KeyError, codec.CodecError) as exc:
+            raise SourceError(f"the members of collector {self._collector}: {exc}") from None
+
+    def _members_for(self, at: int) -> Sequence[Constituent]:
+        """The members of seq ``at`` for a screen reading them now (any thread): one blocking
+        read with a short timeout; nothing (not old numbers) when Redis cannot give them."""
+        if self._members_have == at:
+            return self._members_held
+        try:
+            if self._sync_client is None:
+                self._sync_client = bus.connect_sync(
+                    self.url, username=self._username, password=self._password
+                )
+            got = self._sync_client.xrange(self.keys.members, min=f"{at}-0", max=f"{at}-0")
+            return self._members_entry(got, at) or ()
+        except (RedisError, OSError, SourceError) as exc:
+            log.info("desk members of seq %d: %s", at, exc)
+            return ()
 
     def _check_schema(self, fields: Mapping[bytes, bytes]) -> None:
         """SourceError (and nothing shown) when ``fields`` is an entry of another schema."""
@@ -443,6 +502,8 @@ class DeskSource:
         # Forget what was shown: numbers from the other collector would be misread, and those
         # from before it are no longer the desk's (read again from the image once it speaks ours).
         self._market, self._snapshot, self._snapshot_raw, self._last = None, None, None, None
+        self._set_members((), 0)
+        self._members_at = 0
         self._health, self._health_ms = None, None
         self._update_seq, self._update_id = 0, "0-0"
         self.schema_error = problem
@@ -539,6 +600,53 @@ class DeskSource:
             )
         error = self._health.error if self._health is not None else None
         return SourceHealth("desk", "failing" if error else "ok", last, error, detail=who)
+
+
+class _DeskMembers(LazyConstituents):
+    """The members of one update seq as a screen reads them: those the terminal held, or read
+    from Redis on the first read (each read keeps the terminal bringing them along)."""
+
+    def __init__(
+        self, source: DeskSource, seq: int, count: int, held: Sequence[Constituent] | None
+    ) -> None:
+        super().__init__(count)
+        self.seq = seq
+        self._source = source
+        self._got = held
+
+    def _members(self) -> Sequence[Constituent]:
+        self._source._members_read()
+        got = self._got
+        if got is None:
+            got = self._got = self._source._members_for(self.seq)
+        return got
+
+    def _make(self, members: Sequence[int] | None) -> list[Constituent]:
+        got = self._members()
+        if isinstance(got, codec.RowMembers):
+            return got.pick(members)
+        return list(got) if members is None else [got[i] for i in members]
+
+    def __len__(self) -> int:
+        return self._count if self._got is None else len(self._got)
+
+    def sector_names(self) -> Sequence[str]:
+        got = self._members()
+        if isinstance(got, LazyConstituents):
+            return got.sector_names()
+        return [c.sector for c in got]
+
+    def symbols_and_names(self) -> Sequence[tuple[str, str]]:
+        got = self._members()
+        if isinstance(got, LazyConstituents):
+            return got.symbols_and_names()
+        return [(c.symbol, c.name) for c in got]
+
+    def position(self, symbol: str) -> int | None:
+        got = self._members()
+        if isinstance(got, LazyConstituents):
+            return got.position(symbol)
+        return next((i for i, c in enumerate(got) if c.symbol == symbol), None)
 
 
 class _Pending:

@@ -100,18 +100,17 @@ def test_snapshot_and_market_round_trip_through_the_codec() -> None:
         assert merged.equals(latest.prices[sym]), sym
         checked += 1
     assert checked >= 10
-    # the members travel apart, as changed columns, and are built only when read
+    # the members travel apart, whole rows, and are made into Constituents only when read
     assert "constituents" not in codec.market_change(market, later, members=False)
     raw = codec.members_change(market.constituents, later.constituents)
-    assert raw is not None and len(raw) < len(codec.dumps(change["constituents"])) / 2
-    columns = codec.members_columns(raw)
-    assert "full" not in columns and set(columns) <= set(codec.MEMBER_NUMBERS)
-    lazy = codec.LazyMembers(market.constituents, columns)
-    assert lazy._all is None and len(lazy) == len(later.constituents)
-    assert lazy == later.constituents and list(lazy) == list(later.constituents)
+    assert raw is not None and "full" not in codec.members_columns(raw)  # columns: changed
     assert codec.members_change(later.constituents, later.constituents) is None
-    full = codec.members_columns(codec.members_change(None, later.constituents) or b"")
-    assert codec.members_full(full["full"]) == later.constituents
+    rows = codec.RowMembers(codec.members_change(None, later.constituents) or b"")
+    assert rows._all is None and len(rows) == len(later.constituents)
+    assert rows.pick([3, 1]) == [later.constituents[3], later.constituents[1]]
+    assert rows == later.constituents and list(rows) == list(later.constituents)
+    with pytest.raises(codec.CodecError):
+        codec.RowMembers(raw)  # changed columns are no members entry
 
 
 def test_the_password_is_never_shown() -> None:
@@ -253,7 +252,7 @@ async def test_a_terminal_has_the_members_the_collector_published_after_many_tic
     market = await term.fetch(datetime.now(UTC))  # the collector has stopped: all is read
     published = col._published_market
     assert published is not None and term._update_seq == col.update_seq
-    assert isinstance(market.constituents, codec.LazyMembers)  # changed since: built on read
+    assert term.members_reads >= 1  # the first ones were listed: they are kept current
     assert list(market.constituents) == list(published.constituents)
     assert dict(market.quotes) == dict(published.quotes)  # msgpack, typed
     # the prices and P/E frames: the changes since the image, merged, applied when read

@@ -17,7 +17,7 @@ from tests.support.redis_server import RedisServer, redis_server
 from tests.support.waiting import until
 from tests.unit.test_desk import collector, first_market, running
 
-FOREIGN = "rotmon.desk/3"
+FOREIGN = "rotmon.desk/2"  # the schema before this one: an older collector
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def _write_foreign(client: object, keys: bus.Keys) -> None:
 async def test_a_terminal_shows_the_schema_mismatch_and_no_numbers(
     redis: RedisServer, tmp_path: Path
 ) -> None:
-    assert bus.SCHEMA == "rotmon.desk/2"
+    assert bus.SCHEMA == "rotmon.desk/3"
     term = DeskSource(redis.url)
     async with running(collector(redis, tmp_path, "a")):
         market = await first_market(term)
@@ -63,7 +63,7 @@ async def test_a_terminal_shows_the_schema_mismatch_and_no_numbers(
         desk = source.status()[-1]
         assert (desk.name, desk.state, desk.error) == ("desk", "failing", expected)
         # asked again (the feed's next poll), still the mismatch, still no numbers
-        with pytest.raises(SourceError, match=r"rotmon\.desk/3"):
+        with pytest.raises(SourceError, match=r"rotmon\.desk/2"):
             await source.fetch(datetime.now(UTC))
         await source.aclose()
 
