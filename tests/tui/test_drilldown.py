@@ -591,6 +591,25 @@ def test_the_app_wires_every_kind_the_registry_has() -> None:
     from tui.wiring import DRILL_KINDS
 
     assert sorted(DRILL_KINDS) == sorted(BY_KIND)
+    assert all(cls.kind == kind for kind, cls in BY_KIND.items())
+
+
+def test_opening_one_drill_down_imports_only_its_screen() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tui.screens.registry import screen_class\n"
+        "assert screen_class('pair').__name__ == 'PairScreen'\n"
+        "others = ('sector', 'alert', 'symbol', 'series', 'valuation', 'cycle', 'history')\n"
+        "print([m for m in others if 'tui.screens.' + m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 async def test_every_key_has_an_id_and_a_description(ctx: DrillData) -> None:

@@ -1,36 +1,56 @@
-"""The drill-down screens by kind, built from the screens themselves (each declares ``kind``).
+"""The drill-down screens by kind, each imported when a drill-down of its kind first opens.
 
-The app imports this lazily, when a drill-down opens (the screens pull in pandas and charts).
-A new drill-down screen subclasses ``DrillScreen``, sets ``kind`` and is listed in ``SCREENS``;
-``tui.wiring.DRILL_KINDS`` (kept import-free for the start) must list the same kinds, which
-tests/tui/test_drilldown.py checks.
+The app imports this lazily, when a drill-down opens (the screens pull in pandas and charts),
+and this imports only the screen asked for: opening the pair screen does not load the sector
+screen's filter language, the alert screen's history, … (~10-20 ms and their memory on the
+first open). A new drill-down screen subclasses ``DrillScreen``, sets ``kind`` and is listed in
+``KINDS`` with its module and class; ``tui.wiring.DRILL_KINDS`` (kept import-free for the start)
+must list the same kinds, which tests/tui/test_drilldown.py checks, with each class's ``kind``.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from tui.drill import DrillContext
-from tui.screens.alert import AlertScreen
-from tui.screens.cycle import CycleScreen
-from tui.screens.drillbase import DrillScreen
-from tui.screens.pair import PairScreen
-from tui.screens.sector import SectorScreen
-from tui.screens.series import SeriesScreen
-from tui.screens.symbol import SymbolScreen
-from tui.screens.valuation import ValuationScreen
+if TYPE_CHECKING:
+    from tui.drill import DrillContext
+    from tui.screens.drillbase import DrillScreen
 
-SCREENS: tuple[type[DrillScreen], ...] = (
-    PairScreen,
-    SectorScreen,
-    AlertScreen,
-    SymbolScreen,
-    SeriesScreen,
-    ValuationScreen,
-    CycleScreen,
-)
+KINDS: dict[str, tuple[str, str]] = {
+    "pair": ("tui.screens.pair", "PairScreen"),
+    "sector": ("tui.screens.sector", "SectorScreen"),
+    "alert": ("tui.screens.alert", "AlertScreen"),
+    "symbol": ("tui.screens.symbol", "SymbolScreen"),
+    "macro": ("tui.screens.series", "SeriesScreen"),
+    "valuation": ("tui.screens.valuation", "ValuationScreen"),
+    "cycle": ("tui.screens.cycle", "CycleScreen"),
+}
+"""kind -> (module, class) of its screen."""
 
-BY_KIND: dict[str, type[DrillScreen]] = {cls.kind: cls for cls in SCREENS}
+
+def screen_class(kind: str) -> type[DrillScreen]:
+    """The screen class of ``kind`` (its module imported now if it was not); ValueError with
+    one line for an unknown kind."""
+    where = KINDS.get(kind)
+    if where is None:
+        *rest, last = KINDS
+        expected = f"{', '.join(rest)} or {last}"
+        raise ValueError(f"drill-down kind: expected {expected}, got {kind!r}")
+    module, name = where
+    cls: type[DrillScreen] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    """``SCREENS`` and ``BY_KIND``, every screen class (imports them all: for tests and tools,
+    not for opening one screen)."""
+    if name == "SCREENS":
+        return tuple(screen_class(kind) for kind in KINDS)
+    if name == "BY_KIND":
+        return {kind: screen_class(kind) for kind in KINDS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def drill_screen(
@@ -49,9 +69,5 @@ def drill_screen(
     ``valuation`` -> ValuationScreen and ``cycle`` -> CycleScreen (SPEC 11; any key).
     Raises ValueError with one line for an unknown kind, pair, sector, rule or indicator.
     """
-    cls = BY_KIND.get(kind)
-    if cls is None:
-        *rest, last = BY_KIND
-        expected = f"{', '.join(rest)} or {last}"
-        raise ValueError(f"drill-down kind: expected {expected}, got {kind!r}")
+    cls = screen_class(kind)
     return cls.open(key, context, export_dir=export_dir, heat_window=heat_window)
