@@ -440,9 +440,13 @@ class LineChart(Widget):
         return self._rendered
 
     def _schedule_draw(self) -> None:
+        # A message to the chart itself, not call_after_refresh: render() runs while the frame
+        # is being made, so the frame is written before the chart reads its queue; waiting for
+        # the screen's refresh callbacks instead put the picture behind the new screen's
+        # follow-up layouts and its footer (~45 ms later on a first open).
         if not self._draw_scheduled:
             self._draw_scheduled = True
-            self.call_after_refresh(self._draw_now)
+            self.call_later(self._draw_now)
 
     def _draw_now(self) -> None:
         """Draw the picture the last paint could not show yet, then repaint with it."""
