@@ -213,3 +213,36 @@ async def test_the_picture_has_the_segments_textual_drew_from_plotexts_ansi_text
             assert len(new) == len(old) == height
             assert [_simple(s) for s in new] == [_simple(s) for s in old]
             assert sum(len(runs) for runs in picture.rows) > height  # colours were drawn
+
+
+def test_plotext_is_imported_when_the_first_chart_is_drawn_not_at_start() -> None:
+    """The dashboard below 200x60 shows no chart: plotext (~25 ms, ~1.5 MB) waits for one."""
+    import subprocess
+    import sys
+
+    code = """
+import asyncio, sys, tempfile
+from pathlib import Path
+from tests.support.screen import snapshot_on_screen
+from tests.tui.conftest import START, demo_source
+from tui.config import Settings
+from tui.wiring import build_app
+
+async def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_app(demo_source(), Settings(), kind="demo", db=Path(tmp) / "a.sqlite3",
+                        live_polling=False, clock=lambda: START)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await snapshot_on_screen(app)
+            before = "plotext" in sys.modules
+            await pilot.press("enter")
+            await snapshot_on_screen(app)
+            print(before, "plotext" in sys.modules, type(app.screen).__name__)
+
+asyncio.run(main())
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1:] == ["False True PairScreen"], out.stderr[-2000:]
