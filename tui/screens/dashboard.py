@@ -236,6 +236,7 @@ class DashboardScreen(Screen[None]):
         self._chart_at = -CHART_EVERY
         self._log_key: tuple[object, ...] | None = None
         self._resumed = False
+        self._applied_size: Size | None = None
         if size is not None:
             self._set_size_classes(size, update=False)
             self._stacked = not self._tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
@@ -304,7 +305,15 @@ class DashboardScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self._apply_size(event.size)
+        if event.size == self.outer_size:
+            # Textual forwards the terminal's size to the screen once the app is idle even
+            # when it did not change (every start does: the driver reports the size the app
+            # began with), and the screen then lays out and repaints everything at the size
+            # it already has (~30 ms and a full frame at 160x48). Other changes of layout
+            # ask for a refresh of their own: a Resize to the laid-out size has nothing to do.
+            event.prevent_default()
+        if event.size != self._applied_size:
+            self._apply_size(event.size)
 
     def _set_size_classes(self, size: Size, update: bool = True) -> bool:
         """The screen's classes for ``size`` (``update=False``: not mounted yet, nothing to
@@ -323,6 +332,7 @@ class DashboardScreen(Screen[None]):
         return wide
 
     def _apply_size(self, size: Size) -> None:
+        self._applied_size = size
         wide = self._set_size_classes(size)
         tiny = self._tiny
         stacked = not tiny and GRID_MIN_WIDTH <= size.width < SPREADS_MIN_WIDTH
