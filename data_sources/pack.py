@@ -107,6 +107,10 @@ class PackSource:
         self._uncut_lock = threading.Lock()
         self._ahead: tuple[date, MarketData] | None = None
         """The market of a day made ahead of the step to it (``prefetch``), handed out once."""
+        self._shown: tuple[date, MarketData] | None = None
+        """The market ``market_data`` handed last, and its day."""
+        self._left: tuple[date, MarketData] | None = None
+        """The one it handed before, of another day: a step back to that day gets it again."""
         wanted = asof if asof is not None else self._pack.config.asof
         if wanted is not None:
             self.set_asof(wanted)
@@ -151,8 +155,17 @@ class PackSource:
         return self._asof
 
     def step(self, days: int) -> date:
-        """Move the as-of date by ``days`` trading days (5 = a week), stopping at the ends."""
+        """Move the as-of date by ``days`` trading days (5 = a week), stopping at the ends.
+
+        A step back to the day shown before hands that day's market again (the same object,
+        once: the app keeps its snapshot), as ``prefetch`` does for a step made ahead.
+        """
+        before = self._asof
         self._asof = self._stepped(days)
+        with self._uncut_lock:
+            left = self._left
+            if left is not None and left[0] == self._asof != before:
+                self._ahead = left
         return self._asof
 
     def _stepped(self, days: int) -> date:
@@ -195,9 +208,15 @@ class PackSource:
         """
         with self._uncut_lock:
             ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == self._asof:
-            return ahead[1]  # made by prefetch for this very step
-        return self._market_of(self._asof)
+        day = self._asof
+        # made ahead for this very step (prefetch), or the day shown before (a step back)
+        market = ahead[1] if ahead is not None and ahead[0] == day else self._market_of(day)
+        with self._uncut_lock:
+            shown = self._shown
+            if shown is not None and shown[0] != day:
+                self._left = shown
+            self._shown = (day, market)
+        return market
 
     def _market_of(self, day: date) -> MarketData:
         with self._uncut_lock:

@@ -169,6 +169,9 @@ class _Slot:
     """Set when the source's last fetch has really ended on its own loop (not just cancelled)."""
     ahead: tuple[MarketData, asyncio.Future[Snapshot]] | None = field(default=None, repr=False)
     """A market made ahead of the step to it (``Feed.prefetch``) and its snapshot's compute."""
+    shown: tuple[tuple[MarketData, Snapshot], ...] = field(default=(), repr=False)
+    """A steppable source's last two markets and their snapshots (a step back hands the one
+    before again: ``PackSource.step``)."""
 
 
 class Feed:
@@ -497,14 +500,21 @@ class Feed:
 
     async def _snapshot_of(self, slot: _Slot, merged: MarketData) -> Snapshot:
         """The snapshot of ``merged``: the one computed ahead when this is the market made
-        ahead (awaited if still computing), else computed now on a thread."""
+        ahead (awaited if still computing), the one shown when it is a market shown before (a
+        step back), else computed now on a thread."""
         ahead, slot.ahead = slot.ahead, None
+        snapshot: Snapshot | None = None
         if ahead is not None and ahead[0] is merged:
             try:
-                return await asyncio.shield(ahead[1])
+                snapshot = await asyncio.shield(ahead[1])
             except Exception:  # (it failed ahead: compute it now, failing the poll if it fails)
                 log.debug("snapshot computed ahead failed on %s", slot.name, exc_info=True)
-        return await asyncio.to_thread(self._compute, merged)
+        if snapshot is None:
+            known = [s for m, s in slot.shown if m is merged]
+            snapshot = known[0] if known else await asyncio.to_thread(self._compute, merged)
+        if isinstance(slot.source, Prefetching):
+            slot.shown = (*slot.shown[-1:], (merged, snapshot))
+        return snapshot
 
     def prefetch(self, index: int, days: int, after: float = PREFETCH_AFTER) -> None:
         """Make the market of the next ``step(days)`` of a source that can (a data pack) and

@@ -74,3 +74,19 @@ def test_weeks_and_the_ends_of_the_pack() -> None:
     first = PackSource(SMALL, asof=source.sessions()[0].date())
     assert first.prefetch(-1) is None
     assert first.prefetch(-5) is None
+
+
+def test_a_step_back_hands_the_market_shown_before_once() -> None:
+    source = PackSource(SMALL, asof=date(2020, 3, 23))
+    shown = source.market_data()
+    source.step(-1)
+    there = source.market_data()
+    assert source.step(1) == date(2020, 3, 23)
+    assert source.market_data() is shown  # the day before, again: its snapshot is known
+    refreshed = source.market_data()
+    assert refreshed is not shown  # once: a refresh makes a new one
+    assert_same_market(refreshed, shown)
+    source.step(-1)
+    assert source.market_data() is there  # the other day shown (a refresh is the same day)
+    source.step(0)  # no move: nothing handed again
+    assert source.market_data() is not there
