@@ -55,13 +55,16 @@ def clean_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     if frame is None or frame.empty:
         return None
     idx = frame.index
-    if not (
+    clean_index = (
         isinstance(idx, pd.DatetimeIndex)
         and idx.tz is None
         and idx.is_monotonic_increasing
         and idx.is_unique
         and not (idx.asi8 % _NS_PER_DAY).any()
-    ):  # the producers give clean indexes; anything else is cleaned the slow way
+    )
+    if clean_index and _clean_already(frame):
+        return frame  # nothing to change: the demo's and a pack's frames (every busy poll)
+    if not clean_index:  # the producers give clean indexes; anything else is cleaned slowly
         idx = pd.DatetimeIndex(pd.to_datetime(idx))
         if idx.tz is not None:
             idx = idx.tz_localize(None)
@@ -85,27 +88,49 @@ def clean_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     return None if out.empty else out
 
 
+def _clean_already(frame: pd.DataFrame) -> bool:
+    """True when ``frame`` (on a clean index) is what ``clean_frame`` would make of it: exactly
+    the two columns as floats, each value positive or NaN, no row without a value."""
+    if list(frame.columns) != list(COLUMNS):
+        return False
+    arrays = [frame[c].to_numpy() for c in COLUMNS]
+    if any(a.dtype != np.float64 for a in arrays):
+        return False
+    pe, fwd = arrays
+    with np.errstate(invalid="ignore"):
+        bad = (pe <= 0) | np.isinf(pe) | (fwd <= 0) | np.isinf(fwd) | (np.isnan(pe) & np.isnan(fwd))
+    return not bad.any()
+
+
 def pe_at(symbol: str, frame: pd.DataFrame | None, day: date, *, clean: bool = False) -> PE:
     """The last observation at or before ``day``; unknown (with why) when none or stale.
     ``clean``: ``frame`` comes from ``clean_frame`` already."""
     f = frame if clean else clean_frame(frame)
     if f is None:
         return PE(symbol, None, None, None, f"{symbol}: no P/E in the data")
-    f = f.loc[: pd.Timestamp(day)]
-    if f.empty:
+    # By position on the clean index (label slices of the frame cost more than the rest).
+    days = f.index.as_unit("ns").asi8
+    end = int(np.searchsorted(days, pd.Timestamp(day).value, "right"))  # rows up to ``day``
+    if end == 0:
         return PE(symbol, None, None, None, f"{symbol}: no P/E by {day.isoformat()}")
-    when = pd.Timestamp(f.index[-1]).date()
+    when = pd.Timestamp(days[end - 1]).date()
     if (day - when).days > STALE_AFTER_DAYS:
         return PE(symbol, None, None, when, f"{symbol}: P/E data ends {when.isoformat()}")
-    row = f.iloc[-1]
-    pe, fwd = _finite(row["pe"]), _finite(row["forward_pe"])
+    pes, fwds = f["pe"].to_numpy(dtype=float), f["forward_pe"].to_numpy(dtype=float)
+    pe, fwd = _finite(pes[end - 1]), _finite(fwds[end - 1])
     # A trailing value known earlier in the week still holds when the last row has only one.
-    recent = f.loc[pd.Timestamp(day - timedelta(days=STALE_AFTER_DAYS)) :]
-    if pe is None and recent["pe"].notna().any():
-        pe = _finite(recent["pe"].dropna().iloc[-1])
-    if fwd is None and recent["forward_pe"].notna().any():
-        fwd = _finite(recent["forward_pe"].dropna().iloc[-1])
+    week = pd.Timestamp(day - timedelta(days=STALE_AFTER_DAYS)).value
+    start = int(np.searchsorted(days, week, "left"))
+    if pe is None:
+        pe = _last_known(pes[start:end])
+    if fwd is None:
+        fwd = _last_known(fwds[start:end])
     return PE(symbol, pe, fwd, when)
+
+
+def _last_known(values: np.ndarray) -> float | None:
+    known = values[~np.isnan(values)]
+    return _finite(known[-1]) if len(known) else None
 
 
 def _gap(large: float, small: float) -> tuple[float, float]:
@@ -171,15 +196,15 @@ def gap_history(
     right = sf[field].dropna()
     if left.empty or right.empty:
         return pd.Series(dtype=float, name="gap")
-    joined = pd.merge_asof(
-        pd.DataFrame({"large": left.to_numpy()}, index=left.index.as_unit("ns")),
-        pd.DataFrame({"small": right.to_numpy()}, index=right.index.as_unit("ns")),
-        left_index=True,
-        right_index=True,
-        direction="backward",
-        tolerance=pd.Timedelta(days=STALE_AFTER_DAYS),
-    ).dropna()
-    return (joined["large"] - joined["small"]).rename("gap")
+    # pandas' merge_asof (backward, within the stale window) by position: the frames are clean
+    # (ascending unique days), and each poll of a busy market asks again (~2 ms of merge).
+    lidx = left.index.as_unit("ns")
+    ldays, rdays = lidx.asi8, right.index.as_unit("ns").asi8
+    pos = np.searchsorted(rdays, ldays, side="right") - 1
+    at = np.maximum(pos, 0)
+    ok = (pos >= 0) & (ldays - rdays[at] <= pd.Timedelta(days=STALE_AFTER_DAYS).value)
+    gap = left.to_numpy()[ok] - right.to_numpy()[at[ok]]
+    return pd.Series(gap, index=lidx[ok], name="gap")
 
 
 def zscore_series(gap: pd.Series) -> pd.Series:
