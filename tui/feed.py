@@ -50,11 +50,11 @@ Compute = Callable[["MarketData"], Snapshot]
 SourceFactory = Callable[[], "DataSource"]
 
 MIN_POLL_GAP = 0.25
+"""Seconds between polls of a source that wakes the feed itself (``wait_for_update``): the
+default refresh cap, so a streamed tick reaches the screen at once unless one just did."""
 PREFETCH_AFTER = 0.08
 """Seconds after a step's poll before the next step is made ahead (``Feed.prefetch``): the
 step's own snapshot is drawn and painted first (~25 ms), and key repeats (~30/s) make none."""
-"""Seconds between polls of a source that wakes the feed itself (``wait_for_update``): the
-default refresh cap, so a streamed tick reaches the screen at once unless one just did."""
 
 DEFAULT_INTERVALS: dict[str, float] = {"demo": 5.0, "pack": 60.0, "live": 15.0}
 """Seconds between polls when neither the caller nor the source says otherwise (SPEC 8)."""
