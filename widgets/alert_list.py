@@ -255,11 +255,15 @@ Below: the active alerts with the value against the threshold crossed and since 
         return lines
 
     def _flag(self, on: bool, name: str, shows: str) -> None:
-        """Set class ``name``, which only shows or hides the child ``shows`` (DEFAULT_CSS):
-        restyle that child alone, not the pane's every node (the alert table's too)."""
+        """Set class ``name``, which only styles the child ``shows`` (DEFAULT_CSS): restyle
+        that child alone, not the pane's every node (the alert table's too)."""
         if self.has_class(name) != on:
             self.set_class(on, name, update=False)
-            self.query_one(shows, Static).update_node_styles()
+            self.query_one(shows, Widget).update_node_styles()
+
+    def set_tight(self, tight: bool) -> None:
+        """Short of room (the stacked grid): no blank line under the gauges."""
+        self._flag(tight, "-tight", "#gauges")
 
     def update_risk(
         self,

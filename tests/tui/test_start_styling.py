@@ -21,8 +21,9 @@ from tests.tui.conftest import demo_app
 from tui.screens.dashboard import DashboardScreen
 from tui.themes import THEMES
 
-SIZES = [(60, 20), (100, 30), (120, 40), (160, 48), (200, 60)]
-"""Too small, narrow (one pane), stacked, the 2x2 grid, wide (chart and alert log)."""
+SIZES = [(60, 20), (100, 30), (120, 24), (120, 40), (160, 48), (200, 60)]
+"""Too small, narrow (one pane), stacked short of room (the risk pane tight) and not, the 2x2
+grid, wide (chart and alert log)."""
 
 
 def _styles(screen: DOMNode) -> dict[str, Any]:

@@ -350,7 +350,7 @@ class DashboardScreen(Screen[None]):
         self._rows = self._stacked_rows(size) if stacked else grid_rows(size)
         body.styles.grid_rows = self._rows
         if not stacked:
-            self.query_one(RiskPane).set_class(False, "-tight")
+            self.query_one(RiskPane).set_tight(False)
         if wide and not self._wide and self._snapshot is not None:
             self.call_after_refresh(self._show_wide, self._snapshot)
         self._wide = wide
@@ -363,7 +363,7 @@ class DashboardScreen(Screen[None]):
             risk.wanted_height(),
             self.query_one(MacroTable).row_count,
         )
-        risk.set_class(tight, "-tight")
+        risk.set_tight(tight)
         return rows
 
     def _restack(self) -> None:
