@@ -95,3 +95,18 @@ async def test_the_clock_and_the_status_line_render_two_lines(tmp_path: Path) ->
         comp._render_chops(Region(0, 0, 160, 48), {0, 47}.__contains__)
         assert rendered and all(n == 1 for n in rendered)
         assert sum(rendered) < 30
+
+
+def test_a_textual_with_other_internals_gets_its_own_compositor() -> None:
+    from tui.compositor import _fits, compositor
+
+    assert isinstance(compositor(), LineCropCompositor)  # the pinned Textual
+
+    class Changed(Compositor):
+        def _render_chops(self, crop, is_rendered_line, extra):  # type: ignore[no-untyped-def,override]
+            return []
+
+    class Gone(Compositor):
+        _get_renders = None  # type: ignore[assignment]
+
+    assert not _fits(Changed) and not _fits(Gone)
