@@ -115,3 +115,70 @@ async def test_two_terminals_share_the_collectors_numbers_and_acknowledgements(
         stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
+
+
+async def test_a_desk_sector_screen_lists_the_members_the_collector_published(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """The members are not in the updates: the sector screen's first read fetches them, and
+    while it is open every update brings them along; the rows are the collector's."""
+    from data_sources.demo import DemoSource
+    from data_sources.desk.terminal import DeskSource
+    from tests.tui.conftest import START
+    from tui.screens.sector import SectorScreen, sector_constituents
+
+    collector = Collector(
+        DemoSource(seed=7, scenario="hard-landing", start=START, speed=600),  # a tick a poll
+        client=bus.connect(redis.url),
+        compute=snapshot_from_market,
+        store=Store(tmp_path / "collector.sqlite3"),
+        ident="col@test",
+        interval=0.3,
+        lease_ms=3000,
+        url=redis.url,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(collector.run(stop))
+    app = terminal(redis.url, tmp_path)
+    source = app.source
+    assert isinstance(source, DeskSource)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_until(lambda: app.snapshot is not None, 30)
+            assert source.members_reads == 0  # the dashboard lists no members
+            sector = "Energy"
+            app.open_drill("sector", sector)
+            await wait_until(lambda: isinstance(app.screen, SectorScreen), 10)
+            screen = app.screen
+            assert isinstance(screen, SectorScreen)
+
+            def listed() -> bool:
+                try:
+                    return screen.table.total > 0
+                except Exception:  # not mounted yet
+                    return False
+
+            await wait_until(listed, 10)
+            reads = source.members_reads
+            assert reads >= 1
+            seen = collector.update_seq
+            await wait_until(lambda: collector.update_seq >= seen + 3, 20)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            published = collector._published_market
+            assert published is not None
+            expected = sector_constituents(published.constituents, sector, screen.window)
+            want = {r.symbol: r for r in expected}
+
+            def shown() -> bool:
+                rows = {r.symbol: r for r in screen.table.visible_rows}
+                return source._update_seq == collector.update_seq and rows == want
+
+            await wait_until(shown, 10)
+            assert source.members_reads > reads  # brought along with the updates since
+            await pilot.pause()
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 10)
+        collector.close()
