@@ -17,12 +17,13 @@ collector in its own (`rotmon collect --demo --speed 60`: a new minute bar, so n
 members and spreads, with every 1 s poll). Needs redis-server. bench/RESULTS.md has the history.
 
 What a terminal does per publish (measured, not skipped): its blocked XREAD returns the update
-entry (~160 KB during market hours: the snapshot 23 KB msgpack, the market change 11 KB
-msgpack, the members' changed columns 126 KB, the heartbeat); it decodes the snapshot, applies
-the change (quotes typed, macro, health rows), merges the prices' and P/E frames' changes into
-those waiting (applied with a pandas concat only when a screen reads a series) and keeps the
-members' columns undecoded (built when a screen lists members); then the DeskMarket the screen
-paints from. The dashboard paints from the snapshot alone. An app (``--apps``) adds painting.
+entry (~34 KB during market hours since rotmon.desk/3: the snapshot 23.5 KB msgpack, the quotes
+9 KB, the market change 1.5 KB, the heartbeat; the members, 126 KB more, are in their own stream,
+read only while a screen lists members, which the dashboard never does); it decodes the
+snapshot, applies the change (quotes typed, macro, health rows), merges the prices' and P/E
+frames' changes into those waiting (applied with a pandas concat only when a screen reads a
+series); then the DeskMarket the screen paints from. The dashboard paints from the snapshot
+alone. An app (``--apps``) adds painting.
 
 Figures, 2026-12-05 (commit e27632f), the 2-core box shared with other helpers:
 - The full 10-minute run, 13:18-13:28, load 1.0-1.7 (quiet): 50 headless terminals (25 a
@@ -49,6 +50,10 @@ Figures, 2026-12-05 (commit e27632f), the 2-core box shared with other helpers:
   terminal, 23.4 with 10, 44.7 with 25 (one process), 128.7 with 50 (two processes of 25; CPU
   per update 1.06 -> 1.56 ms as the two contend with the collector and Redis for 2 cores):
   50 terminals' p99 is 17x the 1-terminal floor of the same minutes.
+- The members out of the updates (rotmon.desk/3, 4b3f115), alternating 2-minute runs with 1 app
+  (bench/RESULTS.md): quiet (load 1.1 -> 0.3) p50 23.1, p99 76.3 ms against 35.5 / 180.9 before
+  (load 3.1 -> 1.1); busy (load 3-4) p99 173 ms against 232 before; CPU 0.88-1.00 ms per update
+  (1.21 before); Redis max 18.6 MB (25-35 before). Target met on a quiet box.
 - Before this work (same bench, 50 terminals at 10 a process): p50 146 ms, p99 810 ms at the
   demo's real-time speed (prices rarely changed); at --speed 60 the members alone were 570 KB
   of JSON per update, and the 36 pandas concats for the prices ~35 ms of a terminal's CPU.
