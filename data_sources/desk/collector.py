@@ -462,7 +462,6 @@ class Collector:
             self._encode_update, base, market, snapshot
         )
         fields["published"] = str(bus.now_ms())  # after the encoding: the moment it goes out
-        k = self.keys
         args: list[Any] = [
             self.ident,
             self.update_seq,
@@ -474,6 +473,25 @@ class Collector:
         ]
         for name, value in fields.items():
             args += [name, value]
+        # One update goes out whole or not at all: a stop (or a step-down) arriving while it is
+        # on its way lets it finish, so Redis, the seq and the base of the next delta agree.
+        send = asyncio.ensure_future(self._send_update(args, extras, base, members, market))
+        try:
+            await asyncio.shield(send)
+        except asyncio.CancelledError:
+            if not send.done():
+                await asyncio.wait({send}, timeout=5.0)
+            raise
+
+    async def _send_update(
+        self,
+        args: list[Any],
+        extras: dict[str, Any],
+        base: MarketData | None,
+        members: bytes | None,
+        market: MarketData,
+    ) -> None:
+        k = self.keys
         try:
             # The entry alone first (its members, when they changed, in the same script): the
             # terminals wake now, not after a megabyte of image or the public snapshot JSON
@@ -481,6 +499,9 @@ class Collector:
             seq = int(await self._publish_upd(keys=[k.lease, k.updates, k.members], args=args))
             if seq < 0:
                 raise LeaseLost(f"{self.ident} no longer holds the lease")
+            self.update_seq = seq  # in Redis now, whatever happens to the image after it
+            if base is None or members is not None:
+                self.members_seq = seq
             for key, value in extras.items():  # each with ``<key>:at`` = the entry's seq
                 await self._set_state(keys=[self.keys.lease, key], args=[self.ident, value, seq])
         except LeaseLost:
@@ -491,9 +512,6 @@ class Collector:
             # against what they never received would be wrong.
             self._published_market = None
             raise
-        self.update_seq = seq
-        if base is None or members is not None:
-            self.members_seq = seq
         self._published_market = market
         self.updates_published += 1
 
