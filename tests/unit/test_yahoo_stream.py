@@ -85,6 +85,9 @@ async def test_stream_drop_mid_session_reconnects_and_resubscribes() -> None:
             await until(lambda: len(got) == 3)
             await server.drop()
             await until(lambda: server.connections == 2 and stream.connected)
+            # after the resubscription's answer (the server's first three frames again, IWM at
+            # 212.34) has arrived: it would otherwise overtake the new price sent here
+            await until(lambda: len(server.subscribed) == 2 and stream.messages >= 6)
             await server.send(pricing_frame("IWM", 215.5, T_MS + 60_000, previous_close=210.0))
             await until(lambda: got["IWM"].price == 215.5)
         finally:
