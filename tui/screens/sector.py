@@ -307,7 +307,7 @@ class SectorScreen(DrillScreen):
         if not frames:
             chart.set_data(ChartData(title, (), (), empty_message="no price history"))
             return
-        joined = pd.concat(frames, axis=1, join="outer").sort_index().iloc[-(rows + 1) :]
+        joined = pd.concat(frames, axis=1, join="outer", sort=True).iloc[-(rows + 1) :]
         colors = ("primary", "accent")
         lines = tuple(
             Line(sym, series_values(joined[sym].to_numpy()), colors[i])
