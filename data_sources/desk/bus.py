@@ -158,7 +158,6 @@ def connect(
     """A client for ``url`` (``rediss://`` for TLS); ``username`` / ``password`` (from the
     config) apply when the URL does not name them. Connects lazily, on first use."""
     check_url(url)
-    parts = urlsplit(url)
     kwargs: dict[str, Any] = {
         "socket_timeout": None,  # blocking XREADs wait longer than any fixed timeout
         "socket_connect_timeout": timeout,
@@ -166,13 +165,22 @@ def connect(
         "decode_responses": False,
         "retry_on_timeout": False,
     }
-    if parts.username is None and username:
-        kwargs["username"] = username
-    if parts.password is None and password:
-        kwargs["password"] = password
-    elif parts.password is not None:
-        kwargs["password"] = unquote(parts.password)
+    kwargs.update(_credentials(url, username, password))
     return redis_async.Redis.from_url(url, **kwargs)  # type: ignore[no-any-return]
+
+
+def _credentials(url: str, username: str | None, password: str | None) -> dict[str, str]:
+    """The user and password a client takes: the config's where the URL names none, the
+    URL's password unquoted."""
+    parts = urlsplit(url)
+    out: dict[str, str] = {}
+    if parts.username is None and username:
+        out["username"] = username
+    if parts.password is None and password:
+        out["password"] = password
+    elif parts.password is not None:
+        out["password"] = unquote(parts.password)
+    return out
 
 
 def connect_sync(
@@ -183,18 +191,12 @@ def connect_sync(
     import redis
 
     check_url(url)
-    parts = urlsplit(url)
     kwargs: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "decode_responses": False,
     }
-    if parts.username is None and username:
-        kwargs["username"] = username
-    if parts.password is None and password:
-        kwargs["password"] = password
-    elif parts.password is not None:
-        kwargs["password"] = unquote(parts.password)
+    kwargs.update(_credentials(url, username, password))
     return redis.Redis.from_url(url, **kwargs)
 
 
