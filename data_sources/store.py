@@ -29,6 +29,7 @@ import logging
 import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -322,9 +323,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._classify()
             if not memory:
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise StoreError(f"{self.path}: cannot use WAL mode (journal_mode {mode})")
+                self._use_wal()
             conn.execute("PRAGMA synchronous = FULL")
             self._create_schema()
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -336,19 +335,52 @@ class Store:
             # Locked, read-only, I/O, full: the file may be fine, so it is never moved aside.
             raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
 
-    def _classify(self) -> None:
-        """Raise ``StoreRefused`` unless the file is ours (not newer) or an empty database."""
+    def _use_wal(self) -> None:
+        """Put the file in WAL mode (it stays so). Switching takes an exclusive lock for which
+        SQLite does not call the busy handler, so a second rotmon creating the same new file at
+        the same moment got "database is locked" at once: wait for it here, as long as any
+        other lock, and take the mode the other process may have set meanwhile."""
         conn = self._conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables: tuple[str, ...] = ()
-        if app_id == 0:
-            tables = tuple(
-                row[0]
-                for row in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        deadline = time.monotonic() + self.busy_timeout
+        pause = 0.005
+        while True:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode != "wal":
+                try:
+                    mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.1)
+                    continue
+            if mode != "wal":
+                raise StoreError(f"{self.path}: cannot use WAL mode (journal_mode {mode})")
+            return
+
+    def _classify(self) -> None:
+        """Raise ``StoreRefused`` unless the file is ours (not newer) or an empty database.
+
+        The three reads are one read transaction: another rotmon creating the file commits its
+        tables and its application id together, and reads on either side of that commit made
+        a fresh store look like another application's database.
+        """
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables: tuple[str, ...] = ()
+            if app_id == 0:
+                tables = tuple(
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                    )
                 )
-            )
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
         refusal = refusal_for(app_id, version, tables)
         if refusal is not None:
             raise StoreRefused(self.path, refusal)
@@ -801,6 +833,12 @@ class Holdings:
 
     constituents: tuple[Constituent, ...]
     as_of: date | None
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (any extended code): another connection holds a lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _stamp(now: datetime) -> str:

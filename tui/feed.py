@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -96,6 +96,9 @@ class SourceLoop:
         try:
             loop.run_forever()
         finally:
+            # Coroutines submitted just before the stop are still callbacks: make them tasks
+            # (one pass of the loop), so that they are cancelled below, not left unawaited.
+            loop.run_until_complete(asyncio.sleep(0))
             tasks = asyncio.all_tasks(loop)
             for task in tasks:
                 task.cancel()
@@ -104,7 +107,11 @@ class SourceLoop:
             loop.close()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return asyncio.run_coroutine_threadsafe(coro, self.loop)
+        except RuntimeError:  # the loop is closed: the app is exiting
+            coro.close()
+            raise
 
     def call_soon(self, fn: Callable[..., object], *args: object) -> None:
         """Call ``fn(*args)`` on this loop's thread without waiting; a failure is logged."""
@@ -460,7 +467,7 @@ class Feed:
         now = self._clock()
         finished = threading.Event()
         slot.running = finished
-        future = slot.loop.submit(_tracked(source.fetch(now), finished))
+        future = slot.loop.submit(_tracked(lambda: source.fetch(now), finished))
         try:
             market = await within(asyncio.shield(asyncio.wrap_future(future)), self.timeout)
         except asyncio.CancelledError:
@@ -601,9 +608,12 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-async def _tracked(coro: Coroutine[Any, Any, T], finished: threading.Event) -> T:
+async def _tracked(start: Callable[[], Awaitable[T]], finished: threading.Event) -> T:
+    """``start()`` awaited on the source's loop; ``finished`` set when it is done. The fetch is
+    made here, on that loop, so a poll that never runs (the app exiting) leaves no coroutine
+    behind that was never awaited."""
     try:
-        return await coro
+        return await start()
     finally:
         finished.set()
 
