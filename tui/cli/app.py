@@ -128,6 +128,9 @@ def run_app(opts: Options) -> int:
     if not has_terminal():
         sys.stderr.write(NO_TERMINAL + "\n")
         return EXIT_USAGE
+    from tui.arenas import limit_arenas
+
+    limit_arenas()  # before any thread: glibc reads the limit at a thread's first arena
     if opts.redis is not None:
         return run_desk_terminal(opts)
     # Start-up allocates some 10^5 objects that nearly all live as long as the app (modules,
