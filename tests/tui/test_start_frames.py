@@ -1,0 +1,42 @@
+"""Issue 19, later start: no frame of the dashboard is rendered only to be dropped.
+
+The app's start runs ``on_mount`` inside a batch update and pushes the dashboard from there;
+Textual rendered the screen's first frame in full while that batch held and ``App._display``
+then dropped it (~35 ms at 160x48 before the first row). The screen now keeps its dirty
+regions until the batch is over, and the first frame it renders is the one the terminal gets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual._compositor import Compositor, LayoutUpdate
+
+from tests.support.screen import snapshot_on_screen
+from tests.tui.conftest import demo_app
+from tui.screens.dashboard import DashboardScreen
+
+
+@pytest.mark.parametrize("size", [(160, 48), (200, 60), (100, 30)])
+async def test_no_frame_is_rendered_inside_the_start_batch(
+    monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    app = demo_app("rotation")
+    frames: list[tuple[int, bool]] = []  # (the app's batch depth, a full frame)
+    original = Compositor.render_update
+
+    def recording(self: Compositor, *args: Any, **kwargs: Any) -> Any:
+        update = original(self, *args, **kwargs)
+        if isinstance(app.screen, DashboardScreen):
+            frames.append((app._batch_count, isinstance(update, LayoutUpdate)))
+        return update
+
+    monkeypatch.setattr(Compositor, "render_update", recording)
+    async with app.run_test(size=size) as pilot:
+        await snapshot_on_screen(app)
+        await pilot.pause()
+        assert frames, "the dashboard was never rendered"
+        assert all(depth == 0 for depth, _full in frames), frames
+        # The regions dirtied inside the batch are not lost: the first frame is a full one.
+        assert frames[0][1], frames
