@@ -107,8 +107,12 @@ def encode(table: SessionTable, version: str) -> bytes:
     return _MAGIC + json.dumps(header).encode() + b"\n" + zlib.compress(body, 9)
 
 
-def decode(data: bytes) -> SessionTable:
-    """The table in a packaged file's bytes; ValueError when they are not one."""
+def decode(data: bytes, years: tuple[int, int] | None = None) -> SessionTable:
+    """The table in a packaged file's bytes, or only its sessions of ``years`` (first, last;
+    within the file's years): ValueError when they are not one.
+
+    Only the asked years' rows are widened to int64: the whole table in int64 arrays and their
+    temporaries were ~2 MB of a dashboard's peak RSS, for the ~30 years it reads."""
     if not data.startswith(_MAGIC):
         raise ValueError("not an XNYS session table")
     line, _, packed = data[len(_MAGIC) :].partition(b"\n")
@@ -118,22 +122,44 @@ def decode(data: bytes) -> SessionTable:
     if len(body) != 6 * n:
         raise ValueError("XNYS session table: truncated")
     gaps, open_minute, length = (
-        np.frombuffer(body, dtype="<i2", count=n, offset=2 * n * k).astype(np.int64)
-        for k in range(3)
+        np.frombuffer(body, dtype="<i2", count=n, offset=2 * n * k) for k in range(3)
     )
-    days = np.cumsum(gaps) + int(header["first_day"])
-    opens = (days * _MINUTES_PER_DAY + open_minute) * _NS_PER_MINUTE
-    closes = opens + length * _NS_PER_MINUTE
-    return SessionTable(int(header["first_year"]), int(header["last_year"]), days, opens, closes)
+    days = np.cumsum(gaps, dtype=np.int64) + int(header["first_day"])
+    first_year, last_year = int(header["first_year"]), int(header["last_year"])
+    if years is not None:
+        if not (first_year <= years[0] <= years[1] <= last_year):
+            raise ValueError(f"XNYS session table: {years} is not within its years")
+        first_year, last_year = years
+        lo, hi = np.searchsorted(days, [_day_number(first_year), _day_number(last_year + 1)])
+        days, open_minute, length = days[lo:hi].copy(), open_minute[lo:hi], length[lo:hi]
+    opens = (days * _MINUTES_PER_DAY + open_minute.astype(np.int64)) * _NS_PER_MINUTE
+    closes = opens + length.astype(np.int64) * _NS_PER_MINUTE
+    return SessionTable(first_year, last_year, days, opens, closes)
+
+
+def _day_number(year: int) -> int:
+    """Days from 1970-01-01 to the first of January of ``year``."""
+    return int(np.datetime64(f"{year:04d}-01-01", "D").astype(np.int64))
 
 
 @cache
-def packaged_table() -> SessionTable | None:
-    """The shipped table (None when the file is missing or unreadable: exchange_calendars then
-    answers every year)."""
+def _packaged_bytes() -> bytes | None:
     try:
-        return decode(TABLE_FILE.read_bytes())
-    except (OSError, ValueError, KeyError, zlib.error):
+        return TABLE_FILE.read_bytes()
+    except OSError:
+        return None
+
+
+def packaged_table(years: tuple[int, int] | None = None) -> SessionTable | None:
+    """The shipped table, or only its sessions of ``years`` (first, last), decoded anew each
+    time (~1 ms: the callers keep what they asked for); None when the file is missing or
+    unreadable, or does not cover ``years``: exchange_calendars then answers."""
+    data = _packaged_bytes()
+    if data is None:
+        return None
+    try:
+        return decode(data, years)
+    except (ValueError, KeyError, zlib.error):
         return None
 
 
@@ -169,13 +195,15 @@ def xnys_calendar(first_year: int, last_year: int) -> ExchangeCalendar:
 
 
 def xnys_sessions(first_year: int, last_year: int) -> SessionTable:
-    """The sessions of at least ``first_year`` to ``last_year``: the packaged table when it covers
-    them, else a table of exchange_calendars' answer (built once, wider, see
-    :func:`xnys_calendar`)."""
+    """The sessions of at least ``first_year`` to ``last_year``: exactly those years of the
+    packaged table when it covers them (the callers keep what they are given and ask again,
+    wider, for a year outside it), else a table of exchange_calendars' answer (built once,
+    wider, see :func:`xnys_calendar`)."""
     global _built
-    packaged = packaged_table()
-    if packaged is not None and packaged.covers(first_year, last_year):
-        return packaged
+    if TABLE_YEARS[0] <= first_year <= last_year <= TABLE_YEARS[1]:
+        packaged = packaged_table((first_year, last_year))
+        if packaged is not None:
+            return packaged
     built = _built
     if built is not None and built.covers(first_year, last_year):
         return built

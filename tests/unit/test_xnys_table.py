@@ -83,3 +83,27 @@ def test_outside_the_table_exchange_calendars_answers(monkeypatch: pytest.Monkey
     np.testing.assert_array_equal(got.days[lo : hi + 1], expected.days)
     np.testing.assert_array_equal(got.opens[lo : hi + 1], expected.opens)
     assert xnys.xnys_sessions(last + 2, last + 2) is got  # built once
+
+
+@pytest.mark.parametrize("years", [(1900, 1900), (1996, 2027), (2021, 2027), (2040, 2040)])
+def test_the_asked_years_alone_are_the_whole_tables_rows(years: tuple[int, int]) -> None:
+    # The callers keep what xnys_sessions gives them: only the asked years, the same sessions.
+    whole = xnys.packaged_table()
+    assert whole is not None
+    got = xnys.xnys_sessions(*years)
+    assert (got.first_year, got.last_year) == years
+    first = np.datetime64(f"{years[0]}-01-01", "D").astype(np.int64)
+    after = np.datetime64(f"{years[1] + 1}-01-01", "D").astype(np.int64)
+    keep = (whole.days >= first) & (whole.days < after)
+    assert keep.sum() == len(got.days) > 200
+    for a, b in ((got.days, whole.days), (got.opens, whole.opens), (got.closes, whole.closes)):
+        assert a.dtype == np.int64
+        np.testing.assert_array_equal(a, b[keep])
+
+
+def test_years_outside_the_file_are_refused_by_decode() -> None:
+    data = xnys.TABLE_FILE.read_bytes()
+    with pytest.raises(ValueError):
+        xnys.decode(data, (1899, 1900))
+    with pytest.raises(ValueError):
+        xnys.decode(data, (2030, 2020))
