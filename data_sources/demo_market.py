@@ -371,16 +371,41 @@ def simulate_history(days: pd.DatetimeIndex, seed: int, scen: int, spec: Scenari
 def _ohlcv(
     lp: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Plausible opens, highs, lows and volumes around the closes."""
+    """Plausible opens, highs, lows and volumes around the closes.
+
+    Each normal draw (gaps, highs, lows, volumes, in that order from ``rng``) is turned into its
+    column in place: the same products and sums as the plain expressions (IEEE ``*`` and ``+``
+    commute), without their ~10 temporaries of rows x symbols (3 MB at the demo's 3 years, most
+    of building the demo market's peak memory)."""
     n = len(lp)
-    zg, zh, zl, zv = (rng.standard_normal((n, NS)) for _ in range(4))
     prev = np.vstack([lp[:1], lp[:-1]])
-    o = prev + math.sqrt(GAP_SHARE) * VOL_D * zg
-    hi = np.maximum(o, lp) + 0.5 * VOL_D * np.abs(zh)
-    lo = np.minimum(o, lp) - 0.5 * VOL_D * np.abs(zl)
-    move = np.abs(lp - prev) / VOL_D
-    volume = BASE_VOLUME * np.exp(0.25 * zv) * (0.5 + 0.5 * np.minimum(move, 5.0))
-    return np.exp(o), np.exp(hi), np.exp(lo), np.round(volume)
+    o = rng.standard_normal((n, NS))  # prev + sqrt(GAP_SHARE) * VOL_D * zg
+    o *= math.sqrt(GAP_SHARE) * VOL_D
+    o += prev
+    half = 0.5 * VOL_D
+    hi = rng.standard_normal((n, NS))  # maximum(o, lp) + 0.5 * VOL_D * |zh|
+    np.abs(hi, out=hi)
+    hi *= half
+    hi += np.maximum(o, lp)
+    lo = rng.standard_normal((n, NS))  # minimum(o, lp) - 0.5 * VOL_D * |zl|
+    np.abs(lo, out=lo)
+    lo *= half
+    np.subtract(np.minimum(o, lp), lo, out=lo)
+    move = np.subtract(lp, prev, out=prev)  # |lp - prev| / VOL_D
+    np.abs(move, out=move)
+    move /= VOL_D
+    volume = rng.standard_normal((n, NS))  # BASE * exp(0.25 * zv) * (0.5 + 0.5 * min(move, 5))
+    volume *= 0.25
+    np.exp(volume, out=volume)
+    volume *= BASE_VOLUME
+    np.minimum(move, 5.0, out=move)
+    move *= 0.5
+    move += 0.5
+    volume *= move
+    for column in (o, hi, lo):
+        np.exp(column, out=column)
+    np.round(volume, out=volume)
+    return o, hi, lo, volume
 
 
 KEEP_RATE = 0.3  # share of a kept statistic's excursion pulled back per live day
