@@ -123,6 +123,18 @@ def demo_prefetch(opts: Options, settings: Settings, cache: Path, origin: float)
 
 def run_app(opts: Options) -> int:
     """Start the dashboard; its return code is the exit code."""
+    # Start-up allocates some 10^5 objects that nearly all live as long as the app (modules,
+    # settings, the widget tree, styles): the cyclic collector walked them ~200 times before
+    # the first frame (~50 ms of a ~0.6 s start). Off from here until the app has painted it
+    # (RotmonApp.on_mount), or until whatever this returns or raises on the way.
+    gc.disable()
+    try:
+        return _run_app(opts)
+    finally:
+        gc.enable()
+
+
+def _run_app(opts: Options) -> int:
     settings = settings_of(opts)
     refuse_foreign_store(opts, settings)
     if not has_terminal():
@@ -132,11 +144,8 @@ def run_app(opts: Options) -> int:
 
     limit_arenas()  # before any thread: glibc reads the limit at a thread's first arena
     if opts.redis is not None:
+        gc.enable()  # a desk terminal's app does not turn it back on
         return run_desk_terminal(opts)
-    # Start-up allocates some 10^5 objects that nearly all live as long as the app (modules,
-    # the widget tree, styles): the cyclic collector walked them ~200 times before the first
-    # frame (~50 ms of a ~0.6 s start). Off until the app has painted it (RotmonApp.on_mount).
-    gc.disable()
     origin = time.monotonic()
     source = app_source(opts, settings, origin)
     cache = snapshot_cache(opts)
