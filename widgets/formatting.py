@@ -130,7 +130,14 @@ def sparkline(values: Iterable[float | None], width: int) -> str:
     return _sparkline(values, width)
 
 
-@lru_cache(maxsize=256)
+SPARK_DRAWINGS = 64
+"""Tuples whose drawing is kept: the dashboard shows ~19 sparklines (6 pairs, 13 macro rows)
+and a busy poll changes ~10 of them, so this holds the last few polls' drawings. Each key is
+the tuple itself (up to 120 floats, ~4 KB): 256 of them held ~1 MB of a live dashboard's
+memory for drawings no poll asked again (issue 19)."""
+
+
+@lru_cache(maxsize=SPARK_DRAWINGS)
 def _tuple_sparkline(values: tuple[float | None, ...], width: int) -> str:
     return _sparkline(values, width)
 

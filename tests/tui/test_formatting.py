@@ -135,3 +135,26 @@ def test_a_tuples_sparkline_is_kept_and_drawn_as_any_other() -> None:
     assert fmt.sparkline((True, 2.0, 3.0), 8) == fmt.sparkline([True, 2.0, 3.0], 8)
     assert fmt.sparkline((1, 2.0, 3.0), 8) == fmt.sparkline([1, 2.0, 3.0], 8)
     assert fmt.sparkline((True, 2.0, 3.0), 8) != fmt.sparkline((1, 2.0, 3.0), 8)
+
+
+def test_kept_sparkline_drawings_are_few_and_still_serve_the_unchanged_rows() -> None:
+    # A busy market: 19 sparklines drawn per poll, 6 of them with a new last value each poll.
+    import random
+
+    fmt._tuple_sparkline.cache_clear()
+    rng = random.Random(3)
+    steady = [tuple(rng.random() for _ in range(60)) for _ in range(13)]
+    moving = [[rng.random() for _ in range(120)] for _ in range(6)]
+    for poll in range(100):
+        for path in moving:
+            path[-1] = rng.random()
+        before = fmt._tuple_sparkline.cache_info()
+        drawn = [fmt.sparkline(p, 20) for p in steady]
+        after = fmt._tuple_sparkline.cache_info()
+        if poll:  # every unchanged row is drawn from the kept drawing
+            assert after.hits - before.hits == len(steady)
+        assert drawn == [fmt._sparkline(p, 20) for p in steady]
+        for path in moving:
+            fmt.sparkline(tuple(path), 20)
+        assert fmt._tuple_sparkline.cache_info().currsize <= fmt.SPARK_DRAWINGS
+    fmt._tuple_sparkline.cache_clear()
