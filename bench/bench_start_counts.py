@@ -39,7 +39,7 @@ def on_gc(phase, info):
     if phase == "stop":
         bump(f"gc gen{info['generation']} runs")
 gc.callbacks.append(on_gc)
-import importlib.machinery, tui.cli.main
+import importlib.machinery, tui.__main__  # the entry point of `rotmon` and `python -m tui`
 class Hook:  # patch tui.wiring when the command imports it (after its gc.disable)
     @staticmethod
     def find_spec(name, path=None, target=None):
@@ -101,7 +101,7 @@ def build_app(built, *args, **kwargs):
         return out
     ta.RotmonApp._render = _render
     return built(*args, **kwargs)
-sys.exit(tui.cli.main.main(sys.argv[2:]))
+sys.exit(tui.__main__.main(sys.argv[2:]))
 """
 
 COUNTS = (

@@ -14,12 +14,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     the command line's modules load (some 10^5 objects that live as long as the process; the
     collector walked them ~45 times). The table is written back when the command ends.
     """
-    from tui import classcode
-
-    classcode.install()
     collecting = gc.isenabled()
     gc.disable()
     try:
+        from tui import classcode
+
+        classcode.install()
         from tui.cli.main import main as run
     finally:
         if collecting:
