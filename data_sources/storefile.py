@@ -9,16 +9,17 @@ never renamed, never written.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 APPLICATION_ID = 0x726F746D  # "rotm": tells our files from any other SQLite database
 SCHEMA_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 """The SQLite header: user_version at offset 60, application_id at 68 (big-endian)."""
-
-_DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 class StoreError(Exception):
@@ -50,10 +51,12 @@ class DamagedDatabase(StoreError):
 def is_damage(exc: sqlite3.Error) -> bool:
     """True for SQLite's own verdict that a file's content is damaged (CORRUPT / NOTADB), as
     opposed to a lock, a full disk or a permission, after which the file may be fine."""
+    import sqlite3  # not at import: the dashboard checks the file before its first frame
+
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:
         return False
-    return (code & 0xFF) in _DAMAGE_CODES
+    return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def header_of(path: Path) -> bytes | None:

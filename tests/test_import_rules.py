@@ -59,7 +59,8 @@ def test_the_app_starts_without_pandas_so_the_cached_view_paints_at_once(
         "tui.app.RotmonApp.run = lambda self, *a, **k: None\n"
         "import tui.__main__ as m\n"
         "rc = m.main()\n"
-        "names = ('pandas', 'numpy', 'yfinance', 'exchange_calendars')\n"
+        "names = ('pandas', 'numpy', 'yfinance', 'exchange_calendars',\n"
+        "         'sqlite3', 'tomllib')  # the store and a config file: after the paint\n"
         "heavy = [x for x in names if x in sys.modules]\n"
         "print(rc, heavy, file=sys.stderr)\n"
     )

@@ -15,7 +15,6 @@ the user) it does nothing.
 
 from __future__ import annotations
 
-import os
 import sys
 
 ARENAS = 2
@@ -27,7 +26,9 @@ _M_ARENA_MAX = -8  # malloc.h
 
 def limit_arenas(arenas: int = ARENAS) -> bool:
     """Ask glibc for at most ``arenas`` malloc arenas; True when it agreed."""
-    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+    from tui.config import malloc_arenas_set  # the one module that reads the environment
+
+    if malloc_arenas_set() or not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes  # numpy imports it later anyway

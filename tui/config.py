@@ -33,7 +33,6 @@ writes is made in ``tui.configtext``.
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -197,6 +196,8 @@ def _read_file(path: Path, problems: list[str]) -> tuple[_Layer, _Lists]:
     text = _read_text(path)
     lines = key_lines(text)
     layer = _Layer({}, lambda p: f"{name}:{line_of(lines, p)}: {p}", rank=1)
+    import tomllib  # only with a config file (~2 ms of a start without one)
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -490,6 +491,11 @@ def textual_serve_driver(env: Mapping[str, str] | None = None) -> str | None:
     """The web driver textual-serve names in ``TEXTUAL_DRIVER`` when it runs the app (which
     then talks over pipes, not a terminal); None otherwise."""
     return (os.environ if env is None else env).get("TEXTUAL_DRIVER") or None
+
+
+def malloc_arenas_set(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the user set glibc's ``MALLOC_ARENA_MAX`` (``tui.arenas`` then leaves it)."""
+    return "MALLOC_ARENA_MAX" in (os.environ if env is None else env)
 
 
 def keymap_problems(settings: Settings) -> list[str]:
