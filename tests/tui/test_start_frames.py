@@ -73,3 +73,23 @@ async def test_the_held_frame_is_drawn_once_when_the_batch_ends(
         await pilot.pause()
         assert frames[0] == (True, True), frames  # full, and at the batch's end
         assert sum(by_end for by_end, _full in frames) == 1, frames
+
+
+async def test_without_the_private_names_the_first_frame_is_textuals_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another Textual (other private names): nothing is held, the dashboard paints as
+    Textual paints it."""
+    import tui.screens.dashboard as dashboard
+
+    held: list[bool] = []
+    monkeypatch.setattr(dashboard, "_has_held_frame_internals", lambda screen: False)
+    monkeypatch.setattr(DashboardScreen, "_draw_held_frame", lambda screen: held.append(True))
+    app = demo_app("rotation")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await snapshot_on_screen(app)
+        await pilot.pause()
+        assert not held
+        assert "IWM/SPY" in "\n".join(
+            line.text for line in app.screen._compositor.render_strips()
+        )

@@ -74,6 +74,14 @@ PANE_TITLES: dict[str, str] = {
 log = logging.getLogger(__name__)
 
 
+def _has_held_frame_internals(screen: Screen[None]) -> bool:
+    """Whether this Textual has the private names ``_draw_held_frame`` uses (8.2's)."""
+    return all(
+        hasattr(screen, name)
+        for name in ("_layout_required", "_repaint_required", "_on_timer_update")
+    ) and hasattr(screen._compositor, "_dirty_regions")
+
+
 P = ParamSpec("P")
 
 
@@ -297,7 +305,14 @@ class DashboardScreen(Screen[None]):
         tested this way)."""
         app = self.app
         if not self._first_frame_drawn:
-            if app._batch_count and self is app.screen and not app.is_inline:
+            # Textual's private names read here are those of the pinned 8.2; without them the
+            # first frame is simply Textual's own.
+            if (
+                getattr(app, "_batch_count", 0)
+                and self is app.screen
+                and not app.is_inline
+                and _has_held_frame_internals(self)
+            ):
                 if not self._frame_held:  # one frame for however many layouts it held
                     self._frame_held = True
                     app.call_later(self._draw_held_frame)
@@ -313,7 +328,7 @@ class DashboardScreen(Screen[None]):
         Through ``refresh`` alone it waited for the screen's update timer to tick again (up to
         1/60 s of idle wall time before the first row)."""
         self._frame_held = False
-        if self.app._batch_count or not self.is_current:
+        if getattr(self.app, "_batch_count", 0) or not self.is_current:
             self.refresh()  # drawn at the screen's next update
             return
         if not self._layout_required:
