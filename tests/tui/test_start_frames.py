@@ -90,6 +90,4 @@ async def test_without_the_private_names_the_first_frame_is_textuals_own(
         await snapshot_on_screen(app)
         await pilot.pause()
         assert not held
-        assert "IWM/SPY" in "\n".join(
-            line.text for line in app.screen._compositor.render_strips()
-        )
+        assert "IWM/SPY" in "\n".join(line.text for line in app.screen._compositor.render_strips())
