@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.terminal import python_on_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,13 +71,5 @@ def test_the_app_starts_without_pandas_so_the_cached_view_paints_at_once(
         "XDG_DATA_HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path),
     }
-    master, slave = pty.openpty()  # the app needs a terminal on stdin and stdout
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, stdin=slave, stdout=slave,
-            stderr=subprocess.PIPE, text=True, timeout=120, env=env, check=False,
-        )  # fmt: skip
-    finally:
-        os.close(slave)
-        os.close(master)
+    out = python_on_a_terminal(code, env)
     assert out.stderr.strip().splitlines()[-1:] == ["0 []"], out.stderr

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.terminal import python_on_a_terminal
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROGRAM = """
@@ -61,8 +63,6 @@ def test_a_users_malloc_arena_max_wins() -> None:
 
 
 def test_the_dashboard_limits_the_arenas_before_any_thread(tmp_path: Path) -> None:
-    import pty
-
     code = (
         "import sys, threading\n"
         "sys.argv = ['rotmon', '--demo']\n"
@@ -82,13 +82,5 @@ def test_the_dashboard_limits_the_arenas_before_any_thread(tmp_path: Path) -> No
     env.update(
         XDG_CACHE_HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path)
     )
-    master, slave = pty.openpty()  # the app needs a terminal on stdin and stdout
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, stdin=slave, stdout=slave,
-            stderr=subprocess.PIPE, text=True, timeout=120, env=env, check=False,
-        )  # fmt: skip
-    finally:
-        os.close(slave)
-        os.close(master)
+    out = python_on_a_terminal(code, env)
     assert out.stderr.strip().splitlines()[-1:] == ["[1, 'run']"], out.stderr
