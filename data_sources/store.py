@@ -51,6 +51,7 @@ from data_sources.storefile import (
     StoreError,
     StoreRefused,
     header_of,
+    is_busy,
     is_damage,
     refusal_for,
 )
@@ -349,7 +350,7 @@ class Store:
                 try:
                     mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
                 except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                    if not is_busy(exc) or time.monotonic() >= deadline:
                         raise
                     time.sleep(pause)
                     pause = min(pause * 2, 0.1)
@@ -833,12 +834,6 @@ class Holdings:
 
     constituents: tuple[Constituent, ...]
     as_of: date | None
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED (any extended code): another connection holds a lock."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _stamp(now: datetime) -> str:

@@ -48,15 +48,25 @@ class DamagedDatabase(StoreError):
         self.reason = reason
 
 
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of ``exc`` (its extended code's low byte), if it has one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
 def is_damage(exc: sqlite3.Error) -> bool:
     """True for SQLite's own verdict that a file's content is damaged (CORRUPT / NOTADB), as
     opposed to a lock, a full disk or a permission, after which the file may be fine."""
     import sqlite3  # not at import: the dashboard checks the file before its first frame
 
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:
-        return False
-    return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return _primary_code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """True for SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock."""
+    import sqlite3
+
+    return _primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def header_of(path: Path) -> bytes | None:
