@@ -44,6 +44,7 @@ from tui.app_clock import MarketClock
 from tui.app_export import Exports
 from tui.app_screens import DrillFactory, ScreenNavigation
 from tui.commands import RotmonCommands, status_hints
+from tui.compositor import install as install_compositor
 from tui.feed import Compute, Feed, SourceFactory, default_compute
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 from tui.refreshcap import RefreshCap
@@ -108,6 +109,9 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         first_paint: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(ansi_color=True if ansi else None)
+        # Each layout repaints what changed since the last one (Textual 8.2 can lose a removed
+        # toast's cells otherwise: tui/compositor.py).
+        install_compositor()
         sources = tuple(source) if isinstance(source, Sequence) else (source,)
         if not sources:
             raise ValueError("RotmonApp needs at least one data source")
