@@ -280,18 +280,10 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         self.feed.start()
         self._tick()
         if self.live_polling:
-            # The header clock and the status bar's ages tick half a second apart: Textual
-            # paints one frame from the box around everything that changed, so the top and
-            # the bottom line together re-rendered every pane each second (most of an idle
-            # dashboard's CPU); apart, each frame renders one line's widgets. (A compositor
-            # cropping frames to their lines let them tick together, but left a removed
-            # toast's cells on screen in 1 run of 3 of tests/e2e/test_pty_sizes.py: removed.)
-            self.set_interval(1.0, self._tick_clock, name="clock")
-            self.set_timer(0.5, self._start_status_ticks, name="status-ages")
-
-    def _start_status_ticks(self) -> None:
-        self._show_status()
-        self.set_interval(1.0, self._show_status, name="status-ages")
+            # The header clock and the status bar's ages tick together: one frame a second.
+            # The dashboard's compositor renders the two lines that changed, not the box
+            # around them (Textual's own re-rendered every pane's lines for it).
+            self.set_interval(1.0, self._tick, name="clock")
 
     async def on_unmount(self) -> None:
         await self.feed.stop()

@@ -1,18 +1,27 @@
-"""What the terminal shows is what the screen holds: every frame the app writes is fed into a
-terminal emulator (pyte) and compared with a full render of the screen (tui/compositor.py)."""
+"""The screens' compositors (tui/compositor.py): what the terminal shows is what the screen
+holds (every frame the app writes fed into a terminal emulator, pyte, and compared with a full
+render of the screen), and the dashboard's partial frames render only their lines and paint
+exactly what Textual's own compositor paints, line for line, cut for cut."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pyte
 import pytest
 from rich.console import RenderableType
-from textual._compositor import CompositorUpdate
+from textual._compositor import Compositor, CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tests.support.screen import snapshot_on_screen
+from tests.tui.conftest import settled
+from tests.tui.hardening_helpers import wired_demo
 from tui import compositor
+from tui.compositor import LineCropCompositor
 
 SIZE = (24, 6)
 
@@ -66,3 +75,98 @@ async def test_a_removed_widget_leaves_the_terminal_after_a_refresh_off_screen()
         await pilot.pause()
         assert app.shown() == app.held()
         assert app.shown()[:2] == ["B" * SIZE[0], "C" * (SIZE[0] - 2)]  # and its scrollbar
+
+
+def _frames(comp: Compositor, crop: Region, lines: set[int]) -> tuple[object, object]:
+    mine = comp._render_chops(crop, lines.__contains__)
+    comp._get_renders = lambda crop=None: Compositor._get_renders(comp, crop)  # type: ignore[method-assign]
+    try:
+        theirs = comp._render_chops(crop, lines.__contains__)
+    finally:
+        del comp._get_renders
+    return [mine[y] for y in sorted(lines)], [theirs[y] for y in sorted(lines)]
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_partial_frames_paint_what_textuals_compositor_paints(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = wired_demo(tmp_path, "oil-shock")
+    async with app.run_test(size=size) as pilot:
+        await snapshot_on_screen(app)
+        await settled(app)
+        await pilot.pause()
+        comp = app.screen._compositor
+        assert isinstance(comp, LineCropCompositor)
+        width, height = size
+        cases: list[tuple[Region, set[int]]] = [
+            (Region(0, y, width, 1), {y})
+            for y in range(height)  # each line
+        ]
+        cases += [
+            (Region(width - 12, 0, 12, 1), {0}),  # the clock's cells
+            (Region(3, 2, 41, 9), set(range(2, 11))),  # a block across panes
+            (Region(width // 2, height // 2, 1, 1), {height // 2}),  # one cell
+            (Region(0, 0, width, height), set(range(height))),  # everything
+            (Region(0, 0, width, height), {0, height - 1}),  # the clock and the status line
+            (Region(7, 1, 20, height - 3), {1, 5, height - 3}),  # lines of a tall box
+        ]
+        for crop, lines in cases:
+            mine, theirs = _frames(comp, crop, lines)
+            assert mine == theirs, (crop, sorted(lines))
+        # and after the panes moved: the next pane focused, the table scrolled
+        await pilot.press("tab", "down", "down", "down")
+        await pilot.pause()
+        for crop, lines in cases[:height:3]:
+            mine, theirs = _frames(comp, crop, lines)
+            assert mine == theirs, (crop, sorted(lines))
+
+
+async def test_the_crop_is_what_is_rendered(tmp_path: Path) -> None:
+    """A one-line frame renders one line of each widget it crosses, not their whole height;
+    a frame painting the top and the bottom line (the once-a-second tick of the clock and the
+    status ages) renders those two lines of each widget that crosses them, not the screen
+    between."""
+    app = wired_demo(tmp_path, "rotation")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await snapshot_on_screen(app)
+        await settled(app)
+        await pilot.pause()
+        comp = app.screen._compositor
+        renders = list(comp._get_renders(Region(0, 0, 160, 1)))
+        assert renders and all(len(strips) == 1 for _, _, strips in renders)
+        stock = list(Compositor._get_renders(comp, Region(0, 0, 160, 1)))
+        assert sum(len(s) for _, _, s in stock) > 10 * sum(len(s) for _, _, s in renders)
+
+        rendered: list[int] = []
+        own = comp._get_renders
+
+        def counting(crop: Region | None = None) -> object:
+            for region, clip, strips in own(crop):
+                rendered.append(len(strips))
+                yield region, clip, strips
+
+        comp._get_renders = counting  # type: ignore[method-assign]
+        comp._render_chops(Region(0, 0, 160, 48), {0, 47}.__contains__)
+        assert rendered and all(n == 1 for n in rendered)
+        assert sum(rendered) < 30
+
+
+def test_a_textual_with_other_internals_gets_its_own_compositor() -> None:
+    from tui.compositor import _crop_fits, _fits
+
+    assert isinstance(compositor.compositor(), LineCropCompositor)  # the pinned Textual
+
+    class Changed(Compositor):
+        def _render_chops(self, crop, is_rendered_line, extra):  # type: ignore[no-untyped-def,override]
+            return []
+
+    class Gone(Compositor):
+        _get_renders = None  # type: ignore[assignment]
+
+    class NoVisibleMap(Compositor):
+        def reflow(self, parent, size, extra):  # type: ignore[no-untyped-def,override]
+            return super().reflow(parent, size)
+
+    assert not _crop_fits(Changed) and not _crop_fits(Gone)
+    assert not _fits(NoVisibleMap) and _fits(Compositor)

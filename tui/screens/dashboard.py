@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Static
 from analytics.health import SourceHealth
 from analytics.types import Alert, Snapshot
 from data_sources.clock import NY
+from tui.compositor import compositor
 from tui.messages import DrillDownRequested
 from tui.screens.dashlayout import (
     GRID_MIN_WIDTH,
@@ -229,6 +230,8 @@ class DashboardScreen(Screen[None]):
         ``ready`` is called once the panes are mounted, before the screen's first layout."""
         super().__init__(id="dashboard")
         self._ready = ready
+        # Partial frames (the clock, the status ages, a tick) render only their lines.
+        self._compositor = compositor()
         self.active_pane = 0
         self._narrow = False
         self._tiny = False
