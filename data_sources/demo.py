@@ -36,6 +36,7 @@ from data_sources.model import (
     MacroSeries,
     MarketData,
     Quote,
+    SourceKind,
 )
 
 __all__ = ["DEMO_START", "SCENARIOS", "DemoClock", "DemoSource"]
@@ -132,7 +133,7 @@ class DemoSource:
     """
 
     name = "demo"
-    kind = "demo"
+    kind: SourceKind = "demo"
 
     def __init__(
         self,

@@ -29,7 +29,7 @@ from data_sources.fred import API_URL, GRAPH_URL, FredSource
 from data_sources.fundpe import FundPEBook
 from data_sources.holdings import ISHARES_IWM_URL, HoldingsSource
 from data_sources.intervals import DEFAULT_INTERVALS, PollIntervals
-from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote
+from data_sources.model import Bars, Constituent, MacroSeries, MarketData, Quote, SourceKind
 from data_sources.polling import (
     HealthRecord,
     MarketStateFn,
@@ -100,7 +100,7 @@ class LiveSource:
     """The live ``DataSource`` (name ``"live"``, kind ``"live"``)."""
 
     name = "live"
-    kind = "live"
+    kind: SourceKind = "live"
 
     def __init__(
         self,

@@ -45,7 +45,6 @@ import threading
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -53,7 +52,7 @@ import pandas as pd
 from analytics.health import SourceHealth
 from data_sources.base import SourceError
 from data_sources.clock import NY
-from data_sources.model import MacroSeries, MarketData, Quote
+from data_sources.model import MacroSeries, MarketData, Quote, SourceKind
 from data_sources.packcheck import check_pack as check_pack
 from data_sources.packcheck import default_asof as default_asof
 from data_sources.packcheck import ended_before, missing_files
@@ -80,7 +79,7 @@ class PackSource:
     """
 
     name = "pack"
-    kind: Literal["pack"] = "pack"
+    kind: SourceKind = "pack"
 
     def __init__(
         self, path: Path | str, asof: date | None = None, progress: Progress | None = None

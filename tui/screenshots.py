@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from analytics.health import SourceHealth
 from data_sources.aio import within
-from data_sources.model import MarketData
+from data_sources.model import MarketData, SourceKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,6 +135,7 @@ class OfflineLive:
     so the gallery shows an offline start on any machine, online or not."""
 
     name = "live"
+    kind: SourceKind = "live"
 
     async def fetch(self, now: datetime) -> MarketData:
         return MarketData(source="live", asof=now, statuses=self.status())
