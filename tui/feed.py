@@ -40,6 +40,8 @@ from data_sources.intervals import Backoff, is_stale
 from tui.messages import FeedChanged, MarketUpdated, SourceFailed
 
 if TYPE_CHECKING:  # data_sources pulls in pandas; the first paint must not wait for it
+    from typing_extensions import TypeIs  # typing's own from Python 3.13
+
     from data_sources.base import DataSource
     from data_sources.model import MarketData
 
@@ -212,12 +214,17 @@ class Feed:
         self._rng = random.Random()
         self._slots: list[_Slot] = []
         for i, item in enumerate(sources):
-            built = None if _is_factory(item) else item
-            name = _name(item, i)  # type: ignore[arg-type]  # a factory may name its source
+            built: DataSource | None
+            factory: SourceFactory | None
+            if _is_factory(item):
+                built, factory = None, item
+            else:
+                built, factory = item, None
+            name = _name(item, i)  # a factory may name its source
             self._slots.append(
                 _Slot(
-                    source=built,  # type: ignore[arg-type]
-                    factory=item if built is None else None,  # type: ignore[arg-type]
+                    source=built,
+                    factory=factory,
                     loop=SourceLoop(name),
                     name=name,
                     interval=self._interval_for(built),
@@ -624,10 +631,10 @@ def _progress(factory: object) -> str | None:
     return inert(progress, 80) if isinstance(progress, str) and progress else None
 
 
-def _is_factory(item: object) -> bool:
+def _is_factory(item: DataSource | SourceFactory) -> TypeIs[SourceFactory]:
     return callable(item) and not callable(getattr(item, "fetch", None))
 
 
-def _name(source: DataSource, index: int) -> str:
+def _name(source: DataSource | SourceFactory, index: int) -> str:
     name = getattr(source, "name", None)
     return inert(name, 24) if isinstance(name, str) and name else f"source{index}"
