@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TypeGuard
 
 from rich.text import Text
 
@@ -17,7 +18,7 @@ NA = "n/a"
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 
 
-def known(x: object) -> bool:
+def known(x: object) -> TypeGuard[float]:
     """True when ``x`` is a real finite number (None, NaN and booleans are unknown)."""
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
