@@ -25,11 +25,22 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
 
-def _key(*args: str, disabled: bool, tooltip: str, classes: str = "") -> FooterKey:
+def _key(
+    key: str,
+    key_display: str,
+    description: str,
+    action: str,
+    *,
+    disabled: bool,
+    tooltip: str,
+    classes: str = "",
+) -> FooterKey:
     """A non-compact FooterKey (what ``data_bind(compact=False)`` would make it at mount)."""
-    key = FooterKey(*args, disabled=disabled, tooltip=tooltip, classes=classes)
-    key.set_reactive(FooterKey.compact, False)
-    return key
+    footer_key = FooterKey(
+        key, key_display, description, action, disabled=disabled, tooltip=tooltip, classes=classes
+    )
+    footer_key.set_reactive(FooterKey.compact, False)
+    return footer_key
 
 
 class KeyFooter(Footer):
