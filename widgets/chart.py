@@ -393,7 +393,8 @@ class LineChart(Widget):
             ys = [line.values[i] for i in xs]
             plt.plot(xs, ys, marker=self._marker, color=self._color(line.color))
         ticks = _tick_positions(n, width)
-        plt.xticks(ticks, [data.x_labels[i] for i in ticks])
+        positions: list[float] = list(ticks)  # textual-plotext's stub takes a list of floats
+        plt.xticks(positions, [data.x_labels[i] for i in ticks])
         if n:
             plt.xlim(0, max(n - 1, 1))
         plt.plotsize(width, height)
