@@ -482,6 +482,8 @@ class KeyedTable(FastLines):
         try:
             row_key = self._row_locations.get_key(row_index)
             column_key = self._column_locations.get_key(column_index)
+            if row_key is None or column_key is None:
+                raise KeyError((row_index, column_index))  # not (yet) a cell of the table
             cell = self._data[row_key][column_key]
             state = (
                 row_index,
@@ -669,11 +671,13 @@ class KeyedTable(FastLines):
         top = round(self.scroll_y)
         bottom = min(self.row_count, top + max(0, self.size.height - header))
         key_at = self._row_locations.get_key
-        return [str(key_at(i).value) for i in range(top, bottom)]
+        keys = (key_at(i) for i in range(top, bottom))
+        return [str(key.value) for key in keys if key is not None]
 
-    def _flush_row(self, row_key: RowKey | str) -> None:
-        if self._stale:
-            self._flush((row_key.value if isinstance(row_key, RowKey) else row_key,))
+    def _flush_row(self, row_key: RowKey | str | None) -> None:
+        key = row_key.value if isinstance(row_key, RowKey) else row_key
+        if self._stale and key is not None:  # None: no row there (nothing stale to build)
+            self._flush((key,))
 
     def render_line(self, y: int) -> Strip:
         if self._stale:

@@ -136,6 +136,8 @@ class FastLines(DataTable):  # type: ignore[type-arg]
         if row_index >= self.row_count:
             return None
         row_key = self._row_locations.get_key(row_index)
+        if row_key is None:  # no row there (yet): Textual's own drawing
+            return None
         data = self._data[row_key]
         values = tuple(data.get(k) for k in keys)
         width = self.size.width
