@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from analytics.types import MacroRow
 from widgets import formatting as fmt
-from widgets.keyed_table import Cell, Column, PaneTable
+from widgets.keyed_table import Cell, Column, PaneTable, Tone
 
 SPARK_WIDTH = 12
 """The "Recent" column at its narrowest (a leading space, blocks, the gap after them)..."""
@@ -25,7 +25,7 @@ def macro_cells(row: MacroRow, index: int) -> list[Cell]:
     arrow = ""
     if fmt.known(change):
         arrow = "▲" if (change or 0) > 0 else ("▼" if (change or 0) < 0 else "→")
-    tone = "dim" if row.value is None else ("stale" if row.stale else None)
+    tone: Tone | None = "dim" if row.value is None else ("stale" if row.stale else None)
     # A stale value is dimmed and its date flagged, so old data never passes for current.
     when = " " + fmt.short_date(row.date) + (" old" if row.stale else "")
     return [
