@@ -10,6 +10,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.widgets.data_table import ColumnKey
 
 from analytics.text import inert
@@ -91,7 +92,18 @@ class ConstituentsTable(KeyedTable):
         self._texts: dict[tuple[str, Style | str], Text] = {}  # shared number cells
         self._update_headers()
 
-    def on_resize(self) -> None:
+    @property
+    def sort_column(self) -> str:
+        """The column the rows are sorted by: always one (there is no natural order here)."""
+        column = self._sort_column
+        assert column is not None  # set in __init__, then only by set_sort
+        return column
+
+    @sort_column.setter
+    def sort_column(self, column: str) -> None:
+        self._sort_column = column
+
+    def on_resize(self, _event: events.Resize) -> None:
         # The name column takes what the fixed numeric columns leave (between 10 and 60: at
         # 80 columns every column fits without a horizontal scrollbar).
         fixed = sum(c.width for c in self.table_columns if c.key != "name")
