@@ -322,6 +322,7 @@ def _compare(left: _Operand, tok: _Tok, right: _Operand) -> Predicate:
         else:
             hint = f"compare it with a number, e.g. {col.value} > 1"
         raise FilterError(f"{col.value} is {col.type}: {hint}")
+    fn: Callable[[str, str], bool] | Callable[[float, float], bool] | None
     if left.type == "text":
         fn = _TEXT_OPS.get(tok.text)
         if fn is None:
