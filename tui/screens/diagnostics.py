@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -180,7 +181,7 @@ class SourceCard(Vertical):
         self.body.update(body_text(snap, now, width))
 
 
-class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
+class DiagnosticsScreen(FitsTerminal[None], ModalScreen[None]):
     """Per-source diagnostics from ``provider``, refreshed every ``interval`` seconds."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -229,7 +230,8 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
             if self.pack_report is not None:
                 yield Static("", id="diag-pack")
 
-    async def on_mount(self) -> None:
+    @on(events.Mount)  # async: not an on_mount, which would override FitsTerminal's (sync) one
+    async def _first_view(self) -> None:
         if self.pack_report is not None:
             # Read once: the files do not change while the screen is open.
             try:
@@ -246,7 +248,12 @@ class DiagnosticsScreen(FitsTerminal, ModalScreen[None]):
         # Timer bodies stay trivial: the work runs as a worker, its errors become text; a
         # refresh still running (a slow mount) is not overlapped.
         if not self._busy:
-            self.run_worker(self.refresh_view, group="diagnostics", exit_on_error=False)
+            self.run_worker(
+                # Textual's WorkType union leaves mypy no result type for a coroutine function
+                self.refresh_view,  # type: ignore[arg-type]
+                group="diagnostics",
+                exit_on_error=False,
+            )
 
     async def refresh_view(self) -> None:
         """Ask the provider again and repaint the cards (one per source, in its order)."""

@@ -43,7 +43,7 @@ class ExportHost(Protocol):
     def now(self) -> datetime: ...
 
 
-class DrillScreen(FitsTerminal, Screen):
+class DrillScreen(FitsTerminal[None], Screen[None]):
     """Base of the drill-down screens: back, export, the chart window, live refresh."""
 
     drill_key: tuple[str, str] | None = None

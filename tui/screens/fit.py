@@ -3,14 +3,22 @@ layout (the dashboard has its own, with the same text)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Generic
 
 from rich.text import Text
 from textual.geometry import Size
+from textual.screen import ScreenResultType
 from textual.widgets import Static
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+    _MixinBase = Screen
+else:
+    # At run time a plain mixin, not a Screen: Textual takes a screen's CSS from the first
+    # DOMNode among its bases only, so a Screen here would hide ModalScreen's own from the
+    # modal screens that list this class first.
+    _MixinBase = Generic
 
 MIN_SIZE = Size(80, 24)
 """The smallest terminal rotmon lays out (SPEC 10)."""
@@ -52,14 +60,15 @@ class TooSmallNotice(Static):
     """
 
 
-class FitsTerminal:
-    """Mixin for a Screen: below ``MIN_SIZE`` only the too-small notice shows.
+class FitsTerminal(_MixinBase[ScreenResultType]):
+    """Mixin for a Screen (``FitsTerminal[None], ModalScreen[None]``): below ``MIN_SIZE`` only
+    the too-small notice shows.
 
     Textual calls the handlers of every class in the MRO, so a screen's own ``on_mount`` or
-    ``on_resize`` still runs.
+    ``on_resize`` still runs (it needs this one's signature; an async one is an ``@on``).
     """
 
-    def _fit_to(self: Screen, size: Size) -> None:  # type: ignore[misc]
+    def _fit_to(self, size: Size) -> None:
         small = is_too_small(size)
         notices = self.query_children(TooSmallNotice)
         if small and not notices:
@@ -70,15 +79,15 @@ class FitsTerminal:
         self.set_class(small, TOO_SMALL_CLASS)
 
     def on_mount(self) -> None:
-        self._fit_to(self.app.size)  # type: ignore[attr-defined]
+        self._fit_to(self.app.size)
 
     def on_resize(self) -> None:
-        self._fit_to(self.app.size)  # type: ignore[attr-defined]
+        self._fit_to(self.app.size)
 
     def on_screen_resume(self) -> None:
-        self._fit_to(self.app.size)  # type: ignore[attr-defined]
+        self._fit_to(self.app.size)
 
     @property
     def too_small(self) -> bool:
         """True while the screen shows only the too-small notice."""
-        return self.has_class(TOO_SMALL_CLASS)  # type: ignore[attr-defined]
+        return self.has_class(TOO_SMALL_CLASS)

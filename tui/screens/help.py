@@ -35,7 +35,7 @@ def keys_table(entries: Sequence[KeyEntry]) -> RichGroup:
     return RichGroup(*parts)
 
 
-class HelpScreen(FitsTerminal, ModalScreen[None]):
+class HelpScreen(FitsTerminal[None], ModalScreen[None]):
     """``?`` opens it; ``escape``, ``?`` or ``q`` close it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -73,7 +73,7 @@ def matches(entry: Any, labels: Mapping[str, str], text: str, severity: str | No
 class HistoryTable(KeyedTable):
     """The history's table: the message column takes the width the others leave."""
 
-    def on_resize(self) -> None:
+    def on_resize(self, _event: events.Resize) -> None:
         fixed = sum(c.width for c in self.table_columns if c.key != "message")
         gaps = 2 * self.cell_padding * len(self.table_columns) + 1  # + the scrollbar
         width = max(self.size.width - fixed - gaps, MESSAGE_MIN)
@@ -101,7 +101,7 @@ class HistoryFilter(Input):
         self.screen.query_one(KeyedTable).focus()
 
 
-class HistoryScreen(FitsTerminal, Screen[None]):
+class HistoryScreen(FitsTerminal[None], Screen[None]):
     """Every transition of the alert log; ``/`` filters by rule, ``f`` by severity."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,13 +131,19 @@ class HistoryScreen(FitsTerminal, Screen[None]):
         yield HistoryTable(COLUMNS, id="history-table")
         yield Footer()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.query_one(KeyedTable).focus()
         self._show_title("reading the alert log…")
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.run_worker(self._reload, name="alert-history", exclusive=True, exit_on_error=False)
+        self.run_worker(
+            # Textual's WorkType union leaves mypy no result type for a coroutine function
+            self._reload,  # type: ignore[arg-type]
+            name="alert-history",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     async def _reload(self) -> None:
         import asyncio
@@ -179,7 +185,7 @@ class HistoryScreen(FitsTerminal, Screen[None]):
         when = t.astimezone(NY).strftime("%Y-%m-%d %H:%M") if isinstance(t, datetime) else NA
         rule = str(_field(e, "rule") or "")
         severity = _field(e, "severity")
-        style = ""
+        style: str | None = ""
         if severity in ("critical", "warning"):
             style = self.app.theme_variables.get("error" if severity == "critical" else "warning")
         return (

@@ -57,7 +57,7 @@ def universe(
     return sorted(seen.items())
 
 
-class SymbolJump(FitsTerminal, ModalScreen[str | None]):
+class SymbolJump(FitsTerminal[str | None], ModalScreen[str | None]):
     """Type a ticker or part of a name; Enter opens the first (or highlighted) match (below
     80x24, like every screen, only the too-small notice)."""
 
