@@ -18,7 +18,7 @@ from analytics.text import inert
 from analytics.types import Alert
 from data_sources.clock import NY
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from tui.screens.history import said
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.footer import KeyFooter
@@ -146,7 +146,9 @@ class AlertScreen(DrillScreen):
         values = risk.values[rule.id].iloc[-WINDOW_ROWS[self.window] :]
         self.history = values
         if rule.warning == rule.critical:
-            hlines = (HLine(f"warning/critical {rule.warning:g}", rule.warning, "error"),)
+            hlines: tuple[HLine, ...] = (
+                HLine(f"warning/critical {rule.warning:g}", rule.warning, "error"),
+            )
         else:
             hlines = (
                 HLine(f"warning {rule.warning:g}", rule.warning, "warning"),
@@ -202,9 +204,9 @@ class AlertScreen(DrillScreen):
 
     # -- export ------------------------------------------------------------------------------
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         rule = self.rule
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = []
+        tables: list[ExportTable] = []
         if self.log_entries is not None:
             cols = ("time", "rule", "event", "severity", "value", "threshold", "message", "who")
             rows = [[_field(e, c) for c in cols] for e in self.log_entries]

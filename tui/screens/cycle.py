@@ -17,7 +17,7 @@ from analytics.cycle import AFTER_MONTHS, AfterCut, cycle_evidence
 from analytics.text import inert
 from analytics.types import RateCycle
 from tui.drill import DrillContext, asof_text, date_labels
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from tui.screens.valuation import window_days
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.footer import KeyFooter
@@ -180,8 +180,8 @@ class CycleScreen(DrillScreen):
             table_rows.append(("none", cells))
         self.query_one("#cycle-table", KeyedTable).sync(table_rows)
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = []
+    def export_tables(self) -> list[ExportTable]:
+        tables: list[ExportTable] = []
         cols = ("first_cut", "small", "large", *(f"spread_{m}m_pp" for m in AFTER_MONTHS))
         table = [
             (r.first_cut, r.small, r.large, *(r.spread_pp.get(m) for m in AFTER_MONTHS))

@@ -43,6 +43,10 @@ class ExportHost(Protocol):
     def now(self) -> datetime: ...
 
 
+ExportTable = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+"""(name, columns, rows) of one table a drill-down screen exports (``export_tables``)."""
+
+
 class DrillScreen(FitsTerminal[None], Screen[None]):
     """Base of the drill-down screens: back, export, the chart window, live refresh."""
 
@@ -189,7 +193,7 @@ class DrillScreen(FitsTerminal[None], Screen[None]):
             self.window = new
             self.update_view()
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         """Subclasses: (name, columns, rows) of each table the screen shows."""
         return []
 

@@ -19,7 +19,7 @@ from analytics.spreads import Z_ROWS, pair_row, ratio_series
 from analytics.text import inert
 from analytics.types import PairRow
 from tui.drill import DrillContext, asof_text, date_labels, window_slice
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.footer import KeyFooter
 from widgets.formatting import NA, num_text, number, signed
@@ -250,7 +250,7 @@ class PairScreen(DrillScreen):
 
     # -- export ------------------------------------------------------------------------------
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         row, h, p = self.row, self.history, self.pair
         if row is None:
             return []
@@ -260,7 +260,7 @@ class PairScreen(DrillScreen):
             values = (None, None, None) if leg is None else (leg.small, leg.large, leg.spread_pp)
             returns.append((w, *values))
         returns.append(("drawdown_1y", row.small_drawdown, row.large_drawdown, None))
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = [
+        tables: list[ExportTable] = [
             (
                 f"pair-{p.id}-returns",
                 ("window", f"{p.small}_pct", f"{p.large}_pct", "spread_pp"),

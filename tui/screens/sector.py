@@ -22,7 +22,7 @@ from analytics.types import SectorRow
 from data_sources.model import Constituent, sector_members
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
 from tui.filter_expr import COLUMNS, FilterError, RowFilter, parse_filter
-from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen
+from tui.screens.drillbase import FILTER_GROUP, SORT_GROUP, DrillScreen, ExportTable
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.constituents import ConstituentRow, ConstituentsTable
 from widgets.footer import KeyFooter
@@ -398,13 +398,13 @@ class SectorScreen(DrillScreen):
 
     # -- export ------------------------------------------------------------------------------
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         s = self.sector
         rows: list[Sequence[Any]] = [
             (r.symbol, r.name, r.weight, r.last, r.chg, r.r1m, r.r3m, r.contrib)
             for r in self.table.visible_rows
         ]
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = [
+        tables: list[ExportTable] = [
             (
                 f"sector-{s.sector}-constituents",
                 (

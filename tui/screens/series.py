@@ -17,7 +17,7 @@ from analytics.macro import indicator_series
 from analytics.risk import RuleSpec
 from analytics.text import inert
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.footer import KeyFooter
 from widgets.formatting import NA, clean_float, number
@@ -169,7 +169,7 @@ class SeriesScreen(DrillScreen):
                 known = risk.values[rule.id].dropna()
                 value = clean_float(known.iloc[-1]) if len(known) else None
             alert = active.get(rule.id)
-            state = "quiet" if alert is None else alert.severity
+            state: str = "quiet" if alert is None else alert.severity
             if value is None and alert is None:
                 state = NA
             unit = f" {rule.unit}" if rule.unit else ""
@@ -187,7 +187,7 @@ class SeriesScreen(DrillScreen):
             )
         table.sync(rows)
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         if self.history is None:
             return []
         ind = self.indicator

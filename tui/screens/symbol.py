@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ from analytics.spreads import fresh_legs
 from analytics.text import inert
 from data_sources.model import Constituent, Quote, find_constituent
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from widgets.chart import ChartData, Line, LineChart, series_values
 from widgets.footer import KeyFooter
 from widgets.formatting import NA, clean_float, number
@@ -291,9 +290,9 @@ class SymbolScreen(DrillScreen):
 
     # -- export ------------------------------------------------------------------------------
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         sym = self.symbol
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = []
+        tables: list[ExportTable] = []
         f = self.facts
         if f is not None:
             tables.append(

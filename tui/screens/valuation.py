@@ -17,7 +17,7 @@ from analytics.text import inert
 from analytics.types import PE, ValuationGap
 from analytics.valuation import LABELS, gap_history, zscore_series
 from tui.drill import WINDOW_ROWS, DrillContext, asof_text, date_labels
-from tui.screens.drillbase import DrillScreen
+from tui.screens.drillbase import DrillScreen, ExportTable
 from widgets.chart import ChartData, HLine, Line, LineChart, series_values
 from widgets.footer import KeyFooter
 from widgets.formatting import NA, num_text
@@ -168,9 +168,9 @@ class ValuationScreen(DrillScreen):
             )
         )
 
-    def export_tables(self) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
+    def export_tables(self) -> list[ExportTable]:
         v = self.gap()
-        tables: list[tuple[str, Sequence[str], list[Sequence[Any]]]] = []
+        tables: list[ExportTable] = []
         if v is not None:
             cols = ("symbol", "pe", "forward_pe", "date", "reason")
             rows = [(p.symbol, p.pe, p.forward_pe, p.date, p.reason) for p in (v.large, *v.small)]
