@@ -84,7 +84,7 @@ class AlertScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
     ) -> None:
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(rule_id, context, export_dir=export_dir, window=window)
         self.rule = find_rule(context.rules(), rule_id)
         self.log_entries: list[Any] | None = None
         self.history: pd.Series | None = None

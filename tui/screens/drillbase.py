@@ -117,10 +117,11 @@ class DrillScreen(FitsTerminal[None], Screen[None]):
         """The screen for ``key`` (a pair, sector, rule id, ticker …); raises ValueError with one
         line when ``key`` names nothing. ``heat_window`` is the heatmap's window, for the
         screens that continue it."""
-        return cls(key, context, export_dir=export_dir)  # type: ignore[call-arg]
+        return cls(key, context, export_dir=export_dir)
 
     def __init__(
         self,
+        key: str,
         context: DrillContext,
         *,
         export_dir: Path | str | None = None,
@@ -128,6 +129,9 @@ class DrillScreen(FitsTerminal[None], Screen[None]):
         name: str | None = None,
         id: str | None = None,
     ) -> None:
+        """``key`` is what the screen shows (what ``open`` was given); each screen keeps it under
+        its own name (``pair_id``, ``symbol`` …): this base only states the one constructor
+        that ``open`` calls."""
         super().__init__(name=name, id=id)
         self.context = context
         self._export_dir = None if export_dir is None else Path(export_dir)

@@ -102,7 +102,7 @@ class PairScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
     ) -> None:
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(pair_id, context, export_dir=export_dir, window=window)
         self.pair = find_pair(pair_id, context.snapshot().spreads)
         self.row: PairRow | None = None
         self.history: PairHistory | None = None

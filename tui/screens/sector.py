@@ -172,7 +172,7 @@ class SectorScreen(DrillScreen):
     ) -> None:
         if window is None and heat_window is not None:
             window = CHART_WINDOW_OF.get(heat_window)
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(sector, context, export_dir=export_dir, window=window)
         self.sector = find_sector(sector, context.snapshot().heatmap)
         self.heat_window = heat_window
         self._reasons: tuple[str, ...] = ()

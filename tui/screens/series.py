@@ -79,7 +79,7 @@ class SeriesScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
     ) -> None:
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(key, context, export_dir=export_dir, window=window)
         self.indicator = find_indicator(key)
         self.history: pd.Series | None = None
 

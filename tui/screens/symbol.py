@@ -146,7 +146,7 @@ class SymbolScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
     ) -> None:
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(symbol, context, export_dir=export_dir, window=window)
         if not symbol or not symbol.strip():
             raise ValueError("symbol: expected a ticker such as IWM, got an empty string")
         self.symbol = symbol.strip()

@@ -62,7 +62,7 @@ class ValuationScreen(DrillScreen):
         export_dir: Path | str | None = None,
         window: str | None = None,
     ) -> None:
-        super().__init__(context, export_dir=export_dir, window=window)
+        super().__init__(key, context, export_dir=export_dir, window=window)
         self.key = key
         self.history: pd.Series | None = None
         self.zscores: pd.Series | None = None
