@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
@@ -32,7 +33,7 @@ class KeyEntry:
         return " ".join(self.keys)
 
 
-def key_entries(screen: Screen[object]) -> list[KeyEntry]:
+def key_entries(screen: Screen[Any]) -> list[KeyEntry]:
     """Every described binding active on ``screen``, one entry per action, grouped and ordered.
 
     Built from ``Screen.active_bindings`` — the bindings Textual will really dispatch, with the
@@ -85,7 +86,7 @@ def grouped(entries: Iterable[KeyEntry]) -> dict[str, list[KeyEntry]]:
     return out
 
 
-def status_hints(screen: Screen[object]) -> tuple[tuple[str, str], ...]:
+def status_hints(screen: Screen[Any]) -> tuple[tuple[str, str], ...]:
     """(keys, label) pairs for the status bar: enabled bindings marked ``show``; actions that
     share a hint (``[`` and ``]`` → window) are shown once with both keys."""
     hints: dict[str, list[str]] = {}
