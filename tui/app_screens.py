@@ -65,7 +65,7 @@ class ScreenNavigation(_AppBase):
         ]
         self.push_screen(HelpScreen(key_entries(below), pane_help))
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # async like App's, which it replaces
         if len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
 
