@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from tui.cli.exits import EXIT_DATA, EXIT_OK
 from tui.cli.live import FINISH_GRACE, _check_out_dir, _clock, _write, failing_problems, live_source
@@ -53,11 +53,11 @@ def with_last(frame: pd.DataFrame, quote: Quote | None) -> pd.DataFrame:
         lows = [v for v in (quote.day_low, price, out.at[day, "low"]) if _finite(v)]
         out.loc[day, "low"] = min(lows)
     if "volume" in out.columns and _finite(quote.volume):
-        out.loc[day, "volume"] = float(quote.volume)  # type: ignore[arg-type]
+        out.loc[day, "volume"] = float(quote.volume)
     return out
 
 
-def _finite(value: object) -> bool:
+def _finite(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and value == value and abs(value) != float("inf")
 
 
