@@ -1,4 +1,4 @@
-"""The checks .ci/run makes besides the tests: ruff's lint and format, mypy on the core."""
+"""The checks .ci/run makes besides the tests: ruff's lint and format, mypy on all four packages."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_ruff_lint_and_format_are_clean() -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_mypy_is_clean_on_analytics_and_data_sources() -> None:
+def test_mypy_is_clean_on_every_package() -> None:
     result = run("mypy")  # the files and settings are [tool.mypy] in pyproject.toml
     assert result.returncode == 0, result.stdout + result.stderr
 
