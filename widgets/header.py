@@ -40,7 +40,7 @@ def index_text(indices: Mapping[str, tuple[float | None, float | None]]) -> list
     for symbol, (last, chg) in indices.items():
         label = INDEX_LABELS.get(symbol, fmt.inert(symbol.lstrip("^"), 8))
         pieces.append((f"{label} {fmt.price(last)} ", ""))
-        tone = "dim" if not fmt.known(chg) else ("gain" if chg > 0 else "loss" if chg < 0 else "")  # type: ignore[operator]
+        tone = "dim" if not fmt.known(chg) else ("gain" if chg > 0 else "loss" if chg < 0 else "")
         pieces.append((fmt.signed(chg, 2, "%") if fmt.known(chg) else fmt.NA, tone))
         pieces.append(("   ", ""))
     return pieces

@@ -222,7 +222,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
 
             def key(i: int) -> tuple[int, float]:
                 spread = cell_values(self._rows[i], self.window)[2]
-                return (0, -spread) if fmt.known(spread) else (1, 0.0)  # type: ignore[operator]
+                return (0, -spread) if fmt.known(spread) else (1, 0.0)
 
             order.sort(key=key)
         self._order = order
