@@ -38,7 +38,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import textual.screen
-from textual._compositor import Compositor, CompositorMap, ReflowResult
+from textual._compositor import ChopsUpdate, Compositor, CompositorMap, ReflowResult
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -103,7 +103,38 @@ def install() -> bool:
 
 
 class LineCropCompositor(LaidOutCompositor):
-    """``Compositor`` whose partial frames render the crop's lines only."""
+    """``Compositor`` whose partial frames render the crop's lines only, and of those lines
+    only the widgets that reach a cell the frame paints."""
+
+    _paints: tuple[Region, ...] | None = None
+    """While a partial frame renders: the cells it paints, a region a line (each span one
+    column wider on the right, see ``render_partial_update``)."""
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        """Textual's, with the widgets that reach none of the spans it paints left out.
+
+        A partial frame writes only its spans (``ChopsUpdate``): a chop is written when it
+        overlaps a span, and one that starts exactly at a span's end is written as a cursor
+        move with no text. A chop is filled by the first widget in painting order whose strips
+        cover it; a widget that reaches no span, nor the column just right of one, fills only
+        chops that are not written. Leaving it out writes the same bytes: the once-a-second
+        frame of the clock and the status ages no longer renders the header's indices, badge
+        and market state or the status bar's key hints and gap from their caches (issue 19)."""
+        screen_region = self.size.region
+        update_regions = self._dirty_regions.copy()
+        self._dirty_regions.clear()
+        if not update_regions:
+            return None
+        crop = Region.from_union(update_regions).intersection(screen_region)
+        spans = list(self._regions_to_spans(update_regions))
+        is_rendered_line = {y for y, _, _ in spans}.__contains__
+        self._paints = tuple(Region(x1, y, x2 - x1 + 1, 1) for y, x1, x2 in spans)
+        try:
+            chops = self._render_chops(crop, is_rendered_line)
+        finally:
+            self._paints = None
+        chop_ends = [cut_set[1:] for cut_set in self.cuts]
+        return ChopsUpdate(chops, spans, chop_ends)
 
     def _render_chops(
         self, crop: Region, is_rendered_line: Callable[[int], bool]
@@ -142,11 +173,18 @@ class LineCropCompositor(LaidOutCompositor):
         left = min(0, crop.x)
         band = Region(left, crop.y, max(self.size.width, crop.right) - left, crop.height)
         overlaps = crop.overlaps
+        paints = self._paints
+        if paints is not None:
+            # Only the spans of these lines: the frame may render its runs of lines apart.
+            paints = tuple(p for p in paints if crop.y <= p.y < crop.bottom)
         for widget, (region, clip) in self.visible_widgets.items():
             if not overlaps(clip):
                 continue
             clip = clip.intersection(band)
-            x, y, width, height = region.intersection(clip)
+            shown = region.intersection(clip)
+            x, y, width, height = shown
+            if paints is not None and not any(map(shown.overlaps, paints)):
+                continue
             if width and height:
                 yield (
                     region,
@@ -156,6 +194,7 @@ class LineCropCompositor(LaidOutCompositor):
 
 
 _CROP_EXPECTED = {
+    "render_partial_update": ["self"],
     "_render_chops": ["self", "crop", "is_rendered_line"],
     "_get_renders": ["self", "crop"],
 }

@@ -15,6 +15,8 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tests.support.screen import snapshot_on_screen
@@ -150,6 +152,80 @@ async def test_the_crop_is_what_is_rendered(tmp_path: Path) -> None:
         comp._render_chops(Region(0, 0, 160, 48), {0, 47}.__contains__)
         assert rendered and all(n == 1 for n in rendered)
         assert sum(rendered) < 30
+
+
+def _bytes_of_partial_frames(
+    app: App[object], regions: list[Region]
+) -> tuple[str | None, str | None, list[str]]:
+    """What the dashboard's compositor and Textual's own write for a frame whose dirty
+    regions are ``regions``, and the ids of the widgets the dashboard's rendered."""
+    comp = app.screen._compositor
+    rendered: list[str] = []
+    original = Widget.render_lines
+
+    def counting(widget: Widget, crop: Region) -> list[Strip]:
+        rendered.append(str(widget.id or type(widget).__name__))
+        return original(widget, crop)
+
+    comp._dirty_regions = set(regions)
+    Widget.render_lines = counting  # type: ignore[method-assign]
+    try:
+        mine = comp.render_partial_update()
+    finally:
+        Widget.render_lines = original  # type: ignore[method-assign]
+    comp._dirty_regions = set(regions)
+    comp._get_renders = lambda crop=None: Compositor._get_renders(comp, crop)  # type: ignore[method-assign]
+    comp._render_chops = lambda crop, lines: Compositor._render_chops(comp, crop, lines)  # type: ignore[method-assign]
+    try:
+        theirs = Compositor.render_partial_update(comp)
+    finally:
+        del comp._get_renders, comp._render_chops
+    return (
+        None if mine is None else mine.render_segments(app.console),
+        None if theirs is None else theirs.render_segments(app.console),
+        rendered,
+    )
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_partial_frames_write_what_textuals_compositor_writes(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """A partial frame leaves out the widgets that reach none of its spans; the bytes it
+    writes are Textual's own, byte for byte: the clock, the status ages, both, cells of one
+    pane, of several, at the edges of widgets, lines of a tall box, the whole screen."""
+    app = wired_demo(tmp_path, "oil-shock")
+    async with app.run_test(size=size) as pilot:
+        await snapshot_on_screen(app)
+        await settled(app)
+        await pilot.pause()
+        assert isinstance(app.screen._compositor, LineCropCompositor)
+        width, height = size
+        clock = app.screen.query_one("#clock").region
+        ages = app.screen.query_one("#status-sources").region
+        cases: list[list[Region]] = [
+            [clock],
+            [ages],
+            [clock, ages],
+            [Region(3, 2, 41, 9)],
+            [Region(width // 2, height // 2, 1, 1)],
+            [Region(0, 0, width, height)],
+            [Region(7, 1, 20, 1), Region(40, 5, 3, 2), Region(1, height - 3, width - 2, 1)],
+        ]
+        for widget in app.screen.query("*"):
+            region = widget.region
+            if region.area and region.area < width * height:
+                cases.append([region])  # a widget's own cells: it ends where the next starts
+                cases.append(
+                    [Region(region.x, region.y, 1, 1), Region(region.right - 1, region.y, 1, 1)]
+                )
+        for regions in cases:
+            mine, theirs, _ = _bytes_of_partial_frames(app, regions)
+            assert mine is not None and mine == theirs, regions
+        # the clock alone renders neither the indices beside it nor the status bar's text
+        _, _, rendered = _bytes_of_partial_frames(app, [clock])
+        assert "clock" in rendered and "indices" not in rendered
+        assert "status-hints" not in rendered and "status-sources" not in rendered
 
 
 def test_a_textual_with_other_internals_gets_its_own_compositor() -> None:
