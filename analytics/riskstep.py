@@ -73,9 +73,15 @@ def step_replay(
     *,
     release_lags: Mapping[str, object] | None = None,
     stale_after: Mapping[str, int] | None = None,
+    same_macro: bool = False,
 ) -> RiskReplay:
-    """``replay_risk(prices, macro, asof, rules, ...)``, from ``base`` where it can be."""
-    step = _step(base, prices, macro, asof, tuple(rules), release_lags, stale_after)
+    """``replay_risk(prices, macro, asof, rules, ...)``, from ``base`` where it can be.
+
+    ``same_macro``: the caller knows ``macro`` holds the very series ``base`` was replayed
+    (or stepped) from, the same objects (``tui.compute``'s memo: the same macro mapping, kept
+    by a live source for the day); their arrays are then not compared again (~1 ms a busy
+    poll: cleaning and comparing every macro series)."""
+    step = _step(base, prices, macro, asof, tuple(rules), release_lags, stale_after, same_macro)
     if step is not None:
         return step
     return replay_risk(
@@ -91,6 +97,7 @@ def _step(
     rules: tuple[RuleSpec, ...],
     release_lags: Mapping[str, object] | None,
     stale_after: Mapping[str, int] | None,
+    same_macro: bool = False,
 ) -> RiskReplay | None:
     """The stepped replay, or None where a step cannot promise the full replay's result."""
     if (
@@ -104,20 +111,7 @@ def _step(
     ):
         return None
     # Macro data: exactly the replayed data, or no step (the whole replay reads it).
-    base_macro = {k: d for k, d in base.inputs.items() if not d.market}
-    seen = 0
-    for k, v in macro.items():
-        d = base_macro.get(k)
-        if d is not None and _same_clean(v, d.observed, d.values):
-            seen += 1
-            continue
-        s = _clean(f"macro[{k!r}]", v)
-        if s.empty:
-            continue
-        if d is None or not _same(_days(s.index), s.to_numpy(float), d.observed, d.values):
-            return None
-        seen += 1
-    if seen != len(base_macro):
+    if not same_macro and not _macro_replayed(base, macro):
         return None
     # Prices the rules read: the same symbols and first rows; find the first day that moved.
     base_prices = {k: d for k, d in base.inputs.items() if d.market}
@@ -191,6 +185,24 @@ def _step(
         inputs=inputs,
         active=tuple(active),
     )
+
+
+def _macro_replayed(base: RiskReplay, macro: Mapping[str, pd.Series]) -> bool:
+    """True when ``macro`` cleans to exactly the macro inputs ``base`` replayed."""
+    base_macro = {k: d for k, d in base.inputs.items() if not d.market}
+    seen = 0
+    for k, v in macro.items():
+        d = base_macro.get(k)
+        if d is not None and _same_clean(v, d.observed, d.values):
+            seen += 1
+            continue
+        s = _clean(f"macro[{k!r}]", v)
+        if s.empty:
+            continue
+        if d is None or not _same(_days(s.index), s.to_numpy(float), d.observed, d.values):
+            return False
+        seen += 1
+    return seen == len(base_macro)
 
 
 def _plain(s: object) -> tuple[np.ndarray, np.ndarray] | None:

@@ -63,6 +63,8 @@ class _ReplayMemo:
                         cfg.rules,
                         release_lags=cfg.release_lags,
                         stale_after=cfg.stale_after,
+                        # the last replay read this very mapping's series
+                        same_macro=key[1] is history.macro,
                     )
                 else:
                     self._replay = replay_risk(

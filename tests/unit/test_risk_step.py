@@ -89,6 +89,24 @@ def test_every_poll_of_a_demo_session_steps_to_the_full_replay(scenario: str) ->
     assert steps >= 20
 
 
+def test_the_same_macro_mapping_steps_without_comparing_it() -> None:
+    """``same_macro``: the demo hands the same macro mapping all day; a step told so skips the
+    comparison of every macro series and is still the full replay at every poll."""
+    start = datetime(2026, 11, 24, 14, 31, tzinfo=UTC)
+    source = DemoSource(seed=11, scenario="oil-shock", start=start, speed=60)
+    first = source.market_data(start)
+    day = first.asof.date()
+    last = replay_risk(first.prices, {k: m.values for k, m in first.macro.items()}, day)
+    for minute in (1, 2, 40, 41, 300):
+        market = source.market_data(start + timedelta(minutes=minute))
+        assert market.macro is first.macro and market.asof.date() == day
+        macro = {k: m.values for k, m in market.macro.items()}
+        got = riskstep._step(last, market.prices, macro, day, DEFAULT_RULES, None, None, True)
+        assert got is not None
+        assert_equal(got, replay_risk(market.prices, macro, day))
+        last = got
+
+
 def csv_series(path: Path) -> pd.Series:
     frame = pd.read_csv(path, dtype=str)
     values = pd.to_numeric(frame.iloc[:, 1], errors="coerce")

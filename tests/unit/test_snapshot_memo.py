@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from analytics import riskstep
 from analytics.snapshot import snapshot_to_dict as to_json
 from data_sources.demo import DemoSource
 from tui import compute
@@ -98,6 +99,14 @@ def test_busy_polls_of_one_day_step_the_replay_and_equal_a_fresh_computation(
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(compute, "replay_risk", counting)
+    compared: list[object] = []
+    own_check = riskstep._macro_replayed
+
+    def comparing(*args: object) -> bool:
+        compared.append(args)
+        return own_check(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(riskstep, "_macro_replayed", comparing)
     for minute in (3, 4, 30, 200):
         market = source.market_data(START + timedelta(minutes=minute))
         busy = compute.snapshot_from_market(market, settings)
@@ -105,6 +114,8 @@ def test_busy_polls_of_one_day_step_the_replay_and_equal_a_fresh_computation(
         assert to_json(busy) == to_json(fresh(market, settings))  # type: ignore[arg-type]
         monkeypatch.setattr(compute, "replay_risk", counting)
     assert full == []
+    # the demo keeps its macro mapping for the day: the step does not compare it again
+    assert compared == []
 
 
 def test_the_fred_rows_and_rate_cycle_are_kept_while_the_macro_data_is(
