@@ -41,16 +41,46 @@ def demo_valuations(
         closes = prices.get(symbol)
         if closes is None or closes.empty:
             continue
-        before = closes.loc[: pd.Timestamp(anchor) - pd.Timedelta(days=1)]
-        base = float(before.iloc[-1]) if not before.empty else float(closes.iloc[0])
+        p = closes.to_numpy(dtype=float)
+        base, days = _base_and_days(closes, p, anchor)
         if not math.isfinite(base) or base <= 0:
             continue
-        years = (closes.index - pd.Timestamp(anchor)).days.to_numpy(dtype=float) / 365.25
+        years = days / 365.25
         g_pe, g_fwd = growth[symbol]
-        p = closes.to_numpy(dtype=float)
         pe = p / ((base / pe0) * np.exp(g_pe * years))
         fwd = p / ((base / fwd0) * np.exp(g_fwd * years))
         out[symbol] = pd.DataFrame(
             {"pe": np.round(pe, 2), "forward_pe": np.round(fwd, 2)}, index=closes.index
         )
     return out
+
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+def _base_and_days(closes: pd.Series, p: np.ndarray, anchor: date) -> tuple[float, np.ndarray]:
+    """The last close before ``anchor`` (else the first) and each row's whole days from
+    ``anchor`` (floored, as floats): ``closes.loc[:anchor - 1 day].iloc[-1]`` and
+    ``(closes.index - anchor).days``. On the demo's index (tz-naive, ascending, no NaT) by
+    positions: the label slice and the index arithmetic were most of a busy poll's demo market
+    (a new minute is a new view, valued again: issue 19); the same numbers."""
+    idx = closes.index
+    start = pd.Timestamp(anchor)
+    if (
+        isinstance(idx, pd.DatetimeIndex)
+        and idx.tz is None
+        and not idx.hasnans
+        and idx.is_monotonic_increasing
+    ):
+        ns = idx.as_unit("ns").asi8
+        a = start.as_unit("ns").value
+        n_before = int(np.searchsorted(ns, a - _NS_PER_DAY, "right"))
+        base = float(p[n_before - 1]) if n_before else float(p[0])
+        return base, ((ns - a) // _NS_PER_DAY).astype(float)
+    return _base_and_days_by_labels(closes, anchor)
+
+
+def _base_and_days_by_labels(closes: pd.Series, anchor: date) -> tuple[float, np.ndarray]:
+    before = closes.loc[: pd.Timestamp(anchor) - pd.Timedelta(days=1)]
+    base = float(before.iloc[-1]) if not before.empty else float(closes.iloc[0])
+    return base, (closes.index - pd.Timestamp(anchor)).days.to_numpy(dtype=float)
