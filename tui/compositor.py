@@ -107,19 +107,21 @@ class LineCropCompositor(LaidOutCompositor):
     only the widgets that reach a cell the frame paints."""
 
     _paints: tuple[Region, ...] | None = None
-    """While a partial frame renders: the cells it paints, a region a line (each span one
-    column wider on the right, see ``render_partial_update``)."""
+    """While a partial frame renders: the cells it paints, a region a span."""
 
     def render_partial_update(self) -> ChopsUpdate | None:
         """Textual's, with the widgets that reach none of the spans it paints left out.
 
         A partial frame writes only its spans (``ChopsUpdate``): a chop is written when it
-        overlaps a span, and one that starts exactly at a span's end is written as a cursor
-        move with no text. A chop is filled by the first widget in painting order whose strips
-        cover it; a widget that reaches no span, nor the column just right of one, fills only
-        chops that are not written. Leaving it out writes the same bytes: the once-a-second
-        frame of the clock and the status ages no longer renders the header's indices, badge
-        and market state or the status bar's key hints and gap from their caches (issue 19)."""
+        overlaps a span; one that starts exactly at a span's end is written as a bare cursor
+        move, whatever strip fills it, and an empty chop (no widget covers it) not at all. A
+        chop is filled by the first widget in painting order whose strips cover it, so a
+        widget that reaches no span fills only chops whose text is not written. The screen
+        reaches every span (it is as large as the frame), so it is always rendered and fills
+        every chop no other widget does: none is left empty that Textual would have filled,
+        and the bytes are the same. The once-a-second frame of the clock and the status ages
+        no longer renders the header's indices, badge and market state or the status bar's
+        key hints and gap from their caches (issue 19)."""
         screen_region = self.size.region
         update_regions = self._dirty_regions.copy()
         self._dirty_regions.clear()
@@ -128,7 +130,7 @@ class LineCropCompositor(LaidOutCompositor):
         crop = Region.from_union(update_regions).intersection(screen_region)
         spans = list(self._regions_to_spans(update_regions))
         is_rendered_line = {y for y, _, _ in spans}.__contains__
-        self._paints = tuple(Region(x1, y, x2 - x1 + 1, 1) for y, x1, x2 in spans)
+        self._paints = tuple(Region(x1, y, x2 - x1, 1) for y, x1, x2 in spans)
         try:
             chops = self._render_chops(crop, is_rendered_line)
         finally:

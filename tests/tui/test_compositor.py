@@ -224,8 +224,39 @@ async def test_partial_frames_write_what_textuals_compositor_writes(
             assert mine is not None and mine == theirs, regions
         # the clock alone renders neither the indices beside it nor the status bar's text
         _, _, rendered = _bytes_of_partial_frames(app, [clock])
-        assert "clock" in rendered and "indices" not in rendered
+        assert "clock" in rendered and "indices" not in rendered and "badge" not in rendered
         assert "status-hints" not in rendered and "status-sources" not in rendered
+
+
+class _SideBySide(Screen[None]):
+    """Widgets directly on the screen, side by side: where a span ends only the screen and a
+    widget the frame leaves out cover the next column."""
+
+    CSS = "_SideBySide { layout: horizontal; } Static { width: 7; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._compositor = compositor.compositor()
+
+    def compose(self) -> ComposeResult:
+        for name in "abc":
+            yield Static(name * 7, id=name)
+
+
+async def test_the_screen_covers_the_column_where_a_span_ends() -> None:
+    app: App[None] = App()
+    async with app.run_test(size=(30, 3)) as pilot:
+        await app.push_screen(_SideBySide())
+        await pilot.pause()
+        assert isinstance(app.screen._compositor, LineCropCompositor)
+        for name in "abc":
+            region = app.screen.query_one(f"#{name}").region
+            cases = [([region], name), ([Region(region.x, 0, 2, 1)], name)]
+            cases.append(([Region(region.x, 1, region.width, 2)], ""))  # below: the screen's
+            for regions, drawn in cases:
+                mine, theirs, rendered = _bytes_of_partial_frames(app, regions)
+                assert mine is not None and mine == theirs, (name, regions)
+                assert "".join(r for r in rendered if r in "abc") == drawn, rendered
 
 
 def test_a_textual_with_other_internals_gets_its_own_compositor() -> None:
