@@ -326,6 +326,28 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         if (1 <= y <= self._visible_rows or line == 0) and from_x < self.size.width:
             self.refresh(Region(from_x, y, self.size.width - from_x, 1))
 
+    _paint: dict[tuple[str, str], Color] | None = None
+    """While Textual paints lines of the map (``render_lines``): the component colours read
+    once for all of them, and ``_paint_base`` the widget's style. Nothing restyles the DOM
+    during that call; each line read them again (``rich_style`` walks every ancestor's
+    styles), most of a busy poll's redraw of the map (issue 19)."""
+    _paint_base: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint, self._paint_base = {}, None
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint, self._paint_base = None, None
+
+    def _base_style(self) -> Style:
+        """``rich_style``, read once per paint."""
+        if self._paint is None:
+            return self.rich_style
+        if self._paint_base is None:
+            self._paint_base = self.rich_style
+        return self._paint_base
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if width != self._cache_width:
@@ -338,7 +360,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         elif self._has_legend and y >= self.size.height - self._legend_height():
             line = y - self.size.height  # -1 the bottom line, -2 the one above, ...
         else:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         strip = self._cache.get(line)
         if strip is None:
             strip = self._draw(line, width)
@@ -360,7 +382,7 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         return name_w, cell, spread, symbols
 
     def _draw(self, line: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self._base_style()
         if line == 0:
             return self._draw_header(width, base)
         if line < 0:
@@ -448,8 +470,15 @@ more than 3 sessions before the as-of day. `s` sorts by spread, `enter` drills d
         return Style(bgcolor=background.rich_color, color=foreground.rich_color, bold=t >= 0.5)
 
     def _color(self, component: str, attribute: str) -> Color:
+        paint = self._paint
+        if paint is not None:
+            known = paint.get((component, attribute))
+            if known is not None:
+                return known
         styles = self.get_component_styles(component)
         color: Color = getattr(styles, attribute)
+        if paint is not None:
+            paint[component, attribute] = color
         return color
 
     def _legend_height(self) -> int:
