@@ -137,23 +137,36 @@ class PairDetail(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._row: PairRow | None = None
+        self._lines: tuple[PairRow | None, int, list[str]] | None = None
+        """The row, width and text lines ``show_pair`` last worked out: the next tick's
+        "before" when the row and width are still those (the text is the row's at a width,
+        whatever the theme), instead of drawing the shown row again."""
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _t: self.refresh())
+
+    def _plain_lines(self) -> list[str]:
+        width = self.size.width
+        known = self._lines
+        if known is not None and known[0] is self._row and known[1] == width:
+            return known[2]
+        lines = self.render().plain.split("\n")
+        self._lines = (self._row, width, lines)
+        return lines
 
     def show_pair(self, row: PairRow | None) -> None:
         if row == self._row:
             return
         # Five lines whatever the pair: only appearing or going away changes the height.
         relayout = (row is None) != (self._row is None)
-        before = self.render().plain.split("\n")
+        before = self._plain_lines()
         self._row = row
         if relayout or not self.size.width:
             self.refresh(layout=relayout)
             return
         # Only the lines that read differently are repainted (styles follow the text: signs,
         # n/a): a tick that moves one window resends one line, not the pane's width five times.
-        after = self.render().plain.split("\n")
+        after = self._plain_lines()
         for y in range(max(len(before), len(after))):
             if y >= len(before) or y >= len(after) or before[y] != after[y]:
                 self.refresh(Region(0, y, self.size.width, 1))  # content coordinates

@@ -167,6 +167,10 @@ class _PieceLine(Widget):
         self._key: object = None
         self._shown: list[Piece] | None = None
         """The pieces last drawn (or due to be: a repaint is pending for the rest)."""
+        self._fitted: tuple[object, int] | None = None
+        """The key and width ``_shown`` was fitted for: ``render`` draws those pieces again
+        instead of fitting the same halves to the same width a second time (the tick fitted
+        them to find the changed cells; the frame right after drew them)."""
 
     def halves(self) -> Sequence[list[list[Piece]]]:
         return []
@@ -175,8 +179,10 @@ class _PieceLine(Widget):
         return fit_line(self.halves(), max(1, self.size.width))
 
     def render(self) -> Text:
-        pieces = self._pieces()
-        self._shown = pieces
+        fit = (self._key, self.size.width)
+        fitted = self._shown is not None and self._fitted == fit
+        pieces = self._shown if fitted and self._shown is not None else self._pieces()
+        self._shown, self._fitted = pieces, fit
         text = Text(no_wrap=True, overflow="ellipsis")
         for piece, tone in pieces:
             if tone:
@@ -194,7 +200,7 @@ class _PieceLine(Widget):
             self.refresh()
             return
         after = self._pieces()
-        self._shown = after
+        self._shown, self._fitted = after, (key, width)
         span = changed_span(before, after, width)
         if span is not None:
             # Only the cells that read differently go to the terminal: a tick moves a few

@@ -146,3 +146,101 @@ async def test_a_thesis_tick_repaints_only_the_numbers_that_moved(
         first = next(i for i, (x, y) in enumerate(zip(before, after, strict=False)) if x != y)
         assert region.x <= first < region.right and region.width < 20
         assert str(bar.render()) == after  # and the line drawn is the new one
+
+
+async def test_a_thesis_frame_draws_the_pieces_its_tick_fitted() -> None:
+    """The frame after a tick draws the pieces the tick fitted (not fitted again): the same
+    line, text and styles, as fitting the halves afresh, through ticks and resizes."""
+    from dataclasses import replace
+
+    from rich.text import Text
+
+    from widgets.thesis import CycleLine, ThesisBar, _PieceLine
+
+    def fresh(line: _PieceLine) -> Text:
+        line._fitted = None
+        return line.render()
+
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        snapshot = await snapshot_on_screen(app)
+        await pilot.pause()
+        bar = app.dashboard.query_one(ThesisBar)
+        cycle_line = app.dashboard.query_one(CycleLine)
+        valuation = snapshot.valuation
+        assert valuation is not None and valuation.large.forward_pe is not None
+        for size, step in (((160, 48), 0.2), ((160, 48), -3.0), ((100, 30), 0.5), ((70, 24), 9)):
+            if app.size != size:
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+            large = replace(valuation.large, forward_pe=valuation.large.forward_pe + step)
+            valuation = replace(valuation, large=large)
+            bar.update_thesis(valuation, snapshot.cycle)
+            for line in (bar, cycle_line):
+                drawn = line.render()
+                assert line._fitted == (line._key, line.size.width)
+                want = fresh(line)
+                assert drawn.plain == want.plain and drawn.spans == want.spans, size
+
+
+async def test_a_pair_detail_tick_repaints_the_lines_a_fresh_drawing_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pair detail keeps the text lines it last worked out as the next tick's "before":
+    each tick repaints exactly the lines in which two fresh drawings differ, through ticks
+    of one window, of every figure, a pair with reasons, and a resize."""
+    from dataclasses import replace
+
+    from textual.geometry import Region
+
+    from analytics.types import LegReturns
+    from widgets.spread_table import PairDetail
+
+    app = demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        snapshot = await snapshot_on_screen(app)
+        await pilot.pause()
+        detail = app.dashboard.query_one(PairDetail)
+        row = detail._row
+        assert row is not None
+        painted: list[int] = []
+        original = PairDetail.refresh
+
+        def keep(self: PairDetail, *regions: Region, **kwargs: object) -> PairDetail:
+            painted.extend(r.y for r in regions)
+            return original(self, *regions, **kwargs)  # type: ignore[arg-type]
+
+        def drawn(r: object) -> list[str]:
+            shown = detail._row
+            detail._row = r  # type: ignore[assignment]
+            try:
+                return detail.render().plain.split("\n")
+            finally:
+                detail._row = shown
+
+        monkeypatch.setattr(PairDetail, "refresh", keep)
+        window = next(iter(row.returns))
+        ticks = [
+            replace(row, returns={**row.returns, window: LegReturns(1.25, -0.5, 1.75)}),
+            replace(row, corr_3m=0.12, beta_3m=1.7),
+            replace(row, small_drawdown=-9.5, ratio_spark=(*row.ratio_spark[1:], 9.0)),
+            replace(row, reasons=("IWM: data ends 2020-12-11",)),
+            row,
+        ]
+        for i, new in enumerate(ticks):
+            if i == 3:
+                await pilot.resize_terminal(120, 40)
+                await pilot.pause()
+            want = [
+                y
+                for y, (a, b) in enumerate(zip(drawn(detail._row), drawn(new), strict=False))
+                if a != b
+            ]
+            old = drawn(detail._row)
+            painted.clear()
+            detail.show_pair(new)
+            if len(drawn(new)) != len(old):
+                want += list(range(min(len(old), len(drawn(new))), max(len(old), len(drawn(new)))))
+            assert painted == want, (i, painted, want)
+            assert detail._lines is None or detail._lines[2] == drawn(detail._lines[0])
+        assert snapshot.spreads
