@@ -79,8 +79,8 @@ def step_replay(
 
     ``same_macro``: the caller knows ``macro`` holds the very series ``base`` was replayed
     (or stepped) from, the same objects (``tui.compute``'s memo: the same macro mapping, kept
-    by a live source for the day); their arrays are then not compared again (~1 ms a busy
-    poll: cleaning and comparing every macro series)."""
+    by a live source for the day); their arrays are then not compared again (cleaning and
+    comparing every macro series was ~3.5 of a busy demo poll's 9 ms of compute)."""
     step = _step(base, prices, macro, asof, tuple(rules), release_lags, stale_after, same_macro)
     if step is not None:
         return step
