@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from widgets import formatting as fmt
+from widgets.line_static import LineStatic
 
 INDEX_LABELS: dict[str, str] = {"^RUT": "RUT", "^GSPC": "SPX"}
 
@@ -92,7 +93,7 @@ class MarketHeader(Horizontal):
         yield Static(id="indices")
         yield Static(id="alerts", classes="-none")
         yield Static(id="market-state")
-        yield Static(id="clock")
+        yield LineStatic(id="clock")
         yield Static(id="badge", classes="-none")
 
     def on_mount(self) -> None:
@@ -141,7 +142,7 @@ class MarketHeader(Horizontal):
         # Same length (the clock ticking): repaint in place; otherwise the width changes.
         relayout = len(text) != len(self._clock)
         self._clock = text
-        self.query_one("#clock", Static).update(Text(text), layout=relayout)
+        self.query_one("#clock", LineStatic).show(Text(text), layout=relayout)
 
     def set_alert_counts(self, critical: int, warning: int) -> None:
         """The persistent alert badge: stays while alerts are active, whatever the pane."""

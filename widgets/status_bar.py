@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from analytics.health import SourceHealth
 from widgets import formatting as fmt
+from widgets.line_static import LineStatic
 
 GLYPHS: dict[str, str] = {
     "ok": "●",
@@ -86,7 +87,7 @@ class StatusBar(Horizontal):
         self._left_len = -1
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-sources")
+        yield LineStatic(id="status-sources")
         yield Static(id="status-gap")
         yield Static(id="status-hints")
 
@@ -113,7 +114,7 @@ class StatusBar(Horizontal):
             # Same length (an age ticking): repaint in place without a layout pass.
             relayout = text.cell_len != self._left_len
             self._left_len = text.cell_len
-            self.query_one("#status-sources", Static).update(text, layout=relayout)
+            self.query_one("#status-sources", LineStatic).show(text, layout=relayout)
         if force or self._hints != self._shown_right:
             self._shown_right = self._hints
             self.query_one("#status-hints", Static).update(self._right_text())
