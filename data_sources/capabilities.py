@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from analytics.health import SourceHealth
 
@@ -135,3 +135,28 @@ def positive_seconds(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
     return None
+
+
+class SourceCaps(NamedTuple):
+    """What the app's clock tick asks of its source, checked once per source object: Python
+    walks a runtime-checkable protocol's members on every ``isinstance`` (~20 us) and the tick
+    asked five times a second. A source's capabilities are its class's methods and what its
+    constructor sets (``clock`` included), so they do not change for the same object."""
+
+    source: object
+    clock: SourceClock | None
+    """``source.clock`` when the source is ``Clocked`` with a ``SourceClock``."""
+    own_badge: OwnBadge | None
+    asof: AsOf | None
+    steppable: bool
+
+
+def source_caps(source: object) -> SourceCaps:
+    clock = source.clock if isinstance(source, Clocked) else None
+    return SourceCaps(
+        source,
+        clock if isinstance(clock, SourceClock) else None,
+        source if isinstance(source, OwnBadge) else None,
+        source if isinstance(source, AsOf) else None,
+        isinstance(source, Steppable),
+    )

@@ -36,7 +36,6 @@ from textual.worker import Worker
 from analytics.health import WORST_FIRST, HealthState, SourceHealth, worst_state
 from analytics.text import inert
 from analytics.types import Snapshot
-from data_sources.capabilities import Clocked, SourceClock
 from data_sources.clock import utc_now
 from tui.app_alerts import AlertLog, behind_count
 from tui.app_bindings import BINDINGS
@@ -202,9 +201,9 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
         """The clock the app runs on: the given one, else the source's, else the wall clock."""
         if self._clock is not None:
             return self._clock()
-        source = self.feed.source(0)
-        if isinstance(source, Clocked) and isinstance(source.clock, SourceClock):
-            return source.clock.now()
+        clock = self.source_caps().clock
+        if clock is not None:
+            return clock.now()
         return utc_now()
 
     @property

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.worker import get_current_worker
 
 from analytics.text import inert
-from data_sources.capabilities import AsOf, OwnBadge, Steppable
+from data_sources.capabilities import SourceCaps, Steppable, source_caps
 from data_sources.clock import NY
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class MarketClock(_AppBase):
         def _show_status(self) -> None: ...
 
     def _init_market_clock(self) -> None:
+        self._caps: SourceCaps | None = None
         self._market_state: str | None = None
         self._market_state_at: float | None = None
         """When the market state was last asked for (monotonic); None: ask at the next tick."""
@@ -124,18 +125,26 @@ class MarketClock(_AppBase):
     def _badge_text(self) -> str | None:
         if self.badge is None:
             return None
-        source = self.source
-        if isinstance(source, OwnBadge):  # a desk terminal: DESK stale 47s
-            return str(source.badge_text())
-        asof = source.asof if isinstance(source, AsOf) else None
+        caps = self.source_caps()
+        if caps.own_badge is not None:  # a desk terminal: DESK stale 47s
+            return str(caps.own_badge.badge_text())
+        asof = caps.asof.asof if caps.asof is not None else None
         if self.badge.upper().startswith("PACK") and asof is not None and "asof" not in self.badge:
             day = asof.date() if isinstance(asof, datetime) else asof
             return f"PACK asof {day}"
         return self.badge
 
+    def source_caps(self) -> SourceCaps:
+        """The first source's capabilities, checked again only when the source changes."""
+        source = self.source
+        caps = self._caps
+        if caps is None or caps.source is not source:
+            caps = self._caps = source_caps(source)
+        return caps
+
     @property
     def can_step_asof(self) -> bool:
-        return isinstance(self.source, Steppable)
+        return self.source_caps().steppable
 
     async def action_step_asof(self, days: int) -> None:
         """Move a pack's as-of date by ``days`` trading days: the source steps on its own loop

@@ -18,9 +18,11 @@ from data_sources.capabilities import (
     OwnInterval,
     PackBacked,
     Progressing,
+    SourceCaps,
     SourceClock,
     Steppable,
     Waitable,
+    source_caps,
 )
 from data_sources.demo import DemoSource
 from data_sources.desk.terminal import DeskSource
@@ -70,3 +72,25 @@ def test_pack_loader_reports_progress_and_is_no_source() -> None:
 def test_nothing_else_passes(missing: object) -> None:
     for protocol in (*METHODS, AsOf, PackBacked, Clocked, OwnInterval, OwnBackoff, Progressing):
         assert not isinstance(missing, protocol)
+
+
+def test_source_caps_answer_as_isinstance_for_each_source() -> None:
+    """The clock tick's capabilities, checked once per source, say what ``isinstance`` says."""
+    demo, pack = DemoSource(seed=7), PackSource(SMALL)
+    assert source_caps(demo) == SourceCaps(demo, demo.clock, None, None, False)
+    assert source_caps(pack) == SourceCaps(pack, None, None, pack, True)
+    assert source_caps(None) == SourceCaps(None, None, None, None, False)
+    desk = object.__new__(DeskSource)  # no collector needed: capabilities are the class's
+    caps = source_caps(desk)
+    assert caps.own_badge is desk and not caps.steppable and caps.asof is None
+
+
+def test_the_app_checks_capabilities_again_when_the_source_changes() -> None:
+    from tests.tui.conftest import demo_app
+
+    app = demo_app(clock=None)
+    first = app.source_caps()
+    assert first.source is app.source and first.clock is not None
+    assert app.source_caps() is first  # the same source: the same answer, not checked again
+    app._caps = SourceCaps(object(), None, None, None, True)  # a source since replaced
+    assert app.source_caps().source is app.source and not app.source_caps().steppable
