@@ -17,8 +17,12 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
-from textual.widget import _RenderCache
 from textual.widgets import Static
+
+try:  # Textual 8.2's private names; without them every line takes Textual's own path
+    from textual.widget import _RenderCache
+except ImportError:  # pragma: no cover - another Textual
+    _RenderCache = None  # type: ignore[assignment,misc]
 
 
 def text_shape(text: Text) -> tuple[object, ...]:
@@ -88,7 +92,7 @@ class LineStatic(Static):
 
     def _render_content(self) -> None:
         content = self.content
-        if isinstance(content, Text) and self.size.height == 1:
+        if _FITS and isinstance(content, Text) and self.size.height == 1:
             shape = text_shape(content)
             drawn = self._reusable(content, shape)
             if drawn is not None:
@@ -99,7 +103,7 @@ class LineStatic(Static):
                 return
         super()._render_content()
         self._drawn = None
-        if not isinstance(content, Text) or self.size.height != 1:
+        if not _FITS or not isinstance(content, Text) or self.size.height != 1:
             return
         lines = self._render_cache.lines
         plain = content.plain
@@ -121,7 +125,27 @@ class LineStatic(Static):
 
     def show(self, text: Text, *, layout: bool = True) -> None:
         """``update`` with a Rich ``Text``, leaving its conversion to when it is drawn by
-        Textual's path (a substituted line never converts it)."""
+        Textual's path (a substituted line never converts it); ``update`` itself on a
+        Textual without the private names this relies on."""
+        if not _FITS:
+            self.update(text, layout=layout)
+            return
         self._Static__content = text  # type: ignore[attr-defined]
         self._Static__visual = None  # type: ignore[attr-defined]
         self.refresh(layout=layout)
+
+
+def _fits() -> bool:
+    """Whether this Textual has the private names ``LineStatic`` relies on (8.2's): a newer one
+    that ``textual>=8.2,<9`` allows draws every line its own way (never a frozen clock)."""
+    probe = Static("x")
+    return (
+        _RenderCache is not None
+        and callable(getattr(Static, "_render_content", None))
+        and hasattr(probe, "_Static__content")
+        and hasattr(probe, "_Static__visual")
+        and hasattr(probe, "_render_cache")
+    )
+
+
+_FITS = _fits()
