@@ -73,20 +73,26 @@ _EXPECTED = {
 }
 
 
-def _fits(base: type[Compositor]) -> bool:
-    """True when ``base`` has the methods and attributes this subclass relies on."""
+def _signatures_match(base: type[Compositor], expected: Mapping[str, list[str]]) -> bool:
+    """True when ``base``'s methods named in ``expected`` take those parameters."""
     try:
-        probe = base()
-        return (
-            all(
-                list(inspect.signature(getattr(base, name)).parameters) == params
-                for name, params in _EXPECTED.items()
-            )
-            and isinstance(probe._full_map, dict)
-            and hasattr(probe, "_visible_map")
+        return all(
+            list(inspect.signature(getattr(base, name)).parameters) == params
+            for name, params in expected.items()
         )
     except (AttributeError, TypeError, ValueError):
         return False
+
+
+def _fits(base: type[Compositor]) -> bool:
+    """True when ``base`` has the methods and attributes this subclass relies on."""
+    if not _signatures_match(base, _EXPECTED):
+        return False
+    try:
+        probe = base()
+    except TypeError:
+        return False
+    return isinstance(getattr(probe, "_full_map", None), dict) and hasattr(probe, "_visible_map")
 
 
 def install() -> bool:
@@ -205,13 +211,7 @@ _CROP_EXPECTED = {
 def _crop_fits(base: type[Compositor]) -> bool:
     """True when ``base`` has the private methods the line-cropping subclass overrides, as
     written for."""
-    try:
-        return all(
-            list(inspect.signature(getattr(base, name)).parameters) == params
-            for name, params in _CROP_EXPECTED.items()
-        )
-    except (AttributeError, TypeError, ValueError):
-        return False
+    return _signatures_match(base, _CROP_EXPECTED)
 
 
 def compositor() -> Compositor:
