@@ -180,8 +180,8 @@ class _PieceLine(Widget):
 
     def render(self) -> Text:
         fit = (self._key, self.size.width)
-        fitted = self._shown is not None and self._fitted == fit
-        pieces = self._shown if fitted and self._shown is not None else self._pieces()
+        shown = self._shown
+        pieces = shown if shown is not None and self._fitted == fit else self._pieces()
         self._shown, self._fitted = pieces, fit
         text = Text(no_wrap=True, overflow="ellipsis")
         for piece, tone in pieces:
