@@ -114,6 +114,12 @@ class AlertDesk:
         return desk, warning
 
     @property
+    def in_memory(self) -> bool:
+        """The log's file could not be opened: this session's transitions are kept in memory
+        only (``warning`` says why) and are lost when rotmon exits."""
+        return self.warning is not None and str(self.store.path) == ":memory:"
+
+    @property
     def behind(self) -> int:
         """Transitions shown but not yet in the database (in the retry queue or memory)."""
         return self.writer.behind

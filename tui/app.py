@@ -477,6 +477,12 @@ class RotmonApp(AlertLog, MarketClock, Exports, ScreenNavigation, App[int]):
             if unsaved:
                 detail += f", {unsaved} in memory only"
             lines.insert(0, SourceHealth("alert log", "behind", detail=detail))
+        elif getattr(self.alerts, "in_memory", False):
+            # Its file could not be opened (the start's toast said why): nothing is behind,
+            # but nothing this session logs outlives it either; said for as long as it lasts.
+            lines.insert(
+                0, SourceHealth("alert log", "failing", detail="in memory only, lost at exit")
+            )
         if self._cached_view and lines and lines[0].state == "loading":
             progress = f"; {lines[0].detail}" if lines[0].detail else ""
             lines[0] = SourceHealth(

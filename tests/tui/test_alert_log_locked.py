@@ -111,3 +111,23 @@ async def test_a_text_file_at_db_leaves_the_app_without_a_log_but_running(
         await wait_until(lambda: bool(app.acked))
     assert notes.read_text() == "my notes\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+async def test_a_log_that_cannot_be_opened_is_said_to_be_in_memory_all_session(
+    tmp_path: Path,
+) -> None:
+    """The file cannot be opened (here: its folder is a file): the alert log runs in memory,
+    and the status bar says so for the whole session, not only in the start's toast."""
+    folder = tmp_path / "not-a-folder"
+    folder.write_text("")
+    app, _ = _wired(folder / "alerts.sqlite3")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await snapshot_on_screen(app)
+        assert app.alerts is not None and app.alerts.in_memory
+        toasts = [str(n.message) for n in app._notifications]
+        assert any("kept in memory for this session" in m for m in toasts)
+        await wait_until(lambda: "in memory only, lost at exit" in status_text(app))
+        assert "alert log" in status_text(app)
+        await pilot.press("3", "A")
+        await wait_until(lambda: bool(app.acked))
+        assert "in memory only, lost at exit" in status_text(app)
